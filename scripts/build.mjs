@@ -1,0 +1,85 @@
+// Builds every bundle with esbuild, copies the tfjs WebAssembly binaries beside the worker, and emits
+// the experiment JSON Schema from its single TypeScript definition.
+//   node scripts/build.mjs            production build (minified host bundle)
+//   node scripts/build.mjs --watch    rebuild on change
+import * as esbuild from 'esbuild';
+import { existsSync, mkdirSync, copyFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const dist = path.join(root, 'dist');
+const watch = process.argv.includes('--watch');
+const require = createRequire(import.meta.url);
+
+// Native TensorFlow bindings are optional and loaded at run time from wherever they are installed.
+const nativeModules = ['@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu'];
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: true,
+  logLevel: 'warning',
+  legalComments: 'none',
+};
+
+const builds = [
+  { ...node, entryPoints: { cli: 'src/training/cli.ts' }, outdir: dist, external: nativeModules, banner: { js: '#!/usr/bin/env node' } },
+  { ...node, entryPoints: { worker: 'src/training/worker.ts' }, outdir: dist, external: nativeModules },
+];
+if (existsSync(path.join(root, 'src/extension/extension.ts'))) {
+  // The extension host bundle stays small: no TensorFlow.js, minified.
+  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'], minify: true, metafile: true });
+}
+if (existsSync(path.join(root, 'src/webview/main.ts'))) {
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: true,
+    minify: true,
+    logLevel: 'warning',
+    entryPoints: { dashboard: 'src/webview/main.ts' },
+    outdir: path.join(dist, 'webview'),
+    loader: { '.css': 'css', '.ttf': 'file' },
+  });
+}
+
+function copyWasmBinaries() {
+  const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const from = path.join(wasmDir, 'dist');
+  for (const file of readdirSync(from).filter((f) => f.endsWith('.wasm'))) {
+    copyFileSync(path.join(from, file), path.join(dist, file));
+  }
+}
+
+async function emitSchema() {
+  const out = await esbuild.build({ ...node, sourcemap: false, entryPoints: ['src/training/config/schema.ts'], write: false });
+  const mod = { exports: {} };
+  new Function('module', 'exports', 'require', out.outputFiles[0].text)(mod, mod.exports, require);
+  const schema = mod.exports.experimentJsonSchema();
+  mkdirSync(path.join(root, 'schemas'), { recursive: true });
+  writeFileSync(path.join(root, 'schemas/mtl-experiment.schema.json'), JSON.stringify(schema, null, 2) + '\n');
+}
+
+mkdirSync(dist, { recursive: true });
+copyWasmBinaries();
+await emitSchema();
+if (watch) {
+  for (const options of builds) await (await esbuild.context(options)).watch();
+  console.log('watching…');
+} else {
+  const results = await Promise.all(builds.map((options) => esbuild.build(options)));
+  for (const result of results) {
+    if (result.metafile) {
+      for (const [file, output] of Object.entries(result.metafile.outputs)) {
+        if (file.endsWith('.js')) console.log(`${file}: ${(output.bytes / 1024).toFixed(1)} KB`);
+      }
+    }
+  }
+  chmodSync(path.join(dist, 'cli.js'), 0o755);
+}

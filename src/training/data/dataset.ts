@@ -1,0 +1,55 @@
+/**
+ * What the data layer hands to the trainer: dense float features and, per task, labels with a mask.
+ * A sample without a label for task k (mask 0) contributes nothing to task k's loss or metrics.
+ */
+import type { TaskConfig } from '../config/schema';
+
+export interface TaskLabels {
+  /** Regression: the target. Classification: the class index (0 … classes−1) stored as a float. */
+  values: Float32Array;
+  /** 1 where the sample has a label for this task, 0 where it is missing. */
+  mask: Uint8Array;
+}
+
+export interface Split {
+  size: number;
+  /** Row-major `size × inputDim` features, already standardised / one-hot encoded. */
+  x: Float32Array;
+  /** Labels per task name. */
+  labels: Record<string, TaskLabels>;
+}
+
+/** A task as the trainer sees it: classes resolved (inferred from the data where not given). */
+export interface ResolvedTask {
+  name: string;
+  type: TaskConfig['type'];
+  /** Number of output units: classes for classification, 1 for regression. */
+  outputs: number;
+  classes?: number;
+  /** Class labels in index order (tabular data), for display. */
+  classLabels?: string[];
+}
+
+export interface Dataset {
+  inputDim: number;
+  /** Names of the input columns after encoding (e.g. "color=red"), for display. */
+  featureNames: string[];
+  tasks: ResolvedTask[];
+  train: Split;
+  validation: Split;
+  /**
+   * The training split for a given epoch. Usually `train`; the article's random data draws fresh
+   * inputs and labels every epoch (deterministically from the seed and the epoch, so resume is exact).
+   */
+  trainForEpoch(epoch: number): Split;
+  /** Where the data came from, for logs ("synthetic mmoe ρ=0.8, 12000 samples", "data/x.csv, 300 rows"). */
+  describe: string;
+}
+
+/** A problem in the data itself (not the config): names the file, row and column where it can. */
+export class DataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataError';
+  }
+}
