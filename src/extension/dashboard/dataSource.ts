@@ -1,0 +1,38 @@
+/**
+ * Contract between the run manager (src/extension/runs) and the dashboard panels
+ * (src/extension/dashboard). The run manager implements it; dashboards only read through it and ask for
+ * actions through it, so neither knows the other's internals.
+ */
+import type * as vscode from 'vscode';
+import type { ExperimentConfig } from '../../training/config/schema';
+import type { MetricRecord, RunInfo } from '../../training/run/records';
+
+export interface RunSnapshot {
+  info: RunInfo;
+  /** Absolute path of the run directory. */
+  runDir: string;
+  /** The resolved config (config.json), or undefined when it could not be read. */
+  config: ExperimentConfig | undefined;
+}
+
+export interface RecordsAppended {
+  runId: string;
+  /** Records appended since the last event for this run, in file order. */
+  records: MetricRecord[];
+}
+
+export interface DashboardDataSource {
+  /** Every run known in the workspace's runs directories. */
+  listRuns(): RunSnapshot[];
+  getRun(runId: string): RunSnapshot | undefined;
+  /** All records of a run as on disk now (a torn last line skipped). */
+  readRecords(runId: string): Promise<MetricRecord[]>;
+  /** Live records: from a worker's IPC stream, or from tailing metrics.jsonl after a window reload. */
+  readonly onDidAppendRecords: vscode.Event<RecordsAppended>;
+  /** run.json changed (status, step, summary) or a run appeared / was deleted. */
+  readonly onDidChangeRuns: vscode.Event<RunSnapshot[]>;
+  stopRun(runId: string): Promise<void>;
+  resumeRun(runId: string): Promise<void>;
+  /** Whether actions that start processes or write files are allowed (workspace trust). */
+  isReadOnly(): boolean;
+}
