@@ -8,11 +8,21 @@
  * a flat object with `additionalProperties: false` gives the clearest errors ("model.experts: only
  * used by architecture "routing"") where a discriminated union would give "no union member matched".
  */
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
+
+/**
+ * The TypeBox kind of `oneOf` schemas. A plain `Type.Unsafe` has kind "Unsafe", which TypeBox's
+ * `Value.Check` / `Value.Errors` reject as an unknown type (they throw), so the kind is registered
+ * here with a check that matches the emitted `enum` exactly.
+ */
+export const STRING_ENUM_KIND = 'MtlStringEnum';
+if (!TypeRegistry.Has(STRING_ENUM_KIND)) {
+  TypeRegistry.Set<{ enum: string[] }>(STRING_ENUM_KIND, (schema, value) => typeof value === 'string' && schema.enum.includes(value));
+}
 
 /** A closed set of strings. Emitted as `enum` so editors offer completion. */
 function oneOf<const T extends readonly string[]>(values: T, options: { description: string; default?: T[number] }) {
-  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+  return Type.Unsafe<T[number]>({ [Kind]: STRING_ENUM_KIND, type: 'string', enum: [...values], ...options });
 }
 
 const identifier = (description: string) =>
@@ -38,7 +48,7 @@ export const DataSchema = Type.Object(
     generator: Type.Optional(
       oneOf(['mmoe', 'random'] as const, {
         description:
-          'Synthetic data only. "mmoe": tasks with controlled relatedness (correlation ρ), learnable. "random": the article\'s random inputs and labels, drawn fresh each epoch; nothing is learnable.',
+          'Synthetic data only. "mmoe": tasks with controlled relatedness (correlation ρ), learnable. "random": the article\'s random inputs and labels (uniform classes; regression targets N(0, 1)), drawn fresh each epoch; nothing is learnable.',
         default: 'mmoe',
       }),
     ),
