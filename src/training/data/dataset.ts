@@ -46,10 +46,37 @@ export interface Dataset {
   describe: string;
 }
 
+/** A JSON path into the experiment config, e.g. `['tasks', 1, 'target']`. */
+export type ConfigPath = (string | number)[];
+
+/** Where a data problem is, for tools that want to point at it (all optional). */
+export interface DataErrorDetails {
+  /**
+   * The config key whose value caused the problem (a target column that does not exist, a data file
+   * that cannot be read), so the CLI and the editor can point at `config.mtl.json:line:col`.
+   */
+  configPath?: ConfigPath;
+  /** The data file as written in the config (`data/x.csv`). */
+  file?: string;
+  /** 1-based line in the data file where the offending row starts (what an editor shows). */
+  line?: number;
+  /** The offending column's name. */
+  column?: string;
+}
+
 /** A problem in the data itself (not the config): names the file, row and column where it can. */
 export class DataError extends Error {
-  constructor(message: string) {
+  readonly configPath?: ConfigPath;
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: string;
+
+  constructor(message: string, details: DataErrorDetails = {}) {
     super(message);
     this.name = 'DataError';
+    if (details.configPath) this.configPath = details.configPath;
+    if (details.file !== undefined) this.file = details.file;
+    if (details.line !== undefined) this.line = details.line;
+    if (details.column !== undefined) this.column = details.column;
   }
 }
