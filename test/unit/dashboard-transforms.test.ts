@@ -1,0 +1,145 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { alignX, decimateToWidth, downsampleMinMax, emaDebiased, formatDuration, robustRange, timeOrigin } from '../../src/webview/data/transforms';
+import { comparisonTable, csvField, flattenConfig, seriesToCsv, sortRows, tableToMarkdown } from '../../src/webview/data/exports';
+import type { RunView } from '../../src/webview/protocol';
+
+test('EMA is debiased like TensorBoard: a constant series stays constant from the first point', () => {
+  assert.deepEqual(emaDebiased([3, 3, 3, 3], 0.9).map((v) => Number(v.toFixed(12))), [3, 3, 3, 3]);
+});
+
+test('EMA matches the formula on a step', () => {
+  const w = 0.6;
+  const out = emaDebiased([0, 10, 10], w);
+  // biased: 0, 4, 6.4; debias by 1 − 0.6^n: 0.4, 0.64, 0.784
+  assert.ok(Math.abs(out[0] - 0) < 1e-12);
+  assert.ok(Math.abs(out[1] - 4 / 0.64) < 1e-12);
+  assert.ok(Math.abs(out[2] - 6.4 / 0.784) < 1e-12);
+  assert.deepEqual(emaDebiased([1, 2, 3], 0), [1, 2, 3]);
+});
+
+test('EMA passes non-finite values through without poisoning the average', () => {
+  const out = emaDebiased([1, NaN, 1], 0.5);
+  assert.equal(out[0], 1);
+  assert.ok(Number.isNaN(out[1]));
+  assert.equal(out[2], 1);
+  assert.throws(() => emaDebiased([1], 1), /smoothing weight/);
+});
+
+test('x alignment: step, relative seconds from the run origin, wall time', () => {
+  const p = { steps: [1, 2, 3], times: [10_000, 12_000, 15_000], values: [0, 0, 0] };
+  assert.deepEqual(alignX(p, 'step', 0), [1, 2, 3]);
+  assert.deepEqual(alignX(p, 'relative', 10_000), [0, 2, 5]);
+  assert.deepEqual(alignX(p, 'wall', 0), [10_000, 12_000, 15_000]);
+  assert.equal(timeOrigin([p, { steps: [0], times: [9_000], values: [1] }]), 9_000);
+  assert.equal(timeOrigin([]), 0);
+});
+
+test('decimation to pixel width keeps at most ~pixels points and every column extreme', () => {
+  const n = 100_000;
+  const xs = Array.from({ length: n }, (_, i) => i);
+  const ys = xs.map((i) => Math.sin(i / 1000));
+  ys[77_777] = 100;
+  ys[12_345] = -100;
+  const idx = decimateToWidth(xs, ys, 400);
+  assert.ok(idx.length <= 400, `${idx.length} points for 400 px`);
+  assert.ok(idx.includes(77_777) && idx.includes(12_345));
+  for (let i = 1; i < idx.length; i++) assert.ok(idx[i] > idx[i - 1]);
+  // A zoomed range keeps one neighbour on each side so the line reaches the edges.
+  const zoom = decimateToWidth(xs, ys, 400, 1000, 1100);
+  assert.equal(zoom[0], 999);
+  assert.equal(zoom[zoom.length - 1], 1101);
+  assert.equal(zoom.length, 103);
+});
+
+test('min–max downsampling to maxPoints keeps first, last and extremes', () => {
+  const xs = Array.from({ length: 10_000 }, (_, i) => i);
+  const ys = xs.map((i) => (i === 4321 ? 9 : i === 8765 ? -9 : Math.cos(i)));
+  const idx = downsampleMinMax(xs, ys, 2000);
+  assert.ok(idx.length <= 2000);
+  assert.equal(idx[0], 0);
+  assert.equal(idx[idx.length - 1], 9999);
+  assert.ok(idx.includes(4321) && idx.includes(8765));
+  assert.deepEqual(downsampleMinMax([1, 2], [1, 2], 10), [0, 1]);
+});
+
+test('robust range ignores outliers (5th–95th percentile, padded)', () => {
+  const values = Array.from({ length: 100 }, (_, i) => i / 100);
+  values.push(1e6);
+  const r = robustRange(values);
+  assert.ok(r && r.max < 2 && r.min < 0.05);
+  assert.equal(robustRange([NaN]), undefined);
+  const log = robustRange([0, 1, 10, 100], true);
+  assert.ok(log && log.min > 0);
+});
+
+test('formatDuration', () => {
+  assert.equal(formatDuration(42), '42s');
+  assert.equal(formatDuration(185), '3m 05s');
+  assert.equal(formatDuration(3720), '1h 02m');
+  assert.equal(formatDuration(NaN), '—');
+});
+
+test('CSV: quoted fields, formula injection neutralised, long format with smoothed column', () => {
+  assert.equal(csvField('a,b'), '"a,b"');
+  assert.equal(csvField('say "hi"'), '"say ""hi"""');
+  assert.equal(csvField('=cmd()'), "'=cmd()");
+  assert.equal(csvField(NaN), '');
+  const csv = seriesToCsv(
+    [{ runName: 'exp,1', runId: 'r1', key: 'loss/a', points: { steps: [1, 2], times: [1000, 3000], values: [0.5, 0.25] }, smoothed: [0.5, 0.3] }],
+    new Map([['r1', 1000]]),
+  );
+  assert.equal(
+    csv,
+    'run,run_id,series,step,wall_time,relative_seconds,value,smoothed\r\n' +
+      '"exp,1",r1,loss/a,1,1970-01-01T00:00:01.000Z,0,0.5,0.5\r\n' +
+      '"exp,1",r1,loss/a,2,1970-01-01T00:00:03.000Z,2,0.25,0.3\r\n',
+  );
+});
+
+function run(id: string, lr: number, acc: number | null, status: RunView['status'] = 'completed'): RunView {
+  return {
+    id,
+    name: 'exp',
+    status,
+    backend: 'wasm',
+    step: 100,
+    totalSteps: 100,
+    createdAt: '',
+    startedAt: null,
+    endedAt: null,
+    error: null,
+    tasks: [{ name: 'a', type: 'classification' }],
+    architecture: 'hard',
+    weighting: 'equal',
+    config: flattenConfig({ name: 'exp', seed: 1, model: { architecture: 'hard', sharedUnits: [64] }, optimizer: { learningRate: lr }, training: { batchSize: 32 } }),
+    finalMetrics: acc === null ? null : { a: { loss: 1 - acc, accuracy: acc } },
+    bestStep: acc === null ? null : 90,
+    stepsPerSecond: 10,
+  };
+}
+
+test('comparison table: differing config values flagged, metrics per task, sortable, Markdown', () => {
+  const runs = [run('r1', 0.01, 0.8), run('r2', 0.001, 0.9), run('r3', 0.01, null, 'running')];
+  const { columns, rows } = comparisonTable(runs);
+  const lr = columns.find((c) => c.id === 'config:optimizer.learningRate');
+  assert.equal(lr?.differs, true);
+  assert.equal(columns.find((c) => c.id === 'config:seed')?.differs, false);
+  assert.equal(columns.find((c) => c.id === 'config:model.sharedUnits'), undefined, 'equal non-key config is not shown');
+  assert.ok(columns.some((c) => c.id === 'metric:a/accuracy'));
+  const sorted = sortRows(rows, 'metric:a/accuracy', true);
+  assert.deepEqual(sorted.map((r) => r.runId), ['r2', 'r1', 'r3'], 'nulls last');
+  assert.deepEqual(sortRows(rows, 'metric:a/accuracy', false).map((r) => r.runId), ['r1', 'r2', 'r3']);
+  const md = tableToMarkdown(columns, sorted);
+  const lines = md.trim().split('\n');
+  assert.match(lines[0], /\| optimizer\.learningRate \* \|/);
+  assert.match(lines[1], /^\| --- \| --- \|/);
+  assert.match(md, /\| exp \(r2\) \| completed \|.*\| 0\.9 \|/);
+  assert.match(md, /differs between runs/);
+  const latest = comparisonTable([run('r3', 0.01, null, 'running')], new Map([['r3', { a: { accuracy: 0.5 } }]]));
+  assert.equal(latest.rows[0].cells['metric:a/accuracy'], 0.5);
+});
+
+test('flattenConfig: dotted paths, arrays as JSON', () => {
+  assert.deepEqual(flattenConfig({ $schema: 'x', a: { b: 1, c: [1, 2] }, d: null }), { 'a.b': 1, 'a.c': '[1,2]', d: null });
+});
