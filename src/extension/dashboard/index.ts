@@ -1,0 +1,75 @@
+/**
+ * The dashboard's entry point for the extension: one panel type (`mtlLab.dashboard`), restored after a
+ * window reload by a WebviewPanelSerializer from the state the webview persisted (its run ids).
+ */
+import * as vscode from 'vscode';
+import type { DashboardDataSource } from './dataSource';
+import { DashboardPanel, dashboardWebviewOptions } from './panel';
+import { DASHBOARD_VIEW_TYPE, parseDashboardState } from '../../webview/protocol';
+
+export const MAX_POINTS_SETTING = 'mtlLab.dashboard.maxPointsPerSeries';
+const DEFAULT_MAX_POINTS = 2000;
+
+export interface DashboardRegistration extends vscode.Disposable {
+  /** Open a dashboard for these runs (one run, or a comparison); reveals an open one showing exactly them. */
+  open(runIds: string[]): void;
+}
+
+export function registerDashboard(context: vscode.ExtensionContext, source: DashboardDataSource): DashboardRegistration {
+  const panels = new Set<DashboardPanel>();
+  const log = vscode.window.createOutputChannel('MTL Lab Dashboard', { log: true });
+  const panelContext = {
+    extensionUri: context.extensionUri,
+    workspaceState: context.workspaceState,
+    source,
+    log,
+    maxPointsPerSeries: () => {
+      const value = vscode.workspace.getConfiguration().get<number>(MAX_POINTS_SETTING, DEFAULT_MAX_POINTS);
+      return Number.isInteger(value) && value >= 16 ? value : DEFAULT_MAX_POINTS;
+    },
+  };
+
+  const track = (panel: DashboardPanel) => {
+    panels.add(panel);
+    panel.onDidDispose(() => panels.delete(panel));
+    return panel;
+  };
+
+  const serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+    async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: unknown) {
+      const saved = parseDashboardState(state);
+      const ids = (saved?.runIds ?? []).filter((id) => source.getRun(id) !== undefined);
+      if (ids.length === 0) {
+        log.info('dashboard: a restored panel had no runs that still exist; closing it');
+        webviewPanel.dispose();
+        return;
+      }
+      track(new DashboardPanel(webviewPanel, ids, panelContext));
+    },
+  });
+
+  const registration: DashboardRegistration = {
+    open(runIds: string[]) {
+      const ids = [...new Set(runIds)].filter((id) => source.getRun(id) !== undefined);
+      if (ids.length === 0) {
+        void vscode.window.showWarningMessage('MTL Lab: no such run to show.');
+        return;
+      }
+      for (const p of panels) {
+        if (p.showsExactly(ids)) {
+          p.panel.reveal();
+          return;
+        }
+      }
+      const webviewPanel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'MTL Lab', vscode.ViewColumn.Active, dashboardWebviewOptions(context.extensionUri));
+      track(new DashboardPanel(webviewPanel, ids, panelContext));
+    },
+    dispose() {
+      for (const p of [...panels]) p.dispose();
+      serializer.dispose();
+      log.dispose();
+    },
+  };
+  context.subscriptions.push(registration);
+  return registration;
+}
