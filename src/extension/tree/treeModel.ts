@@ -1,0 +1,234 @@
+/**
+ * The Experiments tree as plain data: experiments → (Config → key values, Tasks → tasks), runs newest
+ * first, queued requests. The VS Code provider only maps these nodes to TreeItems.
+ */
+import path from 'node:path';
+import type { RunSnapshot } from '../dashboard/dataSource';
+import { formatConfigValue, readConfigValues, readExperimentObject, readTasks, type ConfigField } from '../configEditing/configFields';
+import { CONTEXT, runContextValue, runDescription, runIcon, runLabel, runTooltipMarkdown, type RunIcon } from './runText';
+
+export interface ExperimentFile {
+  /** Absolute path of the `*.mtl.json`. */
+  file: string;
+  /** Workspace-relative path, for the description. */
+  relativePath: string;
+}
+
+export type TreeNode = ExperimentNode | ConfigNode | ConfigValueNode | TasksNode | TaskNode | RunNode | QueuedNode | OtherRunsNode;
+
+interface BaseNode {
+  /** Stable id (keeps expansion state across refreshes). */
+  id: string;
+  label: string;
+  description?: string;
+  tooltip?: string;
+  /** Markdown tooltip, when set instead of `tooltip`. */
+  markdownTooltip?: string;
+  contextValue: string;
+  collapsible: 'none' | 'collapsed' | 'expanded';
+}
+
+export interface ExperimentNode extends BaseNode {
+  kind: 'experiment';
+  file: string;
+}
+
+export interface ConfigNode extends BaseNode {
+  kind: 'config';
+  file: string;
+}
+
+export interface ConfigValueNode extends BaseNode {
+  kind: 'configValue';
+  file: string;
+  field: ConfigField;
+  value: unknown;
+  offset: number | undefined;
+}
+
+export interface TasksNode extends BaseNode {
+  kind: 'tasks';
+  file: string;
+}
+
+export interface TaskNode extends BaseNode {
+  kind: 'task';
+  file: string;
+  offset: number;
+}
+
+export interface RunNode extends BaseNode {
+  kind: 'run';
+  runId: string;
+  runDir: string;
+  icon: RunIcon;
+}
+
+export interface QueuedNode extends BaseNode {
+  kind: 'queued';
+  ticket: number;
+}
+
+export interface OtherRunsNode extends BaseNode {
+  kind: 'otherRuns';
+}
+
+export interface QueuedRequest {
+  ticket: number;
+  label: string;
+  configPath: string | undefined;
+  state: 'queued' | 'launching';
+}
+
+/** What the tree is built from. `readText` returns an experiment file's current text (open editor or disk). */
+export interface TreeState {
+  experiments: readonly ExperimentFile[];
+  runs: readonly RunSnapshot[];
+  queue: readonly QueuedRequest[];
+  liveStep: (runId: string) => number | undefined;
+  readText: (file: string) => string | undefined;
+}
+
+function sameFile(a: string | null | undefined, b: string): boolean {
+  if (!a) return false;
+  const normalize = (p: string) => (process.platform === 'win32' ? path.normalize(p).toLowerCase() : path.normalize(p));
+  return normalize(a) === normalize(b);
+}
+
+export function newestFirst(runs: readonly RunSnapshot[]): RunSnapshot[] {
+  return [...runs].sort((a, b) => b.info.createdAt.localeCompare(a.info.createdAt) || b.info.id.localeCompare(a.info.id));
+}
+
+export function runsOfExperiment(runs: readonly RunSnapshot[], file: string): RunSnapshot[] {
+  return newestFirst(runs.filter((run) => sameFile(run.info.experimentFile, file)));
+}
+
+/** Runs whose experiment file is not among the experiments found (deleted, outside the glob, CLI runs). */
+export function otherRuns(state: TreeState): RunSnapshot[] {
+  return newestFirst(state.runs.filter((run) => !state.experiments.some((e) => sameFile(run.info.experimentFile, e.file))));
+}
+
+export function experimentLabel(file: string): string {
+  return path.basename(file).replace(/\.mtl\.json$/i, '');
+}
+
+export function rootNodes(state: TreeState): TreeNode[] {
+  const nodes: TreeNode[] = [...state.experiments]
+    .sort((a, b) => a.relativePath.localeCompare(b.relativePath))
+    .map((experiment) => {
+      const runs = runsOfExperiment(state.runs, experiment.file);
+      const running = runs.filter((r) => r.info.status === 'running').length;
+      const dir = path.dirname(experiment.relativePath);
+      const counts = `${runs.length} ${runs.length === 1 ? 'run' : 'runs'}${running > 0 ? `, ${running} running` : ''}`;
+      const description = [dir === '.' ? undefined : dir, counts].filter(Boolean).join(' · ');
+      return {
+        kind: 'experiment',
+        id: `experiment:${experiment.file}`,
+        label: experimentLabel(experiment.file),
+        description,
+        tooltip: experiment.relativePath,
+        contextValue: CONTEXT.experiment,
+        collapsible: running > 0 ? 'expanded' : 'collapsed',
+        file: experiment.file,
+      } satisfies ExperimentNode;
+    });
+  const others = otherRuns(state);
+  if (others.length > 0) {
+    nodes.push({
+      kind: 'otherRuns',
+      id: 'other-runs',
+      label: 'Other runs',
+      description: `${others.length}`,
+      tooltip: 'Runs in the runs directory whose experiment file is not in this workspace (deleted, renamed, or started elsewhere).',
+      contextValue: CONTEXT.otherRuns,
+      collapsible: 'collapsed',
+    });
+  }
+  return nodes;
+}
+
+export function runNode(run: RunSnapshot, state: TreeState): RunNode {
+  const liveStep = state.liveStep(run.info.id);
+  const text = run.info.experimentFile ? state.readText(run.info.experimentFile) : undefined;
+  return {
+    kind: 'run',
+    id: `run:${run.info.id}`,
+    runId: run.info.id,
+    runDir: run.runDir,
+    label: runLabel(run.info),
+    description: runDescription(run.info, liveStep),
+    markdownTooltip: runTooltipMarkdown(run, { liveStep, experimentConfig: text === undefined ? undefined : readExperimentObject(text) }),
+    contextValue: runContextValue(run.info.status),
+    collapsible: 'none',
+    icon: runIcon(run.info.status),
+  };
+}
+
+export function childNodes(node: TreeNode, state: TreeState): TreeNode[] {
+  switch (node.kind) {
+    case 'experiment': {
+      const queued: QueuedNode[] = state.queue
+        .filter((q) => q.configPath !== undefined && sameFile(q.configPath, node.file))
+        .map((q) => ({
+          kind: 'queued',
+          id: `queued:${q.ticket}`,
+          ticket: q.ticket,
+          label: q.state === 'launching' ? 'starting…' : 'queued',
+          description: q.state === 'queued' ? 'waits for a free slot (mtlLab.maxConcurrentRuns)' : undefined,
+          contextValue: CONTEXT.queuedRun,
+          collapsible: 'none',
+        }));
+      return [
+        { kind: 'config', id: `config:${node.file}`, label: 'Config', contextValue: CONTEXT.config, collapsible: 'collapsed', file: node.file, tooltip: 'Key values of the experiment file; ✎ edits them in place.' },
+        ...queued,
+        ...runsOfExperiment(state.runs, node.file).map((run) => runNode(run, state)),
+      ];
+    }
+    case 'config': {
+      const text = state.readText(node.file);
+      if (text === undefined) return [];
+      const values: TreeNode[] = readConfigValues(text).map((v) => ({
+        kind: 'configValue',
+        id: `configValue:${node.file}:${v.field.id}`,
+        label: v.field.label,
+        description: `${formatConfigValue(v.value)}${v.isDefault ? ' (default)' : ''}`,
+        tooltip: `${v.field.path.join('.')} = ${formatConfigValue(v.value)}${v.isDefault ? ' (not in the file; the default applies)' : ''}`,
+        contextValue: CONTEXT.configValue,
+        collapsible: 'none',
+        file: node.file,
+        field: v.field,
+        value: v.value,
+        offset: v.offset,
+      }));
+      const tasks = readTasks(text);
+      values.push({
+        kind: 'tasks',
+        id: `tasks:${node.file}`,
+        label: 'tasks',
+        description: tasks.map((t) => t.name).join(', '),
+        contextValue: CONTEXT.tasks,
+        collapsible: tasks.length > 0 ? 'collapsed' : 'none',
+        file: node.file,
+      });
+      return values;
+    }
+    case 'tasks': {
+      const text = state.readText(node.file);
+      if (text === undefined) return [];
+      return readTasks(text).map((task, index) => ({
+        kind: 'task',
+        id: `task:${node.file}:${index}`,
+        label: task.name,
+        description: task.detail,
+        contextValue: 'task',
+        collapsible: 'none',
+        file: node.file,
+        offset: task.offset,
+      }));
+    }
+    case 'otherRuns':
+      return otherRuns(state).map((run) => runNode(run, state));
+    default:
+      return [];
+  }
+}
