@@ -1,0 +1,171 @@
+/**
+ * Parsing and checking a `*.mtl.json` text. Pure: no Node APIs and no `vscode`, so the extension host
+ * bundle can show the same diagnostics in the Problems view that the CLI prints.
+ *
+ * Steps: JSON with comments (syntax errors with line:col) → `--set` overrides → schema defaults →
+ * schema validation (TypeBox) → the checks the schema cannot express (semantics.ts) → every problem,
+ * positioned, at once. A config without problems comes back complete: every default that applies
+ * filled in, none that does not (no `attention` unless the architecture is "soft").
+ */
+import { Errors } from '@sinclair/typebox/errors';
+import { fillDefaults } from './defaults';
+import { formatPath, LineIndex, locateNode, withoutBom, ConfigError, type ConfigDiagnostic } from './diagnostics';
+import { isPlainObject, quote, type ConfigIssue } from './issues';
+import { parseTree, printParseErrorCode, type JsonNode, type JsonParseError } from './jsonc';
+import { schemaIssues } from './messages';
+import { applyOverridesCollecting, overrideFor } from './overrides';
+import { ExperimentSchema, type ExperimentConfig } from './schema';
+import { pruneInapplicable, semanticIssues } from './semantics';
+
+const SYNTAX_MESSAGES: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a key in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: 'expected ":" after the key',
+  CommaExpected: 'expected "," between entries',
+  CloseBraceExpected: 'expected "}" to close the object',
+  CloseBracketExpected: 'expected "]" to close the array',
+  EndOfFileExpected: 'unexpected text after the end of the config',
+  InvalidCommentToken: 'invalid comment',
+  UnexpectedEndOfComment: 'unterminated /* comment',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'incomplete number',
+  InvalidUnicode: 'invalid \\u escape',
+  InvalidEscapeCharacter: 'invalid escape sequence in string',
+  InvalidCharacter: 'control character in string (write it escaped, e.g. \\n)',
+};
+
+function syntaxMessage(error: JsonParseError, source: string): string {
+  const name = printParseErrorCode(error.error);
+  const token = source.slice(error.offset, error.offset + Math.max(error.length, 1));
+  if (name === 'InvalidSymbol' && token.startsWith("'")) return 'strings and keys need double quotes';
+  if (name === 'InvalidSymbol' || name === 'PropertyNameExpected' || name === 'ValueExpected') {
+    const shown = token.trim();
+    const quoted = JSON.stringify(shown.length > 20 ? `${shown.slice(0, 17)}...` : shown);
+    if (shown && name === 'InvalidSymbol') return `unexpected ${quoted}`;
+    if (shown) return `${SYNTAX_MESSAGES[name]}, found ${quoted}`;
+    if (error.offset >= source.trimEnd().length) return `${SYNTAX_MESSAGES[name]}, found the end of the file`;
+  }
+  return SYNTAX_MESSAGES[name] ?? name;
+}
+
+/** The value of a parse tree. Own properties are defined, not assigned, so `"__proto__"` is an ordinary (unknown) key. */
+function nodeValue(node: JsonNode): unknown {
+  switch (node.type) {
+    case 'object': {
+      const out: Record<string, unknown> = {};
+      for (const property of node.children ?? []) {
+        const [key, value] = property.children ?? [];
+        if (key && value) Object.defineProperty(out, String(key.value), { value: nodeValue(value), enumerable: true, writable: true, configurable: true });
+      }
+      return out;
+    }
+    case 'array':
+      return (node.children ?? []).map(nodeValue);
+    default:
+      return node.value;
+  }
+}
+
+/** A key written twice in one object: JSON keeps the last silently, which hides mistakes. */
+function duplicateKeyIssues(node: JsonNode, path: (string | number)[], issues: ConfigIssue[]): void {
+  if (node.type === 'object') {
+    const seen = new Set<string>();
+    for (const property of node.children ?? []) {
+      const [key, value] = property.children ?? [];
+      if (!key || !value) continue;
+      const name = String(key.value);
+      if (seen.has(name)) issues.push({ path, message: `duplicate key ${quote(name)} (only the last one would count)`, offset: key.offset });
+      seen.add(name);
+      duplicateKeyIssues(value, [...path, name], issues);
+    }
+  } else if (node.type === 'array') {
+    (node.children ?? []).forEach((child, i) => duplicateKeyIssues(child, [...path, i], issues));
+  }
+}
+
+export interface ExperimentAnalysis {
+  diagnostics: ConfigDiagnostic[];
+  /** The complete config, when there are no diagnostics. */
+  config?: ExperimentConfig;
+}
+
+/** Parses, overrides, resolves and checks; never throws for a bad config. */
+export function analyseExperimentText(text: string, file: string, overrides: readonly string[] = []): ExperimentAnalysis {
+  const source = withoutBom(text);
+  const lines = new LineIndex(source);
+  const syntaxErrors: JsonParseError[] = [];
+  const root = parseTree(source, syntaxErrors, { allowTrailingComma: true, disallowComments: false });
+
+  if (source.trim() === '') {
+    return { diagnostics: [{ file, line: 1, column: 1, path: '', message: 'the file is empty; expected a JSON object' }] };
+  }
+  if (syntaxErrors.length > 0 || !root) {
+    const diagnostics: ConfigDiagnostic[] = [];
+    const offsets = new Set<number>();
+    for (const error of syntaxErrors) {
+      // The parser may report several errors at one spot while recovering; the first says it best.
+      if (offsets.has(error.offset)) continue;
+      offsets.add(error.offset);
+      diagnostics.push({ file, ...lines.position(error.offset), path: '', message: syntaxMessage(error, source) });
+    }
+    return { diagnostics };
+  }
+
+  const issues: ConfigIssue[] = [];
+  duplicateKeyIssues(root, [], issues);
+  const applied = applyOverridesCollecting(nodeValue(root), overrides, file);
+  const given = applied.value;
+  const resolved = fillDefaults(ExperimentSchema, given);
+  const semantic = semanticIssues(given, resolved);
+  // "model.experts: only used by architecture "routing"" says all there is to say about that key;
+  // what is wrong inside its value does not matter once it goes.
+  const moot = semantic.filter((issue) => issue.moot).map((issue) => issue.path);
+  const isMoot = (path: readonly (string | number)[]) => moot.some((prefix) => prefix.length <= path.length && prefix.every((s, i) => s === path[i]));
+  issues.push(...schemaIssues(ExperimentSchema, resolved).filter((issue) => !isMoot(issue.at ?? issue.path)), ...semantic);
+
+  const diagnostics: ConfigDiagnostic[] = [];
+  const seen = new Set<string>();
+  for (const issue of issues) {
+    const id = `${formatPath(issue.path)}\u0000${issue.message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    const target = issue.at ?? issue.path;
+    const override = overrideFor(applied.applied, target);
+    const location = locateNode(root, target);
+    const keyNode = issue.atKey && location.found ? location.property?.children?.[0] : undefined;
+    const offset = issue.offset ?? keyNode?.offset ?? location.node.offset;
+    const diagnostic: ConfigDiagnostic = { file, ...lines.position(offset), path: formatPath(issue.path), message: issue.message };
+    if (override) diagnostic.override = override.override;
+    diagnostics.push(diagnostic);
+  }
+  // Problems in the file in reading order, then those that came from overrides, then bad overrides.
+  const rank = (d: ConfigDiagnostic) => (d.override === undefined ? 0 : d.path ? 1 : 2);
+  diagnostics.sort((a, b) => rank(a) - rank(b) || a.line - b.line || a.column - b.column);
+  diagnostics.push(...applied.diagnostics);
+  if (diagnostics.length > 0) return { diagnostics };
+
+  pruneInapplicable(resolved);
+  // The resolved config must satisfy its own schema; if not, this module has a bug, not the user.
+  const leftover = Errors(ExperimentSchema, resolved).First();
+  if (leftover) throw new Error(`internal error: the resolved config fails its schema at ${leftover.path}: ${leftover.message}`);
+  if (!isPlainObject(resolved)) throw new Error('internal error: the resolved config is not an object');
+  return { diagnostics: [], config: resolved as ExperimentConfig };
+}
+
+/**
+ * Parses a `*.mtl.json` text (JSON with comments and trailing commas), applies `path=value`
+ * overrides, fills defaults and checks everything. Returns the complete config or throws a
+ * ConfigError listing every problem (`file:line:col: path: message`, one per line).
+ */
+export function parseExperimentText(text: string, file: string, overrides: readonly string[] = []): ExperimentConfig {
+  const { diagnostics, config } = analyseExperimentText(text, file, overrides);
+  if (!config) throw new ConfigError(diagnostics);
+  return config;
+}
+
+/** Every problem of a `*.mtl.json` text, without throwing; [] for a good config (for the Problems view). */
+export function diagnoseExperimentText(text: string, file: string, overrides: readonly string[] = []): ConfigDiagnostic[] {
+  return analyseExperimentText(text, file, overrides).diagnostics;
+}
