@@ -24,6 +24,8 @@ const node = {
   sourcemap: true,
   logLevel: 'warning',
   legalComments: 'none',
+  // tfjs marks its Node entry points side-effect free, which would drop the kernel and gradient registrations.
+  ignoreAnnotations: true,
 };
 
 const builds = [

@@ -1,0 +1,285 @@
+/**
+ * `mtl-lab`: the training engine on the command line, for machines without an editor. Same code and
+ * same run directory as the extension's worker.
+ *
+ * Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by SIGINT (after the clean stop).
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { probeBackends } from './backend/select';
+import { isConfigError } from './config/diagnostics';
+import { loadExperimentConfig } from './config/load';
+import { BACKENDS, type BackendName } from './config/schema';
+import { DataError } from './data/dataset';
+import { loadDataset } from './data/load';
+import { recordsToCsv } from './run/exportCsv';
+import type { RunInfo, TaskMetrics } from './run/records';
+import { listRuns, readRecords, readRunInfo } from './run/runDirectory';
+import { InputError, runExperiment } from './run/runExperiment';
+import { locateJsonPath } from './config/diagnostics';
+
+const USAGE = `mtl-lab — multi-task learning experiments with TensorFlow.js
+
+Usage:
+  mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
+  mtl-lab train --resume <runDir> [--backend B] [--json]
+  mtl-lab validate <config.mtl.json> [--set path=value]...
+  mtl-lab runs [--runs-dir DIR] [--json]
+  mtl-lab export <runDir> --csv [--out FILE]
+  mtl-lab backends [--json]
+
+Options:
+  --runs-dir DIR   where run directories live (default: ./mtl-runs)
+  --backend B      one of ${BACKENDS.join(', ')} (overrides the config)
+  --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
+  --json           machine-readable output on stdout
+Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by Ctrl+C (checkpoint written; resume with --resume).`;
+
+class UsageError extends Error {}
+
+interface Args {
+  command: string | undefined;
+  positional: string[];
+  runsDir: string;
+  backend?: BackendName;
+  sets: string[];
+  json: boolean;
+  resume?: string;
+  csv: boolean;
+  out?: string;
+  help: boolean;
+}
+
+export function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { command: undefined, positional: [], runsDir: 'mtl-runs', sets: [], json: false, csv: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = () => {
+      const v = argv[++i];
+      if (v === undefined) throw new UsageError(`${a} needs a value`);
+      return v;
+    };
+    if (a === '--runs-dir') args.runsDir = value();
+    else if (a === '--backend') {
+      const b = value();
+      if (!(BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend: expected one of ${BACKENDS.join(', ')}, got "${b}"`);
+      args.backend = b as BackendName;
+    } else if (a === '--set') args.sets.push(value());
+    else if (a.startsWith('--set=')) args.sets.push(a.slice(6));
+    else if (a === '--json') args.json = true;
+    else if (a === '--resume') args.resume = value();
+    else if (a === '--csv') args.csv = true;
+    else if (a === '--out') args.out = value();
+    else if (a === '--help' || a === '-h') args.help = true;
+    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
+    else if (args.command === undefined) args.command = a;
+    else args.positional.push(a);
+  }
+  return args;
+}
+
+function formatNumber(v: number | undefined): string {
+  if (v === undefined || !Number.isFinite(v)) return '—';
+  return Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
+}
+
+/** A plain-text table with aligned columns. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
+  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function metricsTable(metrics: Record<string, TaskMetrics>): string {
+  const rows = Object.entries(metrics).map(([task, m]) => [task, formatNumber(m.loss), m.accuracy !== undefined ? (m.accuracy * 100).toFixed(2) + ' %' : '—', formatNumber(m.rmse), formatNumber(m.mae)]);
+  return table(['task', 'val loss', 'accuracy', 'RMSE', 'MAE'], rows);
+}
+
+class Progress {
+  private lastDraw = 0;
+  private lastPlain = -1;
+  private readonly started = Date.now();
+
+  constructor(private readonly tty: boolean) {}
+
+  update(step: number, total: number): void {
+    const now = Date.now();
+    if (this.tty) {
+      if (now - this.lastDraw < 100 && step < total) return;
+      this.lastDraw = now;
+      const width = 30;
+      const frac = total ? step / total : 0;
+      const filled = Math.round(frac * width);
+      const rate = step / Math.max((now - this.started) / 1000, 1e-3);
+      const eta = rate > 0 ? Math.max(0, (total - step) / rate) : 0;
+      process.stderr.write(`\r[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  step ${step}/${total}  ${rate.toFixed(0)} steps/s  ETA ${eta.toFixed(0)}s `);
+    } else {
+      const decile = total ? Math.floor((step / total) * 10) : 0;
+      if (decile !== this.lastPlain) {
+        this.lastPlain = decile;
+        process.stderr.write(`step ${step}/${total} (${decile * 10}%)\n`);
+      }
+    }
+  }
+
+  done(): void {
+    if (this.tty) process.stderr.write('\n');
+  }
+}
+
+async function train(args: Args): Promise<number> {
+  const configPath = args.positional[0];
+  if (!args.resume && !configPath) throw new UsageError('train: which config? mtl-lab train <config.mtl.json>');
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    if (signal) process.exit(s === 'SIGINT' ? 130 : 143); // a second Ctrl+C does not wait
+    signal = s;
+    process.stderr.write(`\n${s}: stopping at the next step boundary (press Ctrl+C again to abort without a checkpoint)…\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const progress = new Progress(Boolean(process.stderr.isTTY) && !args.json);
+  let result;
+  try {
+    result = await runExperiment(
+      { configPath, runsDir: args.runsDir, overrides: args.sets, backend: args.backend, resumeDir: args.resume },
+      {
+        onStarted: (runDir, info) => {
+          if (!args.json) process.stderr.write(`run ${info.id} → ${path.relative(process.cwd(), runDir) || runDir}\n`);
+        },
+        onRecords: (records) => {
+          if (args.json) return;
+          for (const r of records) {
+            if (r.kind === 'event' && (r.level !== 'info' || r.code === 'backend-selected')) {
+              progress.done();
+              process.stderr.write(`${r.level === 'info' ? '' : r.level + ': '}${r.message}\n`);
+            }
+          }
+        },
+        onStep: (step, total) => {
+          if (!args.json) progress.update(step, total);
+        },
+        shouldStop: () => signal !== undefined,
+      },
+    );
+  } finally {
+    progress.done();
+  }
+  const info = result.info;
+  if (args.json) process.stdout.write(JSON.stringify({ runDir: result.runDir, ...info }, null, 2) + '\n');
+  else printOutcome(info, result.runDir);
+  if (info.status === 'failed') return 1;
+  if (info.status === 'stopped') return signal === 'SIGTERM' ? 143 : 130;
+  return 0;
+}
+
+function printOutcome(info: RunInfo, runDir: string): void {
+  const rel = path.relative(process.cwd(), runDir) || runDir;
+  if (info.status === 'completed' && info.summary) {
+    process.stdout.write(`\n${info.id}: completed ${info.summary.steps} steps on ${info.summary.backend}, ${info.summary.stepsPerSecond} steps/s\n\n`);
+    process.stdout.write(metricsTable(info.summary.metrics) + '\n');
+    if (info.summary.bestStep !== null) process.stdout.write(`\nbest mean validation loss at step ${info.summary.bestStep}\n`);
+  } else if (info.status === 'stopped') {
+    process.stdout.write(`\n${info.id}: stopped at step ${info.step} of ${info.totalSteps}. Resume with: mtl-lab train --resume ${rel}\n`);
+  } else if (info.status === 'failed') {
+    process.stderr.write(`\n${info.id}: failed: ${info.error?.message ?? 'unknown error'}\n`);
+  }
+}
+
+async function validate(args: Args): Promise<number> {
+  const configPath = args.positional[0];
+  if (!configPath) throw new UsageError('validate: which config? mtl-lab validate <config.mtl.json>');
+  const { config, text, file } = await loadExperimentConfig(configPath, args.sets);
+  try {
+    const dataset = await loadDataset(config, path.dirname(path.resolve(configPath)));
+    const tasks = dataset.tasks.map((t) => `${t.name} (${t.type}${t.classes ? `, ${t.classes} classes` : ''})`).join(', ');
+    process.stdout.write(`${file}: ok — ${dataset.describe}; ${dataset.train.size} train / ${dataset.validation.size} validation rows, ${dataset.inputDim} inputs; tasks ${tasks}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof DataError) {
+      const pos = error.configPath ? locateJsonPath(text, error.configPath) : undefined;
+      throw new InputError(pos ? `${file}:${pos.line}:${pos.column}: ${error.message}` : error.message);
+    }
+    throw error;
+  }
+}
+
+function runs(args: Args): number {
+  const list = listRuns(path.resolve(args.runsDir));
+  if (args.json) {
+    process.stdout.write(JSON.stringify(list.map(({ runDir, info }) => ({ runDir, ...info })), null, 2) + '\n');
+    return 0;
+  }
+  if (!list.length) {
+    process.stdout.write(`no runs in ${args.runsDir}\n`);
+    return 0;
+  }
+  const rows = list.map(({ info }) => {
+    const metrics = info.summary ? Object.entries(info.summary.metrics).map(([t, m]) => `${t} ${m.accuracy !== undefined ? `acc ${(m.accuracy * 100).toFixed(1)}%` : `rmse ${formatNumber(m.rmse)}`}`).join(', ') : '';
+    return [info.id, info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', metrics];
+  });
+  process.stdout.write(table(['run', 'status', 'step', 'backend', 'final validation'], rows) + '\n');
+  return 0;
+}
+
+function exportRun(args: Args): number {
+  const runDir = args.positional[0];
+  if (!runDir) throw new UsageError('export: which run? mtl-lab export <runDir> --csv');
+  if (!args.csv) throw new UsageError('export: choose a format: --csv');
+  if (!readRunInfo(runDir)) throw new InputError(`${runDir}: not a run directory`);
+  const csv = recordsToCsv(readRecords(runDir));
+  if (args.out) {
+    writeFileSync(args.out, csv);
+    process.stderr.write(`wrote ${args.out}\n`);
+  } else process.stdout.write(csv);
+  return 0;
+}
+
+async function backends(args: Args): Promise<number> {
+  const results = await probeBackends();
+  if (args.json) process.stdout.write(JSON.stringify(results, null, 2) + '\n');
+  else process.stdout.write(table(['backend', 'loads', 'detail'], results.map((r) => [r.name, r.ok ? 'yes' : 'no', r.detail])) + '\n');
+  return 0;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(argv);
+    if (args.help || !args.command) {
+      process.stdout.write(USAGE + '\n');
+      return args.command || args.help ? 0 : 2;
+    }
+    switch (args.command) {
+      case 'train':
+        return await train(args);
+      case 'validate':
+        return await validate(args);
+      case 'runs':
+        return runs(args);
+      case 'export':
+        return exportRun(args);
+      case 'backends':
+        return await backends(args);
+      default:
+        throw new UsageError(`unknown command "${args.command}"`);
+    }
+  } catch (error) {
+    if (error instanceof UsageError) {
+      process.stderr.write(`mtl-lab: ${error.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    if (error instanceof InputError || isConfigError(error) || error instanceof DataError) {
+      process.stderr.write(`${(error as Error).message}\n`);
+      return 2;
+    }
+    process.stderr.write(`mtl-lab: ${(error as Error).stack ?? String(error)}\n`);
+    return 1;
+  }
+}
+
+if (require.main === module || process.argv[1]?.endsWith(`${path.sep}cli.js`)) {
+  if (existsSync(process.argv[1] ?? '')) {
+    void main(process.argv.slice(2)).then((code) => process.exit(code));
+  }
+}

@@ -1,0 +1,313 @@
+/**
+ * The training loop: model, weighting and optimiser from a resolved config and a dataset, stepping
+ * through deterministic batch orders, emitting train / eval / event records, and able to stop at a
+ * step boundary, checkpoint, and resume so that the records after resuming equal those of an
+ * uninterrupted run (everything random is derived from the seed and the step or epoch).
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { ExperimentConfig } from '../config/schema';
+import type { Dataset, Split } from '../data/dataset';
+import type { Parameter } from '../models/dense';
+import type { MultiTaskModel } from '../models/model';
+import { createModel } from '../models/registry';
+import { deriveSeed, rngFor } from '../random/rng';
+import type { EvalRecord, EventRecord, MetricRecord, TaskMetrics, TrainRecord } from '../run/records';
+import { createWeighting } from '../weighting/registry';
+import type { StepInfo, WeightingStrategy } from '../weighting/strategy';
+import { disposeBatch, makeBatch, taskLoss, type Batch } from './losses';
+import { TaskMetricAccumulator, meanLoss } from './metrics';
+import { createOptimizer, type Optimizer } from './optimizers';
+
+/** The order in which training rows are visited: deterministic per epoch (see data/sampler.ts). */
+export interface BatchOrder {
+  readonly stepsPerEpoch: number;
+  batchesForEpoch(epoch: number): Int32Array[];
+}
+
+export class NonFiniteLossError extends Error {
+  constructor(
+    readonly step: number,
+    readonly task: string,
+    readonly value: number,
+  ) {
+    super(`loss of task "${task}" is ${value} at step ${step} (set training.onNonFinite to "skip-batch" to skip such batches, lower optimizer.learningRate, or set optimizer.clipNorm)`);
+    this.name = 'NonFiniteLossError';
+  }
+}
+
+export interface TrainerHooks {
+  /** Every record, in order. */
+  onRecord(record: MetricRecord): void;
+  /** Polled before every step: true ends the run at this step boundary. */
+  shouldStop(): boolean;
+  /** Called between steps at most every ~20 ms, so IPC messages and signals get handled. */
+  yieldToEventLoop?(): Promise<void>;
+}
+
+export type TrainOutcome = 'completed' | 'stopped' | 'early-stopped';
+
+/** Position and bookkeeping saved in checkpoints. */
+export interface TrainerPosition {
+  step: number;
+  epoch: number;
+  /** Index of the next batch to take within `epoch`. */
+  batchInEpoch: number;
+  bestValidationLoss: number | null;
+  bestStep: number | null;
+  evalsWithoutImprovement: number;
+  lastEvalStep: number;
+  lastMetrics: Record<string, TaskMetrics> | null;
+  /** Seconds spent training so far (across resumes), for steps/s. */
+  trainSeconds: number;
+}
+
+const EVAL_CHUNK = 2048;
+
+export class Trainer {
+  readonly model: MultiTaskModel;
+  readonly weighting: WeightingStrategy;
+  readonly optimizer: Optimizer;
+  readonly params: Parameter[];
+  readonly totalSteps: number;
+  position: TrainerPosition = {
+    step: 0,
+    epoch: 0,
+    batchInEpoch: 0,
+    bestValidationLoss: null,
+    bestStep: null,
+    evalsWithoutImprovement: 0,
+    lastEvalStep: -1,
+    lastMetrics: null,
+    trainSeconds: 0,
+  };
+  private readonly taskNames: string[];
+
+  constructor(
+    readonly config: ExperimentConfig,
+    readonly dataset: Dataset,
+    readonly order: BatchOrder,
+  ) {
+    const rng = rngFor(config.seed, 'init');
+    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, tasks: dataset.tasks, rng });
+    this.weighting = createWeighting({ loss: config.loss, tasks: config.tasks, seed: config.seed });
+    this.params = [...this.model.parameters(), ...this.weighting.parameters()];
+    this.optimizer = createOptimizer(this.params, config.optimizer);
+    this.totalSteps = config.training.epochs * order.stepsPerEpoch;
+    this.taskNames = dataset.tasks.map((t) => t.name);
+  }
+
+  private byTask<T>(values: readonly T[]): Record<string, T> {
+    const out: Record<string, T> = {};
+    this.taskNames.forEach((name, k) => (out[name] = values[k]));
+    return out;
+  }
+
+  private matrixByTask(m: tf.Tensor2D | undefined): Record<string, number[]> | undefined {
+    if (!m) return undefined;
+    const rows = m.arraySync() as number[][];
+    return this.byTask(rows.map((r) => r.map((v) => round(v))));
+  }
+
+  private event(step: number, level: EventRecord['level'], code: string, message: string, data?: unknown): EventRecord {
+    const record: EventRecord = { kind: 'event', step, time: Date.now(), level, code, message };
+    if (data !== undefined) record.data = data;
+    return record;
+  }
+
+  /** Runs from the current position to the end (or a stop / early stop). */
+  async run(hooks: TrainerHooks): Promise<TrainOutcome> {
+    const { training } = this.config;
+    const varList = this.params.map((p) => p.variable);
+    let lastYield = performance.now();
+    let windowStart = performance.now();
+    let windowSamples = 0;
+    let stepStart = performance.now();
+
+    for (; this.position.epoch < training.epochs; this.position.epoch++, this.position.batchInEpoch = 0) {
+      const epoch = this.position.epoch;
+      const split = this.dataset.trainForEpoch(epoch);
+      const batches = this.order.batchesForEpoch(epoch);
+      for (; this.position.batchInEpoch < batches.length; this.position.batchInEpoch++) {
+        if (hooks.yieldToEventLoop && performance.now() - lastYield > 20) {
+          await hooks.yieldToEventLoop();
+          lastYield = performance.now();
+          stepStart = performance.now();
+        }
+        if (hooks.shouldStop()) return 'stopped';
+        const step = this.position.step + 1;
+        const info: StepInfo = { step, epoch, stepInEpoch: this.position.batchInEpoch, stepsPerEpoch: batches.length };
+        const isLast = step === this.totalSteps;
+        const logThis = step % training.logEvery === 0 || isLast;
+        const batch = makeBatch(split, this.dataset.inputDim, this.dataset.tasks, batches[this.position.batchInEpoch]);
+        this.weighting.beforeStep?.(info);
+
+        let lossesT: tf.Tensor1D | undefined;
+        let attention: tf.Tensor2D | undefined;
+        let gates: tf.Tensor2D | undefined;
+        const dropoutSeed = deriveSeed(this.config.seed, 'dropout', step);
+        const { value, grads } = tf.variableGrads(() => {
+          const fwd = this.model.forward(batch.x, { training: true, dropoutSeed });
+          const losses = tf.stack(fwd.outputs.map((o, k) => taskLoss(this.dataset.tasks[k], o, batch.tasks[k]))) as tf.Tensor1D;
+          lossesT = tf.keep(losses);
+          if (logThis) {
+            if (fwd.attention) attention = tf.keep(fwd.attention);
+            if (fwd.gates) gates = tf.keep(fwd.gates);
+          }
+          return this.weighting.combine(losses, info);
+        }, varList);
+        const lossValues = Array.from(lossesT!.dataSync());
+        const total = value.dataSync()[0];
+        const badTask = lossValues.findIndex((v) => !Number.isFinite(v));
+        const nonFinite = badTask >= 0 || !Number.isFinite(total);
+
+        let conflict: number[][] | undefined;
+        if (!nonFinite && training.conflictEvery > 0 && step % training.conflictEvery === 0) {
+          conflict = this.gradientConflict(batch, dropoutSeed);
+        }
+        if (!nonFinite) tf.dispose(this.optimizer.apply(grads));
+        tf.dispose([value, lossesT!, ...Object.values(grads)]);
+        disposeBatch(batch);
+
+        if (nonFinite) {
+          tf.dispose([attention, gates].filter((t): t is tf.Tensor2D => t !== undefined));
+          const task = badTask >= 0 ? this.taskNames[badTask] : 'total';
+          const v = badTask >= 0 ? lossValues[badTask] : total;
+          if (training.onNonFinite === 'fail') throw new NonFiniteLossError(step, task, v);
+          hooks.onRecord(this.event(step, 'warning', 'batch-skipped', `loss of task "${task}" is ${v} at step ${step}; batch skipped (training.onNonFinite = "skip-batch")`, { task, value: String(v) }));
+          this.position.step = step;
+          continue;
+        }
+
+        for (const e of this.weighting.afterStep?.(lossValues, info) ?? []) hooks.onRecord(this.event(step, e.level, e.code, e.message, e.data));
+        this.position.step = step;
+        const now = performance.now();
+        this.position.trainSeconds += (now - stepStart) / 1000;
+        stepStart = now;
+        windowSamples += batch.size;
+
+        if (logThis) {
+          const elapsed = (now - windowStart) / 1000;
+          const record: TrainRecord = {
+            kind: 'train',
+            step,
+            epoch,
+            time: Date.now(),
+            losses: this.byTask(lossValues.map(round)),
+            totalLoss: round(total),
+            weights: this.byTask(this.weighting.weights().map(round)),
+            samplesPerSecond: elapsed > 0 ? Math.round(windowSamples / elapsed) : 0,
+          };
+          const a = this.matrixByTask(attention);
+          const g = this.matrixByTask(gates);
+          if (a) record.attention = a;
+          if (g) record.gates = g;
+          if (conflict) record.conflict = conflict.map((r) => r.map(round));
+          tf.dispose([attention, gates].filter((t): t is tf.Tensor2D => t !== undefined));
+          hooks.onRecord(record);
+          windowStart = now;
+          windowSamples = 0;
+        }
+
+        const endOfEpoch = this.position.batchInEpoch === batches.length - 1;
+        if ((step % training.evalEvery === 0 || endOfEpoch) && this.dataset.validation.size > 0) {
+          const stop = this.evaluateAndRecord(step, epoch, hooks);
+          stepStart = performance.now();
+          if (stop) {
+            this.position.batchInEpoch++;
+            return 'early-stopped';
+          }
+        }
+      }
+    }
+    return 'completed';
+  }
+
+  /** Evaluates, records, and applies early stopping. Returns true when training should stop. */
+  private evaluateAndRecord(step: number, epoch: number, hooks: TrainerHooks): boolean {
+    const metrics = this.evaluate(this.dataset.validation);
+    const record: EvalRecord = { kind: 'eval', step, epoch, time: Date.now(), split: 'validation', metrics };
+    hooks.onRecord(record);
+    this.position.lastEvalStep = step;
+    this.position.lastMetrics = metrics;
+    const loss = meanLoss(metrics);
+    const es = this.config.training.earlyStopping;
+    const minDelta = es?.minDelta ?? 0;
+    if (this.position.bestValidationLoss === null || loss < this.position.bestValidationLoss - minDelta) {
+      this.position.bestValidationLoss = loss;
+      this.position.bestStep = step;
+      this.position.evalsWithoutImprovement = 0;
+    } else {
+      this.position.evalsWithoutImprovement++;
+    }
+    if (es && this.position.evalsWithoutImprovement >= es.patience) {
+      hooks.onRecord(
+        this.event(step, 'info', 'early-stopped', `validation loss has not improved for ${es.patience} evaluations; best ${this.position.bestValidationLoss!.toPrecision(4)} at step ${this.position.bestStep}`),
+      );
+      return true;
+    }
+    return false;
+  }
+
+  /** Per-task validation metrics (tasks without labels in the split are left out). */
+  evaluate(split: Split): Record<string, TaskMetrics> {
+    const tasks = this.dataset.tasks;
+    const acc = tasks.map((t) => new TaskMetricAccumulator(t));
+    for (let offset = 0; offset < split.size; offset += EVAL_CHUNK) {
+      const rows = Math.min(EVAL_CHUNK, split.size - offset);
+      const outputs = tf.tidy(() => {
+        const x = tf.tensor2d(split.x.subarray(offset * this.dataset.inputDim, (offset + rows) * this.dataset.inputDim), [rows, this.dataset.inputDim]);
+        return this.model.forward(x, { training: false }).outputs.map((o) => o.dataSync() as Float32Array);
+      });
+      tasks.forEach((t, k) => acc[k].add(outputs[k], split.labels[t.name], offset, rows));
+    }
+    const out: Record<string, TaskMetrics> = {};
+    tasks.forEach((t, k) => {
+      const r = acc[k].result();
+      if (r) out[t.name] = roundMetrics(r);
+    });
+    return out;
+  }
+
+  /**
+   * Gradient conflict: the cosine matrix of the per-task gradients of the shared parameters,
+   * C_ij = g_i·g_j / (‖g_i‖‖g_j‖), from K extra backward passes on the same batch and dropout masks.
+   */
+  gradientConflict(batch: Batch, dropoutSeed: number): number[][] {
+    const shared = this.model.sharedParameters().map((p) => p.variable);
+    const K = this.dataset.tasks.length;
+    const gram = tf.tidy(() => {
+      const flat: tf.Tensor1D[] = [];
+      for (let k = 0; k < K; k++) {
+        const { grads } = tf.variableGrads(() => {
+          const out = this.model.forward(batch.x, { training: true, dropoutSeed }).outputs[k];
+          return taskLoss(this.dataset.tasks[k], out, batch.tasks[k]);
+        }, shared);
+        flat.push(tf.concat(shared.map((v) => tf.reshape(grads[v.name] ?? tf.zerosLike(v), [-1]))) as tf.Tensor1D);
+      }
+      const g = tf.stack(flat) as tf.Tensor2D;
+      return tf.matMul(g, tf.transpose(g)).arraySync() as number[][];
+    });
+    return cosineFromGram(gram);
+  }
+}
+
+/** C_ij = G_ij / √(G_ii G_jj); 0 where a gradient vanishes. */
+export function cosineFromGram(gram: number[][]): number[][] {
+  return gram.map((row, i) => row.map((v, j) => {
+    const d = Math.sqrt(gram[i][i] * gram[j][j]);
+    return d > 0 ? Math.max(-1, Math.min(1, v / d)) : 0;
+  }));
+}
+
+/** Records carry 7 significant digits: float32 precision, and smaller files. */
+export function round(v: number): number {
+  return Number.isFinite(v) ? Number(v.toPrecision(7)) : v;
+}
+
+function roundMetrics(m: TaskMetrics): TaskMetrics {
+  const out: TaskMetrics = { loss: round(m.loss) };
+  if (m.accuracy !== undefined) out.accuracy = round(m.accuracy);
+  if (m.rmse !== undefined) out.rmse = round(m.rmse);
+  if (m.mae !== undefined) out.mae = round(m.mae);
+  return out;
+}

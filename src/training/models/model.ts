@@ -1,0 +1,66 @@
+/**
+ * One interface for every architecture (one file each, registered in `registry.ts`), so adding an
+ * architecture touches one file and one registry line.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { ModelConfig } from '../config/schema';
+import type { ResolvedTask } from '../data/dataset';
+import type { Rng } from '../random/rng';
+import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
+
+export interface ForwardOptions {
+  training: boolean;
+  /** Seed for this step's dropout masks (training only). */
+  dropoutSeed?: number;
+}
+
+export interface ForwardResult {
+  /** Per task (in task order): logits (classification) or predictions (regression), `batch × outputs`. */
+  outputs: tf.Tensor2D[];
+  /** Soft sharing: `K × K` batch-mean attention (row = task, column = tower). */
+  attention?: tf.Tensor2D;
+  /** Routing: `K × E` batch-mean gate weights (row = task, column = expert). */
+  gates?: tf.Tensor2D;
+}
+
+export interface MultiTaskModel {
+  readonly architecture: ModelConfig['architecture'];
+  /** Every trainable parameter, with stable names. */
+  parameters(): Parameter[];
+  /** The parameters all tasks share: per-task gradients on these measure gradient conflict. */
+  sharedParameters(): Parameter[];
+  forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult;
+}
+
+export interface ModelContext {
+  config: ModelConfig;
+  inputDim: number;
+  tasks: ResolvedTask[];
+  rng: Rng;
+}
+
+/** A task head: optional hidden layers (`taskUnits`), then a linear output layer. */
+export class TaskHead {
+  private readonly hidden: MultiLayerPerceptron;
+  private readonly output: DenseLayer;
+  private readonly dropoutRate: number;
+
+  constructor(task: ResolvedTask, inputs: number, config: ModelConfig, rng: Rng, prefix = 'head') {
+    this.dropoutRate = config.dropout;
+    this.hidden = new MultiLayerPerceptron(`${prefix}/${task.name}`, inputs, config.taskUnits, config.activation as Activation, rng, true);
+    this.output = new DenseLayer(`${prefix}/${task.name}/out`, this.hidden.outputs, task.outputs, 'linear', rng, true);
+  }
+
+  apply(h: tf.Tensor2D, options: ForwardOptions, seedOffset: number): tf.Tensor2D {
+    return this.output.apply(this.hidden.apply(h, this.dropoutRate, dropoutSeed(options, seedOffset)));
+  }
+
+  parameters(): Parameter[] {
+    return [...this.hidden.parameters(), ...this.output.parameters()];
+  }
+}
+
+/** The dropout seed of one layer stack in this step, or undefined when not training. */
+export function dropoutSeed(options: ForwardOptions, offset: number): number | undefined {
+  return options.training && options.dropoutSeed !== undefined ? (options.dropoutSeed + offset * 104729) >>> 0 : undefined;
+}

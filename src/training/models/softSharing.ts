@@ -1,0 +1,61 @@
+/**
+ * Soft sharing with attention (the article's model, generalised to K tasks).
+ *
+ * One tower per task (layers `sharedUnits`). An attention layer reads the concatenation of all towers'
+ * hidden states.
+ * - "scalar" (the article exactly): a = softmax(W·[h_1…h_K] + b) ∈ R^K; task k's head sees h_k · a_k.
+ * - "mixture": each task k gets its own softmax over the towers, z_k = Σ_j a_kj h_j (a K×K matrix per
+ *   sample), which is what makes the sharing soft.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
+import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+
+export class SoftSharingModel implements MultiTaskModel {
+  readonly architecture = 'soft' as const;
+  private readonly towers: MultiLayerPerceptron[];
+  private readonly attentionLayer: DenseLayer;
+  private readonly heads: TaskHead[];
+  private readonly mixture: boolean;
+
+  constructor(private readonly context: ModelContext) {
+    const { config, inputDim, tasks, rng } = context;
+    const K = tasks.length;
+    this.mixture = config.attention === 'mixture';
+    this.towers = tasks.map((t) => new MultiLayerPerceptron(`tower/${t.name}`, inputDim, config.sharedUnits, config.activation as Activation, rng, false));
+    const hidden = this.towers[0].outputs;
+    this.attentionLayer = new DenseLayer('attention', K * hidden, this.mixture ? K * K : K, 'linear', rng, true);
+    this.heads = tasks.map((task) => new TaskHead(task, hidden, config, rng));
+  }
+
+  forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult {
+    const K = this.towers.length;
+    const hs = this.towers.map((tower, k) => tower.apply(x, this.context.config.dropout, dropoutSeed(options, 100 + k)));
+    const logits = this.attentionLayer.apply(K === 1 ? hs[0] : tf.concat(hs, 1));
+    const batch = x.shape[0];
+    let inputs: tf.Tensor2D[];
+    let attention: tf.Tensor2D;
+    if (this.mixture) {
+      const a = tf.softmax(tf.reshape(logits, [batch, K, K])) as tf.Tensor3D; // [B, task, tower]
+      const z = tf.matMul(a, tf.stack(hs, 1) as tf.Tensor3D); // [B, task, hidden]
+      inputs = tf.unstack(z, 1) as tf.Tensor2D[];
+      attention = tf.mean(a, 0) as tf.Tensor2D;
+    } else {
+      const a = tf.softmax(logits) as tf.Tensor2D; // [B, K]
+      const columns = tf.split(a, K, 1) as tf.Tensor2D[];
+      inputs = hs.map((h, k) => tf.mul(h, columns[k]));
+      // Row k puts task k's weight on its own tower: the article's scalar form is the diagonal of the mixture.
+      attention = tf.mul(tf.eye(K), tf.mean(a, 0)) as tf.Tensor2D;
+    }
+    return { outputs: this.heads.map((head, k) => head.apply(inputs[k], options, k + 1)), attention };
+  }
+
+  parameters(): Parameter[] {
+    return [...this.towers.flatMap((t) => t.parameters()), ...this.attentionLayer.parameters(), ...this.heads.flatMap((h) => h.parameters())];
+  }
+
+  sharedParameters(): Parameter[] {
+    // Every tower feeds every task through the attention layer, so all of them are shared.
+    return [...this.towers.flatMap((t) => t.parameters()), ...this.attentionLayer.parameters()];
+  }
+}

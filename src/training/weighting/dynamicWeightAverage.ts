@@ -1,0 +1,85 @@
+/**
+ * Dynamic Weight Average (Liu, Johns & Davison 2019).
+ * With L̄_k(t) the mean training loss of task k over window t (an epoch, or N steps):
+ * r_k = L̄_k(t−1) / L̄_k(t−2), λ_k = K·exp(r_k / T) / Σ_i exp(r_i / T); λ = 1 for the first two windows.
+ * The task whose loss falls faster (smaller r_k) gets the smaller weight.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Parameter } from '../models/dense';
+import type { StepInfo, WeightingContext, WeightingStrategy } from './strategy';
+
+/** λ from the two previous window means (oldest first). Exported for the formula tests. */
+export function dwaWeights(previous: readonly number[], beforePrevious: readonly number[], temperature: number): number[] {
+  const K = previous.length;
+  const r = previous.map((l, k) => l / beforePrevious[k]);
+  const m = Math.max(...r.map((v) => v / temperature));
+  const e = r.map((v) => Math.exp(v / temperature - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => (K * v) / s);
+}
+
+interface DwaState {
+  window: number;
+  sums: number[];
+  counts: number;
+  history: number[][];
+  lambda: number[];
+}
+
+export class DynamicWeightAverage implements WeightingStrategy {
+  readonly name = 'dwa';
+  private readonly k: number;
+  private readonly temperature: number;
+  private readonly windowSteps: number | 'epoch';
+  private state: DwaState;
+
+  constructor(context: WeightingContext) {
+    this.k = context.tasks.length;
+    this.temperature = context.loss.temperature ?? 2;
+    this.windowSteps = context.loss.window ?? 'epoch';
+    this.state = { window: 0, sums: new Array(this.k).fill(0), counts: 0, history: [], lambda: new Array(this.k).fill(1) };
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  private windowOf(info: StepInfo): number {
+    return this.windowSteps === 'epoch' ? info.epoch : Math.floor((info.step - 1) / this.windowSteps);
+  }
+
+  beforeStep(info: StepInfo): void {
+    const w = this.windowOf(info);
+    const s = this.state;
+    if (w === s.window) return;
+    if (s.counts > 0) {
+      s.history.push(s.sums.map((v) => v / s.counts));
+      if (s.history.length > 2) s.history.shift();
+    }
+    s.window = w;
+    s.sums = new Array(this.k).fill(0);
+    s.counts = 0;
+    if (s.history.length === 2) s.lambda = dwaWeights(s.history[1], s.history[0], this.temperature);
+  }
+
+  combine(losses: tf.Tensor1D): tf.Scalar {
+    return tf.sum(tf.mul(losses, tf.tensor1d(this.state.lambda)));
+  }
+
+  afterStep(losses: number[]): void {
+    losses.forEach((l, k) => (this.state.sums[k] += l));
+    this.state.counts += 1;
+  }
+
+  weights(): number[] {
+    return [...this.state.lambda];
+  }
+
+  getState(): DwaState {
+    return JSON.parse(JSON.stringify(this.state));
+  }
+
+  setState(state: unknown): void {
+    this.state = JSON.parse(JSON.stringify(state)) as DwaState;
+  }
+}

@@ -1,0 +1,119 @@
+/**
+ * The article's "dynamic weight adjustment": L = Σ_i softmax(w)_i · L_i with the logits w trained by
+ * the same optimiser — shipped exactly as written, because it degenerates and users should see it:
+ * ∂L/∂w_j = p_j (L_j − L̄), so descent moves all weight onto the task with the smallest loss *scale*.
+ *
+ * Remedies, all off by default: an entropy bonus (L − τ·H(p)), a floor (p̃ = (1 − Kε)·p + ε), and
+ * normalised losses (L_i / L_i(0), or log L_i). A collapse detector warns when the normalised entropy
+ * H(p̃)/log K drops below 0.3 or max p̃ exceeds 0.9.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Parameter } from '../models/dense';
+import type { StepInfo, WeightingContext, WeightingEvent, WeightingStrategy } from './strategy';
+
+export const COLLAPSE_ENTROPY = 0.3;
+export const COLLAPSE_MAX_WEIGHT = 0.9;
+/** Hysteresis: a collapsed state is cleared only once the weights are clearly spread again. */
+const RECOVER_ENTROPY = 0.5;
+const RECOVER_MAX_WEIGHT = 0.8;
+
+export function normalisedEntropy(p: readonly number[]): number {
+  if (p.length < 2) return 1;
+  const h = -p.reduce((acc, v) => acc + (v > 0 ? v * Math.log(v) : 0), 0);
+  return h / Math.log(p.length);
+}
+
+export function isCollapsed(p: readonly number[]): boolean {
+  return p.length > 1 && (normalisedEntropy(p) < COLLAPSE_ENTROPY || Math.max(...p) > COLLAPSE_MAX_WEIGHT);
+}
+
+interface SoftmaxState {
+  initialLosses: number[] | null;
+  collapsed: boolean;
+}
+
+export class LearnedSoftmaxWeighting implements WeightingStrategy {
+  readonly name = 'softmax';
+  private readonly logits: tf.Variable;
+  private readonly k: number;
+  private readonly tau: number;
+  private readonly epsilon: number;
+  private readonly normalize: 'none' | 'initial' | 'log';
+  private initialLosses: number[] | null = null;
+  private collapsed = false;
+  private current: number[];
+
+  constructor(private readonly context: WeightingContext) {
+    this.k = context.tasks.length;
+    this.tau = context.loss.entropy ?? 0;
+    this.epsilon = context.loss.floor ?? 0;
+    this.normalize = context.loss.normalize ?? 'none';
+    this.logits = tf.variable(tf.zeros([this.k]), true, 'weighting/softmax/logits');
+    this.current = new Array(this.k).fill(1 / this.k);
+  }
+
+  parameters(): Parameter[] {
+    return [{ name: this.logits.name, variable: this.logits, decay: false }];
+  }
+
+  private applied(p: tf.Tensor1D): tf.Tensor1D {
+    return this.epsilon > 0 ? tf.add(tf.mul(p, 1 - this.k * this.epsilon), this.epsilon) : p;
+  }
+
+  combine(losses: tf.Tensor1D, _info: StepInfo): tf.Scalar {
+    let l = losses;
+    if (this.normalize === 'log') {
+      l = tf.log(tf.maximum(losses, 1e-12)) as tf.Tensor1D;
+    } else if (this.normalize === 'initial') {
+      // L_i(0) are constants (no gradient), taken from the first step's losses.
+      if (!this.initialLosses) this.initialLosses = Array.from(losses.dataSync(), (v) => (v > 0 ? v : 1));
+      l = tf.div(losses, tf.tensor1d(this.initialLosses));
+    }
+    const p = tf.softmax(this.logits as tf.Tensor1D);
+    let objective: tf.Scalar = tf.sum(tf.mul(this.applied(p), l));
+    if (this.tau > 0) {
+      const entropy = tf.neg(tf.sum(tf.mul(p, tf.log(tf.maximum(p, 1e-12)))));
+      objective = tf.sub(objective, tf.mul(entropy, this.tau));
+    }
+    return objective;
+  }
+
+  afterStep(_losses: number[], info: StepInfo): WeightingEvent[] {
+    this.current = tf.tidy(() => Array.from(this.applied(tf.softmax(this.logits as tf.Tensor1D)).dataSync()));
+    const events: WeightingEvent[] = [];
+    const p = this.current;
+    const hNorm = normalisedEntropy(p);
+    const maxP = Math.max(...p);
+    const named = this.context.tasks.map((t, i) => `${t.name} ${p[i].toFixed(3)}`).join(', ');
+    if (!this.collapsed && isCollapsed(p)) {
+      this.collapsed = true;
+      const top = this.context.tasks[p.indexOf(maxP)].name;
+      events.push({
+        level: 'warning',
+        code: 'weights-collapsed',
+        message: `learned softmax weights collapsed at step ${info.step} onto "${top}" (${named}; normalised entropy ${hNorm.toFixed(3)}). ` +
+          'The rule favours the task with the smallest loss scale; try loss.entropy > 0, loss.floor, loss.normalize, or weighting "uncertainty".',
+        data: { weights: p, entropy: hNorm },
+      });
+    } else if (this.collapsed && hNorm > RECOVER_ENTROPY && maxP < RECOVER_MAX_WEIGHT) {
+      this.collapsed = false;
+      events.push({ level: 'info', code: 'weights-recovered', message: `task weights spread again at step ${info.step} (${named})`, data: { weights: p, entropy: hNorm } });
+    }
+    return events;
+  }
+
+  weights(): number[] {
+    return [...this.current];
+  }
+
+  getState(): SoftmaxState {
+    return { initialLosses: this.initialLosses, collapsed: this.collapsed };
+  }
+
+  setState(state: unknown): void {
+    const s = state as SoftmaxState;
+    this.initialLosses = s.initialLosses;
+    this.collapsed = s.collapsed;
+    this.current = tf.tidy(() => Array.from(this.applied(tf.softmax(this.logits as tf.Tensor1D)).dataSync()));
+  }
+}

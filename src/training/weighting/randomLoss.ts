@@ -1,0 +1,41 @@
+/**
+ * Random loss weighting (RLW, Lin et al. 2022): λ = softmax(z), z ~ N(0, I) drawn fresh every step.
+ * As in LibMTL the weights sum to 1. Draws come from (seed, step), so a resumed run draws the same.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Parameter } from '../models/dense';
+import { rngFor } from '../random/rng';
+import type { StepInfo, WeightingContext, WeightingStrategy } from './strategy';
+
+export function softmaxOf(z: readonly number[]): number[] {
+  const m = Math.max(...z);
+  const e = z.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => v / s);
+}
+
+export class RandomLossWeighting implements WeightingStrategy {
+  readonly name = 'rlw';
+  private current: number[];
+
+  constructor(private readonly context: WeightingContext) {
+    this.current = new Array(context.tasks.length).fill(1 / context.tasks.length);
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  beforeStep(info: StepInfo): void {
+    const rng = rngFor(this.context.seed, 'rlw', info.step);
+    this.current = softmaxOf(this.context.tasks.map(() => rng.normal()));
+  }
+
+  combine(losses: tf.Tensor1D): tf.Scalar {
+    return tf.sum(tf.mul(losses, tf.tensor1d(this.current)));
+  }
+
+  weights(): number[] {
+    return [...this.current];
+  }
+}

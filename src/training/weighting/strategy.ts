@@ -1,0 +1,51 @@
+/**
+ * One interface for every loss-weighting strategy (one file each, registered in `registry.ts`).
+ *
+ * The trainer calls, per step:
+ *   combine(losses)  — inside the gradient tape: the objective from the K per-task losses;
+ *   afterStep(values) — outside it, with the losses as numbers: update non-gradient state (DWA);
+ *   weights()        — each task's current weight, for the `weights` field of train records.
+ * Strategies with trainable parameters expose them in `parameters()`; the same optimiser trains them.
+ */
+import type * as tf from '@tensorflow/tfjs-core';
+import type { LossConfig, TaskConfig } from '../config/schema';
+import type { Parameter } from '../models/dense';
+
+export interface StepInfo {
+  /** 1-based step about to be taken. */
+  step: number;
+  epoch: number;
+  /** Index of this step within its epoch (0-based) and steps per epoch. */
+  stepInEpoch: number;
+  stepsPerEpoch: number;
+}
+
+/** A warning the strategy wants recorded as an `event` (e.g. the softmax weights collapsed). */
+export interface WeightingEvent {
+  level: 'info' | 'warning';
+  code: string;
+  message: string;
+  data?: unknown;
+}
+
+export interface WeightingStrategy {
+  readonly name: string;
+  parameters(): Parameter[];
+  /** Called once before the first step of each step (outside any tape): draw random weights, etc. */
+  beforeStep?(info: StepInfo): void;
+  /** The objective. `losses` is a K-vector of unweighted per-task mini-batch losses. */
+  combine(losses: tf.Tensor1D, info: StepInfo): tf.Scalar;
+  /** After the step (not inside the tape), with the K loss values of this step. */
+  afterStep?(losses: number[], info: StepInfo): WeightingEvent[] | void;
+  /** Each task's weight as of the last step, in task order. */
+  weights(): number[];
+  /** JSON-serialisable non-tensor state, for checkpoints (tensor state lives in `parameters()`). */
+  getState?(): unknown;
+  setState?(state: unknown): void;
+}
+
+export interface WeightingContext {
+  loss: LossConfig;
+  tasks: TaskConfig[];
+  seed: number;
+}

@@ -1,0 +1,53 @@
+/**
+ * Uncertainty weighting (Kendall, Gal & Cipolla 2018) as LibMTL implements it:
+ * s_i = log σ_i², initialised −0.5 and trained by the same optimiser;
+ * L = Σ_i [ L_i / (2·e^{s_i}) + s_i / 2 ]; the reported weight of task i is 1 / (2·e^{s_i}).
+ * At equilibrium e^{s_i} = L_i: scale-invariant, and it cannot collapse.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Parameter } from '../models/dense';
+import type { WeightingContext, WeightingStrategy } from './strategy';
+
+export const INITIAL_LOG_VARIANCE = -0.5;
+
+export class UncertaintyWeighting implements WeightingStrategy {
+  readonly name = 'uncertainty';
+  readonly logVariance: tf.Variable;
+  private current: number[];
+
+  constructor(context: WeightingContext) {
+    const k = context.tasks.length;
+    this.logVariance = tf.variable(tf.fill([k], INITIAL_LOG_VARIANCE), true, 'weighting/uncertainty/logVariance');
+    this.current = new Array(k).fill(1 / (2 * Math.exp(INITIAL_LOG_VARIANCE)));
+  }
+
+  parameters(): Parameter[] {
+    return [{ name: this.logVariance.name, variable: this.logVariance, decay: false }];
+  }
+
+  combine(losses: tf.Tensor1D): tf.Scalar {
+    const s = this.logVariance as tf.Tensor1D;
+    return tf.sum(tf.add(tf.div(losses, tf.mul(tf.exp(s), 2)), tf.div(s, 2)));
+  }
+
+  afterStep(): void {
+    this.current = Array.from(this.logVariance.dataSync(), (s) => 1 / (2 * Math.exp(s)));
+  }
+
+  /** σ_i = √(e^{s_i}): the noise scale each task's loss is read as. */
+  sigmas(): number[] {
+    return Array.from(this.logVariance.dataSync(), (s) => Math.sqrt(Math.exp(s)));
+  }
+
+  weights(): number[] {
+    return [...this.current];
+  }
+
+  setState(): void {
+    this.afterStep();
+  }
+
+  getState(): null {
+    return null;
+  }
+}
