@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { applyEdits } from 'jsonc-parser';
+import { applyEdits } from 'jsonc-parser/lib/esm/main.js';
 import {
   CONFIG_FIELDS,
   computeConfigEdit,

@@ -3,7 +3,7 @@
  * them computed with jsonc-parser so comments and formatting survive. No `vscode` import: the command
  * turns the returned text edits into a WorkspaceEdit (which makes the change undoable with Ctrl+Z).
  */
-import { findNodeAtLocation, modify, parseTree, printParseErrorCode, type Edit, type JSONPath, type Node, type ParseError } from 'jsonc-parser';
+import { findNodeAtLocation, modify, parseTree, printParseErrorCode, type Edit, type JSONPath, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { Value } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { ARCHITECTURES, BACKENDS, ExperimentSchema, WEIGHTINGS } from '../../training/config/schema';
