@@ -64,7 +64,8 @@ function csvField(value: string | number): string {
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
-function main(): void {
+/** The CSV text of examples/data/orchard.csv (pure: a test compares it with the committed file). */
+export function orchardCsv(): string {
   const rng = rngFor(SEED, 'orchard');
   const pick = <T>(items: readonly T[]): T => items[rng.int(items.length)];
 
@@ -108,12 +109,17 @@ function main(): void {
     const fields = [b.variety.name, b.region.name, b.soil.name, b.irrigated ? 'yes' : 'no', b.age, b.rainfall, b.sun, b.ph.toFixed(1), yieldAnomaly, grade];
     lines.push(fields.map(csvField).join(','));
   }
-
-  const out = path.resolve(__dirname, '..', 'examples', 'data', 'orchard.csv');
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${lines.join('\n')}\n`);
-  const missing = (key: 'yieldMissing' | 'gradeMissing') => blocks.filter((b) => b[key]).length;
-  console.log(`wrote ${path.relative(process.cwd(), out)}: ${ROWS} rows, ${missing('yieldMissing')} without yield, ${missing('gradeMissing')} without grade`);
+  return `${lines.join('\n')}\n`;
 }
 
-main();
+export const ORCHARD_CSV_PATH = path.resolve(__dirname, '..', 'examples', 'data', 'orchard.csv');
+
+// Write the file only when run as a script, not when a test imports orchardCsv().
+if (require.main === module) {
+  const text = orchardCsv();
+  mkdirSync(path.dirname(ORCHARD_CSV_PATH), { recursive: true });
+  writeFileSync(ORCHARD_CSV_PATH, text);
+  const rows = text.trimEnd().split('\n').slice(1);
+  const missing = (field: number) => rows.filter((row) => row.split(',').at(field) === '').length;
+  console.log(`wrote ${path.relative(process.cwd(), ORCHARD_CSV_PATH)}: ${rows.length} rows, ${missing(-2)} without yield, ${missing(-1)} without grade`);
+}

@@ -1,6 +1,6 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { ExperimentConfig, TaskConfig } from '../../src/training/config/schema';
@@ -12,6 +12,8 @@ import { parseJsonl } from '../../src/training/data/jsonl';
 import { splitIndices, validationCount } from '../../src/training/data/split';
 import { BatchSampler } from '../../src/training/data/sampler';
 import type { TabularDataset } from '../../src/training/data/tabular';
+import { loadExperimentConfig } from '../../src/training/config/load';
+import { orchardCsv, ORCHARD_CSV_PATH } from '../../scripts/make-example-data';
 
 // ---------- helpers ----------
 
@@ -561,5 +563,29 @@ describe('BatchSampler', () => {
     const sampler = new BatchSampler(split, tasks, { batchSize: 4, sampling: 'uniform' }, 1);
     assert.deepEqual(sampler.taskProbabilities, [0.5, 0, 0.5]);
     for (let e = 0; e < 50; e++) for (const b of sampler.batchesForEpoch(e)) for (const r of b) assert.ok(r >= 0 && r < 15 && taskOfRow[r] !== 1);
+  });
+});
+
+// ---------- the committed CSV example ----------
+
+describe('the CSV example (examples/orchard.mtl.json)', () => {
+  it('is exactly what scripts/make-example-data.ts generates', () => {
+    assert.equal(readFileSync(ORCHARD_CSV_PATH, 'utf8'), orchardCsv());
+  });
+
+  it('loads with its config: mixed features, both targets, a few labels masked', async () => {
+    const configPath = path.resolve(__dirname, '..', '..', 'examples', 'orchard.mtl.json');
+    const { config } = await loadExperimentConfig(configPath);
+    const d = (await loadDataset(config, path.dirname(configPath))) as TabularDataset;
+    assert.equal(d.rows, 400);
+    assert.equal(d.train.size, 320);
+    assert.deepEqual(d.encodings.map((e) => e.kind).sort(), ['categorical', 'categorical', 'categorical', 'categorical', 'numeric', 'numeric', 'numeric', 'numeric']);
+    assert.ok(d.featureNames.includes('region=Valley, east'));
+    assert.deepEqual(d.tasks.map((t) => [t.name, t.type, t.outputs]), [['yield', 'regression', 1], ['grade', 'classification', 3]]);
+    assert.deepEqual(d.tasks[1].classLabels, ['A', 'B', 'C']);
+    for (const task of ['yield', 'grade']) {
+      const missing = [d.train, d.validation].reduce((sum, split) => sum + split.labels[task].mask.filter((m) => m === 0).length, 0);
+      assert.ok(missing > 5 && missing < 50, `${task}: ${missing} missing labels`);
+    }
   });
 });
