@@ -1,0 +1,337 @@
+/**
+ * MTL Lab in a real VS Code — code-server's workbench in Chromium — driven as a user would: the
+ * activity bar, the command palette, quick picks, the tree, the dashboard webview, Problems. Each
+ * stage leaves a screenshot in test-results/e2e/ (README material and failure evidence); a failed
+ * run also keeps VS Code's logs in test-results/e2e/logs/.
+ *
+ *   npm run build && npm run test:e2e
+ *
+ * The scenarios run in order in one window, like a user's session: runs started by one are used by
+ * the next (compare needs two runs). Each still checks its own preconditions and fails with a message
+ * naming what is missing. What the UI shows is checked against the run directory on disk, the source
+ * of truth.
+ */
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import type { FrameLocator, Locator } from 'playwright-core';
+import { loadExperimentConfig } from '../../src/training/config';
+import { openSession, type Session } from './support/session';
+import { E2EError, escapeRegExp, waitUntil, type Workbench } from './support/workbench';
+import { editJsonc, exampleFor, listExperiments, listRuns, metricRecords, trainSteps, type ExampleExperiment, type RunOnDisk } from './support/workspace';
+
+/** The whole file must finish well inside 10 minutes on 2 shared cores. */
+const SUITE_TIMEOUT_MS = 9.5 * 60_000;
+/** Steps of the short training runs the scenarios start (calibrated so a run lasts tens of seconds). */
+const SHORT_RUN = { epochs: 4, samples: 2000 };
+
+let session: Session | undefined;
+let anyFailed = false;
+
+/** Every scenario: a bounded body, a screenshot of the state it failed in. */
+function scenario(name: string, timeoutMs: number, body: (s: Session) => Promise<void>): void {
+  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  test(name, { timeout: timeoutMs }, async () => {
+    if (!session) throw new E2EError('VS Code did not start (see the error of the "before" hook).');
+    try {
+      await body(session);
+    } catch (error) {
+      anyFailed = true;
+      await session.workbench.screenshot(slug, 'FAILED').catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/** Makes the examples' runs short in the test copy (jsonc edits keep their comments). */
+function shortenRuns(workspace: string): void {
+  for (const experiment of listExperiments(workspace)) {
+    const file = path.join(workspace, experiment.file);
+    const data = experiment.config.data as { source?: string } | undefined;
+    const edits: [string[], unknown][] = [[['training', 'epochs'], SHORT_RUN.epochs]];
+    if ((data?.source ?? 'synthetic') === 'synthetic') edits.push([['data', 'samples'], SHORT_RUN.samples]);
+    editJsonc(file, edits);
+  }
+}
+
+async function startRunFromEditor(wb: Workbench, workspace: string, experiment: ExampleExperiment): Promise<RunOnDisk> {
+  const known = new Set(listRuns(workspace).map((run) => run.id));
+  await wb.openFile(experiment.file);
+  await wb.runCommand('MTL Lab: Start Run');
+  return waitUntil(
+    `a new run of ${experiment.file} to start (run.json with status "running" in a run directory)`,
+    () => listRuns(workspace).find((run) => !known.has(run.id) && run.info.status === 'running' && trainSteps(run.dir) > 0),
+    60_000,
+  );
+}
+
+function runStatus(workspace: string, id: string): string | undefined {
+  return listRuns(workspace).find((run) => run.id === id)?.info.status;
+}
+
+/** The dashboard's loss chart: the first canvas in a card whose text mentions loss. */
+async function lossChart(frame: FrameLocator): Promise<Locator> {
+  const chart = frame.locator(':is(section, article, div, vscode-collapsible):has(> canvas, > * > canvas)', { hasText: /loss/i }).locator('canvas').first();
+  try {
+    await chart.waitFor({ state: 'visible', timeout: 30_000 });
+  } catch {
+    const text = (await frame.locator('body').innerText().catch(() => '')).slice(0, 300);
+    throw new E2EError(`The dashboard shows no loss chart (a canvas in a card that mentions "loss"). Dashboard text: ${JSON.stringify(text)}`);
+  }
+  return chart;
+}
+
+/** A chart "grows" when its pixels change between two looks while the run writes new steps. */
+async function assertChartGrows(chart: Locator, workspace: string, runId: string, what: string): Promise<void> {
+  const first = await chart.screenshot();
+  const run = listRuns(workspace).find((r) => r.id === runId);
+  assert.ok(run, `run ${runId} is on disk`);
+  const stepsBefore = trainSteps(run.dir);
+  await waitUntil(`${what}: new training steps in metrics.jsonl`, () => trainSteps(run.dir) > stepsBefore + 2, 30_000);
+  await waitUntil(`${what}: the chart to redraw with the new steps`, async () => !(await chart.screenshot()).equals(first), 20_000, 1000);
+}
+
+async function experimentsView(wb: Workbench): Promise<Locator> {
+  await wb.openViewContainer('MTL Lab');
+  return wb.waitForView('Experiments');
+}
+
+/** The tree row of a run (expanding its experiment first). Rows show the run id, or its tooltip does. */
+async function runRow(wb: Workbench, view: Locator, experiment: ExampleExperiment, run: RunOnDisk): Promise<Locator> {
+  const experimentRow = await wb.waitForTreeRow(view, experimentLabel(experiment), `Experiment ${experiment.file}`);
+  await wb.expandTreeRow(experimentRow);
+  const byId = wb.treeRow(view, run.id);
+  if (await byId.isVisible().catch(() => false)) return byId;
+  const byAria = view.locator(`.monaco-list-row[aria-label*="${run.id}"]`).first();
+  if (await byAria.isVisible().catch(() => false)) return byAria;
+  throw new E2EError(`No tree row for run ${run.id} under ${experiment.name} (rows: ${(await wb.treeRowLabels(view)).join(' | ')}).`);
+}
+
+function experimentLabel(experiment: ExampleExperiment): RegExp {
+  return new RegExp(`${escapeRegExp(experiment.name)}|${escapeRegExp(path.basename(experiment.file, '.mtl.json'))}`);
+}
+
+/** What a tree row conveys: label, description, aria label (which VS Code builds from both) and icon. */
+async function rowState(row: Locator): Promise<string> {
+  const [text, aria, icons] = await Promise.all([
+    row.innerText(),
+    row.getAttribute('aria-label'),
+    row.locator('[class*="codicon-"]').evaluateAll((nodes) => nodes.map((node) => node.className).join(' ')),
+  ]);
+  return `${text} ${aria ?? ''} ${icons}`;
+}
+
+describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_TIMEOUT_MS }, () => {
+  before(
+    async () => {
+      session = await openSession({ prepareWorkspace: shortenRuns, settings: { 'mtlLab.maxConcurrentRuns': 1 } });
+    },
+    { timeout: 240_000 },
+  );
+
+  after(async () => {
+    await session?.close({ failed: anyFailed });
+  });
+
+  scenario('1 the MTL Lab activity bar lists the examples', 90_000, async ({ workbench: wb, workspace }) => {
+    const examples = listExperiments(workspace);
+    const view = await experimentsView(wb);
+    for (const experiment of examples) {
+      await wb.waitForTreeRow(view, experimentLabel(experiment), `Example ${experiment.file}`, 30_000);
+    }
+    await wb.screenshot('1-activity-bar', 'examples-listed');
+  });
+
+  scenario('2 New Experiment from the palette creates a valid file', 90_000, async ({ workbench: wb, workspace }) => {
+    const before = new Set(listExperiments(workspace).map((experiment) => experiment.file));
+    await wb.runCommand('MTL Lab: New Experiment');
+    await wb.screenshot('2-new-experiment', 'first-question');
+    // Answer the short flow as a newcomer would: synthetic data, the first (default) choice elsewhere,
+    // a name when asked; stop when the quick input closes.
+    for (let question = 0; question < 12 && (await wb.isQuickInputOpen()); question++) {
+      const rows = wb.quickPickRows();
+      if ((await rows.count()) > 0 && (await rows.first().isVisible())) {
+        const synthetic = rows.filter({ hasText: /synthetic/i }).first();
+        await ((await synthetic.isVisible()) ? synthetic : rows.first()).click();
+      } else {
+        const input = wb.quickInput.locator('input');
+        if (!(await input.inputValue())) await input.fill('e2e-new-experiment');
+        await wb.page.keyboard.press('Enter');
+      }
+      await wb.page.waitForTimeout(400);
+    }
+    const created = await waitUntil('the new *.mtl.json to be written into the workspace', () => listExperiments(workspace).find((experiment) => !before.has(experiment.file)), 20_000);
+    await waitUntil(`${created.file} to open in an editor`, async () => (await wb.editorTabTitles()).some((title) => title.includes(path.basename(created.file))), 15_000);
+    await wb.screenshot('2-new-experiment', 'file-opened');
+    // Valid means the engine accepts it as is: the same loader the CLI and worker use.
+    const { config } = await loadExperimentConfig(path.join(workspace, created.file));
+    assert.ok(config.tasks.length > 0, 'the new experiment has tasks');
+    assert.match(readFileSync(path.join(workspace, created.file), 'utf8'), /\/\/|\/\*/, 'the new experiment file is commented');
+  });
+
+  scenario('3 Start Run on the hard-sharing example opens a dashboard whose loss charts grow', 150_000, async ({ workbench: wb, workspace }) => {
+    const hard = exampleFor(workspace, 'hard');
+    const run = await startRunFromEditor(wb, workspace, hard);
+    const frame = await wb.waitForWebview('Start Run (the dashboard)');
+    const chart = await lossChart(frame);
+    await wb.screenshot('3-start-run', 'dashboard-training');
+    await assertChartGrows(chart, workspace, run.id, 'the hard-sharing dashboard');
+    await wb.screenshot('3-start-run', 'loss-charts-grown');
+  });
+
+  scenario('4 Stop Run shows it stopped in the tree; Resume Run completes it', 180_000, async ({ workbench: wb, workspace }) => {
+    const hard = exampleFor(workspace, 'hard');
+    let run = listRuns(workspace).find((r) => r.info.status === 'running');
+    if (!run) run = await startRunFromEditor(wb, workspace, hard);
+    const id = run.id;
+    await wb.runCommand('MTL Lab: Stop Run');
+    // With one run active the command may stop it directly or ask which one.
+    if (await wb.quickPickRows().first().isVisible().catch(() => false)) await wb.pick(id, 'the run to stop');
+    await waitUntil(`run ${id} to be stopped on disk`, () => runStatus(workspace, id) === 'stopped', 30_000);
+    const view = await experimentsView(wb);
+    await waitUntil(`the tree to show run ${id} as stopped`, async () => /stop/i.test(await rowState(await runRow(wb, view, hard, run))), 15_000);
+    await wb.screenshot('4-stop-resume', 'stopped-in-tree');
+
+    await wb.runCommand('MTL Lab: Resume Run');
+    if (await wb.quickPickRows().first().isVisible().catch(() => false)) await wb.pick(id, 'the run to resume');
+    await waitUntil(`run ${id} to resume`, () => runStatus(workspace, id) === 'running' || runStatus(workspace, id) === 'completed', 30_000);
+    await wb.screenshot('4-stop-resume', 'resumed');
+    await waitUntil(`run ${id} to complete after resuming`, () => runStatus(workspace, id) === 'completed', 120_000, 1000);
+    const records = metricRecords(run.dir);
+    assert.ok(records.some((record) => record.kind === 'event' && record.code === 'resumed'), 'metrics.jsonl records the resume');
+    await waitUntil(`the tree to show run ${id} as completed`, async () => /pass|complet|check/i.test(await rowState(await runRow(wb, view, hard, run))), 15_000);
+    await wb.screenshot('4-stop-resume', 'completed-in-tree');
+  });
+
+  scenario('5 a soft-sharing run renders its attention card', 120_000, async ({ workbench: wb, workspace }) => {
+    const soft = exampleFor(workspace, 'soft');
+    const run = await startRunFromEditor(wb, workspace, soft);
+    const frame = await wb.waitForWebview('Start Run on the soft-sharing example (the dashboard)');
+    await waitUntil('attention weights in metrics.jsonl', () => metricRecords(run.dir).some((record) => record.kind === 'train' && record.attention !== undefined), 30_000);
+    const card = frame.locator(':is(section, article, div, vscode-collapsible)', { hasText: /attention/i }).filter({ has: frame.locator('canvas, svg, table') }).last();
+    try {
+      await card.waitFor({ state: 'visible', timeout: 30_000 });
+    } catch {
+      throw new E2EError('The soft-sharing dashboard shows no attention card (an element mentioning "attention" with a chart or table).');
+    }
+    await card.scrollIntoViewIfNeeded();
+    await wb.screenshot('5-soft-sharing', 'attention-card');
+    await waitUntil(`soft run ${run.id} to complete`, () => runStatus(workspace, run.id) === 'completed', 90_000, 1000);
+  });
+
+  scenario('6 Compare Runs on two selected runs lists both', 90_000, async ({ workbench: wb, workspace }) => {
+    const finished = listRuns(workspace).filter((run) => run.info.status === 'completed' || run.info.status === 'stopped');
+    assert.ok(finished.length >= 2, `two finished runs are needed to compare (scenarios 4 and 5 make them); found ${finished.length}`);
+    const [first, second] = finished as [RunOnDisk, RunOnDisk];
+    const view = await experimentsView(wb);
+    const experimentOf = (run: RunOnDisk) => listExperiments(workspace).find((experiment) => experiment.name === run.info.name) ?? exampleFor(workspace, 'hard');
+    const rowA = await runRow(wb, view, experimentOf(first), first);
+    const rowB = await runRow(wb, view, experimentOf(second), second);
+    await rowA.click();
+    await rowB.click({ modifiers: ['Control'] });
+    await rowB.click({ button: 'right' });
+    const menuItem = wb.page.locator('.context-view .monaco-menu .action-label', { hasText: /^\s*Compare Runs\s*$/ }).first();
+    try {
+      await menuItem.waitFor({ state: 'visible', timeout: 10_000 });
+    } catch {
+      throw new E2EError('The context menu of two selected runs has no "Compare Runs".');
+    }
+    await wb.screenshot('6-compare', 'two-selected');
+    await menuItem.click();
+    const frame = await wb.waitForWebview('Compare Runs');
+    const table = frame.locator('table').filter({ hasText: first.id }).filter({ hasText: second.id }).first();
+    try {
+      await table.waitFor({ state: 'visible', timeout: 20_000 });
+    } catch {
+      throw new E2EError(`The comparison shows no table listing both ${first.id} and ${second.id}.`);
+    }
+    await wb.screenshot('6-compare', 'comparison-table');
+  });
+
+  scenario('7 editing the learning rate inline from the tree changes the file and keeps its comments', 90_000, async ({ workbench: wb, workspace }) => {
+    const hard = exampleFor(workspace, 'hard');
+    const file = path.join(workspace, hard.file);
+    const comments = (text: string) => text.match(/\/\/.*$|\/\*[\s\S]*?\*\//gm) ?? [];
+    const before = readFileSync(file, 'utf8');
+    const newRate = 0.0042;
+    const view = await experimentsView(wb);
+    const experimentRow = await wb.waitForTreeRow(view, experimentLabel(hard), `Experiment ${hard.file}`);
+    await wb.expandTreeRow(experimentRow);
+    const configRow = await wb.waitForTreeRow(view, /^\s*Config\b/, 'The Config node of the experiment');
+    await wb.expandTreeRow(configRow);
+    const rateRow = await wb.waitForTreeRow(view, /learning rate/i, 'The learning-rate row under Config');
+    await rateRow.hover();
+    const edit = rateRow.locator('.actions .action-label').filter({ has: wb.page.locator('[class*="codicon-edit"]') }).or(rateRow.locator('.actions .action-label[aria-label*="Edit"]')).first();
+    try {
+      await edit.waitFor({ state: 'visible', timeout: 10_000 });
+    } catch {
+      throw new E2EError('The learning-rate row has no inline ✎ (Edit Config Value) action.');
+    }
+    await wb.screenshot('7-inline-edit', 'edit-action');
+    await edit.click();
+    const input = wb.quickInput.locator('input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(String(newRate));
+    await wb.screenshot('7-inline-edit', 'input-box');
+    await wb.page.keyboard.press('Enter');
+    // The edit is a WorkspaceEdit (undoable); saving is the user's call.
+    await wb.runCommand('File: Save All Files');
+    const after = await waitUntil(`${hard.file} to contain learningRate ${newRate}`, () => {
+      const text = readFileSync(file, 'utf8');
+      return new RegExp(`"learningRate"\\s*:\\s*${escapeRegExp(String(newRate))}`).test(text) ? text : undefined;
+    }, 15_000);
+    assert.deepEqual(comments(after), comments(before), 'every comment of the file is still there');
+    await waitUntil('the tree to show the new learning rate', async () => (await wb.treeRowLabels(view)).some((label) => label.includes(String(newRate))), 10_000);
+    await wb.screenshot('7-inline-edit', 'file-changed');
+  });
+
+  scenario('8 an invalid config shows a Problems entry', 60_000, async ({ workbench: wb, workspace }) => {
+    const file = path.join(workspace, 'broken.mtl.json');
+    writeFileSync(
+      file,
+      [
+        '// An experiment with mistakes the schema cannot see (a CSV that does not exist)',
+        '{',
+        '  "name": "broken",',
+        '  "data": { "source": "csv", "path": "no-such-data.csv" },',
+        '  "tasks": [{ "name": "label", "type": "classification", "target": "label" }]',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    await wb.openFile('broken.mtl.json');
+    const problems = await wb.showProblems();
+    await waitUntil('a Problems entry for broken.mtl.json naming the missing CSV', async () => /broken\.mtl\.json/.test(await problems.innerText()) && /no-such-data\.csv/.test(await problems.innerText()), 30_000);
+    await wb.screenshot('8-invalid-config', 'problems');
+  });
+
+  scenario('9 reloading the window during a run: the run continues and the dashboard re-attaches', 180_000, async ({ workbench: wb, workspace, page }) => {
+    const hard = exampleFor(workspace, 'hard');
+    // Long enough to outlast the reload.
+    editJsonc(path.join(workspace, hard.file), [[['training', 'epochs'], SHORT_RUN.epochs * 3]]);
+    const run = await startRunFromEditor(wb, workspace, hard);
+    await wb.waitForWebview('Start Run (the dashboard)');
+    await wb.screenshot('9-reload', 'before-reload');
+    const stepsAtReload = trainSteps(run.dir);
+    await wb.runCommand('Developer: Reload Window');
+    await page.waitForLoadState('domcontentloaded');
+    await wb.waitForWorkbench();
+    assert.equal(runStatus(workspace, run.id), 'running', 'the run is still running after the reload');
+    await waitUntil('training to continue after the reload', () => trainSteps(run.dir) > stepsAtReload + 5, 30_000);
+    // A dashboard restored with the window re-attaches by itself; otherwise the user opens it again.
+    let frame: FrameLocator;
+    try {
+      frame = await wb.waitForWebview('the restored dashboard', 10_000);
+    } catch {
+      await wb.runCommand('MTL Lab: Open Dashboard');
+      if (await wb.quickPickRows().first().isVisible().catch(() => false)) await wb.pick(run.id, 'the run whose dashboard to open');
+      frame = await wb.waitForWebview('Open Dashboard after the reload');
+    }
+    const chart = await lossChart(frame);
+    await assertChartGrows(chart, workspace, run.id, 'the re-attached dashboard');
+    await wb.screenshot('9-reload', 'dashboard-reattached');
+    await wb.runCommand('MTL Lab: Stop All Runs');
+    await waitUntil(`run ${run.id} to stop`, () => runStatus(workspace, run.id) !== 'running', 30_000);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * One end-to-end session: a private copy of examples/, code-server with the built extension installed,
+ * and Chromium on the workbench. Shared by every scenario of a test file (starting VS Code takes a few
+ * seconds; the scenarios build on each other like a user's afternoon would).
+ */
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../../../scripts/vscode-test/browser';
+import { startCodeServer, type RunningCodeServer } from '../../../scripts/vscode-test/codeServer';
+import { REPO_ROOT } from '../../../scripts/vscode-test/provision';
+import { Workbench } from './workbench';
+import { createWorkspaceFromExamples } from './workspace';
+
+export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');
+
+export interface Session {
+  server: RunningCodeServer;
+  browser: Browser;
+  page: Page;
+  workbench: Workbench;
+  workspace: string;
+  /** Browser console errors from the extension's webviews, for failure messages. */
+  consoleErrors: string[];
+  close(options: { failed: boolean }): Promise<void>;
+}
+
+export async function openSession(options: { settings?: Record<string, unknown>; prepareWorkspace?: (workspace: string) => void } = {}): Promise<Session> {
+  if (!existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))) {
+    throw new Error('dist/extension.js is missing: the extension host (src/extension/extension.ts) has not landed or `npm run build` was not run.');
+  }
+  rmSync(RESULTS_DIR, { recursive: true, force: true });
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const workspace = createWorkspaceFromExamples();
+  options.prepareWorkspace?.(workspace);
+  const server = await startCodeServer({ workspace, settings: options.settings });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchChromium();
+    const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+    // Generous but bounded: every wait in the scenarios fails with a message instead of hanging.
+    page.setDefaultTimeout(15_000);
+    const consoleErrors: string[] = [];
+    page.on('console', (message) => {
+      // The workbench logs failed gallery/telemetry calls on a closed network; keep only what could be ours.
+      if (message.type() === 'error' && /mtl|webview|dashboard/i.test(message.text())) consoleErrors.push(message.text().slice(0, 500));
+    });
+    const workbench = new Workbench(page, RESULTS_DIR);
+    await workbench.open(server.workspaceUrl);
+    const openedBrowser = browser;
+    return {
+      server,
+      browser: openedBrowser,
+      page,
+      workbench,
+      workspace,
+      consoleErrors,
+      async close({ failed }) {
+        if (failed) collectLogs(server);
+        await openedBrowser.close().catch(() => undefined);
+        await server.stop();
+        rmSync(workspace, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    collectLogs(server);
+    await browser?.close().catch(() => undefined);
+    await server.stop();
+    rmSync(workspace, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Keeps the server log and VS Code's logs (extension host, renderer) next to the screenshots. */
+export function collectLogs(server: RunningCodeServer): void {
+  const target = path.join(RESULTS_DIR, 'logs');
+  mkdirSync(target, { recursive: true });
+  try {
+    cpSync(server.logFile, path.join(target, 'code-server.log'));
+    const vscodeLogs = server.vscodeLogsDir();
+    if (existsSync(vscodeLogs)) cpSync(vscodeLogs, path.join(target, 'vscode'), { recursive: true });
+  } catch {
+    // best effort: logs are a diagnosis aid, not the result
+  }
+}

@@ -1,0 +1,279 @@
+/**
+ * Drives the VS Code workbench in the browser the way a user does: command palette, quick picks,
+ * activity bar, tree, webviews, Problems. Every wait is bounded and every failure says what the user
+ * would have seen missing (the command not in the palette, the view not in the activity bar, …).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
+
+export const CATEGORY = 'MTL Lab';
+
+export class E2EError extends Error {
+  override name = 'E2EError';
+}
+
+export class Workbench {
+  private shotIndex = 0;
+
+  constructor(
+    readonly page: Page,
+    private readonly screenshotDir: string,
+  ) {
+    mkdirSync(screenshotDir, { recursive: true });
+  }
+
+  /** Loads the workbench and waits until it is interactive (the workbench renders in about 3 s). */
+  async open(url: string): Promise<void> {
+    await this.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+    await this.waitForWorkbench();
+  }
+
+  async waitForWorkbench(): Promise<void> {
+    await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    // The activity bar is drawn once the layout and the contributed view containers are known.
+    await this.page.locator('.part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+  }
+
+  /** Screenshot of the whole window, numbered in the order they were taken: `<scenario>-<NN>-<stage>.png`. */
+  async screenshot(scenario: string, stage: string): Promise<string> {
+    this.shotIndex += 1;
+    const file = path.join(this.screenshotDir, `${scenario}-${String(this.shotIndex).padStart(2, '0')}-${stage}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  // ------------------------------------------------------------------------------------- quick input
+
+  get quickInput(): Locator {
+    return this.page.locator('.quick-input-widget');
+  }
+
+  async isQuickInputOpen(): Promise<boolean> {
+    return this.quickInput.isVisible();
+  }
+
+  async closeQuickInput(): Promise<void> {
+    if (await this.isQuickInputOpen()) {
+      await this.page.keyboard.press('Escape');
+      await this.quickInput.waitFor({ state: 'hidden', timeout: 5000 }).catch(() => undefined);
+    }
+  }
+
+  /** Rows of the open quick pick (visible ones only; the list is virtualised). */
+  quickPickRows(): Locator {
+    return this.quickInput.locator('.quick-input-list .monaco-list-row');
+  }
+
+  /** Runs a command from the palette by its full title, e.g. "MTL Lab: Start Run". */
+  async runCommand(title: string): Promise<void> {
+    await this.closeQuickInput();
+    // Focus the workbench itself first; F1 does nothing while focus is inside a webview iframe.
+    await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
+    await this.page.keyboard.press('F1');
+    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    const input = this.quickInput.locator('input');
+    await input.fill(`>${title}`);
+    const row = this.quickPickRows().filter({ has: this.page.locator('.label-name', { hasText: exactText(title) }) }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 10_000 });
+    } catch {
+      const shown = await this.visibleQuickPickLabels();
+      await this.closeQuickInput();
+      throw new E2EError(`Command "${title}" is not in the command palette (palette shows: ${shown.join(' | ') || 'nothing'}). Is it contributed in package.json with this title, and did the extension load?`);
+    }
+    await row.click();
+  }
+
+  async visibleQuickPickLabels(): Promise<string[]> {
+    const labels = await this.quickPickRows().locator('.label-name').allInnerTexts();
+    return labels.map((label) => label.trim()).filter(Boolean);
+  }
+
+  /** Waits for a quick pick (not an input box) to show rows. */
+  async waitForQuickPick(what: string, timeout = 15_000): Promise<void> {
+    try {
+      await this.quickPickRows().first().waitFor({ state: 'visible', timeout });
+    } catch {
+      throw new E2EError(`Expected a quick pick (${what}), none appeared within ${timeout / 1000} s.`);
+    }
+  }
+
+  /** Picks the row whose label matches; types into the filter first so long lists do not hide it. */
+  async pick(label: string | RegExp, what = String(label)): Promise<string> {
+    await this.waitForQuickPick(what);
+    const row = this.quickPickRows().filter({ hasText: label }).first();
+    if (!(await row.isVisible())) {
+      const shown = await this.visibleQuickPickLabels();
+      throw new E2EError(`Quick pick for ${what} has no row matching ${label} (rows: ${shown.join(' | ')}).`);
+    }
+    const text = (await row.locator('.label-name').first().innerText()).trim();
+    await row.click();
+    return text;
+  }
+
+  /** Toggles several rows of a multi-select quick pick by their checkboxes, then accepts. */
+  async pickMany(labels: (string | RegExp)[], what: string): Promise<void> {
+    await this.waitForQuickPick(what);
+    for (const label of labels) {
+      const row = this.quickPickRows().filter({ hasText: label }).first();
+      if (!(await row.isVisible())) throw new E2EError(`Multi-select quick pick for ${what} has no row matching ${label} (rows: ${(await this.visibleQuickPickLabels()).join(' | ')}).`);
+      await row.locator('input[type=checkbox], .quick-input-list-checkbox, .monaco-checkbox').first().click();
+    }
+    await this.page.keyboard.press('Enter');
+  }
+
+  // ------------------------------------------------------------------------------------- layout
+
+  activityBarEntry(title: string): Locator {
+    return this.page.locator(`.part.activitybar .action-item a[aria-label^="${title}"], .part.activitybar .action-item [aria-label^="${title}"]`).first();
+  }
+
+  /** Opens a view container from the activity bar (clicking an already open one would close the sidebar). */
+  async openViewContainer(title: string): Promise<void> {
+    const entry = this.activityBarEntry(title);
+    try {
+      await entry.waitFor({ state: 'visible', timeout: 20_000 });
+    } catch {
+      const titles = await this.page.locator('.part.activitybar .action-item [aria-label]').evaluateAll((items) => items.map((item) => item.getAttribute('aria-label')));
+      throw new E2EError(`The activity bar has no "${title}" entry (entries: ${titles.filter(Boolean).join(' | ')}). Is contributes.viewsContainers.activitybar registered with this title?`);
+    }
+    const item = entry.locator('xpath=ancestor-or-self::li[contains(@class,"action-item")]').first();
+    const checked = (await item.getAttribute('aria-checked').catch(() => null)) === 'true' || (await item.getAttribute('class'))?.includes('checked');
+    const sidebarVisible = await this.page.locator('.part.sidebar').isVisible();
+    if (!(checked && sidebarVisible)) await entry.click();
+  }
+
+  /** A view pane in the side bar, by its title. */
+  view(title: string): Locator {
+    return this.page.locator('.part.sidebar .pane').filter({ has: this.page.locator('.pane-header', { hasText: new RegExp(`^\\s*${escapeRegExp(title)}`, 'i') }) }).first();
+  }
+
+  async waitForView(title: string): Promise<Locator> {
+    const view = this.view(title);
+    try {
+      await view.waitFor({ state: 'visible', timeout: 20_000 });
+    } catch {
+      const headers = await this.page.locator('.part.sidebar .pane-header').allInnerTexts();
+      throw new E2EError(`The view "${title}" is not shown in the side bar (views: ${headers.map((h) => h.trim()).join(' | ') || 'none'}).`);
+    }
+    // A collapsed pane has no body: expand it.
+    const header = view.locator('.pane-header').first();
+    if ((await header.getAttribute('aria-expanded')) === 'false') await header.click();
+    return view;
+  }
+
+  /** Tree rows of a view (only rendered ones; trees are virtualised). */
+  treeRows(view: Locator): Locator {
+    return view.locator('.monaco-list-row');
+  }
+
+  async treeRowLabels(view: Locator): Promise<string[]> {
+    return (await this.treeRows(view).allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim());
+  }
+
+  treeRow(view: Locator, text: string | RegExp): Locator {
+    return this.treeRows(view).filter({ hasText: text }).first();
+  }
+
+  /** Waits for a tree row, with the rows that are there in the error. */
+  async waitForTreeRow(view: Locator, text: string | RegExp, what: string, timeout = 20_000): Promise<Locator> {
+    const row = this.treeRow(view, text);
+    try {
+      await row.waitFor({ state: 'visible', timeout });
+    } catch {
+      throw new E2EError(`${what}: no tree row matching ${text} within ${timeout / 1000} s (rows: ${(await this.treeRowLabels(view)).join(' | ') || 'none'}).`);
+    }
+    return row;
+  }
+
+  async expandTreeRow(row: Locator): Promise<void> {
+    if ((await row.getAttribute('aria-expanded')) === 'false') {
+      await row.locator('.monaco-tl-twistie').click();
+    }
+  }
+
+  /** Opens a workspace file in an editor through Quick Open (Ctrl+P), as a user would. */
+  async openFile(relativePath: string): Promise<void> {
+    await this.closeQuickInput();
+    await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
+    await this.page.keyboard.press('Control+P');
+    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
+    await this.quickInput.locator('input').fill(relativePath);
+    const base = path.basename(relativePath);
+    const row = this.quickPickRows().filter({ hasText: base }).first();
+    try {
+      await row.waitFor({ state: 'visible', timeout: 15_000 });
+    } catch {
+      throw new E2EError(`Quick Open found no file ${relativePath}.`);
+    }
+    await row.click();
+    await this.page.locator(`.tabs-container .tab[aria-label^="${base}"], .tabs-container .tab:has-text("${base}")`).first().waitFor({ state: 'visible', timeout: 15_000 });
+  }
+
+  // ------------------------------------------------------------------------------------- notifications, problems
+
+  /** Text of every notification (toasts and the notification centre). */
+  async notificationTexts(): Promise<string[]> {
+    return (await this.page.locator('.notification-list-item-message').allInnerTexts()).map((text) => text.trim());
+  }
+
+  async showProblems(): Promise<Locator> {
+    await this.runCommand('View: Focus on Problems View');
+    const panel = this.page.locator('.markers-panel');
+    await panel.waitFor({ state: 'visible', timeout: 15_000 });
+    return panel;
+  }
+
+  // ------------------------------------------------------------------------------------- webviews
+
+  /**
+   * The content frame of the visible webview (VS Code nests it: outer iframe.webview → inner
+   * iframe#active-frame). With several editors open, only the active one's iframe is visible.
+   */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready >> visible=true').frameLocator('iframe#active-frame');
+  }
+
+  async waitForWebview(what: string, timeout = 30_000): Promise<FrameLocator> {
+    try {
+      await this.page.locator('iframe.webview.ready >> visible=true').first().waitFor({ state: 'visible', timeout });
+      await this.webview().locator('body').waitFor({ state: 'attached', timeout });
+    } catch {
+      throw new E2EError(`${what} did not open a webview within ${timeout / 1000} s.`);
+    }
+    return this.webview();
+  }
+
+  /** Active editor tab titles. */
+  async editorTabTitles(): Promise<string[]> {
+    return (await this.page.locator('.tabs-container .tab .label-name').allInnerTexts()).map((t) => t.trim());
+  }
+}
+
+export function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function exactText(text: string): RegExp {
+  return new RegExp(`^\\s*${escapeRegExp(text)}\\s*$`);
+}
+
+/** Polls until `check` returns a value (not undefined/false) or the time runs out; the message says what was awaited. */
+export async function waitUntil<T>(what: string, check: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs: number, intervalMs = 500): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await check();
+      if (value !== undefined && value !== false) return value;
+    } catch (error) {
+      lastError = error;
+    }
+    if (Date.now() >= deadline) {
+      const cause = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
+      throw new E2EError(`Timed out after ${timeoutMs / 1000} s waiting for ${what}${cause}.`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
