@@ -24,10 +24,27 @@ export interface RawTable {
  */
 export const MISSING_SPELLINGS: ReadonlySet<string> = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL']);
 
+/** The longest spelling in MISSING_SPELLINGS: longer (trimmed) text is never missing. */
+const LONGEST_MISSING = 4;
+
+/** `text.trim()`, without allocating a new string in the common case of nothing to trim. */
+function trimmed(text: string): string {
+  const n = text.length;
+  if (n === 0) return text;
+  const first = text.charCodeAt(0);
+  const last = text.charCodeAt(n - 1);
+  // Any whitespace at either end (space, tab, NBSP, …) is ≤ 0x20, 0xA0 or ≥ 0x1680; other text is returned as is.
+  return first <= 32 || last <= 32 || first === 0xa0 || last === 0xa0 || first >= 0x1680 || last >= 0x1680 ? text.trim() : text;
+}
+
 export function isMissing(cell: Cell): boolean {
   if (cell === null || cell === undefined) return true;
   if (typeof cell === 'number') return Number.isNaN(cell);
-  if (typeof cell === 'string') return MISSING_SPELLINGS.has(cell.trim());
+  if (typeof cell === 'string') {
+    if (cell.length === 0) return true;
+    const text = trimmed(cell);
+    return text.length <= LONGEST_MISSING && MISSING_SPELLINGS.has(text);
+  }
   return false;
 }
 
@@ -39,7 +56,7 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 export function cellNumber(cell: Cell): number {
   if (typeof cell === 'number') return Number.isFinite(cell) ? cell : Number.NaN;
   if (typeof cell !== 'string') return Number.NaN;
-  const text = cell.trim();
+  const text = trimmed(cell);
   if (!DECIMAL.test(text)) return Number.NaN;
   const value = Number(text);
   return Number.isFinite(value) ? value : Number.NaN;
@@ -47,7 +64,7 @@ export function cellNumber(cell: Cell): number {
 
 /** The cell as a category key: its trimmed text (`true`/`false` for JSON booleans). */
 export function cellText(cell: Cell): string {
-  return typeof cell === 'string' ? cell.trim() : String(cell);
+  return typeof cell === 'string' ? trimmed(cell) : String(cell);
 }
 
 /** How a cell is shown in a message: quoted and shortened. */
