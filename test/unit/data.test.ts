@@ -263,6 +263,12 @@ describe('CSV parser', () => {
     assert.deepEqual(t.lines, [2, 4]);
   });
 
+  it('accepts lone CR line endings (old Mac files)', () => {
+    const t = parseCsv('a,b\r1,"x\ry"\r3,4', 'f.csv');
+    assert.deepEqual(t.rows, [['1', 'x\ry'], ['3', '4']]);
+    assert.deepEqual(t.lines, [2, 4]);
+  });
+
   it('reports the wrong number of fields with file and line', () => {
     const text = 'a,b,c,d,e\n1,2,3,4,5\n1,2,3,4,5\n"multi\nline",2,3,4,5\n1,2,3,4,5\n1,2,3,4\n';
     assert.throws(() => parseCsv(text, 'data/x.csv'), (e: unknown) => e instanceof DataError && e.message === 'data/x.csv:7: expected 5 fields, got 4' && e.line === 7);
