@@ -5,24 +5,26 @@ function normalise(word: string): string {
   return word.toLowerCase().replace(/[_-]/g, '');
 }
 
-/** Levenshtein distance (insertions, deletions, substitutions). */
+/** Edit distance counting insertions, deletions, substitutions and swaps of neighbours ("tsak" → "task" is 1). */
 export function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
-    previous = current;
   }
-  return previous[b.length];
+  return d[a.length][b.length];
 }
 
 /**
  * The candidate closest to `word`, if one is close enough to be a likely typo: equal up to case and
- * separators, or within 1 edit for short words and 2 for words of 6 characters or more.
+ * separators, or within 1 edit for words of 4–5 characters and 2 for longer ones (3-letter words are
+ * too short to guess from: "gpu" is one edit from "cpu"). Failing that, the one candidate that
+ * contains the word ("gpu" → "tensorflow-gpu").
  */
-export function closestMatch(word: string, candidates: Iterable<string>): string | undefined {
+export function closestMatch(word: string, candidates: readonly string[]): string | undefined {
   const target = normalise(word);
   let best: string | undefined;
   let bestDistance = Infinity;
@@ -33,6 +35,9 @@ export function closestMatch(word: string, candidates: Iterable<string>): string
       bestDistance = distance;
     }
   }
-  const allowed = target.length >= 6 ? 2 : 1;
-  return best !== undefined && bestDistance <= allowed && bestDistance < target.length ? best : undefined;
+  const allowed = target.length >= 6 ? 2 : target.length >= 4 ? 1 : 0;
+  if (best !== undefined && bestDistance <= allowed) return best;
+  if (target.length < 3) return undefined;
+  const containing = [...candidates].filter((candidate) => normalise(candidate).includes(target));
+  return containing.length === 1 ? containing[0] : undefined;
 }
