@@ -51,6 +51,14 @@ if (existsSync(path.join(root, 'src/webview/main.ts'))) {
   });
 }
 
+// The dashboard's icon font: vscode-elements clones the stylesheet linked as #vscode-codicon-stylesheet.
+function copyCodicons() {
+  const from = path.join(path.dirname(require.resolve('@vscode/codicons/package.json')), 'dist');
+  const to = path.join(dist, 'webview', 'codicons');
+  mkdirSync(to, { recursive: true });
+  for (const file of ['codicon.css', 'codicon.ttf']) copyFileSync(path.join(from, file), path.join(to, file));
+}
+
 function copyWasmBinaries() {
   const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
   const from = path.join(wasmDir, 'dist');
@@ -70,6 +78,7 @@ async function emitSchema() {
 
 mkdirSync(dist, { recursive: true });
 copyWasmBinaries();
+if (existsSync(path.join(root, 'src/webview/main.ts'))) copyCodicons();
 await emitSchema();
 if (watch) {
   for (const options of builds) await (await esbuild.context(options)).watch();

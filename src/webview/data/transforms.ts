@@ -150,3 +150,24 @@ export function formatDuration(seconds: number): string {
   const h = Math.floor(m / 60);
   return `${h}h ${String(m % 60).padStart(2, '0')}m`;
 }
+
+/**
+ * Linear interpolation of (xs, ys) at `targets` (both ascending); outside the range the nearest end
+ * value. Stacked areas need every layer on the same x values, but each series is downsampled on its own.
+ */
+export function resampleAt(targets: readonly number[], xs: readonly number[], ys: readonly number[]): number[] {
+  const out = new Array<number>(targets.length);
+  if (xs.length === 0) return out.fill(NaN);
+  let j = 0;
+  for (let i = 0; i < targets.length; i++) {
+    const t = targets[i];
+    while (j < xs.length - 1 && xs[j + 1] <= t) j++;
+    if (t <= xs[0]) out[i] = ys[0];
+    else if (j >= xs.length - 1) out[i] = ys[xs.length - 1];
+    else {
+      const f = (t - xs[j]) / (xs[j + 1] - xs[j] || 1);
+      out[i] = ys[j] + f * (ys[j + 1] - ys[j]);
+    }
+  }
+  return out;
+}

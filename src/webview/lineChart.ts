@@ -1,0 +1,405 @@
+/**
+ * One line chart: Chart.js with parsing off, drawn from held (downsampled) series after the view
+ * transforms (x alignment, debiased EMA, decimation to the chart's pixel width inside the zoomed range),
+ * with a text summary for screen readers, drag-to-zoom, keyboard zoom and PNG export. The Chart.js
+ * instance is created the first time the chart scrolls into view and redrawn only while visible.
+ */
+import {
+  Chart,
+  Filler,
+  LineController,
+  LineElement,
+  LinearScale,
+  LogarithmicScale,
+  PointElement,
+  Tooltip,
+  type ChartDataset,
+  type ScatterDataPoint,
+} from 'chart.js';
+import type { Points, XAxisMode } from './protocol';
+import { alignX, decimateToWidth, emaDebiased, formatDuration, resampleAt, robustRange } from './data/transforms';
+import { withAlpha } from './colors';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Tooltip);
+
+export interface ChartSeries {
+  /** Unique within the chart, e.g. "run-1:loss/a". */
+  id: string;
+  label: string;
+  runId: string;
+  color: string;
+  points: Points;
+  dashed?: boolean;
+}
+
+export interface ViewOptions {
+  smoothing: number;
+  logScale: boolean;
+  xAxis: XAxisMode;
+  ignoreOutliers: boolean;
+  origins: ReadonlyMap<string, number>;
+  theme: ThemeColors;
+}
+
+export interface ThemeColors {
+  foreground: string;
+  grid: string;
+  background: string;
+  highContrast: boolean;
+}
+
+export interface DrawnDataset {
+  label: string;
+  x: number[];
+  y: number[];
+}
+
+let nextId = 0;
+
+export class LineChart {
+  readonly element: HTMLElement;
+  readonly canvas: HTMLCanvasElement;
+  private readonly summary: HTMLElement;
+  private readonly selection: HTMLElement;
+  private chart: Chart<'line', ScatterDataPoint[]> | undefined;
+  private series: ChartSeries[] = [];
+  private options: ViewOptions | undefined;
+  private zoom: { min: number; max: number } | undefined;
+  private visible = false;
+  private dirty = true;
+  private readonly observer: IntersectionObserver;
+  private readonly resizeObserver: ResizeObserver;
+  private lastWidth = 0;
+  /** Milliseconds the last draw took (benchmark and diagnostics). */
+  lastRenderMs = 0;
+  renders = 0;
+
+  constructor(
+    readonly id: string,
+    readonly title: string,
+    private readonly kind: { stacked?: boolean; yLabel?: string } = {},
+    onExportPng?: (chart: LineChart) => void,
+  ) {
+    const n = nextId++;
+    this.element = document.createElement('figure');
+    this.element.className = 'chart';
+    this.element.dataset.chartId = id;
+    const caption = document.createElement('figcaption');
+    const titleText = document.createElement('span');
+    titleText.textContent = title;
+    caption.append(titleText);
+    if (onExportPng) {
+      const save = document.createElement('vscode-button');
+      save.setAttribute('icon', 'device-camera');
+      save.setAttribute('secondary', '');
+      save.setAttribute('aria-label', `Export “${title}” as PNG`);
+      save.setAttribute('title', 'Export as PNG');
+      save.className = 'png';
+      save.addEventListener('click', () => onExportPng(this));
+      caption.append(save);
+    }
+    const area = document.createElement('div');
+    area.className = 'chart-area';
+    this.canvas = document.createElement('canvas');
+    this.canvas.tabIndex = 0;
+    this.canvas.setAttribute('role', 'img');
+    this.canvas.setAttribute('aria-label', `${title}. Drag or press + and − to zoom, 0 to reset, arrows to pan.`);
+    this.summary = document.createElement('p');
+    this.summary.className = 'sr-only';
+    this.summary.id = `chart-summary-${n}`;
+    this.canvas.setAttribute('aria-describedby', this.summary.id);
+    this.selection = document.createElement('div');
+    this.selection.className = 'zoom-selection';
+    this.selection.hidden = true;
+    area.append(this.canvas, this.selection);
+    this.element.append(caption, area, this.summary);
+    this.installZoom(area);
+    this.observer = new IntersectionObserver((entries) => {
+      for (const e of entries) this.visible = e.isIntersecting;
+      if (this.visible && this.dirty) this.render();
+    });
+    this.observer.observe(this.element);
+    this.resizeObserver = new ResizeObserver(() => {
+      const width = this.canvas.parentElement?.clientWidth ?? 0;
+      if (width !== this.lastWidth && this.chart) {
+        this.lastWidth = width;
+        this.dirty = true;
+        if (this.visible) this.render();
+      }
+    });
+    this.resizeObserver.observe(area);
+  }
+
+  get isVisible(): boolean {
+    return this.visible;
+  }
+
+  get instance(): Chart<'line', ScatterDataPoint[]> | undefined {
+    return this.chart;
+  }
+
+  update(series: ChartSeries[], options: ViewOptions): void {
+    this.series = series;
+    this.options = options;
+    this.dirty = true;
+    if (this.visible) this.render();
+  }
+
+  markDirty(): void {
+    this.dirty = true;
+    if (this.visible) this.render();
+  }
+
+  resetZoom(): void {
+    if (this.zoom === undefined) return;
+    this.zoom = undefined;
+    this.markDirty();
+  }
+
+  get zoomRange(): { min: number; max: number } | undefined {
+    return this.zoom;
+  }
+
+  setZoom(min: number, max: number): void {
+    if (!(max > min)) return;
+    this.zoom = { min, max };
+    this.markDirty();
+  }
+
+  /** What is drawn, per dataset (after smoothing and decimation). */
+  drawn(): DrawnDataset[] {
+    return (this.chart?.data.datasets ?? []).map((d) => ({ label: String(d.label), x: d.data.map((p) => Number(p.x)), y: d.data.map((p) => Number(p.y)) }));
+  }
+
+  private xTick(value: number): string {
+    const mode = this.options?.xAxis ?? 'step';
+    if (mode === 'relative') return formatDuration(value);
+    if (mode === 'wall') return new Date(value).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    return Math.abs(value) >= 10_000 ? `${Math.round(value / 1000)}k` : String(Math.round(value));
+  }
+
+  private datasets(pixels: number): ChartDataset<'line', ScatterDataPoint[]>[] {
+    const o = this.options!;
+    const out: ChartDataset<'line', ScatterDataPoint[]>[] = [];
+    const lineWidth = o.theme.highContrast ? 2.5 : 1.5;
+    const smoothing = this.kind.stacked ? 0 : o.smoothing;
+    let stackXs: number[] | undefined;
+    this.series.forEach((s, index) => {
+      let xs = alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0);
+      let ys = s.points.values;
+      if (this.kind.stacked) {
+        // Layers of a stacked area must share x values: resample every layer at the first layer's x.
+        if (stackXs === undefined) stackXs = xs;
+        else {
+          ys = resampleAt(stackXs, xs, ys);
+          xs = stackXs;
+        }
+      }
+      const smoothed = smoothing > 0 ? emaDebiased(ys, smoothing) : ys;
+      const keep = decimateToWidth(xs, smoothed, pixels, this.zoom?.min, this.zoom?.max);
+      const data: ScatterDataPoint[] = [];
+      for (const i of keep) {
+        const y = smoothed[i];
+        if (o.logScale && !(y > 0)) continue;
+        data.push({ x: xs[i], y });
+      }
+      if (smoothing > 0 && this.series.length <= 12) {
+        // The raw values, faint behind the smoothed line (as TensorBoard draws them).
+        const rawKeep = decimateToWidth(xs, ys, pixels, this.zoom?.min, this.zoom?.max);
+        out.push({
+          label: `${s.label} (raw)`,
+          data: rawKeep.filter((i) => !o.logScale || ys[i] > 0).map((i) => ({ x: xs[i], y: ys[i] })),
+          borderColor: withAlpha(s.color, 0.25),
+          backgroundColor: 'transparent',
+          borderWidth: 1,
+          borderDash: s.dashed ? [4, 3] : [],
+          pointRadius: 0,
+          pointHitRadius: 0,
+          fill: false,
+          order: 1,
+        });
+      }
+      out.push({
+        label: s.label,
+        data,
+        borderColor: s.color,
+        backgroundColor: this.kind.stacked ? withAlpha(s.color, 0.55) : s.color,
+        borderWidth: lineWidth,
+        borderDash: s.dashed ? [5, 4] : [],
+        pointRadius: data.length === 1 ? 3 : 0,
+        pointHoverRadius: 4,
+        fill: this.kind.stacked ? (index === 0 ? 'origin' : '-1') : false,
+        order: 0,
+      });
+    });
+    return out;
+  }
+
+  private yRange(datasets: ChartDataset<'line', ScatterDataPoint[]>[]): { min?: number; max?: number } {
+    const o = this.options!;
+    if (this.kind.stacked) return { min: 0 };
+    if (!o.ignoreOutliers) return {};
+    const values: number[] = [];
+    for (const d of datasets) if (!String(d.label).endsWith('(raw)')) for (const p of d.data) values.push(Number(p.y));
+    return robustRange(values, o.logScale) ?? {};
+  }
+
+  render(): void {
+    if (!this.options) return;
+    const started = performance.now();
+    this.dirty = false;
+    const width = this.canvas.parentElement?.clientWidth || 600;
+    this.lastWidth = width;
+    const datasets = this.datasets(width);
+    const o = this.options;
+    const y = this.yRange(datasets);
+    const scales = {
+      x: {
+        type: 'linear' as const,
+        min: this.zoom?.min,
+        max: this.zoom?.max,
+        ticks: { color: o.theme.foreground, maxRotation: 0, autoSkipPadding: 12, callback: (v: number | string) => this.xTick(Number(v)) },
+        grid: { color: o.theme.grid },
+        title: { display: true, text: o.xAxis === 'step' ? 'step' : o.xAxis === 'relative' ? 'time since start' : 'wall time', color: o.theme.foreground },
+      },
+      y: {
+        type: (o.logScale && !this.kind.stacked ? 'logarithmic' : 'linear') as 'linear',
+        stacked: this.kind.stacked ?? false,
+        min: y.min,
+        max: y.max,
+        ticks: { color: o.theme.foreground },
+        grid: { color: o.theme.grid },
+        title: { display: this.kind.yLabel !== undefined, text: this.kind.yLabel ?? '', color: o.theme.foreground },
+      },
+    };
+    if (this.chart === undefined) {
+      this.chart = new Chart<'line', ScatterDataPoint[]>(this.canvas, {
+        type: 'line',
+        data: { datasets },
+        options: {
+          parsing: false,
+          normalized: true,
+          animation: false,
+          responsive: true,
+          maintainAspectRatio: false,
+          spanGaps: true,
+          interaction: { mode: 'nearest', intersect: false, axis: 'x' },
+          plugins: {
+            legend: { display: false },
+            tooltip: {
+              filter: (item) => !String(item.dataset.label).endsWith('(raw)'),
+              callbacks: {
+                title: (items) => (items.length > 0 ? `${o.xAxis === 'step' ? 'step ' : ''}${this.xTick(Number(items[0].parsed.x ?? 0))}` : ''),
+                label: (item) => `${item.dataset.label}: ${formatValue(item.parsed.y ?? NaN)}`,
+              },
+            },
+          },
+          scales,
+        },
+      });
+    } else {
+      this.chart.data.datasets = datasets;
+      this.chart.options.scales = scales;
+      this.chart.update('none');
+    }
+    this.summary.textContent = this.describe();
+    this.renders++;
+    this.lastRenderMs = performance.now() - started;
+  }
+
+  /** A text summary for screen readers: each series' last value, its minimum and maximum. */
+  private describe(): string {
+    if (this.series.length === 0) return `${this.title}: no data.`;
+    const parts = this.series.map((s) => {
+      const v = s.points.values;
+      if (v.length === 0) return `${s.label}: no points`;
+      let min = Infinity;
+      let max = -Infinity;
+      for (const x of v) {
+        if (x < min) min = x;
+        if (x > max) max = x;
+      }
+      return `${s.label}: last ${formatValue(v[v.length - 1])} at step ${s.points.steps[v.length - 1]}, min ${formatValue(min)}, max ${formatValue(max)}`;
+    });
+    return `${this.title}. ${this.series.length} series${this.zoom ? ', zoomed' : ''}. ${parts.join('; ')}.`;
+  }
+
+  private installZoom(area: HTMLElement): void {
+    let startX: number | undefined;
+    const local = (e: PointerEvent) => e.clientX - this.canvas.getBoundingClientRect().left;
+    this.canvas.addEventListener('pointerdown', (e) => {
+      if (e.button !== 0 || !this.chart) return;
+      startX = local(e);
+      this.canvas.setPointerCapture(e.pointerId);
+    });
+    this.canvas.addEventListener('pointermove', (e) => {
+      if (startX === undefined) return;
+      const x = local(e);
+      this.selection.hidden = Math.abs(x - startX) < 3;
+      this.selection.style.left = `${Math.min(x, startX)}px`;
+      this.selection.style.width = `${Math.abs(x - startX)}px`;
+    });
+    const finish = (e: PointerEvent) => {
+      if (startX === undefined || !this.chart) return;
+      const x = local(e);
+      const from = startX;
+      startX = undefined;
+      this.selection.hidden = true;
+      if (Math.abs(x - from) < 5) return; // a click, not a drag
+      const scale = this.chart.scales.x;
+      const a = scale.getValueForPixel(Math.min(x, from));
+      const b = scale.getValueForPixel(Math.max(x, from));
+      if (a !== undefined && b !== undefined) this.setZoom(a, b);
+    };
+    this.canvas.addEventListener('pointerup', finish);
+    this.canvas.addEventListener('pointercancel', () => {
+      startX = undefined;
+      this.selection.hidden = true;
+    });
+    this.canvas.addEventListener('dblclick', () => this.resetZoom());
+    this.canvas.addEventListener('keydown', (e) => {
+      if (!this.chart) return;
+      const scale = this.chart.scales.x;
+      const min = this.zoom?.min ?? scale.min;
+      const max = this.zoom?.max ?? scale.max;
+      const span = max - min;
+      if (e.key === '+' || e.key === '=') this.setZoom(min + span / 4, max - span / 4);
+      else if (e.key === '-') this.setZoom(min - span / 2, max + span / 2);
+      else if (e.key === '0' || e.key === 'Escape') this.resetZoom();
+      else if (e.key === 'ArrowLeft' && this.zoom) this.setZoom(min - span / 4, max - span / 4);
+      else if (e.key === 'ArrowRight' && this.zoom) this.setZoom(min + span / 4, max + span / 4);
+      else return;
+      e.preventDefault();
+    });
+    void area;
+  }
+
+  /** The chart as a PNG data URL on the theme background (the canvas itself is transparent). */
+  toPng(): string | undefined {
+    if (!this.chart || !this.options) return undefined;
+    const out = document.createElement('canvas');
+    out.width = this.canvas.width;
+    out.height = this.canvas.height;
+    const ctx = out.getContext('2d');
+    if (!ctx) return undefined;
+    ctx.fillStyle = this.options.theme.background;
+    ctx.fillRect(0, 0, out.width, out.height);
+    ctx.drawImage(this.canvas, 0, 0);
+    return out.toDataURL('image/png');
+  }
+
+  destroy(): void {
+    this.observer.disconnect();
+    this.resizeObserver.disconnect();
+    this.chart?.destroy();
+    this.chart = undefined;
+    this.element.remove();
+  }
+}
+
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
