@@ -34,7 +34,8 @@ const builds = [
 ];
 if (existsSync(path.join(root, 'src/extension/extension.ts'))) {
   // The extension host bundle stays small: no TensorFlow.js, minified.
-  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'], minify: true, metafile: true });
+  // jsonc-parser's CommonJS entry cannot be bundled (it requires files by computed paths): prefer ESM entries.
+  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'], minify: true, metafile: true, mainFields: ['module', 'main'] });
 }
 if (existsSync(path.join(root, 'src/webview/main.ts'))) {
   builds.push({

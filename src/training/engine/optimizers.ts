@@ -8,7 +8,7 @@ import type { OptimizerConfig } from '../config/schema';
 import type { Parameter } from '../models/dense';
 
 export interface Optimizer {
-  /** Applies one update. `grads` maps variable name → gradient. Returns the global gradient norm (before clipping) as a scalar tensor. */
+  /** Applies one update. `grads` maps tfjs variable name (`variable.name`) → gradient. Returns the global gradient norm (before clipping) as a scalar tensor. */
   apply(grads: Record<string, tf.Tensor>): tf.Scalar;
   /** Slot tensors keyed by "<variable>/<slot>", for checkpoints. */
   slots(): Map<string, tf.Variable>;
@@ -28,7 +28,7 @@ abstract class BaseOptimizer implements Optimizer {
     const key = `${param.name}/${name}`;
     let v = this.slotVars.get(key);
     if (!v) {
-      v = tf.variable(tf.zerosLike(param.variable), false, `slot/${key}`);
+      v = tf.variable(tf.zerosLike(param.variable), false);
       this.slotVars.set(key, v);
     }
     return v;
@@ -47,13 +47,13 @@ abstract class BaseOptimizer implements Optimizer {
     this.iterations += 1;
     const t = this.iterations;
     return tf.tidy(() => {
-      const active = this.params.filter((p) => grads[p.name] !== undefined);
-      const norm = tf.sqrt(tf.addN(active.map((p) => tf.sum(tf.square(grads[p.name]))))) as tf.Scalar;
+      const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
+      const norm = tf.sqrt(tf.addN(active.map((p) => tf.sum(tf.square(grads[p.variable.name]))))) as tf.Scalar;
       const clip = this.config.clipNorm;
       // scale = clip / max(norm, clip): 1 when under the threshold, no data sync needed.
       const scale = clip != null ? tf.div(clip, tf.maximum(norm, clip)) : null;
       for (const p of active) {
-        let g = grads[p.name];
+        let g = grads[p.variable.name];
         if (scale) g = tf.mul(g, scale);
         if (this.config.weightDecay > 0 && p.decay) g = tf.add(g, tf.mul(p.variable, this.config.weightDecay));
         this.update(p, g, t);

@@ -89,7 +89,7 @@ export function glorotUniform(rng: Rng, fanIn: number, fanOut: number): Float32A
   return values;
 }
 
-/** A named trainable parameter. Names are stable: they key checkpoints. */
+/** A trainable parameter with a stable name (it keys checkpoints; `variable.name` is tfjs's unique id). */
 export interface Parameter {
   name: string;
   variable: tf.Variable;
@@ -110,8 +110,9 @@ export class DenseLayer {
     rng: Rng,
     inputGrad: boolean,
   ) {
-    this.w = tf.variable(tf.tensor2d(glorotUniform(rng, inputs, units), [inputs, units]), true, `${name}/w`);
-    this.b = tf.variable(tf.zeros([units]), true, `${name}/b`);
+    // tfjs variable names must be unique per process; the stable names live in `parameters()`.
+    this.w = tf.variable(tf.tensor2d(glorotUniform(rng, inputs, units), [inputs, units]), true);
+    this.b = tf.variable(tf.zeros([units]), true);
     this.fn = denseFunction(activation, inputGrad);
   }
 
@@ -121,8 +122,8 @@ export class DenseLayer {
 
   parameters(): Parameter[] {
     return [
-      { name: this.w.name, variable: this.w, decay: true },
-      { name: this.b.name, variable: this.b, decay: false },
+      { name: `${this.name}/w`, variable: this.w, decay: true },
+      { name: `${this.name}/b`, variable: this.b, decay: false },
     ];
   }
 }

@@ -48,12 +48,12 @@ export class LearnedSoftmaxWeighting implements WeightingStrategy {
     this.tau = context.loss.entropy ?? 0;
     this.epsilon = context.loss.floor ?? 0;
     this.normalize = context.loss.normalize ?? 'none';
-    this.logits = tf.variable(tf.zeros([this.k]), true, 'weighting/softmax/logits');
+    this.logits = tf.variable(tf.zeros([this.k]), true);
     this.current = new Array(this.k).fill(1 / this.k);
   }
 
   parameters(): Parameter[] {
-    return [{ name: this.logits.name, variable: this.logits, decay: false }];
+    return [{ name: 'weighting/softmax/logits', variable: this.logits, decay: false }];
   }
 
   private applied(p: tf.Tensor1D): tf.Tensor1D {

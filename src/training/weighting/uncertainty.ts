@@ -17,12 +17,12 @@ export class UncertaintyWeighting implements WeightingStrategy {
 
   constructor(context: WeightingContext) {
     const k = context.tasks.length;
-    this.logVariance = tf.variable(tf.fill([k], INITIAL_LOG_VARIANCE), true, 'weighting/uncertainty/logVariance');
+    this.logVariance = tf.variable(tf.fill([k], INITIAL_LOG_VARIANCE), true);
     this.current = new Array(k).fill(1 / (2 * Math.exp(INITIAL_LOG_VARIANCE)));
   }
 
   parameters(): Parameter[] {
-    return [{ name: this.logVariance.name, variable: this.logVariance, decay: false }];
+    return [{ name: 'weighting/uncertainty/logVariance', variable: this.logVariance, decay: false }];
   }
 
   combine(losses: tf.Tensor1D): tf.Scalar {
