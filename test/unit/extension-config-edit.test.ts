@@ -58,7 +58,7 @@ test('editing a key the file does not have inserts it with the file\'s indentati
   const result = computeConfigEdit(text, field('epochs').path, 20);
   assert.ok(result.ok);
   const edited = applyEdits(text, result.edits);
-  assert.match(edited, /\n    "training": \{\n        "epochs": 20\n    \}\n\}/);
+  assert.match(edited, /\n {4}"training": \{\n {8}"epochs": 20\n {4}\}\n\}/);
   for (const comment of ['// My experiment', '/* the data */', '// ten classes', '// trunk + heads', '// tuned']) assert.ok(edited.includes(comment), comment);
   assert.equal(readConfigValues(edited).find((v) => v.field.id === 'epochs')!.value, 20);
 });

@@ -99,7 +99,7 @@ test('tooltip: backend, duration, metrics table, overrides, differences from the
   assert.match(md, /^\*\*a\\-1\*\* — completed/);
   assert.match(md, /backend `wasm` · step 500 \/ 500 · 123 steps\/s · took 1m 30s/);
   assert.match(md, /\| task \| loss \| accuracy \| rmse \|/);
-  assert.match(md, /\| t2 \| 0\.5 \| 87\.1% \|  \|/);
+  assert.match(md, /\| t2 \| 0\.5 \| 87\.1% \| {2}\|/);
   assert.match(md, /Overrides: `optimizer\.learningRate=0\.05`/);
   assert.match(md, /- `model\.architecture`: `"hard"` in this run, `"soft"` in the file/);
   assert.match(md, /- `optimizer\.learningRate`: `0\.05` in this run, `0\.01` in the file/);

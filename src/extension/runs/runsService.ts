@@ -1,0 +1,146 @@
+/**
+ * The VS Code side of the run manager: wires settings, workspace folders, file watchers and trust into
+ * the vscode-free RunManager, and implements the dashboard's DashboardDataSource on top of it.
+ */
+import * as vscode from 'vscode';
+import path from 'node:path';
+import type { DashboardDataSource, RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
+import type { MetricRecord } from '../../training/run/records';
+import { allRunsDirectories, readSettings, SECTION } from '../settings';
+import { RunManager, type QueuedRun } from './runManager';
+import { createWorkerLauncher } from './workerProcess';
+
+export class RunsService implements DashboardDataSource, vscode.Disposable {
+  readonly manager: RunManager;
+  private readonly disposables: vscode.Disposable[] = [];
+  private watchers: vscode.Disposable[] = [];
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private refreshAgain = false;
+
+  readonly onDidAppendRecords: vscode.Event<RecordsAppended>;
+  readonly onDidChangeRuns: vscode.Event<RunSnapshot[]>;
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    const workerPath = path.join(context.extensionPath, 'dist', 'worker.js');
+    this.manager = new RunManager({
+      launch: createWorkerLauncher(() => {
+        const settings = readSettings();
+        const folder = vscode.workspace.workspaceFolders?.[0];
+        return { workerPath, nodePath: settings.nodePath, cwd: folder?.uri.scheme === 'file' ? folder.uri.fsPath : undefined };
+      }),
+      runsDirectories: () => allRunsDirectories(),
+      maxConcurrentRuns: () => readSettings().maxConcurrentRuns,
+    });
+    this.onDidAppendRecords = this.manager.onDidAppendRecords;
+    this.onDidChangeRuns = this.manager.onDidChangeRuns;
+    this.disposables.push(
+      vscode.workspace.onDidChangeWorkspaceFolders(() => this.rewatch()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) this.rewatch();
+      }),
+      // Runs started from a terminal with the CLI appear when the window regains focus, at the latest.
+      vscode.window.onDidChangeWindowState((state) => {
+        if (state.focused) this.scheduleRefresh(0);
+      }),
+    );
+    this.rewatch();
+  }
+
+  /** Watches each runs directory for new, changed or deleted run.json files. */
+  private rewatch(): void {
+    for (const watcher of this.watchers) watcher.dispose();
+    this.watchers = [];
+    for (const runsDir of allRunsDirectories()) {
+      const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(runsDir), '*/run.json'));
+      const changed = () => this.scheduleRefresh(200);
+      this.watchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
+    }
+    this.scheduleRefresh(0);
+  }
+
+  scheduleRefresh(delayMs: number): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    this.refreshTimer = setTimeout(() => {
+      this.refreshTimer = undefined;
+      void this.refresh();
+    }, delayMs);
+  }
+
+  /** Rescans the runs directories; concurrent calls coalesce into one more scan. */
+  async refresh(): Promise<void> {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        try {
+          await this.manager.refresh();
+        } catch (error) {
+          console.error('MTL Lab: refreshing runs failed', error);
+        }
+      } while (this.refreshAgain);
+    })();
+    try {
+      await this.refreshing;
+    } finally {
+      this.refreshing = undefined;
+    }
+  }
+
+  // DashboardDataSource
+
+  listRuns(): RunSnapshot[] {
+    return this.manager.list();
+  }
+
+  getRun(runId: string): RunSnapshot | undefined {
+    return this.manager.get(runId);
+  }
+
+  readRecords(runId: string): Promise<MetricRecord[]> {
+    return this.manager.readRecords(runId);
+  }
+
+  stopRun(runId: string): Promise<void> {
+    return this.manager.stop(runId);
+  }
+
+  async resumeRun(runId: string): Promise<void> {
+    if (!(await ensureTrusted('resume a run'))) return;
+    const settings = readSettings();
+    const queued: QueuedRun = this.manager.resume(runId, { backend: settings.backend === 'config' ? undefined : settings.backend });
+    await queued.started;
+  }
+
+  isReadOnly(): boolean {
+    return !vscode.workspace.isTrusted;
+  }
+
+  get extensionPath(): string {
+    return this.context.extensionPath;
+  }
+
+  dispose(): void {
+    if (this.refreshTimer) clearTimeout(this.refreshTimer);
+    for (const watcher of this.watchers) watcher.dispose();
+    for (const d of this.disposables) d.dispose();
+    // Workers keep training; the next window re-attaches.
+    this.manager.dispose();
+  }
+}
+
+/** Starting processes needs a trusted workspace; asks for trust (through VS Code's own dialog) otherwise. */
+export async function ensureTrusted(action: string): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const manage = 'Manage Workspace Trust';
+  const answer = await vscode.window.showWarningMessage(
+    `MTL Lab: to ${action}, trust this workspace. A run executes the training worker on this workspace's files.`,
+    { modal: true },
+    manage,
+  );
+  if (answer === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+  return vscode.workspace.isTrusted;
+}

@@ -1,0 +1,44 @@
+/** The `mtlLab.*` settings, read in one place with their defaults and the workspace-trust rules. */
+import * as vscode from 'vscode';
+import path from 'node:path';
+
+export const SECTION = 'mtlLab';
+
+export interface Settings {
+  runsDirectory: string;
+  /** "config" = the experiment file's own `backend`. */
+  backend: string;
+  maxConcurrentRuns: number;
+  /** Empty = VS Code's own Node. Ignored in untrusted workspaces (it names a program to execute). */
+  nodePath: string;
+  experimentGlob: string;
+}
+
+export function readSettings(): Settings {
+  const config = vscode.workspace.getConfiguration(SECTION);
+  const nodePath = vscode.workspace.isTrusted ? config.get<string>('nodePath', '').trim() : '';
+  return {
+    runsDirectory: config.get<string>('runsDirectory', 'mtl-runs').trim() || 'mtl-runs',
+    backend: config.get<string>('backend', 'config'),
+    maxConcurrentRuns: config.get<number>('maxConcurrentRuns', 1),
+    nodePath,
+    experimentGlob: config.get<string>('experimentGlob', '**/*.mtl.json').trim() || '**/*.mtl.json',
+  };
+}
+
+/** The runs directory of a workspace folder (`mtlLab.runsDirectory` may be absolute or relative to it). */
+export function runsDirectoryFor(folder: string, settings: Settings = readSettings()): string {
+  return path.resolve(folder, settings.runsDirectory);
+}
+
+/** Every runs directory to show: one per workspace folder, without duplicates (an absolute setting). */
+export function allRunsDirectories(settings: Settings = readSettings()): string[] {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  return [...new Set(folders.filter((f) => f.uri.scheme === 'file').map((f) => runsDirectoryFor(f.uri.fsPath, settings)))];
+}
+
+/** Where runs of this experiment file go: its workspace folder's runs directory, else beside the file. */
+export function runsDirectoryForConfig(configFile: string, settings: Settings = readSettings()): string {
+  const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(configFile));
+  return folder ? runsDirectoryFor(folder.uri.fsPath, settings) : path.resolve(path.dirname(configFile), settings.runsDirectory);
+}
