@@ -252,6 +252,17 @@ export async function ensureCodeServer(): Promise<CodeServerInstall> {
   const node24 = await ensureNode24(npmCli);
 
   const dir = codeServerDir();
+  // An install that finished but was not verified (interrupted, or verified by an older procedure) is
+  // checked before being thrown away: a rebuild costs minutes.
+  if (existsSync(describeInstall().entry)) {
+    try {
+      verifyCodeServer(describeInstall());
+      writeMarker(started);
+      return describeInstall();
+    } catch (error) {
+      log(`the cached code-server is incomplete (${(error as Error).message.split('\n')[0]}); reinstalling`);
+    }
+  }
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   // A private project, so nothing touches the repository's own dependencies. Its allowScripts field
@@ -306,6 +317,11 @@ export async function ensureCodeServer(): Promise<CodeServerInstall> {
 
   const install = describeInstall();
   verifyCodeServer(install);
+  writeMarker(started);
+  return install;
+}
+
+function writeMarker(started: number): void {
   const marker: Marker = {
     layout: LAYOUT_VERSION,
     node: NODE_VERSION,
@@ -316,14 +332,25 @@ export async function ensureCodeServer(): Promise<CodeServerInstall> {
     seconds: Math.round((Date.now() - started) / 1000),
   };
   writeFileSync(markerPath(), JSON.stringify(marker, null, 2) + '\n');
-  log(`code-server ready in ${marker.seconds} s`);
-  return install;
+  log(`code-server ${CODE_SERVER_VERSION} on Node ${NODE_VERSION} ready (${marker.seconds} s)`);
 }
 
 /** A completed npm install can still lack a native module (a skipped script): check the ones the server needs to start. */
 function verifyCodeServer(install: CodeServerInstall): void {
-  const version = execFileSync(install.node, [install.entry, '--version'], { encoding: 'utf8', env: { ...process.env, HOME: os.tmpdir() } }).trim();
-  if (!version.startsWith(CODE_SERVER_VERSION)) throw new ProvisionError(`code-server reports version "${version}", expected ${CODE_SERVER_VERSION}`);
+  // --version still writes a default config file under $XDG_CONFIG_HOME: give it a scratch home.
+  const scratchHome = mkdtempSync(path.join(os.tmpdir(), 'mtl-cs-version-'));
+  let version: string;
+  try {
+    const output = execFileSync(install.node, [install.entry, '--version'], {
+      encoding: 'utf8',
+      env: { ...process.env, HOME: scratchHome, XDG_CONFIG_HOME: path.join(scratchHome, 'config'), XDG_DATA_HOME: path.join(scratchHome, 'data') },
+    });
+    version = output.trim().split('\n').pop() ?? '';
+  } finally {
+    rmSync(scratchHome, { recursive: true, force: true });
+  }
+  // "4.139.1 <commit> with Code 1.139.1"
+  if (!version.startsWith(`${CODE_SERVER_VERSION} `)) throw new ProvisionError(`code-server reports version "${version}", expected ${CODE_SERVER_VERSION}`);
   const vscodeModules = path.join(path.dirname(install.entry), '..', '..', 'lib', 'vscode', 'node_modules');
   // kerberos is the one that needs libkrb5-dev; node-pty and spdlog are needed for the server to start.
   const required = ['kerberos', 'node-pty', '@vscode/spdlog'];

@@ -219,7 +219,7 @@ export class Workbench {
   }
 
   async showProblems(): Promise<Locator> {
-    await this.runCommand('View: Focus on Problems View');
+    await this.runCommand('Problems: Focus on Problems View');
     const panel = this.page.locator('.markers-panel');
     await panel.waitFor({ state: 'visible', timeout: 15_000 });
     return panel;
