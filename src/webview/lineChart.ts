@@ -50,6 +50,7 @@ export interface ThemeColors {
 
 export interface DrawnDataset {
   label: string;
+  color: string;
   x: number[];
   y: number[];
 }
@@ -168,7 +169,14 @@ export class LineChart {
 
   /** What is drawn, per dataset (after smoothing and decimation). */
   drawn(): DrawnDataset[] {
-    return (this.chart?.data.datasets ?? []).map((d) => ({ label: String(d.label), x: d.data.map((p) => Number(p.x)), y: d.data.map((p) => Number(p.y)) }));
+    return (this.chart?.data.datasets ?? []).map((d) => ({ label: String(d.label), color: String(d.borderColor), x: d.data.map((p) => Number(p.x)), y: d.data.map((p) => Number(p.y)) }));
+  }
+
+  /** The scales as drawn (type and range), for tests. */
+  scales(): { yType: string; yMin: number; yMax: number; xMin: number; xMax: number; tickColor: string } | undefined {
+    if (!this.chart) return undefined;
+    const { x, y } = this.chart.scales;
+    return { yType: y.type, yMin: y.min, yMax: y.max, xMin: x.min, xMax: x.max, tickColor: String(this.options?.theme.foreground) };
   }
 
   private xTick(value: number): string {

@@ -654,7 +654,7 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
 /** Read-only inspection for the browser tests and the benchmark (what each chart draws). */
 (window as unknown as { mtlLabDashboard: unknown }).mtlLabDashboard = {
   charts: () =>
-    [...charts.values(), ...[...heatmaps.values()].map((h) => h.chart)].map((c) => ({ id: c.id, title: c.title, drawn: c.drawn(), renders: c.renders, lastRenderMs: c.lastRenderMs, visible: c.isVisible, zoom: c.zoomRange ?? null })),
+    [...charts.values(), ...[...heatmaps.values()].map((h) => h.chart)].map((c) => ({ id: c.id, title: c.title, drawn: c.drawn(), scales: c.scales() ?? null, renders: c.renders, lastRenderMs: c.lastRenderMs, visible: c.isVisible, zoom: c.zoomRange ?? null })),
   heatmaps: () => [...heatmaps.entries()].map(([kind, h]) => ({ kind, step: h.heatmap.data?.snapshot.step ?? null, rows: h.heatmap.data?.snapshot.rows ?? null })),
   state: () => JSON.parse(JSON.stringify(state)) as DashboardState,
 };
