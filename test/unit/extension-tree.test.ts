@@ -43,7 +43,7 @@ test('root: experiments sorted by path with run counts, plus Other runs for orph
   const roots = rootNodes(s);
   assert.deepEqual(roots.map((n) => [n.kind, n.label, n.description, n.collapsible]), [
     ['experiment', 'b', '0 runs', 'collapsed'],
-    ['experiment', 'a', 'exp · 2 runs, 1 running', 'expanded'],
+    ['experiment', 'a', 'exp · 2 runs, 1 running', 'collapsed'],
     ['otherRuns', 'Other runs', '1', 'collapsed'],
   ]);
   assert.deepEqual(childNodes(roots[2]!, s).map((n) => n.label), ['1']);

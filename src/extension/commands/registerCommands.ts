@@ -103,6 +103,7 @@ export async function startRun(deps: CommandDeps, arg: CommandArg): Promise<stri
     const run = await queued.started;
     if (!run) return undefined;
     deps.openDashboard([run.info.id]);
+    void deps.tree.revealRun(run.info.id).catch(() => undefined);
     return run.info.id;
   } catch {
     return undefined; // the rejection is shown by the onDidReject handler

@@ -160,6 +160,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
         const [icon, color] = ICONS[node.icon];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
         item.command = { command: 'mtlLab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+        item.accessibilityInformation = { label: node.accessibilityLabel };
         break;
       }
       case 'queued':
@@ -180,6 +181,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       if (childNodes(root, state).some((child) => child.id === node.id)) return root;
     }
     return undefined;
+  }
+
+  /** Shows a run in the tree (expanding its experiment) when the view is open, without taking focus. */
+  async revealRun(runId: string): Promise<void> {
+    if (!this.view.visible) return;
+    const state = this.state();
+    for (const root of rootNodes(state)) {
+      const node = childNodes(root, state).find((child) => child.id === `run:${runId}`);
+      if (node) {
+        await this.view.reveal(node, { select: false, focus: false, expand: false });
+        return;
+      }
+    }
   }
 
   dispose(): void {

@@ -59,6 +59,8 @@ export interface TaskNode extends BaseNode {
 
 export interface RunNode extends BaseNode {
   kind: 'run';
+  /** Read by screen readers: the full run id (the label drops the experiment name) and the state. */
+  accessibilityLabel: string;
   runId: string;
   runDir: string;
   icon: RunIcon;
@@ -128,7 +130,9 @@ export function rootNodes(state: TreeState): TreeNode[] {
         description,
         tooltip: experiment.relativePath,
         contextValue: CONTEXT.experiment,
-        collapsible: running > 0 ? 'expanded' : 'collapsed',
+        // Always collapsed at first: VS Code keeps the user's choice per id afterwards, and a state that
+        // changed with the run status would be ignored anyway. New runs are revealed instead.
+        collapsible: 'collapsed',
         file: experiment.file,
       } satisfies ExperimentNode;
     });
@@ -161,6 +165,7 @@ export function runNode(run: RunSnapshot, state: TreeState): RunNode {
     contextValue: runContextValue(run.info.status),
     collapsible: 'none',
     icon: runIcon(run.info.status),
+    accessibilityLabel: `${run.info.id}, ${run.info.status}, ${runDescription(run.info, liveStep)}`,
   };
 }
 
