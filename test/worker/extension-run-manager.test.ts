@@ -150,6 +150,29 @@ test('stop → the worker checkpoints and ends with status stopped', async () =>
   if (useReal) assert.ok(existsSync(path.join(m.get(runId)!.runDir, 'checkpoint')), 'checkpoint written');
 });
 
+test('resume: a stopped run continues in its own directory to completed, and the resume is recorded', async () => {
+  const { runsDir, config } = await setup();
+  const m = manager(runsDir);
+  const started = firstTrainRecord(m);
+  m.start({ configPath: await config(30, 'resumable'), runsDir });
+  const runId = await started;
+  await m.stop(runId);
+  assert.equal(m.get(runId)!.info.status, 'stopped');
+  const stoppedAt = m.get(runId)!.info.step;
+  const streamed = collect(m);
+  const resumed = await m.resume(runId).started;
+  assert.equal(resumed?.info.id, runId, 'same run, same directory');
+  const final = await waitFor(m, (i) => i.id === runId && i.status === 'completed', 120_000);
+  assert.equal(final.step, final.totalSteps);
+  const live = streamed.get(runId) ?? [];
+  assert.ok(live.some((r) => r.kind === 'train' && r.step > stoppedAt), 'records after the stop point arrived live');
+  if (useReal) {
+    const records = await m.readRecords(runId);
+    assert.ok(records.some((r) => r.kind === 'event' && r.code === 'resumed'), 'metrics.jsonl records the resume');
+  }
+  assert.throws(() => m.resume(runId), /completed/);
+});
+
 test('kill -9 → failed, naming the signal and quoting worker.log; a crash event fires', async () => {
   const { runsDir, config } = await setup();
   const m = manager(runsDir);
