@@ -1,0 +1,130 @@
+import { describe, it, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { recordsToCsv } from '../../src/training/run/exportCsv';
+import type { MetricRecord, RunInfo } from '../../src/training/run/records';
+import { listRuns, makeRunId, parseRecords, readRecords, readRunInfo, RunDirectoryWriter } from '../../src/training/run/runDirectory';
+
+let tmp: string;
+before(() => (tmp = mkdtempSync(path.join(os.tmpdir(), 'mtl-rundir-'))));
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+const info = (id: string, createdAt: string): RunInfo => ({
+  version: 1,
+  id,
+  name: 'exp',
+  experimentFile: null,
+  status: 'running',
+  createdAt,
+  startedAt: createdAt,
+  endedAt: null,
+  backend: 'wasm',
+  pid: 123,
+  step: 0,
+  totalSteps: 10,
+  overrides: [],
+  error: null,
+  summary: null,
+});
+
+const train = (step: number): MetricRecord => ({ kind: 'train', step, epoch: 0, time: 1_700_000_000_000 + step, losses: { a: 1 / step, b: 2 }, totalLoss: 2 + 1 / step, weights: { a: 1, b: 1 }, samplesPerSecond: 1000, attention: { a: [0.5, 0.5], b: [0.25, 0.75] } });
+
+describe('run ids', () => {
+  it('are <name>-<yyyymmdd-hhmmss>-<4 hex>', () => {
+    assert.equal(makeRunId('exp', new Date(2026, 10, 29, 9, 5, 7), 'a1b2'), 'exp-20261129-090507-a1b2');
+    assert.match(makeRunId('exp'), /^exp-\d{8}-\d{6}-[0-9a-f]{4}$/);
+  });
+});
+
+describe('metrics.jsonl parsing', () => {
+  it('skips a torn last line and reports how far it consumed', () => {
+    const full = JSON.stringify(train(1)) + '\n' + JSON.stringify(train(2)) + '\n';
+    const torn = full + '{"kind":"train","st';
+    const parsed = parseRecords(torn);
+    assert.equal(parsed.records.length, 2);
+    assert.equal(parsed.consumedBytes, Buffer.byteLength(full));
+    assert.equal(parsed.invalidLines, 0);
+  });
+
+  it('keeps a complete last line without its newline only when reading a whole file', () => {
+    const text = JSON.stringify(train(1)) + '\n' + JSON.stringify(train(2));
+    assert.equal(parseRecords(text, true).records.length, 2);
+    // While tailing a live file the same bytes may still grow: not consumed yet.
+    const tail = parseRecords(text, false);
+    assert.equal(tail.records.length, 1);
+    assert.equal(tail.consumedBytes, JSON.stringify(train(1)).length + 1);
+  });
+
+  it('skips garbage and records that do not match the contract, counting them', () => {
+    const text = ['not json', JSON.stringify({ kind: 'train', step: 'x' }), '', JSON.stringify(train(3))].join('\n') + '\n';
+    const parsed = parseRecords(text);
+    assert.deepEqual(parsed.records, [train(3)]);
+    assert.equal(parsed.invalidLines, 2);
+  });
+
+  it('counts bytes, not characters (multi-byte task names)', () => {
+    const r: MetricRecord = { kind: 'event', step: 1, time: 1, level: 'info', code: 'x', message: 'ρ ≈ 0.8 — ok' };
+    const line = JSON.stringify(r) + '\n';
+    assert.equal(parseRecords(line + '{"kind').consumedBytes, Buffer.byteLength(line));
+  });
+});
+
+describe('RunDirectoryWriter', () => {
+  it('round-trips run.json, config.json and records (buffered, flushed in whole lines)', () => {
+    const flushed: MetricRecord[][] = [];
+    const writer = RunDirectoryWriter.create(tmp, info('exp-1', '2026-11-29T10:00:00.000Z'), { name: 'exp' }, (b) => flushed.push(b));
+    for (let s = 1; s <= 5; s++) writer.append(train(s));
+    assert.equal(readRecords(writer.runDir).length, 0, 'buffered until flush');
+    writer.flush();
+    assert.equal(flushed.length, 1);
+    assert.deepEqual(readRecords(writer.runDir), [1, 2, 3, 4, 5].map(train));
+    writer.update({ status: 'completed', step: 5 });
+    assert.equal(readRunInfo(writer.runDir)!.status, 'completed');
+    assert.deepEqual(JSON.parse(readFileSync(path.join(writer.runDir, 'config.json'), 'utf8')), { name: 'exp' });
+    // No temp files left behind by the atomic writes.
+    assert.deepEqual(readdirSync(writer.runDir).sort(), ['config.json', 'metrics.jsonl', 'run.json']);
+    // A crash mid-append leaves a torn line: readers still get every whole record.
+    appendFileSync(path.join(writer.runDir, 'metrics.jsonl'), '{"kind":"eval","st');
+    assert.equal(readRecords(writer.runDir).length, 5);
+  });
+
+  it('flushes by itself within the interval', async () => {
+    const writer = RunDirectoryWriter.create(tmp, info('exp-2', '2026-11-29T11:00:00.000Z'), {});
+    writer.append(train(1));
+    await new Promise((r) => setTimeout(r, 400));
+    assert.equal(readRecords(writer.runDir).length, 1);
+  });
+
+  it('lists runs newest first, ignoring folders without a valid run.json', () => {
+    writeFileSync(path.join(tmp, 'stray.txt'), 'x');
+    RunDirectoryWriter.create(tmp, info('exp-0', '2026-11-29T09:00:00.000Z'), {});
+    const broken = path.join(tmp, 'broken');
+    RunDirectoryWriter.create(tmp, info('broken', '2026-11-29T12:00:00.000Z'), {});
+    writeFileSync(path.join(broken, 'run.json'), '{"id": 1');
+    assert.deepEqual(listRuns(tmp).map((r) => r.info.id), ['exp-2', 'exp-1', 'exp-0']);
+    assert.deepEqual(listRuns(path.join(tmp, 'missing')), []);
+  });
+});
+
+describe('CSV export', () => {
+  it('one row per step, a column per series, eval metrics merged by step', () => {
+    const records: MetricRecord[] = [
+      train(1),
+      { ...train(2), conflict: [[1, -0.5], [-0.5, 1]] },
+      { kind: 'eval', step: 2, epoch: 0, time: 0, split: 'validation', metrics: { a: { loss: 0.5, rmse: 0.7, mae: 0.6 }, b: { loss: 1.5, accuracy: 0.25 } } },
+      { kind: 'event', step: 2, time: 0, level: 'warning', code: 'x', message: 'ignored, "quoted", in CSV' },
+    ];
+    const [header, row1, row2] = recordsToCsv(records, ['a', 'b']).trim().split('\n');
+    const cols = header.split(',');
+    assert.deepEqual(cols.slice(0, 5), ['step', 'epoch', 'time', 'totalLoss', 'samplesPerSecond']);
+    for (const c of ['loss/a', 'weight/b', 'attention/b/1', 'conflict/a/b', 'val/a/rmse', 'val/b/accuracy']) assert.ok(cols.includes(c), c);
+    const get = (row: string, c: string) => row.split(',')[cols.indexOf(c)];
+    assert.equal(get(row1, 'loss/a'), '1');
+    assert.equal(get(row1, 'val/a/rmse'), '');
+    assert.equal(get(row2, 'conflict/a/b'), '-0.5');
+    assert.equal(get(row2, 'val/b/accuracy'), '0.25');
+    assert.equal(get(row1, 'time'), new Date(1_700_000_000_001).toISOString());
+  });
+});
