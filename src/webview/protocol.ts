@@ -18,7 +18,7 @@
  * Series are downsampled on the host by `BoundedSeries` (src/webview/data/seriesStore.ts): min–max per
  * step bucket of width `width`, so each series holds at most `maxPointsPerSeries` points whatever the
  * run length. The webview mirrors it with `applySeriesDelta` from the same module, so an append carries
- * only new points (plus the ≤ 2-point open bucket, `tail`), never a re-send of the history.
+ * only new points (plus the ≤ 3-point open bucket, `tail`), never a re-send of the history.
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
@@ -104,7 +104,7 @@ export const SeriesDeltaSchema = Type.Object({
   dropFrom: Type.Union([Type.Number(), Type.Null()]),
   /** Newly committed points, in step order. In `init` this is the whole committed history. */
   points: PointsSchema,
-  /** The open bucket (≤ 2 points); replaces the previous tail. */
+  /** The open bucket: its min and max, then the newest point (≤ 3 points); replaces the previous tail. */
   tail: PointsSchema,
 });
 export type SeriesDelta = Static<typeof SeriesDeltaSchema>;
@@ -278,7 +278,7 @@ function pointsConsistent(points: Points): boolean {
 }
 
 function seriesConsistent(deltas: SeriesDelta[]): boolean {
-  return deltas.every((d) => pointsConsistent(d.points) && pointsConsistent(d.tail) && d.tail.steps.length <= 2);
+  return deltas.every((d) => pointsConsistent(d.points) && pointsConsistent(d.tail) && d.tail.steps.length <= 3);
 }
 
 /** A host message, or undefined when it is not one (wrong shape, unequal columns). */

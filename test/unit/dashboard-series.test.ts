@@ -44,7 +44,8 @@ test('BoundedSeries stays within maxPoints and keeps the global extremes over 1,
     assert.ok(s.size <= 2002);
   }
   const all = s.all();
-  assert.ok(all.steps.length <= 2002 && all.steps.length >= 500, `held ${all.steps.length}`);
+  assert.ok(all.steps.length <= 2003 && all.steps.length >= 500, `held ${all.steps.length}`);
+  assert.equal(all.steps.at(-1), 1_000_000, 'the newest point is held');
   assert.equal(Math.max(...all.values), max);
   assert.equal(Math.min(...all.values), min);
   assert.ok(all.steps.includes(maxStep) && all.steps.includes(minStep));

@@ -42,7 +42,9 @@ test('decimation to pixel width keeps at most ~pixels points and every column ex
   ys[77_777] = 100;
   ys[12_345] = -100;
   const idx = decimateToWidth(xs, ys, 400);
-  assert.ok(idx.length <= 400, `${idx.length} points for 400 px`);
+  assert.ok(idx.length <= 404, `${idx.length} points for 400 px`);
+  assert.equal(idx[0], 0);
+  assert.equal(idx[idx.length - 1], n - 1, 'the newest point is always drawn');
   assert.ok(idx.includes(77_777) && idx.includes(12_345));
   for (let i = 1; i < idx.length; i++) assert.ok(idx[i] > idx[i - 1]);
   // A zoomed range keeps one neighbour on each side so the line reaches the edges.

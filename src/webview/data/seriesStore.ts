@@ -65,6 +65,9 @@ export class BoundedSeries {
   private openBucket: number | null = null;
   private open: Points = emptyPoints();
   private lastStep = -Infinity;
+  /** The newest point: shown after the open bucket's extremes so a live chart ends at the latest step. */
+  private lastTime = 0;
+  private lastValue = 0;
 
   constructor(readonly maxPoints: number) {
     if (!Number.isInteger(maxPoints) || maxPoints < 16) throw new RangeError(`maxPoints must be an integer ≥ 16, got ${maxPoints}`);
@@ -79,7 +82,7 @@ export class BoundedSeries {
     return this.width;
   }
 
-  /** Points held (committed + open bucket), the bound the benchmark reports. */
+  /** Points held (committed + open bucket extremes), the bound the benchmark reports. */
   get size(): number {
     return this.committed.steps.length + this.open.steps.length;
   }
@@ -91,6 +94,8 @@ export class BoundedSeries {
   push(step: number, time: number, value: number): boolean {
     if (!Number.isFinite(value) || !Number.isFinite(step) || step <= this.lastStep) return false;
     this.lastStep = step;
+    this.lastTime = time;
+    this.lastValue = value;
     let bucket = Math.floor(step / this.width);
     if (this.openBucket !== null && bucket !== this.openBucket) {
       for (let i = 0; i < this.open.steps.length; i++) pushPoint(this.committed, this.open.steps[i], this.open.times[i], this.open.values[i]);
@@ -121,12 +126,20 @@ export class BoundedSeries {
     return true;
   }
 
-  /** Committed + open points, for readers that want the whole downsampled series (CSV on the host, tests). */
+  /** The open bucket as readers see it: its extremes, then the newest point when it is neither (≤ 3 points). */
+  private tail(): Points {
+    const tail: Points = { steps: [...this.open.steps], times: [...this.open.times], values: [...this.open.values] };
+    if (this.open.steps.length > 0 && tail.steps[tail.steps.length - 1] !== this.lastStep) pushPoint(tail, this.lastStep, this.lastTime, this.lastValue);
+    return tail;
+  }
+
+  /** Committed points + tail: exactly what a reader holds after the latest delta (CSV on the host, tests). */
   all(): Points {
+    const tail = this.tail();
     return {
-      steps: [...this.committed.steps, ...this.open.steps],
-      times: [...this.committed.times, ...this.open.times],
-      values: [...this.committed.values, ...this.open.values],
+      steps: [...this.committed.steps, ...tail.steps],
+      times: [...this.committed.times, ...tail.times],
+      values: [...this.committed.values, ...tail.values],
     };
   }
 
@@ -152,7 +165,7 @@ export class BoundedSeries {
         width: this.width,
         dropFrom: dropFrom !== null && dropFrom < cursor.end ? dropFrom : null,
         points,
-        tail: { steps: [...this.open.steps], times: [...this.open.times], values: [...this.open.values] },
+        tail: this.tail(),
       },
       cursor: { width: this.width, end: this.openStart() },
     };

@@ -52,7 +52,7 @@ export function timeOrigin(seriesOfRun: Iterable<Points>): number {
 /**
  * Draw no more points than pixels: cut the visible x range [xMin, xMax] into `pixels / 2` columns and
  * keep the min and the max of each (the extremes survive, so spikes stay visible), plus the nearest
- * point on each side of the range so lines run to the edges. `xs` must be ascending.
+ * point on each side of the range so lines run to the edges. At most pixels + 4 points. `xs` must be ascending.
  * Returns indices into the input.
  */
 export function decimateToWidth(xs: readonly number[], ys: readonly number[], pixels: number, xMin = -Infinity, xMax = Infinity): number[] {
@@ -69,6 +69,9 @@ export function decimateToWidth(xs: readonly number[], ys: readonly number[], pi
   } else {
     const lo = xs[start];
     const span = xs[end - 1] - lo || 1;
+    // The first and last visible points are always kept, so the line starts and ends where the data does
+    // (the newest step of a live run stays on screen).
+    indices.push(start);
     let i = start;
     while (i < end) {
       const column = Math.min(columns - 1, Math.floor(((xs[i] - lo) / span) * columns));
@@ -80,10 +83,13 @@ export function decimateToWidth(xs: readonly number[], ys: readonly number[], pi
         if (ys[j] > ys[maxIndex]) maxIndex = j;
         j++;
       }
-      indices.push(Math.min(minIndex, maxIndex));
-      if (minIndex !== maxIndex) indices.push(Math.max(minIndex, maxIndex));
+      const first = Math.min(minIndex, maxIndex);
+      const second = Math.max(minIndex, maxIndex);
+      if (first !== indices[indices.length - 1]) indices.push(first);
+      if (second !== first) indices.push(second);
       i = j;
     }
+    if (indices[indices.length - 1] !== end - 1) indices.push(end - 1);
   }
   if (end < xs.length) indices.push(end);
   return indices;
