@@ -1,0 +1,93 @@
+/**
+ * The config reference, generated from the one schema (src/training/config/schema.ts), so the docs
+ * cannot drift from what the code accepts. `node --import tsx scripts/config-reference.ts` rewrites
+ * docs/config-reference.md; test/unit/configReference.test.ts fails when the committed file is stale.
+ */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { experimentJsonSchema } from '../src/training/config/schema';
+
+type Schema = {
+  type?: string;
+  enum?: string[];
+  anyOf?: Schema[];
+  const?: unknown;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  items?: Schema;
+  description?: string;
+  default?: unknown;
+  minimum?: number;
+  maximum?: number;
+  exclusiveMinimum?: number;
+  exclusiveMaximum?: number;
+  minItems?: number;
+  pattern?: string;
+  patternProperties?: Record<string, Schema>;
+};
+
+function typeOf(s: Schema): string {
+  if (s.enum) return s.enum.map((v) => `\`"${v}"\``).join(' \\| ');
+  if (s.const !== undefined) return `\`${JSON.stringify(s.const)}\``;
+  if (s.anyOf) return s.anyOf.map(typeOf).join(' \\| ');
+  if (s.type === 'array') return `${s.items ? typeOf(s.items) : 'value'}[]`;
+  if (s.type === 'object' && s.patternProperties) return `{ name: ${typeOf(Object.values(s.patternProperties)[0])} }`;
+  if (s.type === 'null') return '`null`';
+  return s.type ?? 'value';
+}
+
+function range(s: Schema): string {
+  const parts: string[] = [];
+  if (s.minimum !== undefined) parts.push(`≥ ${s.minimum}`);
+  if (s.exclusiveMinimum !== undefined) parts.push(`> ${s.exclusiveMinimum}`);
+  if (s.maximum !== undefined) parts.push(`≤ ${s.maximum}`);
+  if (s.exclusiveMaximum !== undefined) parts.push(`< ${s.exclusiveMaximum}`);
+  if (s.items) parts.push(...range(s.items).split(', ').filter(Boolean).map((p) => `each ${p}`));
+  for (const alt of s.anyOf ?? []) parts.push(range(alt));
+  return parts.filter(Boolean).join(', ');
+}
+
+const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+function section(title: string, prefix: string, s: Schema): string[] {
+  const rows = Object.entries(s.properties ?? {}).map(([key, p]) => {
+    const required = s.required?.includes(key) && p.default === undefined ? 'yes' : '';
+    const dflt = p.default !== undefined ? `\`${JSON.stringify(p.default)}\`` : '';
+    return `| \`${prefix}${key}\` | ${typeOf(p)} | ${required} | ${dflt} | ${range(p)} | ${cell(p.description ?? '')} |`;
+  });
+  return [`## ${title}`, '', s.description && prefix ? `${s.description}\n` : '', '| key | type | required | default | range | meaning |', '|---|---|---|---|---|---|', ...rows, ''].filter((l, i) => l !== '' || i > 0);
+}
+
+export function configReference(): string {
+  const schema = experimentJsonSchema() as Schema;
+  const props = schema.properties!;
+  const top: Schema = { properties: Object.fromEntries(Object.entries(props).filter(([, p]) => p.type !== 'object' && p.type !== 'array')), required: schema.required };
+  const lines = [
+    '# Experiment config reference (`*.mtl.json`)',
+    '',
+    '<!-- Generated from src/training/config/schema.ts by scripts/config-reference.ts. Do not edit by hand. -->',
+    '',
+    'An experiment is one JSON file with comments (`// …`, `/* … */`) and trailing commas allowed. Unknown keys are errors;',
+    'keys that only apply to one architecture, weighting, data source or optimiser are errors elsewhere. Every error names',
+    'the file, line and column and the JSON path: `experiments/a.mtl.json:12:5: model.architecture: expected one of "hard", "soft", "routing"`.',
+    'Any value can be overridden from the command line or a sweep with `--set path=value` (JSON values; `tasks[1].classes=5`).',
+    '',
+    ...section('Top level', '', top),
+    ...section('data', 'data.', props.data),
+    ...section('tasks[]', 'tasks[].', props.tasks.items!),
+    ...section('model', 'model.', props.model),
+    ...section('loss', 'loss.', props.loss),
+    ...section('optimizer', 'optimizer.', props.optimizer),
+    ...section('training', 'training.', props.training),
+  ];
+  const es = props.training.properties!.earlyStopping.anyOf?.find((a) => a.type === 'object');
+  if (es) lines.push(...section('training.earlyStopping', 'training.earlyStopping.', es));
+  return lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
+}
+
+export const CONFIG_REFERENCE_PATH = path.resolve(__dirname, '../docs/config-reference.md');
+
+if (require.main === module) {
+  writeFileSync(CONFIG_REFERENCE_PATH, configReference());
+  console.log(`wrote ${path.relative(process.cwd(), CONFIG_REFERENCE_PATH)}`);
+}
