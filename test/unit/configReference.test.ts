@@ -13,7 +13,7 @@ it('documents every key of every section', () => {
   const schema = experimentJsonSchema() as { properties: Record<string, { properties?: Record<string, unknown>; items?: { properties: Record<string, unknown> } }> };
   for (const [section, s] of Object.entries(schema.properties)) {
     const keys = s.properties ?? s.items?.properties;
-    if (!keys) assert.match(text, new RegExp(`\\| \`\\${section.startsWith('$') ? '' : ''}${section.replace('$', '\\$')}\``));
+    if (!keys) assert.ok(text.includes(`| \`${section}\` |`), section);
     else for (const key of Object.keys(keys)) assert.ok(text.includes(`\`${section}${s.items ? '[]' : ''}.${key}\``), `${section}.${key}`);
   }
 });
