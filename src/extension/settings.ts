@@ -42,3 +42,11 @@ export function runsDirectoryForConfig(configFile: string, settings: Settings = 
   const folder = vscode.workspace.getWorkspaceFolder(vscode.Uri.file(configFile));
   return folder ? runsDirectoryFor(folder.uri.fsPath, settings) : path.resolve(path.dirname(configFile), settings.runsDirectory);
 }
+
+/**
+ * Where the worker also looks for the optional native packages (@tensorflow/tfjs-node, -gpu): every
+ * workspace folder, so `npm install @tensorflow/tfjs-node-gpu` in the project enables the GPU backend.
+ */
+export function workspaceModulePaths(): string[] {
+  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+}

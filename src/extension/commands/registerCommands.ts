@@ -7,7 +7,7 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunSnapshot } from '../dashboard/dataSource';
 import { recordsToCsv } from '../../training/run/exportCsv';
-import { readSettings, runsDirectoryForConfig } from '../settings';
+import { readSettings, runsDirectoryForConfig, workspaceModulePaths } from '../settings';
 import { ensureTrusted, type RunsService } from '../runs/runsService';
 import type { RunLogs } from '../runs/runLogs';
 import type { ExperimentsTree } from '../tree/experimentsTree';
@@ -95,6 +95,7 @@ export async function startRun(deps: CommandDeps, arg: CommandArg): Promise<stri
     configPath,
     runsDir: runsDirectoryForConfig(configPath, settings),
     backend: settings.backend === 'config' ? undefined : settings.backend,
+    modulePaths: workspaceModulePaths(),
   });
   if (queued.state === 'queued') {
     void vscode.window.setStatusBarMessage(`MTL Lab: ${queued.label} queued (mtlLab.maxConcurrentRuns = ${settings.maxConcurrentRuns})`, 5000);
@@ -225,7 +226,7 @@ async function checkBackends(deps: CommandDeps): Promise<void> {
   if (!(await ensureTrusted('check the training backends'))) return;
   const backends = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'MTL Lab: checking which training backends load…' },
-    () => deps.runs.manager.probe(),
+    () => deps.runs.manager.probe(workspaceModulePaths()),
   );
   const items: (vscode.QuickPickItem & { url?: string })[] = backends.map((b) => ({
     label: `${b.available ? '$(check)' : '$(close)'} ${b.name}`,

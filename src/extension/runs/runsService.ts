@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
 import type { MetricRecord } from '../../training/run/records';
-import { allRunsDirectories, readSettings, SECTION } from '../settings';
+import { allRunsDirectories, readSettings, SECTION, workspaceModulePaths } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
 import { createWorkerLauncher } from './workerProcess';
 
@@ -111,7 +111,7 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
   async resumeRun(runId: string): Promise<void> {
     if (!(await ensureTrusted('resume a run'))) return;
     const settings = readSettings();
-    const queued: QueuedRun = this.manager.resume(runId, { backend: settings.backend === 'config' ? undefined : settings.backend });
+    const queued: QueuedRun = this.manager.resume(runId, { backend: settings.backend === 'config' ? undefined : settings.backend, modulePaths: workspaceModulePaths() });
     await queued.started;
   }
 
