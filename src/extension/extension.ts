@@ -39,9 +39,7 @@ export function activate(context: vscode.ExtensionContext): MtlLabApi {
     runs.manager.onDidReject(async ({ label, message }) => {
       await vscode.window.showErrorMessage(`MTL Lab: ${label} could not start:\n${message}`, { modal: false });
     }),
-    vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'mtlLab.trusted', true)),
   );
-  void vscode.commands.executeCommand('setContext', 'mtlLab.trusted', vscode.workspace.isTrusted);
   const elapsed = performance.now() - started;
   console.log(`MTL Lab activated in ${elapsed.toFixed(1)} ms`);
   return { runs };

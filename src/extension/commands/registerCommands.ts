@@ -174,6 +174,7 @@ async function deleteRuns(deps: CommandDeps, arg: unknown, selection: unknown): 
     void vscode.window.showWarningMessage(`MTL Lab: stop ${running.join(', ')} before deleting.`);
     return;
   }
+  if (!(await ensureTrusted('delete runs'))) return;
   const what = ids.length === 1 ? `run ${ids[0]}` : `${ids.length} runs`;
   const answer = await vscode.window.showWarningMessage(`Delete ${what}? Its folder (metrics, checkpoint, log) is removed from disk.`, { modal: true }, 'Delete');
   if (answer !== 'Delete') return;
@@ -312,7 +313,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('mtlLab.exportRunCsv', (arg?: unknown) => exportRunCsv(deps, arg)),
     register('mtlLab.revealRunFolder', (arg?: unknown) => revealRunFolder(deps, arg)),
     register('mtlLab.showRunLog', (arg?: unknown) => showRunLog(deps, arg)),
-    register('mtlLab.editConfigValue', (arg?: unknown) => editConfigValue(isNode(arg) && arg.kind === 'configValue' ? (arg as ConfigValueNode) : undefined)),
+    register('mtlLab.editConfigValue', async (arg?: unknown) => {
+      // The tree is read-only in an untrusted workspace; the editor itself stays editable as usual.
+      if (!(await ensureTrusted('edit the experiment from the tree'))) return false;
+      return editConfigValue(isNode(arg) && arg.kind === 'configValue' ? (arg as ConfigValueNode) : undefined);
+    }),
     register('mtlLab.checkBackends', () => checkBackends(deps)),
     register('mtlLab.refresh', async () => {
       deps.tree.rescan();
