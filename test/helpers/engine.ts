@@ -21,7 +21,7 @@ export function config(partial: Record<string, unknown>): ExperimentConfig {
   };
   const merged: Record<string, unknown> = { ...base, ...partial };
   for (const key of ['data', 'model', 'training', 'loss', 'optimizer'] as const) {
-    if (partial[key] && (base as Record<string, unknown>)[key]) merged[key] = { ...(base as Record<string, object>)[key], ...(partial[key] as object) };
+    if (partial[key] && (base as Record<string, unknown>)[key]) merged[key] = { ...((base as Record<string, unknown>)[key] as object), ...(partial[key] as object) };
   }
   return parseExperimentText(JSON.stringify(merged), 'test.mtl.json');
 }

@@ -6,7 +6,7 @@ import { denseFunction, type Activation } from '../../src/training/models/dense'
 
 /** The reference: the same layer written with stock tfjs ops and tfjs's own gradients. */
 function reference(activation: Activation, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
-  const z = tf.add(tf.matMul(x, w), b);
+  const z = tf.add(tf.matMul(x, w), b) as tf.Tensor2D;
   switch (activation) {
     case 'relu':
       return tf.relu(z);
@@ -17,7 +17,7 @@ function reference(activation: Activation, x: tf.Tensor2D, w: tf.Tensor2D, b: tf
     case 'elu':
       return tf.elu(z);
     case 'linear':
-      return z as tf.Tensor2D;
+      return z;
   }
 }
 

@@ -4,7 +4,7 @@ import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFi
 import os from 'node:os';
 import path from 'node:path';
 import { recordsToCsv } from '../../src/training/run/exportCsv';
-import type { MetricRecord, RunInfo } from '../../src/training/run/records';
+import type { MetricRecord, RunInfo, TrainRecord } from '../../src/training/run/records';
 import { listRuns, makeRunId, parseRecords, readRecords, readRunInfo, RunDirectoryWriter } from '../../src/training/run/runDirectory';
 
 let tmp: string;
@@ -29,7 +29,7 @@ const info = (id: string, createdAt: string): RunInfo => ({
   summary: null,
 });
 
-const train = (step: number): MetricRecord => ({ kind: 'train', step, epoch: 0, time: 1_700_000_000_000 + step, losses: { a: 1 / step, b: 2 }, totalLoss: 2 + 1 / step, weights: { a: 1, b: 1 }, samplesPerSecond: 1000, attention: { a: [0.5, 0.5], b: [0.25, 0.75] } });
+const train = (step: number): TrainRecord => ({ kind: 'train', step, epoch: 0, time: 1_700_000_000_000 + step, losses: { a: 1 / step, b: 2 }, totalLoss: 2 + 1 / step, weights: { a: 1, b: 1 }, samplesPerSecond: 1000, attention: { a: [0.5, 0.5], b: [0.25, 0.75] } });
 
 describe('run ids', () => {
   it('are <name>-<yyyymmdd-hhmmss>-<4 hex>', () => {

@@ -32,7 +32,7 @@ before(async () => {
 describe('equal, static and RLW', () => {
   it('equal is the plain sum with weights 1', () => {
     const w = new EqualWeighting({ loss: { weighting: 'equal' }, tasks: twoTasks, seed: 1 });
-    assert.equal(tf.tidy(() => w.combine(tf.tensor1d([1.5, 2.5]), info(1)).dataSync()[0]), 4);
+    assert.equal(tf.tidy(() => w.combine(tf.tensor1d([1.5, 2.5])).dataSync()[0]), 4);
     assert.deepEqual(w.weights(), [1, 1]);
   });
 
@@ -42,7 +42,7 @@ describe('equal, static and RLW', () => {
       { name: 'b', type: 'regression' as const, weight: 0.3 },
     ];
     const w = new StaticWeighting({ loss: { weighting: 'static' }, tasks, seed: 1 });
-    assert.ok(Math.abs(tf.tidy(() => w.combine(tf.tensor1d([10, 20]), info(1)).dataSync()[0]) - 13) < 1e-5);
+    assert.ok(Math.abs(tf.tidy(() => w.combine(tf.tensor1d([10, 20])).dataSync()[0]) - 13) < 1e-5);
     const o = new StaticWeighting({ loss: { weighting: 'static', weights: { b: 2 } }, tasks, seed: 1 });
     assert.deepEqual(o.weights(), [0.7, 2]);
   });
@@ -59,7 +59,7 @@ describe('equal, static and RLW', () => {
       const again = make();
       again.beforeStep(info(step));
       assert.deepEqual(again.weights(), lambda);
-      const combined = tf.tidy(() => w.combine(tf.tensor1d([2, 4]), info(step)).dataSync()[0]);
+      const combined = tf.tidy(() => w.combine(tf.tensor1d([2, 4])).dataSync()[0]);
       assert.ok(Math.abs(combined - (2 * lambda[0] + 4 * lambda[1])) < 1e-5);
     }
     assert.equal(seen.size, 20);
@@ -137,7 +137,7 @@ describe('uncertainty weighting (Kendall et al. 2018)', () => {
     const w = new UncertaintyWeighting({ loss: { weighting: 'uncertainty' }, tasks: twoTasks, seed: 1 });
     const s = w.parameters()[0].variable;
     s.assign(tf.tensor1d([0.2, -1]));
-    const value = tf.tidy(() => w.combine(tf.tensor1d([3, 5]), info(1)).dataSync()[0]);
+    const value = tf.tidy(() => w.combine(tf.tensor1d([3, 5])).dataSync()[0]);
     const expected = 3 / (2 * Math.exp(0.2)) + 0.1 + 5 / (2 * Math.exp(-1)) - 0.5;
     assert.ok(Math.abs(value - expected) < 1e-5);
     w.afterStep();
@@ -207,7 +207,7 @@ describe('DWA (Liu et al. 2019)', () => {
       for (let i = 0; i < 4; i++) {
         w.beforeStep(info(++step, epoch));
         if (epoch < 2) assert.deepEqual(w.weights(), [1, 1]);
-        w.afterStep(epochLosses[epoch], info(step, epoch));
+        w.afterStep(epochLosses[epoch]);
       }
     }
     w.beforeStep(info(++step, 3));
@@ -225,7 +225,7 @@ describe('DWA (Liu et al. 2019)', () => {
     ];
     losses.forEach((l, i) => {
       w.beforeStep(info(i + 1));
-      w.afterStep(l, info(i + 1));
+      w.afterStep(l);
     });
     w.beforeStep(info(5));
     assert.deepEqual(w.weights(), dwaWeights([2, 3], [4, 4], 2));
