@@ -39,8 +39,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       this.experimentsEmitter,
       runs.manager.onDidChangeRuns(() => this.fire()),
       runs.manager.onDidChangeQueue(() => this.fire()),
-      // Live steps in descriptions; throttled by fire().
-      runs.manager.onDidAppendRecords(() => this.fire()),
+      // Live steps in descriptions: once a second is enough for a progress figure.
+      runs.manager.onDidAppendRecords(() => this.fire(1000)),
       vscode.workspace.onDidChangeTextDocument((e) => this.onText(e.document)),
       vscode.workspace.onDidOpenTextDocument((d) => this.onText(d)),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.rescan()),
@@ -105,12 +105,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
 
   private fireTimer: NodeJS.Timeout | undefined;
   /** Coalesces bursts (every IPC batch, every keystroke) into at most a few refreshes a second. */
-  private fire(): void {
+  private fire(delayMs = 250): void {
     if (this.fireTimer) return;
     this.fireTimer = setTimeout(() => {
       this.fireTimer = undefined;
       this.changeEmitter.fire(undefined);
-    }, 250);
+    }, delayMs);
   }
 
   private state(): TreeState {
