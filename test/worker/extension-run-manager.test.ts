@@ -225,6 +225,24 @@ test('re-attach after a simulated host restart: the worker keeps training, the n
   assert.deepEqual(onDisk.slice(onDisk.length - live.length), live, 'tailed records are the file\'s last records, none twice');
 });
 
+test('stopping a re-attached run (no IPC) sends SIGTERM, and the worker stops cleanly', async () => {
+  const { runsDir, config } = await setup();
+  const first = manager(runsDir);
+  const started = firstTrainRecord(first);
+  first.start({ configPath: await config(400, 'orphan'), runsDir });
+  const runId = await started;
+  first.dispose();
+  const second = manager(runsDir);
+  const log: string[] = [];
+  second.onDidLog(({ message }) => log.push(message));
+  await second.refresh();
+  assert.ok(second.isLive(runId));
+  await second.stop(runId);
+  const info = second.get(runId)!.info;
+  assert.equal(info.status, 'stopped', log.join('\n'));
+  assert.ok(!log.some((l) => /SIGKILL/.test(l)), 'no escalation was needed');
+});
+
 test('a run whose worker died while VS Code was closed is marked failed on the next scan', async () => {
   const { runsDir } = await setup();
   const runDir = path.join(runsDir, 'ghost-20250101-000000-0000');
