@@ -352,6 +352,7 @@ function rebuild(): void {
   charts = new Map();
   heatmaps = new Map();
   cards = new Map();
+  headerRows = new Map();
   cardsRoot.replaceChildren();
   specs = chartSpecs();
   const present = new Set<string>(['header']);
@@ -433,41 +434,59 @@ function renderMatrix(kind: MatrixKind): void {
   h.heatmap.render({ rowLabels: held.rowLabels, columnLabels: held.columnLabels, snapshot, scale: kind === 'conflict' ? 'diverging' : 'sequential' }, theme);
 }
 
+interface HeaderRow {
+  row: HTMLElement;
+  /** Status and trust the row's buttons were built for; the row is rebuilt only when they change. */
+  key: string;
+  steps: HTMLElement;
+  bar: HTMLElement;
+  fill: HTMLElement;
+  rate: HTMLElement;
+  eta: HTMLElement;
+}
+let headerRows = new Map<string, HeaderRow>();
+
+function buildHeaderRow(r: RunView): HeaderRow {
+  const bar = el('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-label': `Progress of ${r.id}` });
+  const fill = el('div', { class: 'progress-fill' });
+  bar.append(fill);
+  const actions = el('span', { class: 'actions' });
+  if (r.status === 'running' || r.status === 'queued') actions.append(button('Stop', 'debug-stop', () => post({ type: 'stopRun', runId: r.id }), { disabled: model.readOnly, action: 'stop', title: model.readOnly ? 'Disabled in an untrusted workspace' : 'Stop after this step (checkpointed)' }));
+  if (r.status === 'stopped' || r.status === 'failed') actions.append(button('Resume', 'debug-continue', () => post({ type: 'resumeRun', runId: r.id }), { disabled: model.readOnly, action: 'resume', title: model.readOnly ? 'Disabled in an untrusted workspace' : 'Resume from the last checkpoint' }));
+  const swatch = el('span', { class: 'dot', 'aria-hidden': 'true' });
+  swatch.style.background = runColor(r.id, model.colors);
+  const steps = el('span', { class: 'steps' });
+  const rate = el('span', { class: 'muted' });
+  const eta = el('span', { class: 'muted' });
+  const row = el('div', { class: 'run-row', 'data-run-id': r.id }, el('span', { class: 'run-name' }, swatch, runLabel(r)), el('vscode-badge', { class: `status status-${r.status}` }, r.status), el('span', { class: 'muted' }, r.backend ?? 'backend —'), steps, bar, rate, eta, actions);
+  if (r.error) row.append(el('span', { class: 'error' }, r.error));
+  return { row, key: `${r.status}|${model.readOnly}|${runColor(r.id, model.colors)}|${r.backend}|${r.error}`, steps, bar, fill, rate, eta };
+}
+
+/** Update the run rows in place (a live run updates them 4 times a second; rebuilding would steal keyboard focus). */
 function renderHeader(): void {
   const c = cards.get('header');
   if (!c) return;
-  const rows = [...model.runs.values()].map((r) => {
+  const next = new Map<string, HeaderRow>();
+  for (const r of model.runs.values()) {
+    let h = headerRows.get(r.id);
+    const key = `${r.status}|${model.readOnly}|${runColor(r.id, model.colors)}|${r.backend}|${r.error}`;
+    if (!h || h.key !== key || !c.body.contains(h.row)) h = buildHeaderRow(r);
+    next.set(r.id, h);
     const stepsPerSecond = model.stepsPerSecond(r.id);
     const samples = model.latest(r.id, 'throughput');
     const fraction = r.totalSteps > 0 ? Math.min(1, r.step / r.totalSteps) : 0;
-    const eta = r.status === 'running' && stepsPerSecond ? formatDuration((r.totalSteps - r.step) / stepsPerSecond) : '—';
-    const bar = el('div', { class: 'progress', role: 'progressbar', 'aria-valuemin': '0', 'aria-valuemax': String(r.totalSteps), 'aria-valuenow': String(r.step), 'aria-label': `Progress of ${r.id}` });
-    const fill = el('div', { class: 'progress-fill' });
-    fill.dataset.fraction = fraction.toFixed(3);
-    // A stylesheet rule per 1 % step would be needed without inline styles; the CSSOM width is CSP-safe.
-    fill.style.width = `${(fraction * 100).toFixed(1)}%`;
-    bar.append(fill);
-    const actions = el('span', { class: 'actions' });
-    if (r.status === 'running' || r.status === 'queued') actions.append(button('Stop', 'debug-stop', () => post({ type: 'stopRun', runId: r.id }), { disabled: model.readOnly, action: 'stop', title: model.readOnly ? 'Disabled in an untrusted workspace' : 'Stop after this step (checkpointed)' }));
-    if (r.status === 'stopped' || r.status === 'failed') actions.append(button('Resume', 'debug-continue', () => post({ type: 'resumeRun', runId: r.id }), { disabled: model.readOnly, action: 'resume', title: model.readOnly ? 'Disabled in an untrusted workspace' : 'Resume from the last checkpoint' }));
-    const swatch = el('span', { class: 'dot', 'aria-hidden': 'true' });
-    swatch.style.background = runColor(r.id, model.colors);
-    const row = el(
-      'div',
-      { class: 'run-row', 'data-run-id': r.id },
-      el('span', { class: 'run-name' }, swatch, runLabel(r)),
-      el('vscode-badge', { class: `status status-${r.status}` }, r.status),
-      el('span', { class: 'muted' }, r.backend ?? 'backend —'),
-      el('span', { class: 'steps' }, `step ${r.step.toLocaleString()} / ${r.totalSteps.toLocaleString()}`),
-      bar,
-      el('span', { class: 'muted' }, `${samples !== undefined ? `${formatValue(samples)} samples/s` : '—'}${stepsPerSecond ? ` · ${formatValue(stepsPerSecond)} steps/s` : ''}`),
-      el('span', { class: 'muted' }, `ETA ${eta}`),
-      actions,
-    );
-    if (r.error) row.append(el('span', { class: 'error' }, r.error));
-    return row;
-  });
-  c.body.replaceChildren(...rows);
+    h.steps.textContent = `step ${r.step.toLocaleString('en')} / ${r.totalSteps.toLocaleString('en')}`;
+    h.bar.setAttribute('aria-valuemax', String(r.totalSteps));
+    h.bar.setAttribute('aria-valuenow', String(r.step));
+    // The CSSOM width is CSP-safe (only style attributes in markup are blocked).
+    h.fill.style.width = `${(fraction * 100).toFixed(1)}%`;
+    h.rate.textContent = `${samples !== undefined ? `${formatValue(samples)} samples/s` : '—'}${stepsPerSecond ? ` · ${formatValue(stepsPerSecond)} steps/s` : ''}`;
+    h.eta.textContent = `ETA ${r.status === 'running' && stepsPerSecond ? formatDuration((r.totalSteps - r.step) / stepsPerSecond) : '—'}`;
+  }
+  const rows = [...next.values()].map((h) => h.row);
+  if (rows.length !== c.body.children.length || rows.some((row, i) => c.body.children[i] !== row)) c.body.replaceChildren(...rows);
+  headerRows = next;
 }
 
 function renderAlerts(): void {
@@ -530,8 +549,11 @@ function renderCompare(): void {
     body.append(tr);
   }
   table.append(el('thead', {}, head), body);
+  // A live update must not take the keyboard focus away from a sort button.
+  const focusedColumn = c.body.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.column : undefined;
   const copy = button('Copy as Markdown', 'copy', () => post({ type: 'copyMarkdown', markdown: tableToMarkdown(columns, sorted) }), { secondary: true, action: 'copy-markdown' });
   c.body.replaceChildren(el('div', { class: 'table-actions' }, copy), el('div', { class: 'table-scroll' }, table));
+  if (focusedColumn !== undefined) c.body.querySelector<HTMLButtonElement>(`button.sort[data-column="${CSS.escape(focusedColumn)}"]`)?.focus();
 }
 
 // ---------------------------------------------------------------- drawing

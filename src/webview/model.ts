@@ -35,6 +35,8 @@ export class DashboardModel {
   readOnly = false;
   maxPointsPerSeries = 2000;
   initialised = false;
+  /** Committed + tail of each series, concatenated once per change (charts ask for it many times). */
+  private readonly pointCache = new Map<string, Points>();
 
   apply(message: HostToWebview): Changes {
     const changes: Changes = { reset: false, runs: false, series: new Set(), matrices: false, events: false };
@@ -48,6 +50,7 @@ export class DashboardModel {
         this.readOnly = message.readOnly;
         this.maxPointsPerSeries = message.maxPointsPerSeries;
         this.initialised = true;
+        this.pointCache.clear();
         changes.reset = true;
         this.applyData(message, changes);
         break;
@@ -84,7 +87,9 @@ export class DashboardModel {
         perRun.set(d.key, held);
       }
       applySeriesDelta(held, d);
-      changes.series.add(seriesId(d.runId, d.key));
+      const id = seriesId(d.runId, d.key);
+      this.pointCache.delete(id);
+      changes.series.add(id);
     }
     for (const m of message.matrices) {
       let perRun = this.matrices.get(m.runId);
@@ -111,7 +116,14 @@ export class DashboardModel {
 
   points(runId: string, key: string): Points | undefined {
     const held = this.series.get(runId)?.get(key);
-    return held === undefined ? undefined : heldPoints(held);
+    if (held === undefined) return undefined;
+    const id = seriesId(runId, key);
+    let points = this.pointCache.get(id);
+    if (points === undefined) {
+      points = heldPoints(held);
+      this.pointCache.set(id, points);
+    }
+    return points;
   }
 
   /** Series keys present in any run, in first-seen order. */

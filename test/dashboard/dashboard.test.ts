@@ -292,6 +292,7 @@ test('live appends: only new points cross, charts follow', async () => {
   const host = new FixtureHost([{ ...full, records: history }], 256);
   const page = await harness.open({ state: noSmoothing(['live']) });
   await send(page, host.init());
+  await page.locator('.run-row[data-run-id="live"] vscode-button[data-action="stop"]').focus();
   for (let from = 200; from < 1000; from += 100) {
     const batch = full.records.filter((r) => r.step > from && r.step <= from + 100 && r.kind !== 'event');
     const message = host.append('live', batch);
@@ -306,6 +307,7 @@ test('live appends: only new points cross, charts follow', async () => {
     const hostPoints = host.stores.get('live')!;
     assert.ok(hostPoints.heldPoints().points <= 258 * hostPoints.keys().length);
   }
+  assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action), 'stop', 'live updates keep the keyboard focus');
   const step = await page.locator('.run-row[data-run-id="live"] .steps').textContent();
   assert.match(step ?? '', /step 1,000/);
   await page.screenshot({ path: path.join(screenshotDir, 'live.png'), fullPage: true });
