@@ -150,6 +150,17 @@ describe('the forked worker', () => {
     assert.equal(readRunInfo(runDirOf(run))!.status, 'stopped');
   });
 
+  it('keeps training when the host disconnects (a window reload), and the files hold the whole run', async () => {
+    const run = startWorker({ configPath: writeConfig('orphan', tinyConfig(3)) });
+    await run.reached(3);
+    const runDir = runDirOf(run);
+    run.child.disconnect();
+    assert.equal((await run.exit).code, 0);
+    const info = readRunInfo(runDir)!;
+    assert.equal(info.status, 'completed');
+    assert.equal(readRecords(runDir).filter((r) => r.kind === 'train').length, info.totalSteps);
+  });
+
   it('kill -9 leaves a readable run directory (status still running, records intact)', async () => {
     const run = startWorker({ configPath: writeConfig('killed', tinyConfig(20)) });
     await run.reached(5);
