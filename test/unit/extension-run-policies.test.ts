@@ -61,6 +61,7 @@ test('queue: starts only up to maxConcurrentRuns, and at least one', () => {
 
 test('crash message names the signal or exit code and quotes the log', () => {
   assert.equal(crashMessage(null, 'SIGKILL', []), 'the worker was killed by SIGKILL');
+  assert.equal(crashMessage(null, null, [], 4242), 'the worker (pid 4242) exited without writing its final status');
   assert.match(crashMessage(3, null, ['a', 'b']), /^the worker exited with code 3 without writing its final status\. Last lines of worker\.log:\na\nb$/);
 });
 

@@ -185,6 +185,7 @@ test('kill -9 → failed, naming the signal and quoting worker.log; a crash even
   const info = await waitFor(m, (i) => i.id === runId && i.status === 'failed');
   assert.match(info.error!.message, /killed by SIGKILL/);
   assert.match(info.error!.message, /Last lines of worker\.log:\n/);
+  assert.ok(info.step > 0 && info.error!.step === info.step, 'the failure names the step reached');
   assert.equal(crashes.length, 1);
   const disk = await readRunInfo(m.get(runId)!.runDir);
   assert.ok(disk.ok && disk.info.status === 'failed' && /SIGKILL/.test(disk.info.error!.message), 'the extension wrote run.json');

@@ -87,15 +87,17 @@ export function startableCount(active: number, queued: number, maxConcurrent: nu
 // ---------------------------------------------------------------------------------------------------
 // Crash description
 
-export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  if (signal) return `the worker was killed by ${signal}`;
-  if (code !== null) return `the worker exited with code ${code} without writing its final status`;
-  return 'the worker exited without writing its final status';
+/** `pid` names a worker this host did not fork (its exit code is unknown). */
+export function describeExit(code: number | null, signal: NodeJS.Signals | null, pid?: number | null): string {
+  const worker = pid == null ? 'the worker' : `the worker (pid ${pid})`;
+  if (signal) return `${worker} was killed by ${signal}`;
+  if (code !== null) return `${worker} exited with code ${code} without writing its final status`;
+  return `${worker} exited without writing its final status`;
 }
 
 /** The failure message stored in run.json: the exit, then the last lines of worker.log. */
-export function crashMessage(code: number | null, signal: NodeJS.Signals | null, lastLogLines: readonly string[]): string {
-  const exit = describeExit(code, signal);
+export function crashMessage(code: number | null, signal: NodeJS.Signals | null, lastLogLines: readonly string[], pid?: number | null): string {
+  const exit = describeExit(code, signal, pid);
   if (lastLogLines.length === 0) return exit;
   return `${exit}. Last lines of worker.log:\n${lastLogLines.join('\n')}`;
 }

@@ -389,13 +389,12 @@ export class RunManager implements Disposable {
     if (!isFinal(entry.info.status)) {
       // The IPC channel may have closed before the final status arrived; the file is the truth.
       const disk = await readRunInfo(entry.runDir);
-      if (disk.ok && isFinal(disk.info.status)) {
-        entry.info = disk.info;
-      } else {
+      if (disk.ok) entry.info = disk.info;
+      if (!isFinal(entry.info.status)) {
         const logLines = await readLastLines(path.join(entry.runDir, RUN_FILES.log), this.crashLogLines);
         const outputLines = worker.outputFile ? await readLastLines(worker.outputFile, this.crashLogLines) : [];
         const message = crashMessage(code, signal, logLines.length > 0 ? logLines : outputLines);
-        await this.markFailed(disk.ok ? Object.assign(entry, { info: disk.info }) : entry, message);
+        await this.markFailed(entry, message);
         this.failEmitter.fire({ runId: entry.runId, message });
       }
     }
@@ -534,7 +533,7 @@ export class RunManager implements Disposable {
             entry.info = last.info;
           } else {
             const logLines = await readLastLines(path.join(entry.runDir, RUN_FILES.log), this.crashLogLines);
-            const message = crashMessage(null, null, logLines).replace('the worker exited', `the worker (pid ${entry.info.pid ?? '?'}) exited`);
+            const message = crashMessage(null, null, logLines, entry.info.pid);
             await this.markFailed(entry, message);
             this.failEmitter.fire({ runId: entry.runId, message });
           }
@@ -554,7 +553,9 @@ export class RunManager implements Disposable {
   }
 
   private async markFailed(entry: RunEntry, message: string): Promise<void> {
-    entry.info = failedRunInfo(entry.info, message, this.now());
+    // run.json is rewritten only on status changes; the records seen live know the step reached.
+    const step = Math.max(entry.info.step, entry.liveStep ?? 0);
+    entry.info = failedRunInfo({ ...entry.info, step }, message, this.now());
     this.log(entry.runId, `marking run ${entry.runId} failed: ${message.split('\n')[0]}`);
     try {
       await writeRunInfoAtomic(entry.runDir, entry.info);
