@@ -235,8 +235,42 @@ async function checkBackends(deps: CommandDeps): Promise<void> {
     detail: b.detail,
   }));
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(link-external) GPU setup (CUDA, cuDNN, @tensorflow/tfjs-node-gpu)', url: GPU_DOCS });
+  const gpu = backends.find((b) => b.name === 'tensorflow-gpu');
+  const offerInstall = gpu !== undefined && !gpu.available && /not installed/.test(gpu.detail);
+  if (offerInstall) items.push({ label: '$(cloud-download) Install GPU Backend…', detail: `npm install ${GPU_PACKAGE} into the workspace` });
   const picked = await vscode.window.showQuickPick(items, { title: 'MTL Lab: Training Backends', placeHolder: `Available here: ${backends.filter((b) => b.available).map((b) => b.name).join(', ') || 'none'}` });
   if (picked?.url) await vscode.env.openExternal(vscode.Uri.parse(picked.url));
+  else if (offerInstall && picked === items[items.length - 1]) await installGpuBackend();
+}
+
+/** The native GPU package matching the tfjs-core version the worker bundles. */
+const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu@4.22.0';
+
+/**
+ * Installs the GPU backend into a workspace folder (the worker also looks there, see
+ * workspaceModulePaths), in a terminal so the user sees npm's output and the libtensorflow download.
+ */
+async function installGpuBackend(): Promise<void> {
+  if (!(await ensureTrusted('install the GPU backend'))) return;
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
+  if (folders.length === 0) {
+    void vscode.window.showInformationMessage('MTL Lab: open a folder first; the GPU backend is installed into it.');
+    return;
+  }
+  const folder = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Install the GPU backend into which folder?' });
+  if (!folder) return;
+  const install = 'Install';
+  const answer = await vscode.window.showInformationMessage(
+    `Install ${GPU_PACKAGE} into ${folder.name}/node_modules? It downloads libtensorflow (several hundred MB) and needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1 to load.`,
+    { modal: true },
+    install,
+  );
+  if (answer !== install) return;
+  const terminal = vscode.window.createTerminal({ name: 'MTL Lab: GPU backend', cwd: folder.uri });
+  terminal.show();
+  // --no-save: the project's package.json (if any) is the user's, not ours to change.
+  terminal.sendText(`npm install --no-save ${GPU_PACKAGE}`);
+  void vscode.window.showInformationMessage('MTL Lab: when npm has finished, run "MTL Lab: Check Training Backends" to see whether tensorflow-gpu loads.');
 }
 
 async function openExamples(deps: CommandDeps): Promise<void> {
@@ -319,6 +353,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return editConfigValue(isNode(arg) && arg.kind === 'configValue' ? (arg as ConfigValueNode) : undefined);
     }),
     register('mtlLab.checkBackends', () => checkBackends(deps)),
+    register('mtlLab.installGpuBackend', () => installGpuBackend()),
     register('mtlLab.refresh', async () => {
       deps.tree.rescan();
       await deps.runs.refresh();
