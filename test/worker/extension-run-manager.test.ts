@@ -205,6 +205,22 @@ test('runs beyond maxConcurrentRuns wait in the queue and start when the running
   await waitFor(m, (i) => i.id === secondRun.info.id && i.status === 'completed');
 });
 
+test('a queued request can be cancelled before it launches; stopAll stops the running one', async () => {
+  const { runsDir, config } = await setup();
+  const m = manager(runsDir);
+  const started = firstTrainRecord(m);
+  m.start({ configPath: await config(400, 'long'), runsDir });
+  const waiting = m.start({ configPath: await config(1, 'waiting'), runsDir });
+  const runId = await started;
+  assert.equal(waiting.state, 'queued');
+  assert.ok(m.cancelQueued(waiting.ticket));
+  assert.equal(await waiting.started, undefined, 'a cancelled request resolves without a run');
+  assert.deepEqual(m.queue(), []);
+  await m.stopAll();
+  assert.equal(m.get(runId)!.info.status, 'stopped');
+  assert.deepEqual((await fs.readdir(runsDir)).filter((d) => d.startsWith('waiting')), [], 'the cancelled run never started');
+});
+
 test('re-attach after a simulated host restart: the worker keeps training, the new host follows it from disk', async () => {
   const { runsDir, config } = await setup();
   const first = manager(runsDir);
