@@ -1,21 +1,16 @@
 /**
- * `MTL Lab: New Experiment`: data → (CSV file → target columns) → architecture → weighting → name, then
- * writes a commented `*.mtl.json` (template.ts) and opens it.
+ * `MTL Lab: New Experiment`: shows the questions of flow.ts one by one (with a Back button), then writes
+ * the commented `*.mtl.json` (template.ts) and opens it.
  */
 import * as vscode from 'vscode';
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
-import {
-  ARCHITECTURE_CHOICES,
-  DATA_CHOICES,
-  WEIGHTING_CHOICES,
-  experimentFileName,
-  experimentTemplate,
-  inferTasks,
-  previewCsv,
-  validateName,
-  type DataChoice,
-} from './template';
+import { answer, back, nextStep, type FlowAnswers, type FlowContext, type Question } from './flow';
+import { experimentFileName, experimentTemplate, previewCsv } from './template';
+
+const TITLE = 'MTL Lab: New Experiment';
+const BACK = Symbol('back');
+type Reply = string | string[] | typeof BACK | undefined;
 
 async function pickFolder(): Promise<vscode.Uri | undefined> {
   const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
@@ -27,70 +22,98 @@ async function pickFolder(): Promise<vscode.Uri | undefined> {
   return (await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Where should the experiment go?' }))?.uri;
 }
 
-async function chooseCsvData(folder: vscode.Uri, title: string): Promise<DataChoice | undefined> {
-  const csvs = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*.csv'), '**/node_modules/**', 500);
-  if (csvs.length === 0) {
-    void vscode.window.showWarningMessage('MTL Lab: no CSV file in this workspace folder.');
-    return undefined;
-  }
-  const picked = await vscode.window.showQuickPick(
-    csvs.map((uri) => ({ label: path.basename(uri.fsPath), description: vscode.workspace.asRelativePath(uri, false), uri })),
-    { title, placeHolder: 'Which CSV file?' },
-  );
-  if (!picked) return undefined;
-  const handle = await fs.open(picked.uri.fsPath, 'r');
-  let head: string;
+async function readCsvHead(file: string): Promise<string> {
+  const handle = await fs.open(file, 'r');
   try {
     const buffer = Buffer.alloc(256 * 1024);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
-    head = buffer.subarray(0, bytesRead).toString('utf8');
+    return buffer.subarray(0, bytesRead).toString('utf8');
   } finally {
     await handle.close();
   }
-  let preview;
-  try {
-    preview = previewCsv(head, picked.uri.fsPath);
-  } catch (error) {
-    void vscode.window.showErrorMessage(`MTL Lab: ${(error as Error).message}`);
-    return undefined;
-  }
-  const targets = await vscode.window.showQuickPick(
-    preview.header.map((column) => ({ label: column, description: (preview.columns.get(column) ?? []).slice(0, 4).join(', ') })),
-    { title, placeHolder: 'Which columns are the tasks\' targets? (the others become features)', canPickMany: true },
-  );
-  if (!targets || targets.length === 0) return undefined;
-  const tasks = inferTasks(preview, targets.map((t) => t.label));
-  return { kind: 'csv', path: picked.uri.fsPath, tasks };
+}
+
+/** Shows one question; resolves with the answer, BACK, or undefined when dismissed. */
+function ask(question: Question, totalSteps: number, previous: FlowAnswers): Promise<Reply> {
+  return new Promise((resolve) => {
+    const disposables: vscode.Disposable[] = [];
+    const finish = (reply: Reply) => {
+      for (const d of disposables) d.dispose();
+      resolve(reply);
+    };
+    if (question.kind === 'input') {
+      const input = vscode.window.createInputBox();
+      disposables.push(input);
+      Object.assign(input, { title: TITLE, step: question.step, totalSteps, prompt: question.prompt, value: (previous.name as string | undefined) ?? question.value, buttons: [vscode.QuickInputButtons.Back] });
+      disposables.push(
+        input.onDidChangeValue((value) => (input.validationMessage = question.validate(value))),
+        input.onDidAccept(() => {
+          const problem = question.validate(input.value);
+          if (problem) input.validationMessage = problem;
+          else finish(input.value);
+        }),
+        input.onDidTriggerButton(() => finish(BACK)),
+        input.onDidHide(() => finish(undefined)),
+      );
+      input.show();
+      return;
+    }
+    const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { id: string }>();
+    disposables.push(pick);
+    Object.assign(pick, {
+      title: TITLE,
+      step: question.step,
+      totalSteps,
+      placeholder: question.placeholder,
+      canSelectMany: question.kind === 'pickMany',
+      matchOnDescription: true,
+      buttons: question.step > 1 ? [vscode.QuickInputButtons.Back] : [],
+      items: question.items,
+    });
+    disposables.push(
+      pick.onDidAccept(() => {
+        const chosen = question.kind === 'pickMany' ? pick.selectedItems : pick.activeItems;
+        if (chosen.length === 0) return;
+        finish(question.kind === 'pickMany' ? chosen.map((i) => i.id) : chosen[0]!.id);
+      }),
+      pick.onDidTriggerButton(() => finish(BACK)),
+      pick.onDidHide(() => finish(undefined)),
+    );
+    pick.show();
+  });
 }
 
 export async function newExperiment(): Promise<vscode.Uri | undefined> {
-  const title = 'MTL Lab: New Experiment';
   const folder = await pickFolder();
   if (!folder) return undefined;
-  const dataPick = await vscode.window.showQuickPick(
-    DATA_CHOICES.map((c) => ({ label: c.label, detail: c.detail, id: c.id })),
-    { title, placeHolder: 'Data' },
-  );
-  if (!dataPick) return undefined;
-  let data: DataChoice | undefined;
-  if (dataPick.id === 'csv') data = await chooseCsvData(folder, title);
-  else data = { kind: dataPick.id };
-  if (!data) return undefined;
-  const architecture = await vscode.window.showQuickPick(ARCHITECTURE_CHOICES.map((c) => ({ label: c.label, detail: c.detail, id: c.id })), { title, placeHolder: 'Architecture' });
-  if (!architecture) return undefined;
-  const weighting = await vscode.window.showQuickPick(WEIGHTING_CHOICES.map((c) => ({ label: c.label, description: c.detail, id: c.id })), { title, placeHolder: 'Loss weighting' });
-  if (!weighting) return undefined;
-  const suggested = data.kind === 'csv' ? path.basename(data.path).replace(/\.csv$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-') : `${data.kind}-${architecture.id}`;
-  const name = await vscode.window.showInputBox({ title, prompt: 'Experiment name (run ids start with it)', value: suggested, validateInput: validateName });
-  if (!name) return undefined;
-
-  const directory = folder.fsPath;
-  const fileName = experimentFileName(name, (f) => existsSync(path.join(directory, f)));
-  const file = path.join(directory, fileName);
-  // The CSV path is stored relative to the config file.
-  const finalData: DataChoice = data.kind === 'csv' ? { ...data, path: path.relative(directory, data.path).split(path.sep).join('/') } : data;
-  await fs.writeFile(file, experimentTemplate({ name, data: finalData, architecture: architecture.id, weighting: weighting.id }), { flag: 'wx' });
-  const uri = vscode.Uri.file(file);
-  await vscode.window.showTextDocument(uri);
-  return uri;
+  const csvs = await vscode.workspace.findFiles(new vscode.RelativePattern(folder, '**/*.csv'), '**/node_modules/**', 500);
+  const context: FlowContext = { folder: folder.fsPath, csvFiles: csvs.filter((u) => u.scheme === 'file').map((u) => u.fsPath) };
+  let answers: FlowAnswers = {};
+  let previewOf: string | undefined;
+  for (;;) {
+    if (answers.csvFile && previewOf !== answers.csvFile) {
+      previewOf = answers.csvFile;
+      try {
+        context.preview = previewCsv(await readCsvHead(answers.csvFile), answers.csvFile);
+      } catch (error) {
+        context.preview = error instanceof Error ? error : new Error(String(error));
+      }
+    }
+    const state = nextStep(answers, context);
+    if (state.done) {
+      const fileName = experimentFileName(state.choices.name, (f) => existsSync(path.join(folder.fsPath, f)));
+      const file = path.join(folder.fsPath, fileName);
+      await fs.writeFile(file, experimentTemplate(state.choices), { flag: 'wx' });
+      const uri = vscode.Uri.file(file);
+      await vscode.window.showTextDocument(uri);
+      return uri;
+    }
+    if (!state.question) {
+      void vscode.window.showWarningMessage(`MTL Lab: ${state.problem}`);
+      return undefined;
+    }
+    const reply = await ask(state.question, state.totalSteps, answers);
+    if (reply === undefined) return undefined;
+    answers = reply === BACK ? back(answers, state.question.key) : answer(answers, state.question.key, reply);
+  }
 }
