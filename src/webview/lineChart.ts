@@ -56,6 +56,48 @@ export interface DrawnDataset {
 }
 
 let nextId = 0;
+const CHART_HEIGHT = 240;
+
+/**
+ * Draws dirty, visible charts together: first every width is read (one layout), then every chart is
+ * drawn at a fixed size (Chart.js's responsive mode would read the layout again after each chart's
+ * writes, forcing one reflow per chart).
+ */
+const scheduler = {
+  pending: new Set<LineChart>(),
+  frame: 0,
+  schedule(chart: LineChart): void {
+    this.pending.add(chart);
+    if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flush());
+  },
+  flush(): void {
+    if (this.frame !== 0) cancelAnimationFrame(this.frame);
+    this.frame = 0;
+    const charts = [...this.pending].filter((c) => c.isVisible);
+    this.pending.clear();
+    const widths = charts.map((c) => c.measure());
+    charts.forEach((c, i) => c.render(widths[i]));
+  },
+};
+
+const byElement = new WeakMap<Element, LineChart>();
+const visibility = new IntersectionObserver((entries) => {
+  let any = false;
+  for (const e of entries) {
+    const chart = byElement.get(e.target);
+    if (!chart) continue;
+    chart.setVisible(e.isIntersecting);
+    any ||= e.isIntersecting;
+  }
+  // Draw right away (this runs before paint) rather than a frame later.
+  if (any) scheduler.flush();
+});
+const resizes = new ResizeObserver((entries) => {
+  for (const e of entries) {
+    const chart = byElement.get(e.target.parentElement ?? e.target);
+    if (chart) chart.onResize(Math.round(e.contentRect.width));
+  }
+});
 
 export class LineChart {
   readonly element: HTMLElement;
@@ -68,8 +110,7 @@ export class LineChart {
   private zoom: { min: number; max: number } | undefined;
   private visible = false;
   private dirty = true;
-  private readonly observer: IntersectionObserver;
-  private readonly resizeObserver: ResizeObserver;
+  private readonly area: HTMLElement;
   private lastWidth = 0;
   /** Milliseconds the last draw took (benchmark and diagnostics). */
   lastRenderMs = 0;
@@ -115,20 +156,24 @@ export class LineChart {
     area.append(this.canvas, this.selection);
     this.element.append(caption, area, this.summary);
     this.installZoom(area);
-    this.observer = new IntersectionObserver((entries) => {
-      for (const e of entries) this.visible = e.isIntersecting;
-      if (this.visible && this.dirty) this.render();
-    });
-    this.observer.observe(this.element);
-    this.resizeObserver = new ResizeObserver(() => {
-      const width = this.canvas.parentElement?.clientWidth ?? 0;
-      if (width !== this.lastWidth && this.chart) {
-        this.lastWidth = width;
-        this.dirty = true;
-        if (this.visible) this.render();
-      }
-    });
-    this.resizeObserver.observe(area);
+    this.area = area;
+    byElement.set(this.element, this);
+    visibility.observe(this.element);
+    resizes.observe(area);
+  }
+
+  setVisible(visible: boolean): void {
+    this.visible = visible;
+    if (visible && this.dirty) scheduler.pending.add(this);
+  }
+
+  onResize(width: number): void {
+    if (this.chart && width > 0 && width !== this.lastWidth) this.markDirty();
+  }
+
+  /** The drawing width (a layout read; the scheduler does all reads before any chart draws). */
+  measure(): number {
+    return this.area.clientWidth || 600;
   }
 
   get isVisible(): boolean {
@@ -142,13 +187,12 @@ export class LineChart {
   update(series: ChartSeries[], options: ViewOptions): void {
     this.series = series;
     this.options = options;
-    this.dirty = true;
-    if (this.visible) this.render();
+    this.markDirty();
   }
 
   markDirty(): void {
     this.dirty = true;
-    if (this.visible) this.render();
+    if (this.visible) scheduler.schedule(this);
   }
 
   resetZoom(): void {
@@ -252,11 +296,10 @@ export class LineChart {
     return robustRange(values, o.logScale) ?? {};
   }
 
-  render(): void {
+  render(width = this.measure()): void {
     if (!this.options) return;
     const started = performance.now();
     this.dirty = false;
-    const width = this.canvas.parentElement?.clientWidth || 600;
     this.lastWidth = width;
     const datasets = this.datasets(width);
     const o = this.options;
@@ -281,6 +324,8 @@ export class LineChart {
       },
     };
     if (this.chart === undefined) {
+      this.canvas.width = width;
+      this.canvas.height = CHART_HEIGHT;
       this.chart = new Chart<'line', ScatterDataPoint[]>(this.canvas, {
         type: 'line',
         data: { datasets },
@@ -288,8 +333,10 @@ export class LineChart {
           parsing: false,
           normalized: true,
           animation: false,
-          responsive: true,
+          // Sized by the scheduler (see above), not by Chart.js's own resize observer.
+          responsive: false,
           maintainAspectRatio: false,
+          devicePixelRatio: window.devicePixelRatio || 1,
           spanGaps: true,
           interaction: { mode: 'nearest', intersect: false, axis: 'x' },
           plugins: {
@@ -308,6 +355,7 @@ export class LineChart {
     } else {
       this.chart.data.datasets = datasets;
       this.chart.options.scales = scales;
+      if (this.chart.width !== width) this.chart.resize(width, CHART_HEIGHT);
       this.chart.update('none');
     }
     this.summary.textContent = this.describe();
@@ -397,8 +445,9 @@ export class LineChart {
   }
 
   destroy(): void {
-    this.observer.disconnect();
-    this.resizeObserver.disconnect();
+    visibility.unobserve(this.element);
+    resizes.unobserve(this.area);
+    scheduler.pending.delete(this);
     this.chart?.destroy();
     this.chart = undefined;
     this.element.remove();

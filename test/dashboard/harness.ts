@@ -122,8 +122,12 @@ export interface ChartInfo {
   zoom: { min: number; max: number } | null;
 }
 
+/** What every chart draws, read after two animation frames (charts draw on the next frame after a change). */
 export async function charts(page: Page): Promise<ChartInfo[]> {
-  return page.evaluate(() => (window as unknown as { mtlLabDashboard: { charts(): ChartInfo[] } }).mtlLabDashboard.charts());
+  return page.evaluate(async () => {
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return (window as unknown as { mtlLabDashboard: { charts(): ChartInfo[] } }).mtlLabDashboard.charts();
+  });
 }
 
 export async function posted(page: Page): Promise<{ type: string; [k: string]: unknown }[]> {

@@ -116,6 +116,8 @@ export class RunSeriesStore {
           }
         }
       } else {
+        // A live record can also be in the history read from disk when both race at panel start.
+        if (this.events.slice(-50).some((e) => e.step === r.step && e.time === r.time && e.code === r.code)) continue;
         this.eventCount++;
         this.events.push({ runId: this.runId, step: r.step, time: r.time, level: r.level, code: r.code, message: r.message });
         if (this.events.length > MAX_EVENTS) this.events = this.events.slice(-MAX_EVENTS);
