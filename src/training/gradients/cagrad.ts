@@ -1,0 +1,71 @@
+/**
+ * CAGrad (Liu et al. 2021), conflict-averse gradient descent, as LibMTL implements it:
+ *   g₀ = mean g_i,  c = calpha · ‖g₀‖,
+ *   w* = argmin over the simplex of wᵀ G b + c · √(wᵀ G w)   (b = 1/K, so wᵀGb = g_w · g₀),
+ *   d = g₀ + (c / ‖g_w‖) · g_w  with g_w = Σ w_i g_i,  then d / (1 + calpha²).
+ * It maximises the worst local improvement within a ball around g₀, so it moves towards the Pareto
+ * front where plain averaging stalls.
+ */
+import { gramTimes, minimizeOnSimplex, quadratic, type Gramian } from './gramian';
+
+export const DEFAULT_CAGRAD_ALPHA = 0.5;
+
+function objective(G: Gramian, Gb: number[], c: number, w: readonly number[]): number {
+  let lin = 0;
+  for (let i = 0; i < w.length; i++) lin += w[i] * Gb[i];
+  return lin + c * Math.sqrt(Math.max(quadratic(G, w), 0) + 1e-12);
+}
+
+/** The inner problem (convex: a linear term plus a norm), solved on the simplex. */
+export function cagradInnerWeights(G: Gramian, c: number): number[] {
+  const K = G.length;
+  const b = new Array(K).fill(1 / K);
+  const Gb = gramTimes(G, b);
+  if (K === 2) {
+    // One free variable: golden-section search on the convex 1-D restriction (fast in tight loops).
+    const f = (a: number) => objective(G, Gb, c, [a, 1 - a]);
+    let lo = 0;
+    let hi = 1;
+    const r = (Math.sqrt(5) - 1) / 2;
+    let x1 = hi - r * (hi - lo);
+    let x2 = lo + r * (hi - lo);
+    let f1 = f(x1);
+    let f2 = f(x2);
+    for (let i = 0; i < 80 && hi - lo > 1e-12; i++) {
+      if (f1 <= f2) {
+        hi = x2;
+        x2 = x1;
+        f2 = f1;
+        x1 = hi - r * (hi - lo);
+        f1 = f(x1);
+      } else {
+        lo = x1;
+        x1 = x2;
+        f1 = f2;
+        x2 = lo + r * (hi - lo);
+        f2 = f(x2);
+      }
+    }
+    const a = [0, (lo + hi) / 2, 1].reduce((best, x) => (f(x) < f(best) ? x : best), 0.5);
+    return [a, 1 - a];
+  }
+  const gradient = (w: number[]) => {
+    const Gw = gramTimes(G, w);
+    const norm = Math.sqrt(Math.max(quadratic(G, w), 0) + 1e-12);
+    return Gb.map((v, i) => v + (c * Gw[i]) / norm);
+  };
+  return minimizeOnSimplex((w) => objective(G, Gb, c, w), gradient, b);
+}
+
+/** Coefficients β of d = Σ β_j g_j. `rescale` divides by 1 + calpha² (LibMTL's default). */
+export function cagradCoefficients(G: Gramian, calpha = DEFAULT_CAGRAD_ALPHA, rescale = true): number[] {
+  const K = G.length;
+  const b = new Array(K).fill(1 / K);
+  const g0Norm = Math.sqrt(Math.max(quadratic(G, b), 0));
+  const c = calpha * g0Norm + 1e-8;
+  const w = cagradInnerWeights(G, c);
+  const gwNorm = Math.sqrt(Math.max(quadratic(G, w), 0) + 1e-8);
+  const lambda = c / (gwNorm + 1e-8);
+  const beta = b.map((bi, i) => bi + lambda * w[i]);
+  return rescale ? beta.map((x) => x / (1 + calpha * calpha)) : beta;
+}
