@@ -310,6 +310,7 @@ test('live appends: only new points cross, charts follow', async () => {
   assert.equal(await page.evaluate(() => (document.activeElement as HTMLElement | null)?.dataset.action), 'stop', 'live updates keep the keyboard focus');
   const step = await page.locator('.run-row[data-run-id="live"] .steps').textContent();
   assert.match(step ?? '', /step 1,000/);
+  await drawAll(page);
   await page.screenshot({ path: path.join(screenshotDir, 'live.png'), fullPage: true });
   await assertClean(page);
   await page.close();
@@ -321,11 +322,13 @@ test('theme switch: light, dark and high contrast', async () => {
   await send(page, host.init());
   const tick = async () => chart(await charts(page), 'loss:income').scales?.tickColor;
   assert.equal(await tick(), '#3b3b3b');
+  await drawAll(page);
   await page.screenshot({ path: path.join(screenshotDir, 'theme-light.png'), fullPage: true });
   for (const [cls, color] of [['vscode-dark', '#cccccc'], ['vscode-high-contrast', '#ffffff']] as const) {
     await page.evaluate((c) => (document.body.className = c), cls);
     await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     assert.equal(await tick(), color, `${cls} colours`);
+    await drawAll(page);
     await page.screenshot({ path: path.join(screenshotDir, `theme-${cls.replace('vscode-', '')}.png`), fullPage: true });
   }
   await assertClean(page);

@@ -37,3 +37,21 @@ test('the webview model mirrors the host series exactly through init and appends
   const removed = model.apply({ type: 'runs', runs: [], removed: ['m'] });
   assert.ok(removed.reset && model.points('m', 'total') === undefined);
 });
+
+test('live updates are throttled to one flush per interval, the first one immediate', async () => {
+  const { Throttle, FLUSH_INTERVAL_MS } = await import('../../src/extension/dashboard/throttle');
+  const runs: number[] = [];
+  const started = Date.now();
+  const throttle = new Throttle(60, () => runs.push(Date.now() - started));
+  // A burst of 200 requests over ~300 ms (a worker logging every step).
+  for (let i = 0; i < 30; i++) {
+    for (let k = 0; k < 7; k++) throttle.request();
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await new Promise((r) => setTimeout(r, 80));
+  throttle.dispose();
+  assert.ok(runs[0] < 30, `first flush immediate (${runs[0]} ms)`);
+  for (let i = 1; i < runs.length; i++) assert.ok(runs[i] - runs[i - 1] >= 55, `flushes ${runs[i - 1]} → ${runs[i]} ms are ≥ one interval apart`);
+  assert.ok(runs.length >= 4 && runs.length <= 8, `${runs.length} flushes for 210 requests`);
+  assert.ok(FLUSH_INTERVAL_MS >= 250, 'the panel flushes at most 4 times a second');
+});

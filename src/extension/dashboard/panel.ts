@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from './dataSource';
 import { RunSeriesStore, newRunCursor, runView, type RunCursor } from './runSeries';
 import { dashboardHtml, makeNonce } from './html';
+import { FLUSH_INTERVAL_MS, Throttle } from './throttle';
 import {
   describeInvalidMessage,
   parseWebviewMessage,
@@ -17,8 +18,6 @@ import {
   type WebviewToHost,
 } from '../../webview/protocol';
 
-/** ≤ 4 updates a second, however fast training logs. */
-export const FLUSH_INTERVAL_MS = 250;
 const COLORS_KEY = 'mtlLab.dashboard.colors';
 
 export interface PanelContext {
@@ -51,8 +50,7 @@ export class DashboardPanel implements vscode.Disposable {
   private loading: Promise<void> = Promise.resolve();
   /** The webview announced `ready` and has received `init`: deltas may be sent. */
   private live = false;
-  private flushTimer: ReturnType<typeof setTimeout> | undefined;
-  private lastFlush = 0;
+  private readonly flushes = new Throttle(FLUSH_INTERVAL_MS, () => this.flush());
   private disposed = false;
   private readonly onDisposeEmitter = new vscode.EventEmitter<void>();
   readonly onDidDispose = this.onDisposeEmitter.event;
@@ -168,17 +166,7 @@ export class DashboardPanel implements vscode.Disposable {
     const store = this.stores.get(e.runId);
     if (!store) return;
     store.add(e.records);
-    this.scheduleFlush();
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushTimer !== undefined || this.disposed) return;
-    const wait = Math.max(0, this.lastFlush + FLUSH_INTERVAL_MS - Date.now());
-    this.flushTimer = setTimeout(() => {
-      this.flushTimer = undefined;
-      this.lastFlush = Date.now();
-      this.flush();
-    }, wait);
+    this.flushes.request();
   }
 
   private flush(): void {
@@ -306,7 +294,7 @@ export class DashboardPanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    if (this.flushTimer !== undefined) clearTimeout(this.flushTimer);
+    this.flushes.dispose();
     this.stores.clear();
     this.cursors.clear();
     for (const d of this.disposables) d.dispose();
