@@ -10,7 +10,7 @@ import { launchChromium } from '../../../scripts/vscode-test/browser';
 import { startCodeServer, type RunningCodeServer } from '../../../scripts/vscode-test/codeServer';
 import { REPO_ROOT } from '../../../scripts/vscode-test/provision';
 import { Workbench } from './workbench';
-import { createWorkspaceFromExamples } from './workspace';
+import { createWorkspaceFromExamples, listRuns } from './workspace';
 
 export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');
 
@@ -56,7 +56,10 @@ export async function openSession(options: { settings?: Record<string, unknown>;
       workspace,
       consoleErrors,
       async close({ failed }) {
-        if (failed) collectLogs(server);
+        if (failed) {
+          collectLogs(server);
+          collectRunFiles(workspace);
+        }
         await openedBrowser.close().catch(() => undefined);
         await server.stop();
         rmSync(workspace, { recursive: true, force: true });
@@ -68,6 +71,17 @@ export async function openSession(options: { settings?: Record<string, unknown>;
     await server.stop();
     rmSync(workspace, { recursive: true, force: true });
     throw error;
+  }
+}
+
+/** Keeps each run's run.json and worker.log: what the extension and the worker said about a run that misbehaved. */
+function collectRunFiles(workspace: string): void {
+  for (const run of listRuns(workspace)) {
+    const target = path.join(RESULTS_DIR, 'logs', 'runs', run.id);
+    mkdirSync(target, { recursive: true });
+    for (const file of ['run.json', 'worker.log']) {
+      if (existsSync(path.join(run.dir, file))) cpSync(path.join(run.dir, file), path.join(target, file));
+    }
   }
 }
 

@@ -13,6 +13,17 @@ export class E2EError extends Error {
   override name = 'E2EError';
 }
 
+/**
+ * Set when a scenario has run out of time: node:test reports the timeout but cannot stop the async
+ * body, which would go on driving the page under the next scenario. Every wait checks this and
+ * throws, so a timed-out scenario winds down at its next step.
+ */
+export const cancellation: { reason: string | undefined } = { reason: undefined };
+
+function throwIfCancelled(): void {
+  if (cancellation.reason) throw new E2EError(`cancelled: ${cancellation.reason}`);
+}
+
 export class Workbench {
   private shotIndex = 0;
 
@@ -67,6 +78,7 @@ export class Workbench {
 
   /** Runs a command from the palette by its full title, e.g. "MTL Lab: Start Run". */
   async runCommand(title: string): Promise<void> {
+    throwIfCancelled();
     await this.closeQuickInput();
     // Focus the workbench itself first; F1 does nothing while focus is inside a webview iframe.
     await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
@@ -101,6 +113,7 @@ export class Workbench {
 
   /** Picks the row whose label matches; types into the filter first so long lists do not hide it. */
   async pick(label: string | RegExp, what = String(label)): Promise<string> {
+    throwIfCancelled();
     await this.waitForQuickPick(what);
     const row = this.quickPickRows().filter({ hasText: label }).first();
     if (!(await row.isVisible())) {
@@ -112,15 +125,24 @@ export class Workbench {
     return text;
   }
 
-  /** Toggles several rows of a multi-select quick pick by their checkboxes, then accepts. */
-  async pickMany(labels: (string | RegExp)[], what: string): Promise<void> {
+  /**
+   * Checks rows of a multi-select quick pick and accepts. Each label is typed into the filter and the
+   * "select all" box is ticked, which toggles exactly the rows the filter shows; the selection count
+   * is checked before accepting.
+   */
+  async pickMany(labels: string[], what: string): Promise<void> {
     await this.waitForQuickPick(what);
+    const input = this.quickInput.locator('input.input').first();
     for (const label of labels) {
-      const row = this.quickPickRows().filter({ hasText: label }).first();
-      if (!(await row.isVisible())) throw new E2EError(`Multi-select quick pick for ${what} has no row matching ${label} (rows: ${(await this.visibleQuickPickLabels()).join(' | ')}).`);
-      await row.locator('input[type=checkbox], .quick-input-list-checkbox, .monaco-checkbox').first().click();
+      await input.fill(label);
+      const rows = this.quickPickRows();
+      await waitUntil(`the quick pick for ${what} to show ${label}`, async () => (await rows.count()) > 0 && (await rows.first().innerText()).includes(label), 5000, 200);
+      await this.quickInput.locator('.quick-input-header .monaco-checkbox[aria-label="Toggle all checkboxes"], .quick-input-header .monaco-checkbox').first().click();
     }
-    await this.page.keyboard.press('Enter');
+    const count = this.quickInput.locator('.quick-input-count');
+    await waitUntil(`${labels.length} selected in the quick pick for ${what}`, async () => ((await count.innerText().catch(() => '')).match(/\d+/)?.[0] ?? '') === String(labels.length), 5000, 200);
+    await input.press('Enter');
+    await this.quickInput.waitFor({ state: 'hidden', timeout: 5000 });
   }
 
   // ------------------------------------------------------------------------------------- layout
@@ -195,6 +217,7 @@ export class Workbench {
 
   /** Opens a workspace file in an editor through Quick Open (Ctrl+P), as a user would. */
   async openFile(relativePath: string): Promise<void> {
+    throwIfCancelled();
     await this.closeQuickInput();
     await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
     await this.page.keyboard.press('Control+P');
@@ -247,7 +270,7 @@ export class Workbench {
 
   /** Active editor tab titles. */
   async editorTabTitles(): Promise<string[]> {
-    return (await this.page.locator('.tabs-container .tab .label-name').allInnerTexts()).map((t) => t.trim());
+    return (await this.page.locator('.tabs-container .tab').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
   }
 }
 
@@ -264,6 +287,7 @@ export async function waitUntil<T>(what: string, check: () => Promise<T | undefi
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   for (;;) {
+    throwIfCancelled();
     try {
       const value = await check();
       if (value !== undefined && value !== false) return value;
