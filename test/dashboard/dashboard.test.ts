@@ -362,5 +362,18 @@ test('hostile and malformed messages are ignored; names are text, never HTML', a
   await send(page, { type: 'append', series: [{ runId: 'victim', key: 'total', width: 1, dropFrom: null, points: { steps: [], times: [], values: [] }, tail: { steps: [], times: [], values: [] } }], matrices: [], events: [] });
   assert.ok(chart(await charts(page), 'loss:income').renders > 0);
   await assertClean(page);
+  // Control: the CSP is in force and the violation listener works, so "no violations" above means something.
+  const blocked = await page.evaluate(async () => {
+    const style = document.createElement('style');
+    style.textContent = 'body { background: red; }';
+    document.head.append(style);
+    const script = document.createElement('script');
+    script.textContent = 'window.__inline = 1;';
+    document.head.append(script);
+    await new Promise((r) => setTimeout(r, 50));
+    return { violations: (window as unknown as { __cspViolations: string[] }).__cspViolations, ran: (window as unknown as { __inline?: number }).__inline ?? null };
+  });
+  assert.equal(blocked.ran, null, 'inline script blocked');
+  assert.ok(blocked.violations.some((v) => v.startsWith('style-src')) && blocked.violations.some((v) => v.startsWith('script-src')), `violations recorded: ${blocked.violations.join('; ')}`);
   await page.close();
 });
