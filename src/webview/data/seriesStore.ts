@@ -9,10 +9,13 @@
  * grows past `maxPoints`, the width doubles and neighbouring buckets merge. Because the min of a union is
  * the min of the parts' mins (earliest on ties), compacting twice equals compacting once at the final
  * width, which is what lets the webview repeat the host's compaction on the points it already holds.
- * Memory per series is therefore at most `maxPoints` + 2 points whatever the number of steps, and the
+ * Memory per series is therefore at most `maxPoints` points whatever the number of steps, and the
  * extremes of every bucket (spikes, NaN-neighbouring jumps, the global min and max) are never lost.
  */
 import type { Points, SeriesDelta } from '../protocol';
+
+/** The open bucket's min and max plus the newest point. */
+const TAIL_POINTS = 3;
 
 export function emptyPoints(): Points {
   return { steps: [], times: [], values: [] };
@@ -101,8 +104,9 @@ export class BoundedSeries {
       for (let i = 0; i < this.open.steps.length; i++) pushPoint(this.committed, this.open.steps[i], this.open.times[i], this.open.values[i]);
       this.open = emptyPoints();
       this.openBucket = null;
-      if (this.committed.steps.length > this.maxPoints) {
-        while (this.committed.steps.length > this.maxPoints) {
+      // Committed points plus the ≤ 3-point tail stay within maxPoints.
+      if (this.committed.steps.length > this.maxPoints - TAIL_POINTS) {
+        while (this.committed.steps.length > this.maxPoints - TAIL_POINTS) {
           this.width *= 2;
           this.committed = compactPoints(this.committed, this.width);
         }
