@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedTask, Split } from '../data/dataset';
+import { hasFusedKernels, runFused, SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from './fusedKernels';
 
 export interface TaskBatch {
   /** Classification: `batch × classes` one-hot (zero rows where unlabelled). Regression: `batch × 1` targets. */
@@ -64,12 +65,31 @@ export function disposeBatch(batch: Batch): void {
   }
 }
 
+/**
+ * −Σ target · log softmax(logits) / divisor. On wasm and cpu one fused kernel each way, with the
+ * gradient (softmax(z)·Σ_j t_j − t)·dy/divisor (so unlabelled all-zero rows get none); elsewhere
+ * plain tfjs ops and tfjs's own gradients. `target` is batch data that outlives the step: it is
+ * captured, not saved (saving copies), and gets no gradient.
+ */
+export function softmaxCrossEntropy(logits: tf.Tensor2D, target: tf.Tensor2D, divisor: number): tf.Scalar {
+  if (!hasFusedKernels()) return tf.div(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)))), divisor);
+  const attrs = { divisor };
+  const fn = tf.customGrad((...args: unknown[]) => {
+    const z = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    save([z]);
+    return {
+      value: runFused(SOFTMAX_CROSS_ENTROPY, { logits: z, target }, attrs) as tf.Scalar,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => runFused(SOFTMAX_CROSS_ENTROPY_GRAD, { logits: saved[0], target, dy: dy as tf.Tensor }, attrs) as tf.Tensor2D,
+    };
+  }) as unknown as (z: tf.Tensor2D) => tf.Scalar;
+  return fn(logits);
+}
+
 /** The mean loss of one task over its labelled samples (0 when the batch has none). */
 export function taskLoss(task: ResolvedTask, output: tf.Tensor2D, batch: TaskBatch): tf.Scalar {
   const divisor = Math.max(batch.count, 1);
-  if (task.type === 'classification') {
-    return tf.div(tf.neg(tf.sum(tf.mul(batch.target, tf.logSoftmax(output)))), divisor);
-  }
+  if (task.type === 'classification') return softmaxCrossEntropy(output, batch.target, divisor);
   const diff = tf.sub(output, batch.target);
   const sq = batch.mask ? tf.mul(tf.square(diff), batch.mask) : tf.square(diff);
   return tf.div(tf.sum(sq), divisor);

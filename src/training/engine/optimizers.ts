@@ -1,11 +1,15 @@
 /**
  * Optimisers with state we own (so checkpoints hold it exactly): Adam (bias-corrected, as PyTorch),
  * SGD with momentum, RMSprop. Weight decay is L2 added to the gradients of weight matrices; global-norm
- * clipping bounds the update's magnitude without a host round trip.
+ * clipping bounds the update's magnitude without a host round trip. On wasm and cpu the whole update
+ * runs as one fused kernel (engine/fusedKernels.ts); the per-tensor ops below are the reference and
+ * the path on the native backends. Slots stay tfjs variables with the same names either way, so
+ * checkpoints do not depend on the path.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { OptimizerConfig } from '../config/schema';
 import type { Parameter } from '../models/dense';
+import { hasFusedKernels, OPTIMIZER_STEP, runFused, type OptimizerKind, type OptimizerStepAttrs } from './fusedKernels';
 
 export interface Optimizer {
   /** Applies one update. `grads` maps tfjs variable name (`variable.name`) → gradient. Returns the global gradient norm (before clipping) as a scalar tensor. */
@@ -15,13 +19,23 @@ export interface Optimizer {
   iterations: number;
 }
 
+export interface OptimizerOptions {
+  /**
+   * Use the one-kernel update (engine/fusedKernels.ts) where the backend runs it (wasm, cpu).
+   * Default true; false forces the per-tensor tfjs ops, which native backends always use.
+   */
+  fused?: boolean;
+}
+
 abstract class BaseOptimizer implements Optimizer {
   iterations = 0;
   protected readonly slotVars = new Map<string, tf.Variable>();
+  protected abstract readonly kind: OptimizerKind;
 
   constructor(
     protected readonly params: Parameter[],
     protected readonly config: OptimizerConfig,
+    private readonly options: OptimizerOptions = {},
   ) {}
 
   protected slot(param: Parameter, name: string): tf.Variable {
@@ -46,6 +60,7 @@ abstract class BaseOptimizer implements Optimizer {
   apply(grads: Record<string, tf.Tensor>): tf.Scalar {
     this.iterations += 1;
     const t = this.iterations;
+    if (this.options.fused !== false && hasFusedKernels()) return this.applyFused(grads, t);
     return tf.tidy(() => {
       const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
       const norm = tf.sqrt(tf.addN(active.map((p) => tf.sum(tf.square(grads[p.variable.name]))))) as tf.Scalar;
@@ -61,9 +76,49 @@ abstract class BaseOptimizer implements Optimizer {
       return tf.keep(norm);
     });
   }
+
+  /**
+   * The same update as `apply`'s per-tensor ops, for every parameter in one kernel: ~15 kernels per
+   * parameter tensor become one per step (the new values are then assigned to the variables).
+   */
+  private applyFused(grads: Record<string, tf.Tensor>, t: number): tf.Scalar {
+    const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
+    const slotNames = this.slotNames();
+    const inputs: tf.NamedTensorMap = {};
+    const slotVars: tf.Variable[][] = [];
+    active.forEach((p, i) => {
+      inputs[`p${i}`] = p.variable;
+      inputs[`g${i}`] = grads[p.variable.name];
+      slotVars.push(slotNames.map((name, j) => (inputs[`s${i}_${j}`] = this.slot(p, name))));
+    });
+    const attrs: OptimizerStepAttrs = {
+      kind: this.kind,
+      count: active.length,
+      slotsPerParam: slotNames.length,
+      learningRate: this.config.learningRate,
+      t,
+      beta1: Adam.beta1,
+      beta2: Adam.beta2,
+      epsilon: this.kind === 'rmsprop' ? RmsProp.epsilon : Adam.epsilon,
+      rho: RmsProp.rho,
+      momentum: this.config.momentum ?? 0,
+      clipNorm: this.config.clipNorm ?? -1,
+      weightDecay: this.config.weightDecay,
+      decay: active.map((p) => (p.decay ? 1 : 0)),
+    };
+    const out = runFused(OPTIMIZER_STEP, inputs, attrs) as tf.Tensor[];
+    let k = 0;
+    for (const p of active) p.variable.assign(out[k++]);
+    for (const vars of slotVars) for (const v of vars) v.assign(out[k++]);
+    const norm = out[k] as tf.Scalar;
+    // The variables now hold the new values; drop the kernel's own handles.
+    for (let i = 0; i < k; i++) out[i].dispose();
+    return norm;
+  }
 }
 
 export class Adam extends BaseOptimizer {
+  protected readonly kind = 'adam';
   static readonly beta1 = 0.9;
   static readonly beta2 = 0.999;
   static readonly epsilon = 1e-8;
@@ -86,6 +141,7 @@ export class Adam extends BaseOptimizer {
 }
 
 export class StochasticGradientDescent extends BaseOptimizer {
+  protected readonly kind = 'sgd';
   protected slotNames(): string[] {
     return this.config.momentum ? ['momentum'] : [];
   }
@@ -103,6 +159,7 @@ export class StochasticGradientDescent extends BaseOptimizer {
 }
 
 export class RmsProp extends BaseOptimizer {
+  protected readonly kind = 'rmsprop';
   static readonly rho = 0.99;
   static readonly epsilon = 1e-8;
 
@@ -124,13 +181,13 @@ export class RmsProp extends BaseOptimizer {
   }
 }
 
-export function createOptimizer(params: Parameter[], config: OptimizerConfig): Optimizer {
+export function createOptimizer(params: Parameter[], config: OptimizerConfig, options: OptimizerOptions = {}): Optimizer {
   switch (config.name) {
     case 'adam':
-      return new Adam(params, config);
+      return new Adam(params, config, options);
     case 'sgd':
-      return new StochasticGradientDescent(params, config);
+      return new StochasticGradientDescent(params, config, options);
     case 'rmsprop':
-      return new RmsProp(params, config);
+      return new RmsProp(params, config, options);
   }
 }

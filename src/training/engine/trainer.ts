@@ -44,6 +44,14 @@ export interface TrainerHooks {
   yieldToEventLoop?(): Promise<void>;
 }
 
+/** What one training step produced (losses as numbers; attention / gates only when captured). */
+export interface StepResult {
+  lossValues: number[];
+  total: number;
+  attention?: tf.Tensor2D;
+  gates?: tf.Tensor2D;
+}
+
 export type TrainOutcome = 'completed' | 'stopped' | 'early-stopped';
 
 /** Position and bookkeeping saved in checkpoints. */
@@ -81,6 +89,7 @@ export class Trainer {
     trainSeconds: 0,
   };
   private readonly taskNames: string[];
+  private readonly varList: tf.Variable[];
 
   constructor(
     readonly config: ExperimentConfig,
@@ -94,6 +103,7 @@ export class Trainer {
     this.optimizer = createOptimizer(this.params, config.optimizer);
     this.totalSteps = config.training.epochs * order.stepsPerEpoch;
     this.taskNames = dataset.tasks.map((t) => t.name);
+    this.varList = this.params.map((p) => p.variable);
   }
 
   private byTask<T>(values: readonly T[]): Record<string, T> {
@@ -117,7 +127,6 @@ export class Trainer {
   /** Runs from the current position to the end (or a stop / early stop). */
   async run(hooks: TrainerHooks): Promise<TrainOutcome> {
     const { training } = this.config;
-    const varList = this.params.map((p) => p.variable);
     let lastYield = performance.now();
     let windowStart = performance.now();
     let windowSamples = 0;
@@ -139,34 +148,16 @@ export class Trainer {
         const isLast = step === this.totalSteps;
         const logThis = step % training.logEvery === 0 || isLast;
         const batch = makeBatch(split, this.dataset.inputDim, this.dataset.tasks, batches[this.position.batchInEpoch]);
-        this.weighting.beforeStep?.(info);
 
-        let lossesT: tf.Tensor1D | undefined;
-        let attention: tf.Tensor2D | undefined;
-        let gates: tf.Tensor2D | undefined;
         const dropoutSeed = deriveSeed(this.config.seed, 'dropout', step);
-        const { value, grads } = tf.variableGrads(() => {
-          const fwd = this.model.forward(batch.x, { training: true, dropoutSeed });
-          const losses = tf.stack(fwd.outputs.map((o, k) => taskLoss(this.dataset.tasks[k], o, batch.tasks[k]))) as tf.Tensor1D;
-          lossesT = tf.keep(losses);
-          if (logThis) {
-            if (fwd.attention) attention = tf.keep(fwd.attention);
-            if (fwd.gates) gates = tf.keep(fwd.gates);
-          }
-          return this.weighting.combine(losses, info);
-        }, varList);
-        const lossValues = Array.from(lossesT!.dataSync());
-        const total = value.dataSync()[0];
+        // Conflict is measured on the weights before this step's update, on the same batch and masks.
+        let conflict: number[][] | undefined;
+        if (training.conflictEvery > 0 && step % training.conflictEvery === 0) conflict = this.gradientConflict(batch, dropoutSeed);
+        const result = this.trainStep(batch, info, dropoutSeed, logThis);
+        disposeBatch(batch);
+        const { lossValues, total, attention, gates } = result;
         const badTask = lossValues.findIndex((v) => !Number.isFinite(v));
         const nonFinite = badTask >= 0 || !Number.isFinite(total);
-
-        let conflict: number[][] | undefined;
-        if (!nonFinite && training.conflictEvery > 0 && step % training.conflictEvery === 0) {
-          conflict = this.gradientConflict(batch, dropoutSeed);
-        }
-        if (!nonFinite) tf.dispose(this.optimizer.apply(grads));
-        tf.dispose([value, lossesT!, ...Object.values(grads)]);
-        disposeBatch(batch);
 
         if (nonFinite) {
           tf.dispose([attention, gates].filter((t): t is tf.Tensor2D => t !== undefined));
@@ -220,6 +211,34 @@ export class Trainer {
       }
     }
     return 'completed';
+  }
+
+  /**
+   * One optimisation step on a batch: forward, backward and (when every loss is finite) the update.
+   * The hot path of `run()`, public so benchmarks time exactly what training does. `capture` keeps
+   * the attention / gate matrices for the train record (the caller disposes them).
+   */
+  trainStep(batch: Batch, info: StepInfo, dropoutSeed: number, capture: boolean): StepResult {
+    this.weighting.beforeStep?.(info);
+    let lossesT: tf.Tensor1D | undefined;
+    let attention: tf.Tensor2D | undefined;
+    let gates: tf.Tensor2D | undefined;
+    const { value, grads } = tf.variableGrads(() => {
+      const fwd = this.model.forward(batch.x, { training: true, dropoutSeed });
+      const losses = tf.stack(fwd.outputs.map((o, k) => taskLoss(this.dataset.tasks[k], o, batch.tasks[k]))) as tf.Tensor1D;
+      lossesT = tf.keep(losses);
+      if (capture) {
+        if (fwd.attention) attention = tf.keep(fwd.attention);
+        if (fwd.gates) gates = tf.keep(fwd.gates);
+      }
+      return this.weighting.combine(losses, info);
+    }, this.varList);
+    const lossValues = Array.from(lossesT!.dataSync());
+    const total = value.dataSync()[0];
+    const finite = Number.isFinite(total) && lossValues.every((v) => Number.isFinite(v));
+    if (finite) tf.dispose(this.optimizer.apply(grads));
+    tf.dispose([value, lossesT!, ...Object.values(grads)]);
+    return { lossValues, total, attention, gates };
   }
 
   /** Evaluates, records, and applies early stopping. Returns true when training should stop. */

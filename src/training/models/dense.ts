@@ -5,9 +5,12 @@
  * 0.6–2.3 GFLOP/s when `transposeA` or `transposeB` is set — and the stock gradient of `matMul` (and
  * so of every `tf.layers.dense`) uses exactly those flags. These layers define their own gradient that
  * transposes explicitly (a cheap copy) and then multiplies untransposed, and fuse bias and activation
- * into one forward kernel. On the native backends the same code is simply correct and fast.
+ * into one forward kernel (and, on wasm / cpu, the activation's derivative and the bias gradient into
+ * one backward kernel, see engine/fusedKernels.ts). On the native backends the same code is simply
+ * correct and fast.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ACTIVATION_BIAS_GRAD, hasFusedKernels, runFused } from '../engine/fusedKernels';
 import type { Rng } from '../random/rng';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
@@ -49,35 +52,77 @@ type DenseFn = (x: tf.Tensor2D, w: tf.Variable, b: tf.Variable) => tf.Tensor2D;
 const denseFunctions = new Map<string, DenseFn>();
 
 /**
+ * x·W + b, then the activation. Not `tf.fused.matMul`: under a gradient tape it unfuses relu anyway
+ * (tfjs's `shouldFuse`), and for a linear layer it adds three Reshape kernels to save one Add — on
+ * the WebAssembly backend, where small steps are bound by the number of kernels, that is a loss.
+ */
+function denseForward(activation: Activation, x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D): tf.Tensor2D {
+  return applyActivation(activation, tf.add(tf.matMul(x, w), b)) as tf.Tensor2D;
+}
+
+/** dL/dz and dL/db from dL/dy: one fused kernel on wasm / cpu (the activation's derivative and the column sums in one pass). */
+function activationAndBiasGrad(activation: Activation, dy: tf.Tensor2D, y: tf.Tensor2D | undefined): [tf.Tensor2D, tf.Tensor1D] {
+  if (hasFusedKernels()) {
+    const out = runFused(ACTIVATION_BIAS_GRAD, y ? { dy, y } : { dy }, { activation }) as tf.Tensor[];
+    return activation === 'linear' ? [dy, out[0] as tf.Tensor1D] : [out[0] as tf.Tensor2D, out[1] as tf.Tensor1D];
+  }
+  const dz = activationGrad(activation, dy, y!) as tf.Tensor2D;
+  return [dz, tf.sum(dz, 0)];
+}
+
+/**
  * y = activation(x·W + b) with a gradient that never uses transposed matmul flags.
- * `inputGrad` false skips dL/dx (the first layer's input is data: its gradient would be a wasted product).
+ *
+ * Saved for the backward pass (tfjs copies every saved tensor, one Identity kernel each): only what
+ * may be gone by then — the layer output y when the activation's derivative needs it, and the input x
+ * when it is an intermediate. W is a variable: read directly (the optimiser changes it only after the
+ * backward pass).
+ *
+ * `inputGrad` false means x is the model's input data, which outlives the step: it is captured rather
+ * than saved, it is not an input of the gradient node, and dL/dx (a wasted product) is not computed.
  */
 export function denseFunction(activation: Activation, inputGrad: boolean): DenseFn {
   const key = `${activation}/${inputGrad}`;
   let fn = denseFunctions.get(key);
-  if (!fn) {
-    const fused = activation === 'relu' || activation === 'linear' || activation === 'elu' || activation === 'sigmoid';
-    fn = tf.customGrad((...args: unknown[]) => {
-      const [x, w, b] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+  if (fn) return fn;
+  const needsY = activation !== 'linear';
+  if (inputGrad) {
+    const withInput = tf.customGrad((...args: unknown[]) => {
+      const [x, w, b] = args as [tf.Tensor2D, tf.Variable, tf.Tensor1D];
       const save = args[3] as tf.GradSaveFunc;
-      const y = fused
-        ? tf.fused.matMul({ a: x, b: w, bias: b, activation: activation === 'linear' ? 'linear' : activation })
-        : (applyActivation(activation, tf.add(tf.matMul(x, w), b)) as tf.Tensor2D);
-      save([x, w, y]);
+      const y = denseForward(activation, x, w as tf.Tensor2D, b);
+      save(needsY ? [x, y] : [x]);
       return {
         value: y,
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-          const [xs, ws, ys] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
-          const dz = activationGrad(activation, dy as tf.Tensor2D, ys) as tf.Tensor2D;
+          const [xs, ys] = saved as [tf.Tensor2D, tf.Tensor2D | undefined];
+          const [dz, db] = activationAndBiasGrad(activation, dy as tf.Tensor2D, ys);
           const dw = tf.matMul(tf.transpose(xs), dz);
-          const db = tf.sum(dz, 0);
-          const dx = inputGrad ? tf.matMul(dz, tf.transpose(ws)) : tf.zerosLike(xs);
+          const dx = tf.matMul(dz, tf.transpose(w));
           return [dx, dw, db];
         },
       };
-    }) as unknown as DenseFn;
-    denseFunctions.set(key, fn);
+    });
+    fn = withInput as unknown as DenseFn;
+  } else {
+    fn = (x, w, b) => {
+      const onData = tf.customGrad((...args: unknown[]) => {
+        const [wv, bv] = args as [tf.Variable, tf.Tensor1D];
+        const save = args[2] as tf.GradSaveFunc;
+        const y = denseForward(activation, x, wv as tf.Tensor2D, bv);
+        save(needsY ? [y] : []);
+        return {
+          value: y,
+          gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+            const [dz, db] = activationAndBiasGrad(activation, dy as tf.Tensor2D, saved[0] as tf.Tensor2D | undefined);
+            return [tf.matMul(tf.transpose(x), dz), db];
+          },
+        };
+      }) as unknown as (w: tf.Variable, b: tf.Variable) => tf.Tensor2D;
+      return onData(w, b);
+    };
   }
+  denseFunctions.set(key, fn);
   return fn;
 }
 
