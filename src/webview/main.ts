@@ -475,14 +475,17 @@ function renderHeader(): void {
     next.set(r.id, h);
     const stepsPerSecond = model.stepsPerSecond(r.id);
     const samples = model.latest(r.id, 'throughput');
-    const fraction = r.totalSteps > 0 ? Math.min(1, r.step / r.totalSteps) : 0;
-    h.steps.textContent = `step ${r.step.toLocaleString('en')} / ${r.totalSteps.toLocaleString('en')}`;
+    // run.json is rewritten now and then; the live records know the newest step sooner.
+    const total = model.points(r.id, 'total');
+    const step = Math.max(r.step, total && total.steps.length > 0 ? total.steps[total.steps.length - 1] : 0);
+    const fraction = r.totalSteps > 0 ? Math.min(1, step / r.totalSteps) : 0;
+    h.steps.textContent = `step ${step.toLocaleString('en')} / ${r.totalSteps.toLocaleString('en')}`;
     h.bar.setAttribute('aria-valuemax', String(r.totalSteps));
-    h.bar.setAttribute('aria-valuenow', String(r.step));
+    h.bar.setAttribute('aria-valuenow', String(step));
     // The CSSOM width is CSP-safe (only style attributes in markup are blocked).
     h.fill.style.width = `${(fraction * 100).toFixed(1)}%`;
     h.rate.textContent = `${samples !== undefined ? `${formatValue(samples)} samples/s` : '—'}${stepsPerSecond ? ` · ${formatValue(stepsPerSecond)} steps/s` : ''}`;
-    h.eta.textContent = `ETA ${r.status === 'running' && stepsPerSecond ? formatDuration((r.totalSteps - r.step) / stepsPerSecond) : '—'}`;
+    h.eta.textContent = `ETA ${r.status === 'running' && stepsPerSecond ? formatDuration((r.totalSteps - step) / stepsPerSecond) : '—'}`;
   }
   const rows = [...next.values()].map((h) => h.row);
   if (rows.length !== c.body.children.length || rows.some((row, i) => c.body.children[i] !== row)) c.body.replaceChildren(...rows);

@@ -289,7 +289,8 @@ test('50-run comparison', async () => {
 test('live appends: only new points cross, charts follow', async () => {
   const full = fixtureRun({ id: 'live', steps: 1000, totalSteps: 1000, status: 'running', architecture: 'routing', conflictEvery: 25 });
   const history = full.records.filter((r) => r.step <= 200);
-  const host = new FixtureHost([{ ...full, records: history }], 256);
+  // run.json as it was when the panel opened (step 200); the header must follow the live records.
+  const host = new FixtureHost([{ ...full, info: { ...full.info, step: 200 }, records: history }], 256);
   const page = await harness.open({ state: noSmoothing(['live']) });
   await send(page, host.init());
   await page.locator('.run-row[data-run-id="live"] vscode-button[data-action="stop"]').focus();

@@ -201,9 +201,6 @@ export class FixtureHost {
     const store = this.stores.get(runId)!;
     store.add(records);
     const d = store.deltas(this.cursors.get(runId)!);
-    const last = [...records].reverse().find((r) => r.kind === 'train');
-    const view = this.views.get(runId)!;
-    if (last) this.views.set(runId, { ...view, step: last.step });
     return { type: 'append', series: d.series, matrices: d.matrices, events: d.events };
   }
 }
