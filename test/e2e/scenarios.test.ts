@@ -88,11 +88,11 @@ async function startRunFromEditor(wb: Workbench, workspace: string, experiment: 
 }
 
 /** `MTL Lab: Stop Run` from the palette; it asks which running runs (a multi-select quick pick) unless it needs not. */
-async function stopFromPalette(wb: Workbench, workspace: string, id: string): Promise<void> {
+async function stopFromPalette(wb: Workbench, workspace: string, id: string, alsoAccept: string[] = []): Promise<void> {
   await wb.runCommand('MTL Lab: Stop Run');
-  const asked = await wb.quickPickRows().first().waitFor({ state: 'visible', timeout: 3000 }).then(() => true, () => false);
-  if (asked) await wb.pickMany([id], 'the running run to stop');
-  await waitUntil(`run ${id} to be stopped on disk`, () => runStatus(workspace, id) === 'stopped', 30_000).catch((error: Error) => {
+  if (await wb.waitForQuickInput(3000)) await wb.pickMany([id], 'the running run to stop');
+  const accepted = ['stopped', ...alsoAccept];
+  await waitUntil(`run ${id} to be stopped on disk`, () => accepted.includes(runStatus(workspace, id) ?? ''), 30_000).catch((error: Error) => {
     throw new E2EError(`${error.message} Its run.json status: ${runStatus(workspace, id)}.`);
   });
 }
@@ -179,20 +179,23 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
   scenario('2 New Experiment from the palette creates a valid file', 90_000, async ({ workbench: wb, workspace }) => {
     const before = new Set(listExperiments(workspace).map((experiment) => experiment.file));
     await wb.runCommand('MTL Lab: New Experiment');
-    await wb.screenshot('2-new-experiment', 'first-question');
     // Answer the short flow as a newcomer would: synthetic data, the first (default) choice elsewhere,
-    // a name when asked; stop when the quick input closes.
-    for (let question = 0; question < 12 && (await wb.isQuickInputOpen()); question++) {
+    // a name when asked. The flow has ended when no further question shows up.
+    if (!(await wb.waitForQuickInput(15_000))) throw new E2EError('New Experiment asked nothing (no quick pick or input box within 15 s).');
+    await wb.screenshot('2-new-experiment', 'first-question');
+    for (let question = 0; question < 12 && (await wb.waitForQuickInput(3000)); question++) {
+      const prompt = await wb.quickInputPrompt();
       const rows = wb.quickPickRows();
       if ((await rows.count()) > 0 && (await rows.first().isVisible())) {
         const synthetic = rows.filter({ hasText: /synthetic/i }).first();
         await ((await synthetic.isVisible()) ? synthetic : rows.first()).click();
       } else {
-        const input = wb.quickInput.locator('input');
+        const input = wb.quickInput.locator('input').first();
         if (!(await input.inputValue())) await input.fill('e2e-new-experiment');
-        await wb.page.keyboard.press('Enter');
+        await input.press('Enter');
       }
-      await wb.page.waitForTimeout(400);
+      // Wait for this question to go: the widget closes or shows the next prompt.
+      await waitUntil('the next New Experiment question', async () => !(await wb.isQuickInputOpen()) || (await wb.quickInputPrompt()) !== prompt, 5000, 100).catch(() => undefined);
     }
     const created = await waitUntil('the new *.mtl.json to be written into the workspace', () => listExperiments(workspace).find((experiment) => !before.has(experiment.file)), 20_000);
     let tabs: string[] = [];
@@ -227,7 +230,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await wb.screenshot('4-stop-resume', 'stopped-in-tree');
 
     await wb.runCommand('MTL Lab: Resume Run');
-    if (await wb.quickPickRows().first().isVisible().catch(() => false)) await wb.pick(id, 'the run to resume');
+    if (await wb.waitForQuickInput(3000)) await wb.pick(id, 'the run to resume');
     await waitUntil(`run ${id} to resume`, () => runStatus(workspace, id) === 'running' || runStatus(workspace, id) === 'completed', 30_000);
     await wb.screenshot('4-stop-resume', 'resumed');
     await waitUntil(`run ${id} to complete after resuming`, () => runStatus(workspace, id) === 'completed', 120_000, 1000);
@@ -252,8 +255,8 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     }
     await card.scrollIntoViewIfNeeded();
     await wb.screenshot('5-soft-sharing', 'attention-card');
-    // Stopped rather than run to the end: it is the second finished run that scenario 6 compares.
-    await stopFromPalette(wb, workspace, run.id);
+    // Stopped rather than run to the end (unless it has finished already): scenario 6 compares it.
+    if (runStatus(workspace, run.id) === 'running') await stopFromPalette(wb, workspace, run.id, ['completed']);
   });
 
   scenario('6 Compare Runs on two selected runs lists both', 90_000, async ({ workbench: wb, workspace }) => {
@@ -357,7 +360,9 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
 
   scenario('9 reloading the window during a run: the run continues and the dashboard re-attaches', 180_000, async ({ workbench: wb, workspace, page }) => {
     const hard = exampleFor(workspace, 'hard');
-        const run = await startRunFromEditor(wb, workspace, hard);
+    // Long enough to outlast the reload on a fast machine; stopped at the end.
+    editJsonc(path.join(workspace, hard.file), [[['training', 'epochs'], RUN_SIZE.epochs * 5]]);
+    const run = await startRunFromEditor(wb, workspace, hard);
     await wb.waitForWebview('Start Run (the dashboard)');
     await wb.screenshot('9-reload', 'before-reload');
     const stepsAtReload = trainSteps(run.dir);
@@ -372,7 +377,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       frame = await wb.waitForWebview('the restored dashboard', 10_000);
     } catch {
       await wb.runCommand('MTL Lab: Open Dashboard');
-      if (await wb.quickPickRows().first().isVisible().catch(() => false)) await wb.pick(run.id, 'the run whose dashboard to open');
+      if (await wb.waitForQuickInput(3000)) await wb.pick(run.id, 'the run whose dashboard to open');
       frame = await wb.waitForWebview('Open Dashboard after the reload');
     }
     const chart = await lossChart(frame);

@@ -95,6 +95,27 @@ export class Workbench {
       throw new E2EError(`Command "${title}" is not in the command palette (palette shows: ${shown.join(' | ') || 'nothing'}). Is it contributed in package.json with this title, and did the extension load?`);
     }
     await row.click();
+    // The palette closes, or a command's own quick pick replaces it (its filter no longer starts with ">").
+    await waitUntil(`the command palette to close after "${title}"`, async () => !(await this.isQuickInputOpen()) || !(await input.inputValue()).startsWith('>'), 5000, 100);
+  }
+
+  /** Placeholder or prompt of the open quick input, to notice when one question replaces another. */
+  async quickInputPrompt(): Promise<string> {
+    const input = this.quickInput.locator('input').first();
+    const [placeholder, label, message] = await Promise.all([
+      input.getAttribute('placeholder').catch(() => null),
+      input.getAttribute('aria-label').catch(() => null),
+      this.quickInput.locator('.quick-input-message').innerText().catch(() => ''),
+    ]);
+    return `${placeholder ?? ''}|${label ?? ''}|${message}`;
+  }
+
+  /** Waits for a quick input (pick or input box) to be shown. */
+  async waitForQuickInput(timeoutMs: number): Promise<boolean> {
+    return this.quickInput.waitFor({ state: 'visible', timeout: timeoutMs }).then(
+      () => true,
+      () => false,
+    );
   }
 
   async visibleQuickPickLabels(): Promise<string[]> {
