@@ -275,6 +275,9 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     const rowB = await runRow(wb, view, experimentOf(second), second);
     await rowA.click();
     await rowB.click({ modifiers: ['Control'] });
+    await waitUntil('both runs to be selected in the tree', async () => (await rowA.getAttribute('aria-selected')) === 'true' && (await rowB.getAttribute('aria-selected')) === 'true', 5000, 200);
+    // Clicking a run opens its dashboard; let that and the tree's refresh settle before the context menu.
+    await wb.page.waitForTimeout(1000);
     await rowB.click({ button: 'right' });
     const menuItem = wb.page.locator('.context-view .monaco-menu .action-label', { hasText: /^\s*Compare Runs\s*$/ }).first();
     try {
