@@ -5,7 +5,7 @@ import { selectBackend } from '../../src/training/backend/select';
 import { parseExperimentText } from '../../src/training/config/parse';
 import type { Dataset, ResolvedTask, Split } from '../../src/training/data/dataset';
 import { hasFusedKernels } from '../../src/training/engine/fusedKernels';
-import { makeBatch, softmaxCrossEntropy } from '../../src/training/engine/losses';
+import { makeBatch, taskLoss, taskLosses, type TaskBatch } from '../../src/training/engine/losses';
 import { createOptimizer } from '../../src/training/engine/optimizers';
 import { Trainer } from '../../src/training/engine/trainer';
 import type { Parameter } from '../../src/training/models/dense';
@@ -14,11 +14,6 @@ import { Rng } from '../../src/training/random/rng';
 
 function maxAbsDiff(a: tf.Tensor, b: tf.Tensor): number {
   return tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0]);
-}
-
-/** The stock formulation the fused loss replaces, with tfjs's own gradient. */
-function referenceCrossEntropy(logits: tf.Tensor2D, target: tf.Tensor2D, divisor: number): tf.Scalar {
-  return tf.div(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)))), divisor);
 }
 
 function makeParams(seed: number): Parameter[] {
@@ -40,28 +35,44 @@ for (const backend of ['wasm', 'cpu'] as const) {
       assert.equal(hasFusedKernels(), true);
     });
 
-    it('softmax cross-entropy: value and gradient equal the stock ops, unlabelled rows included', () => {
+    const classTask: ResolvedTask = { name: 'c', type: 'classification', outputs: 5, classes: 5 };
+    const regTask: ResolvedTask = { name: 'r', type: 'regression', outputs: 1 };
+    /** Classification batch: rows 0–3 labelled (one-hot), rows 4–5 unlabelled (all zero). Regression: rows 1 and 4 unlabelled. */
+    const makeTaskBatches = (): TaskBatch[] => [
+      { target: tf.concat([tf.cast(tf.oneHot(tf.tensor1d([0, 3, 4, 1], 'int32'), 5), 'float32'), tf.zeros([2, 5])]) as tf.Tensor2D, count: 4 },
+      { target: tf.randomNormal([6, 1], 0, 1, 'float32', 21) as tf.Tensor2D, mask: tf.tensor2d([1, 0, 1, 1, 0, 1], [6, 1]), count: 4 },
+    ];
+    /** The stock formulation with tfjs's own gradients. */
+    const reference = (z: tf.Tensor2D[], b: TaskBatch[]) =>
+      tf.stack([
+        tf.div(tf.neg(tf.sum(tf.mul(b[0].target, tf.logSoftmax(z[0])))), b[0].count),
+        tf.div(tf.sum(tf.mul(tf.square(tf.sub(z[1], b[1].target)), b[1].mask!)), b[1].count),
+      ]) as tf.Tensor1D;
+
+    it('task losses (cross-entropy and masked MSE in one kernel): values and gradients equal the stock ops', () => {
       tf.tidy(() => {
-        const logits = tf.mul(tf.randomNormal([6, 5], 0, 1, 'float32', 1), 4) as tf.Tensor2D;
-        // Rows 0–3 labelled (one-hot), rows 4–5 unlabelled (all zero): they must add no loss and get no gradient.
-        const target = tf.concat([tf.cast(tf.oneHot(tf.tensor1d([0, 3, 4, 1], "int32"), 5), "float32"), tf.zeros([2, 5])]) as tf.Tensor2D;
-        const divisor = 4;
-        const fused = softmaxCrossEntropy(logits, target, divisor);
-        const reference = referenceCrossEntropy(logits, target, divisor);
-        assert.ok(Math.abs(fused.dataSync()[0] - reference.dataSync()[0]) < 1e-5, `loss ${fused.dataSync()[0]} vs ${reference.dataSync()[0]}`);
-        const upstream = tf.scalar(1.7);
-        const gFused = tf.grad((z: tf.Tensor) => tf.mul(softmaxCrossEntropy(z as tf.Tensor2D, target, divisor), upstream))(logits);
-        const gRef = tf.grad((z: tf.Tensor) => tf.mul(referenceCrossEntropy(z as tf.Tensor2D, target, divisor), upstream))(logits);
-        assert.ok(maxAbsDiff(gFused, gRef) < 1e-5, `gradient differs by ${maxAbsDiff(gFused, gRef)}`);
-        assert.equal(tf.sum(tf.abs(tf.slice(gFused, [4, 0], [2, 5]))).dataSync()[0], 0);
+        const tasks = [classTask, regTask];
+        const batches = makeTaskBatches();
+        const z = [tf.mul(tf.randomNormal([6, 5], 0, 1, 'float32', 1), 4) as tf.Tensor2D, tf.randomNormal([6, 1], 0, 1, 'float32', 2) as tf.Tensor2D];
+        assert.ok(maxAbsDiff(taskLosses(tasks, z, batches), reference(z, batches)) < 1e-5);
+        const weights = tf.tensor1d([1.7, -0.6]);
+        const f = (fn: (zs: tf.Tensor2D[]) => tf.Tensor1D) => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(fn([a as tf.Tensor2D, b as tf.Tensor2D]), weights)))(z);
+        const gFused = f((zs) => taskLosses(tasks, zs, batches));
+        const gRef = f((zs) => reference(zs, batches));
+        for (let k = 0; k < 2; k++) assert.ok(maxAbsDiff(gFused[k], gRef[k]) < 1e-5, `task ${k} gradient differs by ${maxAbsDiff(gFused[k], gRef[k])}`);
+        // Unlabelled samples get no gradient.
+        assert.equal(tf.sum(tf.abs(tf.slice(gFused[0], [4, 0], [2, 5]))).dataSync()[0], 0);
+        assert.equal(tf.abs(tf.slice(gFused[1], [1, 0], [1, 1])).dataSync()[0], 0);
+        // One task alone, as a scalar (gradient conflict uses this).
+        const single = taskLoss(classTask, z[0], batches[0]);
+        assert.deepEqual(single.shape, []);
+        assert.ok(Math.abs(single.dataSync()[0] - reference(z, batches).dataSync()[0]) < 1e-5);
       });
     });
 
-    it('softmax cross-entropy stays finite for huge logits', () => {
+    it('cross-entropy stays finite for huge logits', () => {
       tf.tidy(() => {
-        const logits = tf.tensor2d([[1000, -1000, 0]]);
-        const target = tf.tensor2d([[0, 1, 0]]);
-        const value = softmaxCrossEntropy(logits, target, 1).dataSync()[0];
+        const value = taskLoss(classTask, tf.tensor2d([[1000, -1000, 0, 0, 0]]), { target: tf.tensor2d([[0, 1, 0, 0, 0]]), count: 1 }).dataSync()[0];
         assert.ok(Math.abs(value - 2000) < 1e-2, `got ${value}`);
       });
     });

@@ -18,8 +18,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { MathBackendCPU } from '@tensorflow/tfjs-backend-cpu';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
-export const SOFTMAX_CROSS_ENTROPY = 'MtlSoftmaxCrossEntropy';
-export const SOFTMAX_CROSS_ENTROPY_GRAD = 'MtlSoftmaxCrossEntropyGrad';
+export const TASK_LOSSES = 'MtlTaskLosses';
+export const TASK_LOSSES_GRAD = 'MtlTaskLossesGrad';
 export const ACTIVATION_BIAS_GRAD = 'MtlActivationBiasGrad';
 export const OPTIMIZER_STEP = 'MtlOptimizerStep';
 
@@ -55,16 +55,22 @@ function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo | u
 }
 
 // ---------------------------------------------------------------------------------------------
-// Softmax cross-entropy: loss = −Σ_rows Σ_j t_j log softmax(z)_j / divisor. A row of zeros in the
-// target (an unlabelled sample) contributes nothing to the loss or the gradient.
+// Per-task losses, all tasks in one kernel, as the K-vector that weighting strategies combine.
+//   classification ("ce"): −Σ_rows Σ_j t_j log softmax(z)_j / divisor; a row of zeros in the target
+//     (an unlabelled sample) contributes nothing to the loss or the gradient;
+//   regression ("mse"): Σ_rows mask·(z − t)² / divisor (mask absent: every row counts).
+// Inputs o<k> (outputs), t<k> (targets), m<k> (optional regression mask); the gradient kernel also dy.
 
-function softmaxCrossEntropy(memory: HostMemory, logits: tf.TensorInfo, target: tf.TensorInfo, divisor: number): tf.TensorInfo {
-  const out = memory.alloc([]);
-  const z = memory.view(logits);
-  const t = memory.view(target);
-  const [rows, classes] = logits.shape;
+export type TaskLossKind = 'ce' | 'mse';
+
+export interface TaskLossAttrs {
+  kinds: TaskLossKind[];
+  divisors: number[];
+}
+
+function crossEntropy(z: Float32Array, t: Float32Array, classes: number): number {
   let loss = 0;
-  for (let r = 0, o = 0; r < rows; r++, o += classes) {
+  for (let o = 0; o < z.length; o += classes) {
     let max = -Infinity;
     for (let j = 0; j < classes; j++) if (z[o + j] > max) max = z[o + j];
     let sum = 0;
@@ -75,22 +81,15 @@ function softmaxCrossEntropy(memory: HostMemory, logits: tf.TensorInfo, target: 
       targetSum += t[o + j];
       dot += t[o + j] * z[o + j];
     }
-    // Σ_j t_j (logsumexp − z_j); skipping unlabelled rows keeps an infinite logit in them from making 0·∞ = NaN.
+    // Σ_j t_j (logsumexp − z_j); skipping unlabelled rows keeps an infinite logit there from making 0·∞ = NaN.
     if (targetSum !== 0) loss += targetSum * (max + Math.log(sum)) - dot;
   }
-  memory.view(out)[0] = loss / divisor;
-  return out;
+  return loss;
 }
 
-/** d loss / d z = (softmax(z)·Σ_j t_j − t) · dy / divisor. */
-function softmaxCrossEntropyGrad(memory: HostMemory, logits: tf.TensorInfo, target: tf.TensorInfo, dy: tf.TensorInfo, divisor: number): tf.TensorInfo {
-  const out = memory.alloc(logits.shape);
-  const z = memory.view(logits);
-  const t = memory.view(target);
-  const g = memory.view(out);
-  const scale = memory.view(dy)[0] / divisor;
-  const [rows, classes] = logits.shape;
-  for (let r = 0, o = 0; r < rows; r++, o += classes) {
+/** g = (softmax(z)·Σ_j t_j − t) · scale. */
+function crossEntropyGrad(z: Float32Array, t: Float32Array, g: Float32Array, classes: number, scale: number): void {
+  for (let o = 0; o < z.length; o += classes) {
     let max = -Infinity;
     let targetSum = 0;
     for (let j = 0; j < classes; j++) {
@@ -102,7 +101,48 @@ function softmaxCrossEntropyGrad(memory: HostMemory, logits: tf.TensorInfo, targ
     const k = (targetSum * scale) / sum;
     for (let j = 0; j < classes; j++) g[o + j] = Math.exp(z[o + j] - max) * k - t[o + j] * scale;
   }
+}
+
+function squaredError(z: Float32Array, t: Float32Array, mask: Float32Array | undefined): number {
+  let loss = 0;
+  for (let i = 0; i < z.length; i++) {
+    const d = z[i] - t[i];
+    loss += mask ? d * d * mask[i] : d * d;
+  }
+  return loss;
+}
+
+function taskLosses(memory: HostMemory, inputs: Record<string, tf.TensorInfo>, a: TaskLossAttrs): tf.TensorInfo {
+  const out = memory.alloc([a.kinds.length]);
+  const losses = memory.view(out);
+  a.kinds.forEach((kind, k) => {
+    const o = inputs[`o${k}`];
+    const t = inputs[`t${k}`];
+    requireFloat32(TASK_LOSSES, { o, t, m: inputs[`m${k}`] });
+    const z = memory.view(o);
+    const tv = memory.view(t);
+    const sum = kind === 'ce' ? crossEntropy(z, tv, o.shape[1]) : squaredError(z, tv, inputs[`m${k}`] ? memory.view(inputs[`m${k}`]) : undefined);
+    losses[k] = sum / a.divisors[k];
+  });
   return out;
+}
+
+function taskLossesGrad(memory: HostMemory, inputs: Record<string, tf.TensorInfo>, a: TaskLossAttrs): tf.TensorInfo[] {
+  const outs = a.kinds.map((_, k) => memory.alloc(inputs[`o${k}`].shape));
+  const dy = memory.view(inputs.dy);
+  a.kinds.forEach((kind, k) => {
+    const z = memory.view(inputs[`o${k}`]);
+    const t = memory.view(inputs[`t${k}`]);
+    const g = memory.view(outs[k]);
+    const scale = dy[k] / a.divisors[k];
+    if (kind === 'ce') {
+      crossEntropyGrad(z, t, g, inputs[`o${k}`].shape[1], scale);
+    } else {
+      const mask = inputs[`m${k}`] ? memory.view(inputs[`m${k}`]) : undefined;
+      for (let i = 0; i < z.length; i++) g[i] = 2 * (z[i] - t[i]) * scale * (mask ? mask[i] : 1);
+    }
+  });
+  return outs;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -330,16 +370,8 @@ function register(kernelName: string, backendName: FusedBackendName, run: (memor
 }
 
 for (const backendName of FUSED_BACKENDS) {
-  register(SOFTMAX_CROSS_ENTROPY, backendName, (memory, { inputs, attrs }) => {
-    const { logits, target } = inputs;
-    requireFloat32(SOFTMAX_CROSS_ENTROPY, { logits, target });
-    return softmaxCrossEntropy(memory, logits, target, attrs!.divisor as number);
-  });
-  register(SOFTMAX_CROSS_ENTROPY_GRAD, backendName, (memory, { inputs, attrs }) => {
-    const { logits, target, dy } = inputs;
-    requireFloat32(SOFTMAX_CROSS_ENTROPY_GRAD, { logits, target, dy });
-    return softmaxCrossEntropyGrad(memory, logits, target, dy, attrs!.divisor as number);
-  });
+  register(TASK_LOSSES, backendName, (memory, { inputs, attrs }) => taskLosses(memory, inputs, attrs as unknown as TaskLossAttrs));
+  register(TASK_LOSSES_GRAD, backendName, (memory, { inputs, attrs }) => taskLossesGrad(memory, inputs, attrs as unknown as TaskLossAttrs));
   register(ACTIVATION_BIAS_GRAD, backendName, (memory, { inputs, attrs }) => {
     const { dy, y } = inputs as { dy: tf.TensorInfo; y?: tf.TensorInfo };
     requireFloat32(ACTIVATION_BIAS_GRAD, { dy, y });
@@ -348,9 +380,18 @@ for (const backendName of FUSED_BACKENDS) {
   register(OPTIMIZER_STEP, backendName, (memory, { inputs, attrs }) => optimizerStep(memory, inputs, attrs as unknown as OptimizerStepAttrs));
 }
 
+let checkedBackend: tf.KernelBackend | undefined;
+let checkedResult = false;
+
 /** Whether the active backend runs these kernels (wasm and cpu do; the native TensorFlow backends do not). */
 export function hasFusedKernels(): boolean {
-  return tf.getKernel(OPTIMIZER_STEP, tf.getBackend()) !== undefined;
+  // Asked several times per step: remember the answer for the active backend instance.
+  const backend = tf.backend();
+  if (backend !== checkedBackend) {
+    checkedBackend = backend;
+    checkedResult = tf.getKernel(OPTIMIZER_STEP, tf.getBackend()) !== undefined;
+  }
+  return checkedResult;
 }
 
 /** Runs one of the kernels above on the active backend. */

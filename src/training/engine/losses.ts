@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ResolvedTask, Split } from '../data/dataset';
-import { hasFusedKernels, runFused, SOFTMAX_CROSS_ENTROPY, SOFTMAX_CROSS_ENTROPY_GRAD } from './fusedKernels';
+import { hasFusedKernels, runFused, TASK_LOSSES, TASK_LOSSES_GRAD, type TaskLossAttrs } from './fusedKernels';
 
 export interface TaskBatch {
   /** Classification: `batch × classes` one-hot (zero rows where unlabelled). Regression: `batch × 1` targets. */
@@ -65,32 +65,53 @@ export function disposeBatch(batch: Batch): void {
   }
 }
 
+/** The stock formulation of one task's loss (plain tfjs ops, tfjs's own gradients): the reference, and the path on native backends. */
+function taskLossOps(task: ResolvedTask, output: tf.Tensor2D, batch: TaskBatch): tf.Scalar {
+  const divisor = Math.max(batch.count, 1);
+  if (task.type === 'classification') return tf.div(tf.neg(tf.sum(tf.mul(batch.target, tf.logSoftmax(output)))), divisor);
+  const diff = tf.sub(output, batch.target);
+  const sq = batch.mask ? tf.mul(tf.square(diff), batch.mask) : tf.square(diff);
+  return tf.div(tf.sum(sq), divisor);
+}
+
 /**
- * −Σ target · log softmax(logits) / divisor. On wasm and cpu one fused kernel each way, with the
- * gradient (softmax(z)·Σ_j t_j − t)·dy/divisor (so unlabelled all-zero rows get none); elsewhere
- * plain tfjs ops and tfjs's own gradients. `target` is batch data that outlives the step: it is
- * captured, not saved (saving copies), and gets no gradient.
+ * The K per-task mean losses as one K-vector (what weighting strategies combine). On wasm and cpu all
+ * tasks go through one fused kernel forward and one backward (softmax cross-entropy's gradient is
+ * (softmax(z)·Σ_j t_j − t)·dy/n, so unlabelled all-zero rows get none); elsewhere plain tfjs ops.
+ * Targets and masks are batch data that outlive the step: captured, not saved (saving copies).
  */
-export function softmaxCrossEntropy(logits: tf.Tensor2D, target: tf.Tensor2D, divisor: number): tf.Scalar {
-  if (!hasFusedKernels()) return tf.div(tf.neg(tf.sum(tf.mul(target, tf.logSoftmax(logits)))), divisor);
-  const attrs = { divisor };
+export function taskLosses(tasks: readonly ResolvedTask[], outputs: readonly tf.Tensor2D[], batch: Batch | TaskBatch[]): tf.Tensor1D {
+  const taskBatches = Array.isArray(batch) ? batch : batch.tasks;
+  if (!hasFusedKernels()) return tf.stack(outputs.map((o, k) => taskLossOps(tasks[k], o, taskBatches[k]))) as tf.Tensor1D;
+  const attrs: TaskLossAttrs = {
+    kinds: tasks.map((t) => (t.type === 'classification' ? 'ce' : 'mse')),
+    divisors: taskBatches.map((b) => Math.max(b.count, 1)),
+  };
+  const data: tf.NamedTensorMap = {};
+  taskBatches.forEach((b, k) => {
+    data[`t${k}`] = b.target;
+    if (attrs.kinds[k] === 'mse' && b.mask) data[`m${k}`] = b.mask;
+  });
   const fn = tf.customGrad((...args: unknown[]) => {
-    const z = args[0] as tf.Tensor2D;
-    const save = args[1] as tf.GradSaveFunc;
-    save([z]);
+    const zs = args.slice(0, outputs.length) as tf.Tensor2D[];
+    const save = args[outputs.length] as tf.GradSaveFunc;
+    save(zs);
+    const inputs: tf.NamedTensorMap = { ...data };
+    zs.forEach((z, k) => (inputs[`o${k}`] = z));
     return {
-      value: runFused(SOFTMAX_CROSS_ENTROPY, { logits: z, target }, attrs) as tf.Scalar,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => runFused(SOFTMAX_CROSS_ENTROPY_GRAD, { logits: saved[0], target, dy: dy as tf.Tensor }, attrs) as tf.Tensor2D,
+      value: runFused(TASK_LOSSES, inputs, attrs) as tf.Tensor1D,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const gradInputs: tf.NamedTensorMap = { ...data, dy: dy as tf.Tensor };
+        saved.forEach((z, k) => (gradInputs[`o${k}`] = z));
+        return runFused(TASK_LOSSES_GRAD, gradInputs, attrs) as tf.Tensor[];
+      },
     };
-  }) as unknown as (z: tf.Tensor2D) => tf.Scalar;
-  return fn(logits);
+  }) as unknown as (...zs: tf.Tensor2D[]) => tf.Tensor1D;
+  return fn(...outputs);
 }
 
 /** The mean loss of one task over its labelled samples (0 when the batch has none). */
 export function taskLoss(task: ResolvedTask, output: tf.Tensor2D, batch: TaskBatch): tf.Scalar {
-  const divisor = Math.max(batch.count, 1);
-  if (task.type === 'classification') return softmaxCrossEntropy(output, batch.target, divisor);
-  const diff = tf.sub(output, batch.target);
-  const sq = batch.mask ? tf.mul(tf.square(diff), batch.mask) : tf.square(diff);
-  return tf.div(tf.sum(sq), divisor);
+  if (!hasFusedKernels()) return taskLossOps(task, output, batch);
+  return tf.reshape(taskLosses([task], [output], [batch]), []);
 }

@@ -14,7 +14,7 @@ import { deriveSeed, rngFor } from '../random/rng';
 import type { EvalRecord, EventRecord, MetricRecord, TaskMetrics, TrainRecord } from '../run/records';
 import { createWeighting } from '../weighting/registry';
 import type { StepInfo, WeightingStrategy } from '../weighting/strategy';
-import { disposeBatch, makeBatch, taskLoss, type Batch } from './losses';
+import { disposeBatch, makeBatch, taskLoss, taskLosses, type Batch } from './losses';
 import { TaskMetricAccumulator, meanLoss } from './metrics';
 import { createOptimizer, type Optimizer } from './optimizers';
 
@@ -225,7 +225,7 @@ export class Trainer {
     let gates: tf.Tensor2D | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const fwd = this.model.forward(batch.x, { training: true, dropoutSeed });
-      const losses = tf.stack(fwd.outputs.map((o, k) => taskLoss(this.dataset.tasks[k], o, batch.tasks[k]))) as tf.Tensor1D;
+      const losses = taskLosses(this.dataset.tasks, fwd.outputs, batch);
       lossesT = tf.keep(losses);
       if (capture) {
         if (fwd.attention) attention = tf.keep(fwd.attention);
