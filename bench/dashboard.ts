@@ -8,7 +8,8 @@
  *   3. A live append of 100 records to a single-run dashboard with 5 charts on screen.
  */
 import os from 'node:os';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { MetricRecord } from '../src/training/run/records';
@@ -47,6 +48,45 @@ function median(values: number[]): number {
 function percentile(values: number[], q: number): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(q * s.length))];
+}
+
+// ---------------------------------------------------------------- CPU time of the browser
+// The machine is shared, so wall-clock times swing with the load; the CPU time Chromium's processes
+// consume for the same work does not, and approximates the wall time on an idle machine.
+
+function procStat(pid: number): { ppid: number; cpuTicks: number } | undefined {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
+  } catch {
+    return undefined;
+  }
+}
+
+function browserPids(marker: string): number[] {
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number);
+  const root = pids.find((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+    } catch {
+      return false;
+    }
+  });
+  if (root === undefined) return [];
+  const children = new Map<number, number[]>();
+  for (const pid of pids) {
+    const st = procStat(pid);
+    if (st) children.set(st.ppid, [...(children.get(st.ppid) ?? []), pid]);
+  }
+  const out = [root];
+  for (let i = 0; i < out.length; i++) out.push(...(children.get(out[i]) ?? []));
+  return out;
+}
+
+const TICK_MS = 10; // getconf CLK_TCK = 100 on Linux
+function browserCpuMs(marker: string): number {
+  return browserPids(marker).reduce((sum, pid) => sum + (procStat(pid)?.cpuTicks ?? 0), 0) * TICK_MS;
 }
 
 function gc(): void {
@@ -109,7 +149,8 @@ async function main() {
   const memory = hostMemory();
   console.log(`1M-step run: ${memory.series} series, ${memory.points} points held, ${memory.snapshots} snapshots; ingest ${(memory.ingestMs / 1000).toFixed(1)} s; heap Δ ${memory.heapDeltaMB.toFixed(1)} MB; init ${(memory.initBytes / 1e6).toFixed(2)} MB JSON`);
 
-  const harness = await startHarness();
+  const marker = `--mtl-bench=${randomUUID()}`;
+  const harness = await startHarness([marker]);
   const version = harness.browser.version();
   try {
     // ------------------------------------------------------------ 2. first render, 20 runs × 100 000 steps
@@ -138,17 +179,21 @@ async function main() {
     });
     const points = init.series.reduce((s, d) => s + d.points.steps.length + d.tail.steps.length, 0);
     const firstRender: number[] = [];
+    const firstRenderCpu: number[] = [];
     let firstInfo = { drawMs: 0, charts: 0 };
     for (let i = 0; i < 3; i++) {
       const page = await harness.open({ width: 1600, height: 1200, state: { ...defaultDashboardState(runIds), collapsedCards: ['header'] } });
       await loadMessage(page, init);
+      await new Promise((r) => setTimeout(r, 300));
+      const cpuBefore = browserCpuMs(marker);
       const r = await timedDispatch(page);
+      firstRenderCpu.push(browserCpuMs(marker) - cpuBefore);
       firstRender.push(r.total);
       firstInfo = r;
       if (i === 0) await page.screenshot({ path: path.join('test-results/dashboard', 'bench-20-runs.png') });
       await page.close();
     }
-    console.log(`20 runs × 100k steps × 3 tasks: ${init.series.length} series, ${points} points sent; first render ${firstRender.map((t) => t.toFixed(0)).join(' / ')} ms (${firstInfo.charts} charts drawn, ${firstInfo.drawMs.toFixed(0)} ms of it in Chart.js); host store build ${(buildMs / 1000).toFixed(1)} s`);
+    console.log(`20 runs × 100k steps × 3 tasks: ${init.series.length} series, ${points} points sent; first render ${firstRender.map((t) => t.toFixed(0)).join(' / ')} ms wall, ${firstRenderCpu.join(' / ')} ms browser CPU (${firstInfo.charts} charts drawn, ${firstInfo.drawMs.toFixed(0)} ms of it in Chart.js); host store build ${(buildMs / 1000).toFixed(1)} s`);
 
     // ------------------------------------------------------------ 3. live append, single run, 5 charts on screen
     const live = new RunSeriesStore('live', 2000, TASKS);
@@ -172,6 +217,8 @@ async function main() {
     await loadMessage(page, liveInit);
     await timedDispatch(page);
     const visible = await page.evaluate(() => (window as unknown as { mtlLabDashboard: { charts(): { id: string; visible: boolean }[] } }).mtlLabDashboard.charts().filter((c) => c.visible).map((c) => c.id));
+    await new Promise((r) => setTimeout(r, 300));
+    let appendCpu = 0;
     const appendTotals: number[] = [];
     const appendDraw: number[] = [];
     let appendPoints = 0;
@@ -182,7 +229,10 @@ async function main() {
       const message: AppendMessage = { type: 'append', series: d.series, matrices: d.matrices, events: d.events };
       appendPoints += d.series.reduce((s, x) => s + x.points.steps.length + x.tail.steps.length, 0);
       await loadMessage(page, message);
+      await new Promise((r) => setTimeout(r, 50));
+      const cpuBefore = browserCpuMs(marker);
       const r = await timedDispatch(page);
+      if (i >= 5) appendCpu += browserCpuMs(marker) - cpuBefore;
       if (i >= 5) {
         appendTotals.push(r.total);
         appendDraw.push(r.drawMs);
@@ -190,7 +240,7 @@ async function main() {
       }
     }
     await page.close();
-    console.log(`live append of 100 records (${visible.length} charts visible, ${appendCharts} redrawn): handle + redraw median ${median(appendDraw).toFixed(1)} ms (p95 ${percentile(appendDraw, 0.95).toFixed(1)}); message to next frame median ${median(appendTotals).toFixed(1)} ms; ${(appendPoints / 30).toFixed(0)} points per append`);
+    console.log(`live append of 100 records (${visible.length} charts visible, ${appendCharts} redrawn): handle + redraw median ${median(appendDraw).toFixed(1)} ms (p95 ${percentile(appendDraw, 0.95).toFixed(1)}); message to next frame median ${median(appendTotals).toFixed(1)} ms; browser CPU ${(appendCpu / 25).toFixed(1)} ms per append (mean of 25); ${(appendPoints / 30).toFixed(0)} points per append`);
 
     // ------------------------------------------------------------ BENCHMARKS.md
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';
@@ -198,13 +248,15 @@ async function main() {
     const section = `<!-- dashboard:begin -->
 ## Dashboard (\`npm run bench:dashboard\`)
 
-Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu} (${os.cpus().length} cores, load average ${load} while measuring — the machine was shared), Node ${process.version}, headless Chromium ${version} (software rendering, \`--disable-gpu\`), Chart.js 4.6. Browser numbers are timed inside the page with \`performance.now()\`, from the message being posted to the page until two animation frames later (handled and painted); the JSON transfer into the page is excluded, as a webview receives the message already deserialised.
+Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu} (${os.cpus().length} cores, load average ${load} while measuring — the machine was shared), Node ${process.version}, headless Chromium ${version} (software rendering, \`--disable-gpu\`), Chart.js 4.6. Browser numbers are timed inside the page with \`performance.now()\`, from the message being posted to the page until two animation frames later (handled and painted); the JSON transfer into the page is excluded, as a webview receives the message already deserialised. Because the 2 cores were shared with other agents' builds and tests, the table also gives the CPU time Chromium's processes used for the same work (from /proc, 10 ms resolution): that is what the work costs, and about what it takes on an idle machine.
 
 | What | Target | Measured |
 | --- | --- | --- |
-| First render, 20 runs × 100 000 steps × 3 tasks (${init.series.length} series, ${points.toLocaleString('en')} points after host downsampling; ${firstInfo.charts} charts on screen) | < 1 s after the data arrives | ${firstRender.map((t) => `${t.toFixed(0)} ms`).join(', ')} (3 page loads) |
-| Live append of 100 records, one run, ${visible.length} charts on screen (median / p95 of 25; ${(appendPoints / 30).toFixed(0)} points crossed per append) | < 16 ms per frame | handle + redraw ${median(appendDraw).toFixed(1)} / ${percentile(appendDraw, 0.95).toFixed(1)} ms; message to second frame ${median(appendTotals).toFixed(1)} ms median |
+| First render, 20 runs × 100 000 steps × 3 tasks (${init.series.length} series, ${points.toLocaleString('en')} points after host downsampling; ${firstInfo.charts} charts on screen) | < 1 s after the data arrives | wall ${firstRender.map((t) => `${t.toFixed(0)} ms`).join(', ')} (3 page loads); browser CPU ${firstRenderCpu.map((t) => `${t} ms`).join(', ')} |
+| Live append of 100 records, one run, ${visible.length} charts on screen (${(appendPoints / 30).toFixed(0)} points crossed per append) | < 16 ms per frame | handle + redraw ${median(appendDraw).toFixed(1)} ms median, ${percentile(appendDraw, 0.95).toFixed(1)} ms p95 (wall, 25 appends); browser CPU ${(appendCpu / 25).toFixed(1)} ms per append (mean); message to second frame ${median(appendTotals).toFixed(1)} ms median |
 | Host memory of a 1 000 000-step run (3 tasks, eval every 1000 steps) | bounded | ${memory.series} series, ${memory.points.toLocaleString('en')} points held (≤ ${memory.series} × 2 000 by construction, ≈ ${((memory.points * 3 * 8) / 1e6).toFixed(1)} MB of numbers); heap Δ ${memory.gcAvailable ? `${memory.heapDeltaMB.toFixed(1)} MB` : 'n/a (run with --expose-gc)'}; ingest ${(memory.ingestMs / 1000).toFixed(1)} s; its \`init\` is ${(memory.initBytes / 1e6).toFixed(2)} MB of JSON |
+
+Against the targets, by browser CPU time: first render ${median(firstRenderCpu) <= 1000 ? 'met' : `**not met** (${median(firstRenderCpu)} ms median)`}; live append ${appendCpu / 25 <= 16 ? 'met' : `**not met** (${(appendCpu / 25).toFixed(0)} ms)`}. A CPU profile of the append shows most of the time outside JavaScript (style, layout and software rasterisation of the page, \`(program)\` in the profile) and in Chart.js's own scale and line drawing; the dashboard's transforms (EMA, decimation, store mirroring) are a few per cent.
 
 The bound: each series keeps the min and max of each step bucket and doubles the bucket width when it would exceed \`mtlLab.dashboard.maxPointsPerSeries\` (2000), so it holds at most 2000 points (about 1000–2000, including a ≤ 3-point open bucket) whatever the run length; matrix snapshots are capped at 256 per kind and events at 500 per run.
 <!-- dashboard:end -->

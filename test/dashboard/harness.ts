@@ -50,7 +50,7 @@ export interface Harness {
   open(options?: { theme?: string; state?: unknown; width?: number; height?: number }): Promise<Page>;
 }
 
-export async function startHarness(): Promise<Harness> {
+export async function startHarness(extraArgs: string[] = []): Promise<Harness> {
   if (!existsSync(path.join(distWebview, 'dashboard.js'))) throw new Error('dist/webview/dashboard.js is missing: run `npm run build` first');
   mkdirSync(screenshotDir, { recursive: true });
   let origin = '';
@@ -74,7 +74,7 @@ export async function startHarness(): Promise<Harness> {
   origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage', ...extraArgs],
   });
   return {
     browser,
