@@ -268,8 +268,24 @@ function chartSpecs(): ChartSpec[] {
   const lossTasks = [...new Set([...model.keys('loss/').map(taskOf), ...model.keys('val/').filter((k) => k.endsWith('/loss')).map(taskOf)])];
   for (const t of lossTasks) specs.push(perRunSpec(`loss:${t}`, 'losses', `Loss — ${t}`, [{ key: `loss/${t}`, suffix: ' train' }, { key: `val/${t}/loss`, suffix: ' validation', dashed: true }], 'loss'));
   if (model.keys('total').length > 0) specs.push(perRunSpec('loss:total', 'losses', 'Total loss (weighted objective)', [{ key: 'total', suffix: '' }], 'loss'));
-  if (model.keys('weight/').length > 0) {
-    for (const r of model.runs.values()) {
+  const withWeights = [...model.runs.values()].filter((r) => [...(model.series.get(r.id)?.keys() ?? [])].some((k) => k.startsWith('weight/')));
+  if (withWeights.length > MAX_WEIGHT_CHARTS) {
+    // A wall of stacked areas helps nobody (and costs a chart each): past a few runs, one chart and a run picker.
+    specs.push({
+      id: 'weights:selected',
+      card: 'weights',
+      title: 'Task weights of the chosen run',
+      stacked: true,
+      yLabel: 'weight',
+      series: () => {
+        const r = model.runs.get(selectedWeightsRun() ?? '');
+        if (!r) return [];
+        const keys = [...(model.series.get(r.id)?.keys() ?? [])].filter((k) => k.startsWith('weight/'));
+        return keys.map((k, i) => ({ id: `${r.id}:${k}`, label: taskOf(k), runId: r.id, color: seriesColor(i), points: model.points(r.id, k)! }));
+      },
+    });
+  } else if (withWeights.length > 0) {
+    for (const r of withWeights) {
       const keys = [...(model.series.get(r.id)?.keys() ?? [])].filter((k) => k.startsWith('weight/'));
       if (keys.length === 0) continue;
       specs.push({
@@ -311,6 +327,35 @@ function chartSpecs(): ChartSpec[] {
     specs.push(perRunSpec(`val:${task}/${metric}`, 'validation', `Validation ${metric === 'rmse' ? 'RMSE' : metric === 'mae' ? 'MAE' : metric} — ${task}`, [{ key: k, suffix: '' }], metric));
   }
   return specs;
+}
+
+/** Up to this many runs get one stacked weights chart each; more get a single chart with a run picker. */
+const MAX_WEIGHT_CHARTS = 6;
+let weightsRun: string | undefined;
+
+function selectedWeightsRun(): string | undefined {
+  const has = (id: string) => [...(model.series.get(id)?.keys() ?? [])].some((k) => k.startsWith('weight/'));
+  if (weightsRun && model.runs.has(weightsRun) && has(weightsRun)) return weightsRun;
+  return [...model.runs.keys()].find((id) => has(id) && !state.hiddenRuns.includes(id)) ?? [...model.runs.keys()].find(has);
+}
+
+function weightsPicker(): HTMLElement {
+  const select = document.createElement('vscode-single-select') as HTMLElement & { value: string };
+  select.setAttribute('aria-label', 'Run shown in the task weights chart');
+  select.dataset.control = 'weights-run';
+  const selected = selectedWeightsRun();
+  for (const r of model.runs.values()) {
+    if (![...(model.series.get(r.id)?.keys() ?? [])].some((k) => k.startsWith('weight/'))) continue;
+    const o = el('vscode-option', { value: r.id }, `${runLabel(r)}${r.weighting ? ` (${r.weighting})` : ''}`);
+    if (r.id === selected) o.setAttribute('selected', '');
+    select.append(o);
+  }
+  select.addEventListener('change', () => {
+    weightsRun = select.value;
+    const spec = specs.find((x) => x.id === 'weights:selected');
+    if (spec) charts.get(spec.id)?.update(spec.series(visibleRuns()), viewOptions());
+  });
+  return el('div', { class: 'matrix-controls' }, el('span', { class: 'control' }, 'Run ', select));
 }
 
 function selectedMatrixRun(kind: MatrixKind): string | undefined {
@@ -372,6 +417,7 @@ function rebuild(): void {
     let grid = c.body.querySelector<HTMLElement>(':scope > .chart-grid');
     if (!grid) {
       if (s.card === 'weights') c.body.append(el('div', { class: 'alerts', role: 'alert' }));
+      if (s.id === 'weights:selected') c.body.append(weightsPicker());
       grid = el('div', { class: 'chart-grid' });
       c.body.append(grid);
     }

@@ -268,7 +268,8 @@ test('50-run comparison', async () => {
   const host = new FixtureHost(runs);
   const page = await harness.open({ state: noSmoothing(runs.map((r) => r.info.id)) });
   const started = Date.now();
-  await send(page, host.init());
+  const init = host.init();
+  await send(page, init);
   const elapsed = Date.now() - started;
   assert.equal(await page.locator('table.compare tbody tr').count(), 50);
   assert.equal(chart(await charts(page), 'loss:income').renders, 0, 'a chart below the fold is not drawn yet');
@@ -278,6 +279,17 @@ test('50-run comparison', async () => {
   assert.equal(loss.drawn.length, 100, 'train and validation line per run');
   assert.ok(await inkedFraction(page, 'figure[data-chart-id="loss:income"] canvas') > 0.02);
   assert.ok((await page.locator('input.swatch').count()) === 50);
+  // Past 6 runs the weights card shows one stacked chart and a run picker instead of 50 charts.
+  const ids = (await charts(page)).map((c) => c.id);
+  assert.ok(ids.includes('weights:selected') && !ids.some((id) => id.startsWith('weights:sweep')));
+  await page.locator('figure[data-chart-id="weights:selected"]').scrollIntoViewIfNeeded();
+  await page.$eval('vscode-single-select[data-control="weights-run"]', (e) => {
+    (e as HTMLElement & { value: string }).value = 'sweep-07';
+    e.dispatchEvent(new Event('change'));
+  });
+  const picked = chart(await charts(page), 'weights:selected').drawn;
+  assert.deepEqual(picked.map((d) => d.label), ['income', 'marital', 'age']);
+  assert.deepEqual(picked[0].y, sentSeries(init, 'sweep-07', 'weight/income').values, 'the chosen run’s weights are drawn');
   const colors = new Set(loss.drawn.map((d) => d.color));
   assert.ok(colors.size >= 15, `distinct run colours (${colors.size})`);
   await page.screenshot({ path: path.join(screenshotDir, 'compare-50.png') });
