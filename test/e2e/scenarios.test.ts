@@ -80,11 +80,14 @@ async function startRunFromEditor(wb: Workbench, workspace: string, experiment: 
   const known = new Set(listRuns(workspace).map((run) => run.id));
   await wb.openFile(experiment.file);
   await wb.runCommand('MTL Lab: Start Run');
-  return waitUntil(
+  const run = await waitUntil(
     `a new run of ${experiment.file} to start (run.json with status "running" in a run directory)`,
-    () => listRuns(workspace).find((run) => !known.has(run.id) && run.info.status === 'running' && trainSteps(run.dir) > 0),
+    () => listRuns(workspace).find((r) => !known.has(r.id) && r.info.status === 'running' && trainSteps(r.dir) > 0),
     60_000,
   );
+  // Starting opens the run's dashboard; let it take the focus before the next step of the scenario.
+  await wb.waitForWebview(`Start Run on ${experiment.file} (its dashboard)`);
+  return run;
 }
 
 /** `MTL Lab: Stop Run` from the palette; it asks which running runs (a multi-select quick pick) unless it needs not. */
@@ -288,7 +291,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await wb.screenshot('6-compare', 'two-selected');
     const selected = await Promise.all([rowA, rowB].map((row) => row.getAttribute('aria-selected')));
     await menuItem.click();
-    if (await wb.quickPickRows().first().waitFor({ state: 'visible', timeout: 2000 }).then(() => true, () => false)) {
+    if (await wb.quickPickRows().first().waitFor({ state: 'visible', timeout: 5000 }).then(() => true, () => false)) {
       await wb.screenshot('6-compare', 'asked-again');
       throw new E2EError(`Compare Runs from the context menu of two selected runs (aria-selected: ${selected.join(', ')}) asked which runs to compare instead of comparing the selection.`);
     }

@@ -76,27 +76,36 @@ export class Workbench {
     return this.quickInput.locator('.quick-input-list .monaco-list-row');
   }
 
-  /** Runs a command from the palette by its full title, e.g. "MTL Lab: Start Run". */
+  /**
+   * Runs a command from the palette by its full title, e.g. "MTL Lab: Start Run". A webview that
+   * opens meanwhile (a dashboard) takes the focus and closes the palette: then it is opened again.
+   */
   async runCommand(title: string): Promise<void> {
     throwIfCancelled();
-    await this.closeQuickInput();
-    // Focus the workbench itself first; F1 does nothing while focus is inside a webview iframe.
-    await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
-    await this.page.keyboard.press('F1');
-    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
-    const input = this.quickInput.locator('input');
-    await input.fill(`>${title}`);
-    const row = this.quickPickRows().filter({ has: this.page.locator('.label-name', { hasText: exactText(title) }) }).first();
-    try {
-      await row.waitFor({ state: 'visible', timeout: 10_000 });
-    } catch {
-      const shown = await this.visibleQuickPickLabels();
+    let shown: string[] = [];
+    for (let attempt = 1; attempt <= 3; attempt++) {
       await this.closeQuickInput();
-      throw new E2EError(`Command "${title}" is not in the command palette (palette shows: ${shown.join(' | ') || 'nothing'}). Is it contributed in package.json with this title, and did the extension load?`);
+      // Focus the workbench itself first; F1 does nothing while focus is inside a webview iframe.
+      await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
+      await this.page.keyboard.press('F1');
+      if (!(await this.waitForQuickInput(10_000))) continue;
+      const input = this.quickInput.locator('input').first();
+      const row = this.quickPickRows().filter({ has: this.page.locator('.label-name', { hasText: exactText(title) }) }).first();
+      try {
+        await input.fill(`>${title}`, { timeout: 5000 });
+        await row.waitFor({ state: 'visible', timeout: 10_000 });
+        await row.click({ timeout: 5000 });
+      } catch {
+        shown = await this.visibleQuickPickLabels().catch(() => []);
+        if (await this.isQuickInputOpen()) break; // the palette is there and lacks the command
+        continue; // the palette was closed under us: try again
+      }
+      // The palette closes, or a command's own quick pick replaces it (its filter no longer starts with ">").
+      await waitUntil(`the command palette to close after "${title}"`, async () => !(await this.isQuickInputOpen()) || !(await input.inputValue()).startsWith('>'), 5000, 100);
+      return;
     }
-    await row.click();
-    // The palette closes, or a command's own quick pick replaces it (its filter no longer starts with ">").
-    await waitUntil(`the command palette to close after "${title}"`, async () => !(await this.isQuickInputOpen()) || !(await input.inputValue()).startsWith('>'), 5000, 100);
+    await this.closeQuickInput();
+    throw new E2EError(`Command "${title}" is not in the command palette (palette shows: ${shown.join(' | ') || 'nothing'}). Is it contributed in package.json with this title, and did the extension load?`);
   }
 
   /** Placeholder or prompt of the open quick input, to notice when one question replaces another. */
@@ -236,23 +245,28 @@ export class Workbench {
     }
   }
 
-  /** Opens a workspace file in an editor through Quick Open (Ctrl+P), as a user would. */
+  /** Opens a workspace file in an editor through Quick Open (Ctrl+P), as a user would; retried if a webview steals the focus. */
   async openFile(relativePath: string): Promise<void> {
     throwIfCancelled();
-    await this.closeQuickInput();
-    await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
-    await this.page.keyboard.press('Control+P');
-    await this.quickInput.waitFor({ state: 'visible', timeout: 10_000 });
-    await this.quickInput.locator('input').fill(relativePath);
     const base = path.basename(relativePath);
-    const row = this.quickPickRows().filter({ hasText: base }).first();
-    try {
-      await row.waitFor({ state: 'visible', timeout: 15_000 });
-    } catch {
-      throw new E2EError(`Quick Open found no file ${relativePath}.`);
+    const tab = this.page.locator(`.tabs-container .tab[aria-label^="${base}"], .tabs-container .tab:has-text("${base}")`).first();
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      await this.closeQuickInput();
+      await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
+      await this.page.keyboard.press('Control+P');
+      if (!(await this.waitForQuickInput(10_000))) continue;
+      try {
+        await this.quickInput.locator('input').first().fill(relativePath, { timeout: 5000 });
+        const row = this.quickPickRows().filter({ hasText: base }).first();
+        await row.waitFor({ state: 'visible', timeout: 15_000 });
+        await row.click({ timeout: 5000 });
+        await tab.waitFor({ state: 'visible', timeout: 15_000 });
+        return;
+      } catch {
+        // closed under us, or the file index was not ready: try again
+      }
     }
-    await row.click();
-    await this.page.locator(`.tabs-container .tab[aria-label^="${base}"], .tabs-container .tab:has-text("${base}")`).first().waitFor({ state: 'visible', timeout: 15_000 });
+    throw new E2EError(`Quick Open could not open ${relativePath}.`);
   }
 
   // ------------------------------------------------------------------------------------- notifications, problems
