@@ -67,6 +67,7 @@ async function pickRuns(deps: CommandDeps, runs: RunSnapshot[], placeHolder: str
 async function pickExperiment(deps: CommandDeps): Promise<string | undefined> {
   const editor = vscode.window.activeTextEditor;
   if (editor && editor.document.uri.scheme === 'file' && /\.mtl\.json$/i.test(editor.document.uri.fsPath)) return editor.document.uri.fsPath;
+  await deps.tree.whenScanned();
   const experiments = deps.tree.experimentFiles;
   if (experiments.length === 0) {
     const create = 'New Experiment';

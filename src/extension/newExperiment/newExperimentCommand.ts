@@ -37,9 +37,14 @@ async function readCsvHead(file: string): Promise<string> {
 function ask(question: Question, totalSteps: number, previous: FlowAnswers): Promise<Reply> {
   return new Promise((resolve) => {
     const disposables: vscode.Disposable[] = [];
+    let settled = false;
     const finish = (reply: Reply) => {
-      for (const d of disposables) d.dispose();
+      // Settle before disposing: disposing hides the input, and its onDidHide must not turn an answer
+      // into a cancellation.
+      if (settled) return;
+      settled = true;
       resolve(reply);
+      for (const d of disposables) d.dispose();
     };
     if (question.kind === 'input') {
       const input = vscode.window.createInputBox();

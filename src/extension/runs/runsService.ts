@@ -5,7 +5,10 @@
 import * as vscode from 'vscode';
 import path from 'node:path';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
-import type { MetricRecord } from '../../training/run/records';
+import { readFileSync } from 'node:fs';
+import { Value } from '@sinclair/typebox/value';
+import { RUN_FILES, RunInfoSchema, type MetricRecord } from '../../training/run/records';
+import type { ExperimentConfig } from '../../training/config/schema';
 import { allRunsDirectories, readSettings, SECTION, workspaceModulePaths } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
 import { createWorkerLauncher } from './workerProcess';
@@ -45,6 +48,18 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
       }),
     );
     this.rewatch();
+    this.initialScan = this.refresh().then(() => {
+      this.initialScanDone = true;
+    });
+  }
+
+  /** The first scan of the runs directories (started at activation, not awaited by it). */
+  private readonly initialScan: Promise<void>;
+  private initialScanDone = false;
+
+  /** Resolves once every run on disk is known (and running ones are followed). */
+  whenReady(): Promise<void> {
+    return this.initialScan;
   }
 
   /** Watches each runs directory for new, changed or deleted run.json files. */
@@ -97,18 +112,25 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
   }
 
   getRun(runId: string): RunSnapshot | undefined {
-    return this.manager.get(runId);
+    const known = this.manager.get(runId);
+    if (known || this.initialScanDone) return known;
+    // A dashboard restored with the window asks before the first scan has finished: answer from disk,
+    // synchronously (one small file), rather than closing the panel as if the run were gone.
+    return peekRun(allRunsDirectories(), runId);
   }
 
-  readRecords(runId: string): Promise<MetricRecord[]> {
+  async readRecords(runId: string): Promise<MetricRecord[]> {
+    await this.whenReady();
     return this.manager.readRecords(runId);
   }
 
-  stopRun(runId: string): Promise<void> {
+  async stopRun(runId: string): Promise<void> {
+    await this.whenReady();
     return this.manager.stop(runId);
   }
 
   async resumeRun(runId: string): Promise<void> {
+    await this.whenReady();
     if (!(await ensureTrusted('resume a run'))) return;
     const settings = readSettings();
     const queued: QueuedRun = this.manager.resume(runId, { backend: settings.backend === 'config' ? undefined : settings.backend, modulePaths: workspaceModulePaths() });
@@ -130,6 +152,28 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
     // Workers keep training; the next window re-attaches.
     this.manager.dispose();
   }
+}
+
+/** A run read straight from disk, for the moments before the first scan finished. */
+function peekRun(runsDirectories: readonly string[], runId: string): RunSnapshot | undefined {
+  if (runId.includes('/') || runId.includes('\\') || runId.startsWith('.')) return undefined;
+  for (const runsDir of runsDirectories) {
+    const runDir = path.join(runsDir, runId);
+    try {
+      const info: unknown = JSON.parse(readFileSync(path.join(runDir, RUN_FILES.info), 'utf8'));
+      if (!Value.Check(RunInfoSchema, info)) continue;
+      let config: ExperimentConfig | undefined;
+      try {
+        config = JSON.parse(readFileSync(path.join(runDir, RUN_FILES.config), 'utf8')) as ExperimentConfig;
+      } catch {
+        config = undefined;
+      }
+      return { info, runDir, config };
+    } catch {
+      // Not in this runs directory.
+    }
+  }
+  return undefined;
 }
 
 /** Starting processes needs a trusted workspace; asks for trust (through VS Code's own dialog) otherwise. */

@@ -77,12 +77,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       await this.loadText(uri.fsPath);
       this.fire();
     });
-    void this.scan(glob);
+    this.scanning = this.scan(glob);
+  }
+
+  private scanning: Promise<void> = Promise.resolve();
+
+  /** Resolves once the experiment files have been found (commands wait for it right after activation). */
+  whenScanned(): Promise<void> {
+    return this.scanning;
   }
 
   private scheduleRescan(): void {
     if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    this.refreshTimer = setTimeout(() => void this.scan(readSettings().experimentGlob), 200);
+    this.refreshTimer = setTimeout(() => (this.scanning = this.scan(readSettings().experimentGlob)), 200);
   }
 
   private async scan(glob: string): Promise<void> {
