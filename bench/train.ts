@@ -29,10 +29,10 @@ import { selectBackend } from '../src/training/backend/select';
 import { parseExperimentText } from '../src/training/config/parse';
 import type { Dataset, ResolvedTask, Split } from '../src/training/data/dataset';
 import { makeBatch, type Batch } from '../src/training/engine/losses';
-import { Trainer, type BatchOrder } from '../src/training/engine/trainer';
+import { Trainer, type BatchOrder, type StepResult } from '../src/training/engine/trainer';
 import { glorotUniform } from '../src/training/models/dense';
 import { Rng } from '../src/training/random/rng';
-import type { MetricRecord, RunInfo } from '../src/training/run/records';
+import type { MetricRecord, RunInfo, TrainRecord } from '../src/training/run/records';
 import { RunDirectoryWriter } from '../src/training/run/runDirectory';
 
 interface Size {
@@ -54,6 +54,11 @@ const BARE = 'ours (bare step)';
 const TRAINER_LOG = 'ours (Trainer, log every step)';
 const TRAINER_QUIET = 'ours (Trainer, no train records)';
 const PLAIN = 'plain tfjs';
+const MATMULS = "ours: the step's matrix products alone";
+/** logEvery for "no train records" (only the last step would log). */
+const QUIET = 1_000_000_000;
+/** Extra short alternating rounds (with / without records) for the logging cost, which is small next to round-to-round noise. */
+const LOG_PAIRS = Number(process.env.BENCH_LOG_PAIRS ?? 16);
 /** Rows in the benchmark's training split: enough batches that an "epoch" is not trivially cached. */
 const BATCHES_PER_EPOCH = 32;
 
@@ -153,7 +158,9 @@ function oursBare(size: Size): { step: () => void; dispose: () => void; trainer:
 /**
  * The Trainer's full path (`run()`): batch building from the split, records, the run directory's
  * metrics.jsonl writer, yielding to the event loop as the worker does. Each round runs `run()` until
- * its stop hook fires, then the next round resumes from the same position.
+ * its stop hook fires, then the next round resumes from the same position. Rounds with and without
+ * train records run on the same Trainer (its `training.logEvery` is switched between rounds), so the
+ * difference between them is the logging alone.
  */
 class OursTrainerRun {
   readonly trainer: Trainer;
@@ -161,14 +168,15 @@ class OursTrainerRun {
   private readonly dir: string;
   records = 0;
 
-  constructor(size: Size, logEvery: number) {
-    this.trainer = makeTrainer(size, logEvery);
+  constructor(size: Size) {
+    this.trainer = makeTrainer(size, 1);
     this.dir = mkdtempSync(path.join(os.tmpdir(), 'mtl-bench-'));
     const info = { id: 'bench', name: 'bench', status: 'running' } as unknown as RunInfo;
     this.writer = RunDirectoryWriter.create(this.dir, info, {});
   }
 
-  async round(seconds: number, minSteps = 2): Promise<Rate> {
+  async round(seconds: number, logEvery: number, minSteps = 2): Promise<Rate> {
+    this.trainer.config.training.logEvery = logEvery;
     const startStep = this.trainer.position.step;
     const start = performance.now();
     const cpuStart = cpuSeconds();
@@ -184,10 +192,50 @@ class OursTrainerRun {
     return { wall: (steps * 1000) / (performance.now() - start), cpu: steps / (cpuSeconds() - cpuStart) };
   }
 
+  /**
+   * CPU milliseconds per train record for the logging work alone — building the record as the Trainer
+   * does, and the run directory writer (JSON, appends to metrics.jsonl) — from a real step's result.
+   * Deterministic enough to compare with a step's time where the paired rounds are too noisy.
+   */
+  recordCostMs(result: StepResult, records: number): number {
+    const build = (this.trainer as unknown as { trainRecord(step: number, epoch: number, r: StepResult, sps: number, c: undefined): TrainRecord }).trainRecord.bind(this.trainer);
+    const start = cpuSeconds();
+    for (let i = 0; i < records; i++) this.writer.append(build(i + 1, 0, result, 12345, undefined));
+    this.writer.flush();
+    return ((cpuSeconds() - start) * 1000) / records;
+  }
+
   dispose(): void {
     this.writer.flush();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The matrix products of one step alone, as our engine runs them (forward x·W, then per layer
+ * transpose(x)·dz and dz·transpose(W); no dx for the first layer): what a step would cost if every
+ * other kernel and all bookkeeping were free.
+ */
+function matmulsOnly(size: Size): { step: () => void; dispose: () => void } {
+  const r = (shape: [number, number], seed: number) => tf.randomNormal(shape, 0, 1, 'float32', seed) as tf.Tensor2D;
+  const x = r([size.batch, size.inputs], 1);
+  const w1 = r([size.inputs, size.hidden], 2);
+  const h = r([size.batch, size.hidden], 3);
+  const dz1 = r([size.batch, size.hidden], 4);
+  const heads = CLASSES.map((c, k) => ({ w: r([size.hidden, c], 10 + k), dz: r([size.batch, c], 20 + k) }));
+  return {
+    step: () =>
+      tf.tidy(() => {
+        tf.matMul(x, w1);
+        for (const head of heads) tf.matMul(h, head.w);
+        tf.matMul(tf.transpose(x), dz1);
+        for (const head of heads) {
+          tf.matMul(tf.transpose(h), head.dz);
+          tf.matMul(head.dz, tf.transpose(head.w));
+        }
+      }),
+    dispose: () => tf.dispose([x, w1, h, dz1, ...heads.flatMap((hd) => [hd.w, hd.dz])]),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -290,6 +338,8 @@ interface KernelProfile {
   byName: [string, number, number][];
   matmulMs: number;
   totalKernelMs: number;
+  /** Wall-clock time per step while profiling (kernel times are wall-clock too; the profiler adds a little). */
+  stepMs: number;
 }
 
 /**
@@ -298,9 +348,11 @@ interface KernelProfile {
  * kernels and would be counted twice.
  */
 async function profileStep(step: () => void, steps = 5): Promise<KernelProfile> {
+  const wallStart = performance.now();
   const info = await tf.profile(() => {
     for (let i = 0; i < steps; i++) step();
   });
+  const stepMs = (performance.now() - wallStart) / steps;
   const backendName = tf.getBackend();
   const byName = new Map<string, [number, number]>();
   let total = 0;
@@ -322,6 +374,7 @@ async function profileStep(step: () => void, steps = 5): Promise<KernelProfile> 
     byName: [...byName.entries()].map(([n, [c, ms]]): [string, number, number] => [n, c / steps, ms / steps]).sort((a, b) => b[2] - a[2]),
     matmulMs: matmul / steps,
     totalKernelMs: total / steps,
+    stepMs,
   };
 }
 
@@ -377,22 +430,23 @@ async function main(): Promise<void> {
   const started = performance.now();
   for (const size of SIZES.filter((s) => wanted.includes(s.name))) {
     const bare = oursBare(size);
-    const trainerLog = new OursTrainerRun(size, 1);
-    const trainerQuiet = new OursTrainerRun(size, 1_000_000_000);
+    const trainer = new OursTrainerRun(size);
     const plain = plainTfjs(size);
+    const matmuls = matmulsOnly(size);
     // Warm-up: JIT, wasm memory growth, torch's allocator.
     for (let i = 0; i < 5; i++) bare.step();
     for (let i = 0; i < 2; i++) plain.step();
-    await trainerLog.round(0, 5);
-    await trainerQuiet.round(0, 5);
+    await trainer.round(0, 1, 5);
+    await trainer.round(0, QUIET, 5);
     for (const t of torchRuns) if ('torch' in t) await t.torch.round(size, 0, 3);
 
     const samples: Record<string, Rate[]> = {};
     const add = (k: string, v: Rate) => (samples[k] ??= []).push(v);
     for (let r = 0; r < ROUNDS; r++) {
       add(BARE, timeSteps(bare.step, size.seconds));
-      add(TRAINER_LOG, await trainerLog.round(size.seconds));
-      add(TRAINER_QUIET, await trainerQuiet.round(size.seconds));
+      add(TRAINER_LOG, await trainer.round(size.seconds, 1));
+      add(TRAINER_QUIET, await trainer.round(size.seconds, QUIET));
+      add(MATMULS, timeSteps(matmuls.step, size.seconds / 2));
       add(PLAIN, timeSteps(plain.step, size.seconds));
       for (const t of torchRuns) if ('torch' in t) add(t.label, await t.torch.round(size, size.seconds));
     }
@@ -404,8 +458,7 @@ async function main(): Promise<void> {
     }
     results[size.name] = { ...Object.fromEntries(Object.entries(cpu).map(([k, v]) => [`${k} [cpu]`, v])), ...Object.fromEntries(Object.entries(wall).map(([k, v]) => [`${k} [wall]`, v])) };
 
-    const prof = await profileStep(bare.step);
-    const bareMs = 1000 / cpu[BARE];
+    const prof = await profileStep(bare.step, size.name === 'small' ? 50 : 5);
     console.log(`\n## ${size.name}: ${size.inputs} inputs, ${size.hidden} hidden, batch ${size.batch} (median of ${ROUNDS} interleaved rounds of ≥ ${size.seconds} s)`);
     console.log('steps/s by CPU time (steps per CPU-second of the process: robust to other load) and by the wall clock.\n');
     console.log('| implementation | steps/s (CPU) | ms/step (CPU) | steps/s (wall) | rounds, CPU steps/s |');
@@ -420,26 +473,48 @@ async function main(): Promise<void> {
       ratios[`ours Trainer/${ref}`] = pairedRatio(TRAINER_LOG, ref);
       console.log(`| ours / ${ref} | ${fmt(ratios[`ours/${ref}`], 2)}× | ${fmt(ratios[`ours Trainer/${ref}`], 2)}× | ${fmt(pairedRatio(BARE, ref, 'wall'), 2)}× |`);
     }
-    const logCost = 1 - pairedRatio(TRAINER_LOG, TRAINER_QUIET);
+    // The logging cost from the main rounds plus LOG_PAIRS short extra pairs, alternating which goes first.
+    const logRatios = samples[TRAINER_LOG].map((x, r) => x.cpu / samples[TRAINER_QUIET][r].cpu);
+    for (let r = 0; r < LOG_PAIRS; r++) {
+      const first = r % 2 === 0 ? 1 : QUIET;
+      const a = await trainer.round(size.seconds / 2, first);
+      const b = await trainer.round(size.seconds / 2, first === 1 ? QUIET : 1);
+      logRatios.push(first === 1 ? a.cpu / b.cpu : b.cpu / a.cpu);
+    }
+    const sortedLog = [...logRatios].sort((x, y) => x - y);
+    const quartile = (q: number) => 1 - sortedLog[Math.round(q * (sortedLog.length - 1))];
+    const logCost = 1 - median(logRatios);
+    const stepResult = bare.trainer.trainStep(bare.batch, { step: 1, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1 }, 1, false);
+    const recordMs = median([0, 1, 2].map(() => trainer.recordCostMs(stepResult, size.name === 'small' ? 5000 : 500)));
+    const matmulShare = pairedRatio(BARE, MATMULS);
     const trainerCost = 1 - pairedRatio(TRAINER_QUIET, BARE);
     ratios.logCost = logCost;
+    ratios.recordMs = recordMs;
+    ratios.matmulShare = matmulShare;
     ratios.trainerCost = trainerCost;
     Object.assign(results[size.name], ratios);
     console.log(
-      `\nlogging every step costs ${(logCost * 100).toFixed(1)} % of throughput (Trainer with vs without train records, CPU time, median of per-round ratios); ` +
+      `\nlogging every step costs ${(logCost * 100).toFixed(1)} % of throughput (Trainer with vs without train records, CPU time, median of ${logRatios.length} paired rounds; ` +
+        `interquartile range ${(quartile(0.75) * 100).toFixed(1)} … ${(quartile(0.25) * 100).toFixed(1)} %); ` +
         `the Trainer's own overhead (batch building, bookkeeping) over the bare step: ${(trainerCost * 100).toFixed(1)} %`,
     );
     console.log(
-      `kernels per bare step: ${prof.kernels}; time inside kernels ${fmt(prof.totalKernelMs, 2)} ms, of which matmul ${fmt(prof.matmulMs, 2)} ms ` +
-        `(${((prof.matmulMs / bareMs) * 100).toFixed(0)} % of the ${fmt(bareMs, 2)} ms step; the rest of the step is engine and JavaScript overhead)`,
+      `logging measured directly: ${fmt(recordMs * 1000, 2)} µs CPU per train record (build + serialise + append to metrics.jsonl) = ` +
+        `${((recordMs / (1000 / cpu[TRAINER_LOG])) * 100).toFixed(2)} % of a ${fmt(1000 / cpu[TRAINER_LOG], 3)} ms Trainer step`,
+    );
+    console.log(`the step's matrix products alone take ${(matmulShare * 100).toFixed(0)} % of the bare step's CPU time (median of per-round ratios)`);
+    const pct = (x: number) => `${((x / prof.stepMs) * 100).toFixed(0)} %`;
+    console.log(
+      `kernels per bare step: ${prof.kernels}. While profiling (wall clock), a step took ${fmt(prof.stepMs, 3)} ms: ${fmt(prof.totalKernelMs, 3)} ms (${pct(prof.totalKernelMs)}) inside kernels, ` +
+        `of which matmul ${fmt(prof.matmulMs, 3)} ms (${pct(prof.matmulMs)}); the rest is tfjs engine bookkeeping, the gradient tape and our JavaScript.`,
     );
     console.log(`  per step by kernel (count, ms): ${prof.byName.map(([n, c, ms]) => `${n} ${c} ${ms.toFixed(3)}`).join('; ')}`);
     Object.assign(results[size.name], { kernels: prof.kernels, kernelMs: prof.totalKernelMs, matmulMs: prof.matmulMs });
 
     bare.dispose();
     plain.dispose();
-    trainerLog.dispose();
-    trainerQuiet.dispose();
+    matmuls.dispose();
+    trainer.dispose();
   }
   for (const t of torchRuns) if ('torch' in t) t.torch.close();
   console.log(`\nbenchmark took ${((performance.now() - started) / 1000).toFixed(0)} s`);

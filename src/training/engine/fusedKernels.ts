@@ -8,7 +8,8 @@
  * replaces one of those chains with a single pass over the data in JavaScript, reading and writing
  * the backend's own memory (the wasm heap, or the CPU backend's typed arrays) exactly as tfjs's
  * built-in kernels do. Results are new tensors (never in-place writes: tfjs-wasm caches XNNPACK
- * operators with packed weights by tensor id, so mutating a weight's memory would leave stale copies).
+ * operators with packed weights by tensor id, so mutating a weight's memory would leave stale copies;
+ * the optimiser's own slot variables are the one exception, see below).
  *
  * Accumulations run in float64 and results are stored as float32, so values differ from the
  * composite formulation only by float rounding. The native TensorFlow backends cannot run JavaScript
@@ -199,12 +200,17 @@ function activationDerivative(activation: FusedActivation, dy: Float32Array, y: 
 // ---------------------------------------------------------------------------------------------
 // One optimiser update for every parameter at once (see optimizers.ts for the formulas, which this
 // mirrors): global gradient norm, clipping, L2 weight decay, then Adam / SGD / RMSprop.
+//
+// The one exception to "results are new tensors": the optimiser's slot variables (Adam's m and v,
+// momentum buffers) are updated in place. They belong to the optimiser alone, never enter a matmul,
+// and giving them new tensors cost more than the update itself at small sizes (an allocation, a
+// tensor registration, an assign and a free per slot per step).
 
 export type OptimizerKind = 'adam' | 'sgd' | 'rmsprop';
 
 export interface OptimizerStepAttrs {
   kind: OptimizerKind;
-  /** Number of parameters; inputs are p0…, g0…, and s<i>_<j> for slot j of parameter i. */
+  /** Number of parameters; inputs are p0…, g0…, and s<i>_<j> for slot j of parameter i (updated in place). */
   count: number;
   /** Slots per parameter: adam 2 (m, v); sgd 0 or 1 (momentum); rmsprop 1 or 2 (square, momentum). */
   slotsPerParam: number;
@@ -310,10 +316,9 @@ function optimizerStep(memory: HostMemory, inputs: Record<string, tf.TensorInfo>
     requireFloat32(OPTIMIZER_STEP, { [`p${i}`]: params[i], [`g${i}`]: grads[i] });
     if (grads[i].shape.join() !== params[i].shape.join()) throw new Error(`${OPTIMIZER_STEP}: gradient ${i} has shape [${grads[i].shape}], parameter [${params[i].shape}]`);
   }
-  // Outputs first (wasm: allocation may grow the heap and detach views), in the order
-  // p'0 … p'(n−1), then s'0_0, s'0_1, …, then the norm.
+  // Outputs first (wasm: allocation may grow the heap and detach views): p'0 … p'(n−1), then the norm.
+  // Parameters get new tensors (XNNPACK caches packed weights by tensor id); slots are updated in place.
   const outParams = params.map((p) => memory.alloc(p.shape));
-  const outSlots = slots.map((s) => s.map((x) => memory.alloc(x.shape)));
   const normInfo = memory.alloc([]);
 
   let sumSquares = 0;
@@ -338,21 +343,20 @@ function optimizerStep(memory: HostMemory, inputs: Record<string, tf.TensorInfo>
     const wd = a.weightDecay > 0 && a.decay[i] ? a.weightDecay : 0;
     const g = effectiveGradient(memory.view(grads[i]), p, scale, wd);
     const s = slots[i].map((x) => memory.view(x));
-    const so = outSlots[i].map((x) => memory.view(x));
     switch (a.kind) {
       case 'adam':
-        adamUpdate(p, g, s[0], s[1], out, so[0], so[1], adam);
+        adamUpdate(p, g, s[0], s[1], out, s[0], s[1], adam);
         break;
       case 'sgd':
-        sgdUpdate(p, g, out, a.learningRate, a.momentum, s[0], so[0]);
+        sgdUpdate(p, g, out, a.learningRate, a.momentum, s[0], s[0]);
         break;
       case 'rmsprop':
-        rmsPropUpdate(p, g, out, a.learningRate, a.rho, a.epsilon, s[0], so[0], a.momentum, s[1], so[1]);
+        rmsPropUpdate(p, g, out, a.learningRate, a.rho, a.epsilon, s[0], s[0], a.momentum, s[1], s[1]);
         break;
     }
   }
   memory.view(normInfo)[0] = norm;
-  return [...outParams, ...outSlots.flat(), normInfo];
+  return [...outParams, normInfo];
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -85,11 +85,10 @@ abstract class BaseOptimizer implements Optimizer {
     const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
     const slotNames = this.slotNames();
     const inputs: tf.NamedTensorMap = {};
-    const slotVars: tf.Variable[][] = [];
     active.forEach((p, i) => {
       inputs[`p${i}`] = p.variable;
       inputs[`g${i}`] = grads[p.variable.name];
-      slotVars.push(slotNames.map((name, j) => (inputs[`s${i}_${j}`] = this.slot(p, name))));
+      slotNames.forEach((name, j) => (inputs[`s${i}_${j}`] = this.slot(p, name)));
     });
     const attrs: OptimizerStepAttrs = {
       kind: this.kind,
@@ -106,14 +105,14 @@ abstract class BaseOptimizer implements Optimizer {
       weightDecay: this.config.weightDecay,
       decay: active.map((p) => (p.decay ? 1 : 0)),
     };
+    // New parameter tensors come back (assigned below); the slot variables are updated in place.
     const out = runFused(OPTIMIZER_STEP, inputs, attrs) as tf.Tensor[];
-    let k = 0;
-    for (const p of active) p.variable.assign(out[k++]);
-    for (const vars of slotVars) for (const v of vars) v.assign(out[k++]);
-    const norm = out[k] as tf.Scalar;
-    // The variables now hold the new values; drop the kernel's own handles.
-    for (let i = 0; i < k; i++) out[i].dispose();
-    return norm;
+    active.forEach((p, i) => {
+      p.variable.assign(out[i]);
+      // The variable now holds the new value; drop the kernel's own handle.
+      out[i].dispose();
+    });
+    return out[active.length] as tf.Scalar;
   }
 }
 

@@ -178,23 +178,7 @@ export class Trainer {
 
         if (logThis) {
           const elapsed = (now - windowStart) / 1000;
-          const record: TrainRecord = {
-            kind: 'train',
-            step,
-            epoch,
-            time: Date.now(),
-            losses: this.byTask(lossValues.map(round)),
-            totalLoss: round(total),
-            weights: this.byTask(this.weighting.weights().map(round)),
-            samplesPerSecond: elapsed > 0 ? Math.round(windowSamples / elapsed) : 0,
-          };
-          const a = this.matrixByTask(attention);
-          const g = this.matrixByTask(gates);
-          if (a) record.attention = a;
-          if (g) record.gates = g;
-          if (conflict) record.conflict = conflict.map((r) => r.map(round));
-          tf.dispose([attention, gates].filter((t): t is tf.Tensor2D => t !== undefined));
-          hooks.onRecord(record);
+          hooks.onRecord(this.trainRecord(step, epoch, result, elapsed > 0 ? Math.round(windowSamples / elapsed) : 0, conflict));
           windowStart = now;
           windowSamples = 0;
         }
@@ -239,6 +223,27 @@ export class Trainer {
     if (finite) tf.dispose(this.optimizer.apply(grads));
     tf.dispose([value, lossesT!, ...Object.values(grads)]);
     return { lossValues, total, attention, gates };
+  }
+
+  /** The train record of a step (disposes the step's captured attention / gate tensors). */
+  private trainRecord(step: number, epoch: number, result: StepResult, samplesPerSecond: number, conflict: number[][] | undefined): TrainRecord {
+    const record: TrainRecord = {
+      kind: 'train',
+      step,
+      epoch,
+      time: Date.now(),
+      losses: this.byTask(result.lossValues.map(round)),
+      totalLoss: round(result.total),
+      weights: this.byTask(this.weighting.weights().map(round)),
+      samplesPerSecond,
+    };
+    const a = this.matrixByTask(result.attention);
+    const g = this.matrixByTask(result.gates);
+    if (a) record.attention = a;
+    if (g) record.gates = g;
+    if (conflict) record.conflict = conflict.map((r) => r.map(round));
+    tf.dispose([result.attention, result.gates].filter((t): t is tf.Tensor2D => t !== undefined));
+    return record;
   }
 
   /** Evaluates, records, and applies early stopping. Returns true when training should stop. */
