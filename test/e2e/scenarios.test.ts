@@ -25,10 +25,10 @@ import { editJsonc, exampleFor, listExperiments, listRuns, metricRecords, trainS
 const SUITE_TIMEOUT_MS = 9.5 * 60_000;
 /**
  * Size of the training runs the scenarios start: long enough to watch, stop and reload during one
- * (6000 steps of 32 examples; about 90 s on the WebAssembly backend on a busy 2-core machine), short
+ * (9000 steps of 32 examples; 40–120 s on the WebAssembly backend of a busy 2-core machine), short
  * enough for the whole file to stay inside its budget.
  */
-const RUN_SIZE = { samples: 6000, epochs: 40 };
+const RUN_SIZE = { samples: 6000, epochs: 60 };
 
 let session: Session | undefined;
 let anyFailed = false;
@@ -224,7 +224,14 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
 
   scenario('4 Stop Run shows it stopped in the tree; Resume Run completes it', 180_000, async ({ workbench: wb, workspace }) => {
     const hard = exampleFor(workspace, 'hard');
+    // Scenario 3's run, if it has enough steps left to be stopped on purpose; else a fresh one (after
+    // it, since runs beyond mtlLab.maxConcurrentRuns = 1 queue).
     let run = listRuns(workspace).find((r) => r.info.status === 'running');
+    if (run && run.info.step > run.info.totalSteps / 2) {
+      const finishing = run.id;
+      await waitUntil(`run ${finishing} to finish`, () => runStatus(workspace, finishing) !== 'running', 90_000, 1000);
+      run = undefined;
+    }
     if (!run) run = await startRunFromEditor(wb, workspace, hard);
     const id = run.id;
     await stopFromPalette(wb, workspace, id);
