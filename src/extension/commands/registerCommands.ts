@@ -34,10 +34,22 @@ function isNode(value: unknown): value is TreeNode {
   return typeof value === 'object' && value !== null && 'kind' in value && 'id' in value;
 }
 
-/** Run ids from a tree invocation: the multi-selection when the clicked node is part of it. */
-function selectedRunIds(arg: unknown, selection: unknown): string[] {
-  const nodes = Array.isArray(selection) && selection.length > 0 ? selection : [arg];
-  return nodes.filter((n): n is RunNode => isNode(n) && n.kind === 'run').map((n) => n.runId);
+/**
+ * Run ids from a tree invocation: the multi-selection when the clicked node is part of it. VS Code
+ * passes the selection as elements it maps from handles; a tree refresh between the click and the
+ * command can drop them, so the view's own selection (kept from the last selection event) is the
+ * fallback when the command came from the tree.
+ */
+function selectedRunIds(arg: unknown, selection: unknown, viewSelection: readonly TreeNode[] = []): string[] {
+  const runIds = (nodes: readonly unknown[]) => nodes.filter((n): n is RunNode => isNode(n) && n.kind === 'run').map((n) => n.runId);
+  const given = runIds(Array.isArray(selection) && selection.length > 0 ? selection : [arg]);
+  if (!isNode(arg)) return given;
+  const selected = runIds(viewSelection);
+  const clicked = arg.kind === 'run' ? arg.runId : undefined;
+  // The view's selection counts only if the clicked row belongs to it (a right-click outside the
+  // selection acts on that row alone, as everywhere in VS Code).
+  if (selected.length > given.length && (clicked === undefined || selected.includes(clicked))) return selected;
+  return given;
 }
 
 function experimentFileOf(arg: CommandArg): string | undefined {
@@ -113,7 +125,7 @@ export async function startRun(deps: CommandDeps, arg: CommandArg): Promise<stri
 }
 
 async function stopRuns(deps: CommandDeps, arg: unknown, selection: unknown): Promise<void> {
-  let ids = selectedRunIds(arg, selection);
+  let ids = selectedRunIds(arg, selection, deps.tree.view.selection);
   if (isNode(arg) && arg.kind === 'queued') {
     deps.runs.manager.cancelQueued(arg.ticket);
     return;
@@ -139,7 +151,7 @@ async function resumeRun(deps: CommandDeps, arg: unknown): Promise<void> {
 }
 
 async function openDashboard(deps: CommandDeps, arg: unknown, selection: unknown): Promise<void> {
-  let ids = selectedRunIds(arg, selection);
+  let ids = selectedRunIds(arg, selection, deps.tree.view.selection);
   const file = experimentFileOf(arg as CommandArg);
   if (ids.length === 0 && file) {
     const newest = runsOfExperiment(deps.runs.manager.list(), file)[0];
@@ -154,7 +166,7 @@ async function openDashboard(deps: CommandDeps, arg: unknown, selection: unknown
 }
 
 async function compareRuns(deps: CommandDeps, arg: unknown, selection: unknown): Promise<void> {
-  let ids = selectedRunIds(arg, selection);
+  let ids = selectedRunIds(arg, selection, deps.tree.view.selection);
   if (ids.length < 2) {
     const file = experimentFileOf(arg as CommandArg);
     const candidates = file ? runsOfExperiment(deps.runs.manager.list(), file) : deps.runs.manager.list();
@@ -164,7 +176,7 @@ async function compareRuns(deps: CommandDeps, arg: unknown, selection: unknown):
 }
 
 async function deleteRuns(deps: CommandDeps, arg: unknown, selection: unknown): Promise<void> {
-  let ids = selectedRunIds(arg, selection);
+  let ids = selectedRunIds(arg, selection, deps.tree.view.selection);
   if (ids.length === 0) {
     const finished = deps.runs.manager.list().filter((r) => r.info.status !== 'running');
     ids = (await pickRuns(deps, finished, 'Which runs to delete?', true)) ?? [];
