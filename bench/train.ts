@@ -198,7 +198,9 @@ class OursTrainerRun {
    * Deterministic enough to compare with a step's time where the paired rounds are too noisy.
    */
   recordCostMs(result: StepResult, records: number): number {
-    const build = (this.trainer as unknown as { trainRecord(step: number, epoch: number, r: StepResult, sps: number, c: undefined): TrainRecord }).trainRecord.bind(this.trainer);
+    const trainRecord = (this.trainer as unknown as { trainRecord?(step: number, epoch: number, r: StepResult, sps: number, c: undefined): TrainRecord }).trainRecord;
+    if (!trainRecord) return NaN; // an engine from before the record builder was its own method
+    const build = trainRecord.bind(this.trainer);
     const start = cpuSeconds();
     for (let i = 0; i < records; i++) this.writer.append(build(i + 1, 0, result, 12345, undefined));
     this.writer.flush();
