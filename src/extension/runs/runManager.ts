@@ -88,6 +88,8 @@ interface RunEntry {
   /** Step of the newest train record seen live (run.json is rewritten only on status changes). */
   liveStep: number | undefined;
   stopTimers: NodeJS.Timeout[];
+  /** The signal this host escalated to while stopping the run, if it had to. */
+  escalatedTo: NodeJS.Signals | undefined;
   stopWaiters: Array<() => void>;
 }
 
@@ -393,7 +395,9 @@ export class RunManager implements Disposable {
       if (!isFinal(entry.info.status)) {
         const logLines = await readLastLines(path.join(entry.runDir, RUN_FILES.log), this.crashLogLines);
         const outputLines = worker.outputFile ? await readLastLines(worker.outputFile, this.crashLogLines) : [];
-        const message = crashMessage(code, signal, logLines.length > 0 ? logLines : outputLines);
+        const exit = crashMessage(code, signal, logLines.length > 0 ? logLines : outputLines);
+        // A stop that had to be forced says so: the user asked for it, the run did not just crash.
+        const message = entry.escalatedTo && signal === entry.escalatedTo ? `did not stop at a step boundary in time after Stop; ${exit}` : exit;
         await this.markFailed(entry, message);
         this.failEmitter.fire({ runId: entry.runId, message });
       }
@@ -456,6 +460,7 @@ export class RunManager implements Disposable {
           }
         } else {
           this.log(entry.runId, `the worker did not stop in time; sending ${action.signal}`);
+          entry.escalatedTo = action.signal;
           this.signal(entry, pid, action.signal);
         }
       }, action.at);
@@ -640,7 +645,7 @@ export class RunManager implements Disposable {
 }
 
 function newEntry(runId: string, runDir: string, info: RunInfo): RunEntry {
-  return { runId, runDir, info, config: undefined, worker: undefined, tail: undefined, liveStep: undefined, stopTimers: [], stopWaiters: [] };
+  return { runId, runDir, info, config: undefined, worker: undefined, tail: undefined, liveStep: undefined, stopTimers: [], stopWaiters: [], escalatedTo: undefined };
 }
 
 function snapshotOf(entry: RunEntry): RunSnapshot {
