@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseExperimentText } from '../../src/training/config';
-import { ARCHITECTURES, WEIGHTINGS } from '../../src/training/config/schema';
+import { ARCHITECTURES, WEIGHTINGS, experimentJsonSchema } from '../../src/training/config/schema';
+import { parse as parseJsonc } from 'jsonc-parser/lib/esm/main.js';
 import {
   experimentFileName,
   experimentTemplate,
@@ -71,4 +72,23 @@ test('names: validation, task names from headers, free file names', () => {
   assert.equal(taskNameFor('_x y', taken), 'x-y');
   assert.equal(taskNameFor('x y', taken), 'x-y-2');
   assert.equal(experimentFileName('a', (f) => ['a.mtl.json', 'a-2.mtl.json'].includes(f)), 'a-3.mtl.json');
+});
+
+test('generated files state every key the editor schema lists as required (no warnings in a fresh file)', () => {
+  type SchemaNode = { required?: string[]; properties?: Record<string, SchemaNode>; items?: SchemaNode };
+  const missing: string[] = [];
+  const walk = (schema: SchemaNode | undefined, value: unknown, at: string) => {
+    if (!schema || typeof value !== 'object' || value === null) return;
+    if (Array.isArray(value)) {
+      value.forEach((item, i) => walk(schema.items, item, `${at}[${i}]`));
+      return;
+    }
+    for (const key of schema.required ?? []) if (!(key in value)) missing.push(`${at}.${key}`);
+    for (const [key, sub] of Object.entries(schema.properties ?? {})) if (key in value) walk(sub, (value as Record<string, unknown>)[key], `${at}.${key}`);
+  };
+  const schema = experimentJsonSchema() as SchemaNode;
+  for (const data of [{ kind: 'synthetic' }, { kind: 'random' }] as const) {
+    for (const architecture of ARCHITECTURES) walk(schema, parseJsonc(experimentTemplate({ name: 'x', data, architecture, weighting: 'softmax' })), '');
+  }
+  assert.deepEqual(missing, []);
 });
