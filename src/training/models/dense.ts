@@ -4,10 +4,10 @@
  * The trap: tfjs-wasm multiplies untransposed matrices at ~28 GFLOP/s on one core here, but at only
  * 0.6–2.3 GFLOP/s when `transposeA` or `transposeB` is set — and the stock gradient of `matMul` (and
  * so of every `tf.layers.dense`) uses exactly those flags. These layers define their own gradient that
- * transposes explicitly (a cheap copy) and then multiplies untransposed, and fuse bias and activation
- * into one forward kernel (and, on wasm / cpu, the activation's derivative and the bias gradient into
- * one backward kernel, see engine/fusedKernels.ts). On the native backends the same code is simply
- * correct and fast.
+ * transposes explicitly (a cheap copy) and then multiplies untransposed (docs/DEVELOPERS.md, "The
+ * transposed-matmul trap"), save as little as possible for the backward pass (each saved tensor is a
+ * copy), and on wasm / cpu compute the activation's derivative and the bias gradient in one fused
+ * kernel (engine/fusedKernels.ts). On the native backends the same code is simply correct and fast.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATION_BIAS_GRAD, hasFusedKernels, runFused } from '../engine/fusedKernels';
