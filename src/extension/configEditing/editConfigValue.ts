@@ -9,9 +9,12 @@ import type { ConfigValueNode } from '../tree/treeModel';
 export async function editConfigValue(node: ConfigValueNode | undefined): Promise<boolean> {
   let file: vscode.Uri;
   let field: ConfigField;
+  let current: unknown;
   if (node) {
     file = vscode.Uri.file(node.file);
     field = node.field;
+    // The tree already read the value: ask at once, open the document only to apply the answer.
+    current = node.value;
   } else {
     const editor = vscode.window.activeTextEditor;
     if (!editor || !/\.mtl\.json$/i.test(editor.document.uri.fsPath)) {
@@ -26,11 +29,11 @@ export async function editConfigValue(node: ConfigValueNode | undefined): Promis
     );
     if (!picked) return false;
     field = picked.field;
+    current = values.find((v) => v.field.id === picked.field.id)?.value;
   }
-  const document = await vscode.workspace.openTextDocument(file);
-  const current = readConfigValues(document.getText()).find((v) => v.field.id === field.id);
-  const value = await askValue(field, current?.value);
+  const value = await askValue(field, current);
   if (value === undefined) return false;
+  const document = await vscode.workspace.openTextDocument(file);
 
   const text = document.getText();
   const result = computeConfigEdit(text, field.path, value);
