@@ -263,7 +263,8 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       const text = (await frame.locator('body').innerText().catch(() => '')).slice(0, 300);
       throw new E2EError(`The soft-sharing dashboard shows no attention card (a heatmap labelled "Attention: …"). Dashboard text: ${JSON.stringify(text)}`);
     }
-    await card.scrollIntoViewIfNeeded();
+    // The heatmap redraws with every batch (never "stable" for Playwright): scroll it into view directly.
+    await card.evaluate((element) => element.scrollIntoView({ block: 'center' }));
     await wb.screenshot('5-soft-sharing', 'attention-card');
     // Stopped rather than run to the end (unless it has finished already): scenario 6 compares it.
     if (runStatus(workspace, run.id) === 'running') await stopFromPalette(wb, workspace, run.id, ['completed']);
@@ -310,7 +311,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     } catch {
       throw new E2EError(`The comparison shows no table with a row for each of ${first.id} and ${second.id}.`);
     }
-    await table.scrollIntoViewIfNeeded();
+    await table.evaluate((element) => element.scrollIntoView({ block: 'center' }));
     await wb.screenshot('6-compare', 'comparison-table');
   });
 

@@ -94,7 +94,10 @@ export class Workbench {
       try {
         await input.fill(`>${title}`, { timeout: 5000 });
         await row.waitFor({ state: 'visible', timeout: 10_000 });
-        await row.click({ timeout: 5000 });
+        // Clicked, not Enter: the command's own quick pick can open before the key is released and take
+        // the Enter as an empty answer. A list still re-rendering fails Playwright's stability check: then
+        // the click is forced.
+        await row.click({ timeout: 5000 }).catch(() => row.click({ force: true, timeout: 5000 }));
       } catch {
         shown = await this.visibleQuickPickLabels().catch(() => []);
         if (await this.isQuickInputOpen()) break; // the palette is there and lacks the command
