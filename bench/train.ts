@@ -290,6 +290,11 @@ class TorchReference {
   constructor(python: string, env: NodeJS.ProcessEnv) {
     this.child = spawn(python, [path.join(__dirname, 'torch_reference.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
+    // A missing interpreter (ENOENT) arrives as an 'error' event; report it as the process ending.
+    this.child.on('error', (error) => {
+      this.stderr += error.message;
+      this.child.emit('exit', null);
+    });
     this.lines = createInterface({ input: this.child.stdout });
     this.lines.on('line', (line) => this.queue.shift()?.(line));
   }
@@ -435,12 +440,15 @@ async function main(): Promise<void> {
     const trainer = new OursTrainerRun(size);
     const plain = plainTfjs(size);
     const matmuls = matmulsOnly(size);
-    // Warm-up: JIT, wasm memory growth, torch's allocator.
-    for (let i = 0; i < 5; i++) bare.step();
-    for (let i = 0; i < 2; i++) plain.step();
-    await trainer.round(0, 1, 5);
-    await trainer.round(0, QUIET, 5);
-    for (const t of torchRuns) if ('torch' in t) await t.torch.round(size, 0, 3);
+    // Warm-up, one round's time each: V8 needs a few hundred small steps to optimise the hot paths
+    // (with 5 warm-up steps the first timed round came out 3–5× slow), plus wasm memory growth and
+    // torch's allocator.
+    timeSteps(bare.step, size.seconds);
+    timeSteps(matmuls.step, size.seconds / 2);
+    timeSteps(plain.step, size.seconds);
+    await trainer.round(size.seconds / 2, 1, 5);
+    await trainer.round(size.seconds / 2, QUIET, 5);
+    for (const t of torchRuns) if ('torch' in t) await t.torch.round(size, size.seconds / 2, 3);
 
     const samples: Record<string, Rate[]> = {};
     const add = (k: string, v: Rate) => (samples[k] ??= []).push(v);
