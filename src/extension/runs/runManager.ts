@@ -378,9 +378,9 @@ export class RunManager implements Disposable {
 
   /** The worker exited before accepting the request. */
   private async onLaunchExit(pending: PendingStart, worker: WorkerHandle, code: number | null, signal: NodeJS.Signals | null): Promise<void> {
-    if (!this.pending.includes(pending)) return; // already rejected by message
     const output = worker.outputFile ? await readLastLines(worker.outputFile, this.crashLogLines) : [];
     await worker.discardOutput();
+    if (!this.pending.includes(pending)) return; // already rejected by message
     this.settleRejected(pending, crashMessage(code, signal, output));
   }
 

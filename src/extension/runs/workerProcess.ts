@@ -39,11 +39,33 @@ export interface LaunchOptions {
 }
 
 let launchCounter = 0;
+const CAPTURE_PREFIX = 'mtl-lab-';
+const STALE_CAPTURE_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * Capture files of workers whose host went away (window closed mid-run) are never discarded by that
+ * host; remove week-old ones once per extension host.
+ */
+async function removeStaleCaptures(): Promise<void> {
+  const dir = os.tmpdir();
+  const now = Date.now();
+  for (const name of await fs.readdir(dir).catch(() => [] as string[])) {
+    if (!name.startsWith(CAPTURE_PREFIX) || !name.endsWith('.log')) continue;
+    const file = path.join(dir, name);
+    const stat = await fs.stat(file).catch(() => undefined);
+    if (stat?.isFile() && now - stat.mtimeMs > STALE_CAPTURE_MS) await fs.rm(file, { force: true }).catch(() => undefined);
+  }
+}
 
 export function createWorkerLauncher(options: () => LaunchOptions): WorkerLauncher {
+  let cleaned = false;
   return (purpose) => {
+    if (!cleaned) {
+      cleaned = true;
+      void removeStaleCaptures();
+    }
     const { workerPath, nodePath, cwd, env } = options();
-    const outputFile = path.join(os.tmpdir(), `mtl-lab-${purpose}-${process.pid}-${Date.now().toString(36)}-${++launchCounter}.log`);
+    const outputFile = path.join(os.tmpdir(), `${CAPTURE_PREFIX}${purpose}-${process.pid}-${Date.now().toString(36)}-${++launchCounter}.log`);
     let fd: number | undefined;
     try {
       fd = openSync(outputFile, 'a');
