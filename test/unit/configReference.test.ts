@@ -17,3 +17,17 @@ it('documents every key of every section', () => {
     else for (const key of Object.keys(keys)) assert.ok(text.includes(`\`${section}${s.items ? '[]' : ''}.${key}\``), `${section}.${key}`);
   }
 });
+
+it('the emitted JSON Schema requires only keys without defaults (editors must not flag valid files)', () => {
+  const required: string[] = [];
+  const walk = (node: unknown, path: string) => {
+    if (!node || typeof node !== 'object') return;
+    const n = node as { required?: string[]; properties?: Record<string, unknown>; items?: unknown; anyOf?: unknown[] };
+    for (const key of n.required ?? []) required.push(`${path}${key}`);
+    for (const [key, child] of Object.entries(n.properties ?? {})) walk(child, `${path}${key}.`);
+    if (n.items) walk(n.items, `${path}[].`);
+    for (const alt of n.anyOf ?? []) walk(alt, path);
+  };
+  walk(experimentJsonSchema(), '');
+  assert.deepEqual(required.sort(), ['name', 'tasks', 'tasks.[].name', 'tasks.[].type', 'training.earlyStopping.patience']);
+});

@@ -212,5 +212,23 @@ export type Weighting = (typeof WEIGHTINGS)[number];
 /** The JSON Schema as emitted for editors (TypeBox schemas are JSON Schema already; drop its symbols). */
 export function experimentJsonSchema(): Record<string, unknown> {
   const plain = JSON.parse(JSON.stringify(ExperimentSchema as TSchema)) as Record<string, unknown>;
-  return { $schema: 'http://json-schema.org/draft-07/schema#', ...plain };
+  return { $schema: 'http://json-schema.org/draft-07/schema#', ...(withoutDefaultedRequirements(plain) as Record<string, unknown>) };
+}
+
+/**
+ * A key with a default is filled in when missing, so for editors it is optional: without this, VS Code
+ * would warn "Missing property" on valid files that leave, say, `model.dropout` out.
+ */
+function withoutDefaultedRequirements(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutDefaultedRequirements);
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = withoutDefaultedRequirements(v);
+  const props = out.properties as Record<string, { default?: unknown }> | undefined;
+  if (Array.isArray(out.required) && props) {
+    const required = (out.required as string[]).filter((key) => props[key]?.default === undefined);
+    if (required.length) out.required = required;
+    else delete out.required;
+  }
+  return out;
 }
