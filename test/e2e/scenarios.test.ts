@@ -92,12 +92,21 @@ async function startRunFromEditor(wb: Workbench, workspace: string, experiment: 
 
 /** `MTL Lab: Stop Run` from the palette; it asks which running runs (a multi-select quick pick) unless it needs not. */
 async function stopFromPalette(wb: Workbench, workspace: string, id: string, alsoAccept: string[] = []): Promise<void> {
-  await wb.runCommand('MTL Lab: Stop Run');
-  if (await wb.waitForQuickInput(3000)) await wb.pickMany([id], 'the running run to stop');
   const accepted = ['stopped', ...alsoAccept];
+  await wb.runCommand('MTL Lab: Stop Run');
+  if (await questionOr(wb, () => accepted.includes(runStatus(workspace, id) ?? ''))) await wb.pickMany([id], 'the running run to stop');
   await waitUntil(`run ${id} to be stopped on disk`, () => accepted.includes(runStatus(workspace, id) ?? ''), 30_000).catch((error: Error) => {
     throw new E2EError(`${error.message} Its run.json status: ${runStatus(workspace, id)}.`);
   });
+}
+
+/**
+ * After a palette command that may ask (a quick pick) or may act at once: true when it asks. The
+ * extension host can take seconds to show its quick pick while a fast run floods it with records.
+ */
+async function questionOr(wb: Workbench, actedAlready: () => boolean, timeoutMs = 15_000): Promise<boolean> {
+  const outcome = await waitUntil('the command to ask which run, or to act', async () => ((await wb.isQuickInputOpen()) ? 'asked' : actedAlready() ? 'acted' : undefined), timeoutMs, 200);
+  return outcome === 'asked';
 }
 
 function runStatus(workspace: string, id: string): string | undefined {
@@ -240,7 +249,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await wb.screenshot('4-stop-resume', 'stopped-in-tree');
 
     await wb.runCommand('MTL Lab: Resume Run');
-    if (await wb.waitForQuickInput(3000)) await wb.pick(id, 'the run to resume');
+    if (await questionOr(wb, () => runStatus(workspace, id) !== 'stopped')) await wb.pick(id, 'the run to resume');
     await waitUntil(`run ${id} to resume`, () => runStatus(workspace, id) === 'running' || runStatus(workspace, id) === 'completed', 30_000);
     await wb.screenshot('4-stop-resume', 'resumed');
     await waitUntil(`run ${id} to complete after resuming`, () => runStatus(workspace, id) === 'completed', 120_000, 1000);
@@ -391,7 +400,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       frame = await wb.waitForWebview('the restored dashboard', 10_000);
     } catch {
       await wb.runCommand('MTL Lab: Open Dashboard');
-      if (await wb.waitForQuickInput(3000)) await wb.pick(run.id, 'the run whose dashboard to open');
+      if (await wb.waitForQuickInput(5000)) await wb.pick(run.id, 'the run whose dashboard to open');
       frame = await wb.waitForWebview('Open Dashboard after the reload');
     }
     const chart = await lossChart(frame);
