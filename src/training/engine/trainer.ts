@@ -12,6 +12,7 @@ import type { MultiTaskModel } from '../models/model';
 import { createModel } from '../models/registry';
 import { deriveSeed, rngFor } from '../random/rng';
 import type { EvalRecord, EventRecord, MetricRecord, TaskMetrics, TrainRecord } from '../run/records';
+import { cosineFromGram } from '../gradients/gramian';
 import { createWeighting } from '../weighting/registry';
 import type { StepInfo, WeightingStrategy } from '../weighting/strategy';
 import { disposeBatch, makeBatch, taskLoss, taskLosses, type Batch } from './losses';
@@ -50,6 +51,8 @@ export interface StepResult {
   total: number;
   attention?: tf.Tensor2D;
   gates?: tf.Tensor2D;
+  /** Gradient methods: the Gramian of the per-task shared gradients this step used. */
+  gram?: number[][];
 }
 
 export type TrainOutcome = 'completed' | 'stopped' | 'early-stopped';
@@ -152,8 +155,11 @@ export class Trainer {
         const dropoutSeed = deriveSeed(this.config.seed, 'dropout', step);
         // Conflict is measured on the weights before this step's update, on the same batch and masks.
         let conflict: number[][] | undefined;
-        if (training.conflictEvery > 0 && step % training.conflictEvery === 0) conflict = this.gradientConflict(batch, dropoutSeed);
+        const conflictDue = training.conflictEvery > 0 && step % training.conflictEvery === 0;
+        // Gradient methods compute the per-task gradients anyway: their Gramian gives the cosines for free.
+        if (conflictDue && !this.weighting.shareGradients) conflict = this.gradientConflict(batch, dropoutSeed);
         const result = this.trainStep(batch, info, dropoutSeed, logThis);
+        if (conflictDue && result.gram) conflict = cosineFromGram(result.gram);
         disposeBatch(batch);
         const { lossValues, total, attention, gates } = result;
         const badTask = lossValues.findIndex((v) => !Number.isFinite(v));
@@ -220,9 +226,51 @@ export class Trainer {
     const lossValues = Array.from(lossesT!.dataSync());
     const total = value.dataSync()[0];
     const finite = Number.isFinite(total) && lossValues.every((v) => Number.isFinite(v));
+    let gram: number[][] | undefined;
+    if (finite && this.weighting.shareGradients) gram = this.combineSharedGradients(batch, info, dropoutSeed, grads);
     if (finite) tf.dispose(this.optimizer.apply(grads));
     tf.dispose([value, lossesT!, ...Object.values(grads)]);
-    return { lossValues, total, attention, gates };
+    return { lossValues, total, attention, gates, gram };
+  }
+
+  /**
+   * Gradient methods: replaces the shared parameters' gradients in `grads` by Σ β_k g_k, with β from
+   * the strategy on the Gramian of the per-task gradients. Returns the Gramian (for the conflict record).
+   */
+  private combineSharedGradients(batch: Batch, info: StepInfo, dropoutSeed: number, grads: tf.NamedTensorMap): number[][] {
+    const { perTask, gram } = this.perTaskSharedGradients(batch, dropoutSeed);
+    const beta = this.weighting.shareGradients!(gram, info);
+    for (const name of Object.keys(perTask[0])) {
+      const combined = tf.tidy(() => tf.addN(perTask.map((g, k) => tf.mul(g[name], beta[k]))));
+      grads[name]?.dispose();
+      grads[name] = combined;
+    }
+    tf.dispose(perTask.flatMap((g) => Object.values(g)));
+    return gram;
+  }
+
+  /**
+   * The per-task gradients of the shared parameters on this batch (same dropout masks), K backward
+   * passes, and their Gramian G_ij = g_i · g_j. The caller disposes the gradients.
+   */
+  private perTaskSharedGradients(batch: Batch, dropoutSeed: number): { perTask: tf.NamedTensorMap[]; gram: number[][] } {
+    const shared = this.model.sharedParameters().map((p) => p.variable);
+    const perTask: tf.NamedTensorMap[] = [];
+    for (let k = 0; k < this.dataset.tasks.length; k++) {
+      const { value, grads } = tf.variableGrads(() => {
+        const out = this.model.forward(batch.x, { training: true, dropoutSeed }).outputs[k];
+        return taskLoss(this.dataset.tasks[k], out, batch.tasks[k]);
+      }, shared);
+      value.dispose();
+      // A parameter the task does not reach (e.g. another task's tower) has a zero gradient.
+      for (const v of shared) grads[v.name] ??= tf.zerosLike(v);
+      perTask.push(grads);
+    }
+    const gram = tf.tidy(() => {
+      const flat = tf.stack(perTask.map((g) => tf.concat(shared.map((v) => tf.reshape(g[v.name], [-1]))))) as tf.Tensor2D;
+      return tf.matMul(flat, tf.transpose(flat)).arraySync() as number[][];
+    });
+    return { perTask, gram };
   }
 
   /** The train record of a step (disposes the step's captured attention / gate tensors). */
@@ -297,30 +345,10 @@ export class Trainer {
    * C_ij = g_i·g_j / (‖g_i‖‖g_j‖), from K extra backward passes on the same batch and dropout masks.
    */
   gradientConflict(batch: Batch, dropoutSeed: number): number[][] {
-    const shared = this.model.sharedParameters().map((p) => p.variable);
-    const K = this.dataset.tasks.length;
-    const gram = tf.tidy(() => {
-      const flat: tf.Tensor1D[] = [];
-      for (let k = 0; k < K; k++) {
-        const { grads } = tf.variableGrads(() => {
-          const out = this.model.forward(batch.x, { training: true, dropoutSeed }).outputs[k];
-          return taskLoss(this.dataset.tasks[k], out, batch.tasks[k]);
-        }, shared);
-        flat.push(tf.concat(shared.map((v) => tf.reshape(grads[v.name] ?? tf.zerosLike(v), [-1]))) as tf.Tensor1D);
-      }
-      const g = tf.stack(flat) as tf.Tensor2D;
-      return tf.matMul(g, tf.transpose(g)).arraySync() as number[][];
-    });
+    const { perTask, gram } = this.perTaskSharedGradients(batch, dropoutSeed);
+    tf.dispose(perTask.flatMap((g) => Object.values(g)));
     return cosineFromGram(gram);
   }
-}
-
-/** C_ij = G_ij / √(G_ii G_jj); 0 where a gradient vanishes. */
-export function cosineFromGram(gram: number[][]): number[][] {
-  return gram.map((row, i) => row.map((v, j) => {
-    const d = Math.sqrt(gram[i][i] * gram[j][j]);
-    return d > 0 ? Math.max(-1, Math.min(1, v / d)) : 0;
-  }));
 }
 
 /** Records carry 7 significant digits: float32 precision, and smaller files. */

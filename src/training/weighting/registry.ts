@@ -2,6 +2,7 @@
 import type { Weighting } from '../config/schema';
 import { DynamicWeightAverage } from './dynamicWeightAverage';
 import { EqualWeighting } from './equal';
+import { CaGradWeighting, MgdaWeighting, PcGradWeighting } from './gradientMethods';
 import { LearnedSoftmaxWeighting } from './learnedSoftmax';
 import { RandomLossWeighting } from './randomLoss';
 import { StaticWeighting } from './static';
@@ -15,6 +16,9 @@ const STRATEGIES: Record<Weighting, new (context: WeightingContext) => Weighting
   softmax: LearnedSoftmaxWeighting,
   uncertainty: UncertaintyWeighting,
   dwa: DynamicWeightAverage,
+  pcgrad: PcGradWeighting,
+  mgda: MgdaWeighting,
+  cagrad: CaGradWeighting,
 };
 
 export function createWeighting(context: WeightingContext): WeightingStrategy {

@@ -39,6 +39,13 @@ export interface WeightingStrategy {
   afterStep?(losses: number[], info: StepInfo): WeightingEvent[] | void;
   /** Each task's weight as of the last step, in task order. */
   weights(): number[];
+  /**
+   * Gradient methods (PCGrad, MGDA, CAGrad): given the K×K Gramian of the per-task gradients of the
+   * shared parameters, the coefficients β of the shared update Σ β_k g_k. When defined, the trainer
+   * computes those gradients (K extra backward passes), and task-specific parameters get the gradient
+   * of Σ L_k, as LibMTL does.
+   */
+  shareGradients?(gram: number[][], info: StepInfo): number[];
   /** JSON-serialisable non-tensor state, for checkpoints (tensor state lives in `parameters()`). */
   getState?(): unknown;
   setState?(state: unknown): void;
