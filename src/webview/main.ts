@@ -38,7 +38,19 @@ declare function acquireVsCodeApi(): VsCodeApi;
 
 const vscode = acquireVsCodeApi();
 const model = new DashboardModel();
-const state: DashboardState = parseDashboardState(vscode.getState()) ?? defaultDashboardState([]);
+/** The run ids the host wrote into the page: a reload before the first `init` still restores them. */
+function runIdsFromPage(): string[] {
+  try {
+    const ids = JSON.parse(document.body.dataset.runIds ?? '[]') as unknown;
+    return Array.isArray(ids) ? ids.filter((id): id is string => typeof id === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+const state: DashboardState = parseDashboardState(vscode.getState()) ?? defaultDashboardState(runIdsFromPage());
+// Saved at once, so a window reload within the first second (before `init`) restores this panel.
+vscode.setState(state);
 
 function post(message: WebviewToHost): void {
   vscode.postMessage(message);

@@ -390,3 +390,12 @@ test('hostile and malformed messages are ignored; names are text, never HTML', a
   assert.ok(blocked.violations.some((v) => v.startsWith('style-src')) && blocked.violations.some((v) => v.startsWith('script-src')), `violations recorded: ${blocked.violations.join('; ')}`);
   await page.close();
 });
+
+test('the run ids are saved at once, so a reload before the first data still restores the panel', async () => {
+  const page = await harness.open({ runIds: ['run-a', 'run-b'] });
+  // No `init` has been sent: the state must already name the runs the host wrote into the page.
+  const state = await page.evaluate(() => (window as unknown as { __state: { runIds: string[] } | undefined }).__state);
+  assert.deepEqual(state?.runIds, ['run-a', 'run-b']);
+  await assertClean(page);
+  await page.close();
+});

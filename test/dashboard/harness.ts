@@ -47,7 +47,7 @@ export interface Harness {
   browser: Browser;
   origin: string;
   close(): Promise<void>;
-  open(options?: { theme?: string; state?: unknown; width?: number; height?: number }): Promise<Page>;
+  open(options?: { theme?: string; state?: unknown; width?: number; height?: number; runIds?: string[] }): Promise<Page>;
 }
 
 export async function startHarness(extraArgs: string[] = []): Promise<Harness> {
@@ -58,7 +58,8 @@ export async function startHarness(extraArgs: string[] = []): Promise<Harness> {
     const url = new URL(req.url ?? '/', origin);
     if (url.pathname === '/') {
       const nonce = makeNonce();
-      const html = dashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/dashboard.js`, styleUri: `${origin}/dist/dashboard.css`, codiconUri: `${origin}/dist/codicons/codicon.css` })
+      const runIds = JSON.parse(url.searchParams.get('runIds') ?? '[]') as string[];
+      const html = dashboardHtml({ cspSource: origin, nonce, scriptUri: `${origin}/dist/dashboard.js`, styleUri: `${origin}/dist/dashboard.css`, codiconUri: `${origin}/dist/codicons/codicon.css`, runIds })
         .replace('<script nonce=', `<link rel="stylesheet" href="${origin}/theme.css"><script nonce="${nonce}" src="${origin}/fake-vscode.js"></script>\n<script nonce=`);
       res.writeHead(200, { 'content-type': 'text/html' }).end(html);
       return;
@@ -86,6 +87,7 @@ export async function startHarness(extraArgs: string[] = []): Promise<Harness> {
       errorsOf.set(page, errors);
       const query = new URLSearchParams({ theme: options.theme ?? 'vscode-dark' });
       if (options.state !== undefined) query.set('state', Buffer.from(JSON.stringify(options.state)).toString('base64'));
+      if (options.runIds) query.set('runIds', JSON.stringify(options.runIds));
       await page.goto(`${origin}/?${query}`);
       await page.waitForFunction(() => (window as unknown as { __posted: { type: string }[] }).__posted.some((m) => m.type === 'ready'));
       return page;

@@ -12,6 +12,8 @@ export interface DashboardHtmlOptions {
   styleUri: string;
   codiconUri: string;
   nonce: string;
+  /** The runs shown, written into the page so the webview can save them before the host's first message. */
+  runIds?: readonly string[];
 }
 
 /** A nonce from a cryptographic source, fresh for every page load. */
@@ -44,7 +46,7 @@ export function dashboardHtml(o: DashboardHtmlOptions): string {
 <link rel="stylesheet" href="${attr(o.styleUri)}">
 <title>MTL Lab dashboard</title>
 </head>
-<body>
+<body data-run-ids="${attr(JSON.stringify(o.runIds ?? []))}">
 <main id="app" aria-busy="true"><p class="loading">Loading runs…</p></main>
 <script nonce="${attr(o.nonce)}" src="${attr(o.scriptUri)}"></script>
 </body>
