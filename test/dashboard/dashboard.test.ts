@@ -287,7 +287,13 @@ test('50-run comparison', async () => {
     (e as HTMLElement & { value: string }).value = 'sweep-07';
     e.dispatchEvent(new Event('change'));
   });
-  const picked = chart(await charts(page), 'weights:selected').drawn;
+  // The card re-renders for the picked run and is drawn once visible on a later frame: wait (bounded).
+  let picked = chart(await charts(page), 'weights:selected').drawn;
+  for (const deadline = Date.now() + 5000; picked.length === 0 && Date.now() < deadline; ) {
+    // Off-screen charts are not drawn: keep the (re-rendered) weights chart in view.
+    await page.locator('figure[data-chart-id="weights:selected"]').scrollIntoViewIfNeeded();
+    picked = chart(await charts(page), 'weights:selected').drawn;
+  }
   assert.deepEqual(picked.map((d) => d.label), ['income', 'marital', 'age']);
   assert.deepEqual(picked[0].y, sentSeries(init, 'sweep-07', 'weight/income').values, 'the chosen run’s weights are drawn');
   const colors = new Set(loss.drawn.map((d) => d.color));
