@@ -142,15 +142,20 @@ async function experimentsView(wb: Workbench): Promise<Locator> {
 
 /** The tree row of a run (expanding its experiment first). Its label is the id without the experiment name; its aria label is the full id. */
 async function runRow(wb: Workbench, view: Locator, experiment: ExampleExperiment, run: RunOnDisk): Promise<Locator> {
-  const experimentRow = await wb.waitForTreeRow(view, experimentLabel(experiment), `Experiment ${experiment.file}`);
-  await wb.expandTreeRow(experimentRow);
   const row = view.locator(`.monaco-list-row[aria-label*="${run.id}"]`).first();
-  try {
-    await row.waitFor({ state: 'visible', timeout: 10_000 });
-  } catch {
-    throw new E2EError(`No tree row for run ${run.id} under ${experiment.name} (rows: ${(await wb.treeRowLabels(view)).join(' | ')}).`);
+  // A live tree refresh can re-render the experiment row under the click and leave it collapsed; a user
+  // would click the twistie again, so the expansion is retried (three times, bounded).
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const experimentRow = await wb.waitForTreeRow(view, experimentLabel(experiment), `Experiment ${experiment.file}`);
+    await wb.expandTreeRow(experimentRow);
+    try {
+      await row.waitFor({ state: 'visible', timeout: attempt < 3 ? 4000 : 10_000 });
+      return row;
+    } catch {
+      // try again
+    }
   }
-  return row;
+  throw new E2EError(`No tree row for run ${run.id} under ${experiment.name} (rows: ${(await wb.treeRowLabels(view)).join(' | ')}).`);
 }
 
 function experimentLabel(experiment: ExampleExperiment): RegExp {
