@@ -106,7 +106,10 @@ export class Trainer {
     this.optimizer = createOptimizer(this.params, config.optimizer);
     this.totalSteps = config.training.epochs * order.stepsPerEpoch;
     this.taskNames = dataset.tasks.map((t) => t.name);
-    this.varList = this.params.map((p) => p.variable);
+    // Gradient methods replace the shared parameters' gradients with Σ β_k g_k from the per-task passes,
+    // so the combined pass differentiates only the rest (no trunk gradient computed and thrown away).
+    const shared = new Set(this.weighting.shareGradients ? this.model.sharedParameters().map((p) => p.variable) : []);
+    this.varList = this.params.map((p) => p.variable).filter((v) => !shared.has(v));
   }
 
   private byTask<T>(values: readonly T[]): Record<string, T> {
@@ -241,9 +244,7 @@ export class Trainer {
     const { perTask, gram } = this.perTaskSharedGradients(batch, dropoutSeed);
     const beta = this.weighting.shareGradients!(gram, info);
     for (const name of Object.keys(perTask[0])) {
-      const combined = tf.tidy(() => tf.addN(perTask.map((g, k) => tf.mul(g[name], beta[k]))));
-      grads[name]?.dispose();
-      grads[name] = combined;
+      grads[name] = tf.tidy(() => tf.addN(perTask.map((g, k) => tf.mul(g[name], beta[k]))));
     }
     tf.dispose(perTask.flatMap((g) => Object.values(g)));
     return gram;
