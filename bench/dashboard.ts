@@ -18,28 +18,8 @@ import { runView } from '../src/extension/dashboard/runSeries';
 import type { AppendMessage, InitMessage } from '../src/webview/protocol';
 import { defaultDashboardState } from '../src/webview/protocol';
 import { fixtureRun } from '../test/dashboard/fixtures';
+import { TASKS, evalRecord, trainRecord } from './dashboardData';
 import { startHarness } from '../test/dashboard/harness';
-
-const TASKS = ['income', 'marital', 'age'];
-
-/** One train record of a synthetic run, computed on the fly (a million records are never held at once). */
-function trainRecord(step: number, seed: number, start: number): MetricRecord {
-  const noise = (k: number) => Math.sin(step * 12.9898 + seed * 78.233 + k * 37.719) * 43758.5453 % 1;
-  const losses: Record<string, number> = {};
-  const weights: Record<string, number> = {};
-  TASKS.forEach((t, k) => {
-    losses[t] = (0.7 + 0.1 * (seed % 5)) * Math.exp(-step / (20_000 + 5_000 * k)) + 0.1 + 0.05 * noise(k);
-    weights[t] = 1 / 3 + 0.1 * Math.sin(step / 5000 + k);
-  });
-  return { kind: 'train', step, epoch: Math.floor(step / 1000), time: start + step * 20, losses, totalLoss: losses.income + losses.marital + losses.age, weights, samplesPerSecond: 1500 + 100 * noise(9) };
-}
-
-function evalRecord(step: number, start: number): MetricRecord {
-  return {
-    kind: 'eval', step, epoch: Math.floor(step / 1000), time: start + step * 20 + 5, split: 'validation',
-    metrics: { income: { loss: 0.3 + 1 / step, accuracy: 0.9 - 10 / step }, marital: { loss: 0.4 + 1 / step, accuracy: 0.85 - 10 / step }, age: { loss: 0.2 + 1 / step, rmse: 0.45 + 1 / step, mae: 0.3 } },
-  };
-}
 
 function median(values: number[]): number {
   const s = [...values].sort((a, b) => a - b);
@@ -129,19 +109,72 @@ async function loadMessage(page: Page, message: unknown): Promise<void> {
   }, JSON.stringify(message));
 }
 
-/** Post the message already parsed in the page; time until it is handled and the next frame has been drawn. */
-async function timedDispatch(page: Page): Promise<{ total: number; drawMs: number; charts: number }> {
-  return page.evaluate(async () => {
-    const w = window as unknown as { __pending: unknown; mtlLabDashboard: { charts(): { renders: number; lastRenderMs: number; visible: boolean }[] } };
+/**
+ * Post the message already parsed in the page; time until it is handled, every visible chart is drawn
+ * (drawing is spread over frames within a budget) and that frame has been painted (a task queued from the
+ * last drawing frame runs after its paint). `mark` names User Timing marks around it for the trace.
+ */
+async function timedDispatch(page: Page, mark = ''): Promise<{ total: number; drawMs: number; charts: number }> {
+  return page.evaluate(async (mark) => {
+    const w = window as unknown as { __pending: unknown; mtlLabDashboard: { charts(): { renders: number; lastRenderMs: number; visible: boolean }[]; idle(): Promise<void> } };
     const rendersBefore = w.mtlLabDashboard.charts().map((c) => c.renders);
+    if (mark) performance.mark(`${mark}:start`);
     const t0 = performance.now();
     window.postMessage(w.__pending, '*');
     await new Promise((r) => setTimeout(r, 0));
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    await w.mtlLabDashboard.idle();
+    await new Promise((r) => setTimeout(r, 0));
     const total = performance.now() - t0;
+    // Let the compositor finish the frame before the window closes.
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    if (mark) performance.mark(`${mark}:end`);
     const after = w.mtlLabDashboard.charts();
     const redrawn = after.filter((c, i) => c.renders > (rendersBefore[i] ?? 0));
     return { total, drawMs: redrawn.reduce((s, c) => s + c.lastRenderMs, 0), charts: redrawn.length };
+  }, mark);
+}
+
+// ---------------------------------------------------------------- main-thread tasks from a Chromium trace
+
+const TRACE_CATEGORIES = ['devtools.timeline', 'blink.user_timing'];
+
+function parseTrace(buffer: Buffer): TraceEvent[] {
+  return (JSON.parse(buffer.toString('utf8')) as { traceEvents: TraceEvent[] }).traceEvents;
+}
+
+interface TraceEvent { name: string; cat: string; ph: string; ts: number; dur?: number; pid: number; tid: number; args?: { name?: string } }
+
+/**
+ * The page's main-thread tasks inside each marked window: their total (main-thread time the work cost:
+ * script, style, layout, paint, and the commit of the canvases to the compositor) and the longest one (a
+ * frame cannot be shown while a task runs, so this bounds the frame the work delayed most).
+ */
+function mainThreadWindows(events: TraceEvent[], marks: string[]): { busy: number; longest: number }[] {
+  const markTs = new Map<string, number>();
+  let pageThread: string | undefined;
+  for (const e of events) {
+    if (e.cat.includes('blink.user_timing') && (e.ph === 'R' || e.ph === 'I' || e.ph === 'n' || e.ph === 'b' || e.ph === 'e')) {
+      markTs.set(e.name, e.ts);
+      pageThread ??= `${e.pid}:${e.tid}`;
+    }
+  }
+  if (pageThread === undefined) throw new Error('no User Timing marks in the trace');
+  // Top-level tasks: complete events on the page's main thread not nested in another one.
+  const tasks = events.filter((e) => e.ph === 'X' && e.dur !== undefined && `${e.pid}:${e.tid}` === pageThread).sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+  const top: TraceEvent[] = [];
+  let end = -Infinity;
+  for (const t of tasks) {
+    if (t.ts >= end) {
+      top.push(t);
+      end = t.ts + t.dur!;
+    }
+  }
+  return marks.map((m) => {
+    const from = markTs.get(`${m}:start`);
+    const to = markTs.get(`${m}:end`);
+    if (from === undefined || to === undefined) throw new Error(`mark ${m} missing from the trace`);
+    const inside = top.filter((t) => t.ts + t.dur! > from && t.ts < to);
+    return { busy: inside.reduce((s, t) => s + t.dur!, 0) / 1000, longest: Math.max(0, ...inside.map((t) => t.dur!)) / 1000 };
   });
 }
 
@@ -180,20 +213,26 @@ async function main() {
     const points = init.series.reduce((s, d) => s + d.points.steps.length + d.tail.steps.length, 0);
     const firstRender: number[] = [];
     const firstRenderCpu: number[] = [];
+    const firstRenderBusy: number[] = [];
+    const firstRenderLongest: number[] = [];
     let firstInfo = { drawMs: 0, charts: 0 };
     for (let i = 0; i < 3; i++) {
       const page = await harness.open({ width: 1600, height: 1200, state: { ...defaultDashboardState(runIds), collapsedCards: ['header'] } });
       await loadMessage(page, init);
       await new Promise((r) => setTimeout(r, 300));
+      await harness.browser.startTracing(page, { categories: TRACE_CATEGORIES });
       const cpuBefore = browserCpuMs(marker);
-      const r = await timedDispatch(page);
+      const r = await timedDispatch(page, 'first');
       firstRenderCpu.push(browserCpuMs(marker) - cpuBefore);
+      const [w] = mainThreadWindows(parseTrace(await harness.browser.stopTracing()), ['first']);
+      firstRenderBusy.push(w.busy);
+      firstRenderLongest.push(w.longest);
       firstRender.push(r.total);
       firstInfo = r;
       if (i === 0) await page.screenshot({ path: path.join('test-results/dashboard', 'bench-20-runs.png') });
       await page.close();
     }
-    console.log(`20 runs × 100k steps × 3 tasks: ${init.series.length} series, ${points} points sent; first render ${firstRender.map((t) => t.toFixed(0)).join(' / ')} ms wall, ${firstRenderCpu.join(' / ')} ms browser CPU (${firstInfo.charts} charts drawn, ${firstInfo.drawMs.toFixed(0)} ms of it in Chart.js); host store build ${(buildMs / 1000).toFixed(1)} s`);
+    console.log(`20 runs × 100k steps × 3 tasks: ${init.series.length} series, ${points} points sent; first render ${firstRender.map((t) => t.toFixed(0)).join(' / ')} ms wall (message to painted), main thread ${firstRenderBusy.map((t) => t.toFixed(0)).join(' / ')} ms, longest task ${firstRenderLongest.map((t) => t.toFixed(0)).join(' / ')} ms, ${firstRenderCpu.join(' / ')} ms browser CPU (${firstInfo.charts} charts drawn, ${firstInfo.drawMs.toFixed(0)} ms of it in Chart.js); host store build ${(buildMs / 1000).toFixed(1)} s`);
 
     // ------------------------------------------------------------ 3. live append, single run, 5 charts on screen
     const live = new RunSeriesStore('live', 2000, TASKS);
@@ -213,17 +252,23 @@ async function main() {
     const liveFixture = fixtureRun({ id: 'live', steps: 10, status: 'running', totalSteps: 400_000 });
     const liveInit: InitMessage = { type: 'init', protocol: 1, runs: [runView({ ...liveFixture.info, step: 200_000, totalSteps: 400_000 }, liveFixture.config)], series: [], matrices: [], events: [], colors: {}, maxPointsPerSeries: 2000, readOnly: false };
     liveInit.series.push(...live.deltas(liveCursor).series);
-    const page = await harness.open({ width: 1600, height: 1400, state: { ...defaultDashboardState(['live']), collapsedCards: ['header'] } });
+    // 1600 × 760: the four loss charts and the task weights on screen, the validation charts below the fold.
+    const page = await harness.open({ width: 1600, height: 760, state: { ...defaultDashboardState(['live']), collapsedCards: ['header'] } });
     await loadMessage(page, liveInit);
     await timedDispatch(page);
     const visible = await page.evaluate(() => (window as unknown as { mtlLabDashboard: { charts(): { id: string; visible: boolean }[] } }).mtlLabDashboard.charts().filter((c) => c.visible).map((c) => c.id));
+    if (visible.length !== 5) throw new Error(`expected 5 charts on screen for the live append, got ${visible.length}: ${visible.join(', ')}`);
     await new Promise((r) => setTimeout(r, 300));
     let appendCpu = 0;
     const appendTotals: number[] = [];
     const appendDraw: number[] = [];
+    const appendRedrawn: number[] = [];
     let appendPoints = 0;
-    let appendCharts = 0;
-    for (let i = 0; i < 30; i++) {
+    const APPENDS = 40;
+    const WARM_UP = 5;
+    const marks: string[] = [];
+    for (let i = 0; i < APPENDS; i++) {
+      if (i === WARM_UP) await harness.browser.startTracing(page, { categories: TRACE_CATEGORIES });
       live.add(feed(100));
       const d = live.deltas(liveCursor);
       const message: AppendMessage = { type: 'append', series: d.series, matrices: d.matrices, events: d.events };
@@ -231,16 +276,21 @@ async function main() {
       await loadMessage(page, message);
       await new Promise((r) => setTimeout(r, 50));
       const cpuBefore = browserCpuMs(marker);
-      const r = await timedDispatch(page);
-      if (i >= 5) appendCpu += browserCpuMs(marker) - cpuBefore;
-      if (i >= 5) {
+      const r = await timedDispatch(page, i >= WARM_UP ? `append-${i}` : '');
+      if (i >= WARM_UP) {
+        appendCpu += browserCpuMs(marker) - cpuBefore;
         appendTotals.push(r.total);
         appendDraw.push(r.drawMs);
-        appendCharts = r.charts;
+        appendRedrawn.push(r.charts);
+        marks.push(`append-${i}`);
       }
     }
+    const appendWindows = mainThreadWindows(parseTrace(await harness.browser.stopTracing()), marks);
     await page.close();
-    console.log(`live append of 100 records (${visible.length} charts visible, ${appendCharts} redrawn): handle + redraw median ${median(appendDraw).toFixed(1)} ms (p95 ${percentile(appendDraw, 0.95).toFixed(1)}); message to next frame median ${median(appendTotals).toFixed(1)} ms; browser CPU ${(appendCpu / 25).toFixed(1)} ms per append (mean of 25); ${(appendPoints / 30).toFixed(0)} points per append`);
+    const measured = APPENDS - WARM_UP;
+    const appendBusy = appendWindows.map((w) => w.busy);
+    const appendLongest = appendWindows.map((w) => w.longest);
+    console.log(`live append of 100 records (${visible.length} charts visible, ${median(appendRedrawn)} redrawn, ${Math.max(...appendRedrawn)} when validation points arrive): main thread ${median(appendBusy).toFixed(1)} ms per append (median; p95 ${percentile(appendBusy, 0.95).toFixed(1)}), longest task ${median(appendLongest).toFixed(1)} ms median, ${Math.max(...appendLongest).toFixed(1)} ms max; chart drawing ${median(appendDraw).toFixed(1)} ms; message to painted ${median(appendTotals).toFixed(1)} ms median; browser CPU ${(appendCpu / measured).toFixed(1)} ms per append (all processes); ${(appendPoints / APPENDS).toFixed(0)} points per append`);
 
     // ------------------------------------------------------------ BENCHMARKS.md
     const cpu = os.cpus()[0]?.model ?? 'unknown CPU';

@@ -2,6 +2,7 @@
 // the experiment JSON Schema from its single TypeScript definition.
 //   node scripts/build.mjs            production build (minified host bundle)
 //   node scripts/build.mjs --watch    rebuild on change
+//   node scripts/build.mjs --no-minify  readable bundles (for CPU profiles, see bench/profileDashboard.ts)
 import * as esbuild from 'esbuild';
 import { existsSync, mkdirSync, copyFileSync, readdirSync, writeFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
 const watch = process.argv.includes('--watch');
+const minify = !process.argv.includes('--no-minify');
 const require = createRequire(import.meta.url);
 
 // Native TensorFlow bindings are optional and loaded at run time from wherever they are installed.
@@ -44,7 +46,7 @@ if (existsSync(path.join(root, 'src/webview/main.ts'))) {
     target: 'es2022',
     format: 'iife',
     sourcemap: true,
-    minify: true,
+    minify,
     logLevel: 'warning',
     entryPoints: { dashboard: 'src/webview/main.ts' },
     outdir: path.join(dist, 'webview'),

@@ -59,10 +59,15 @@ let nextId = 0;
 const CHART_HEIGHT = 240;
 
 /**
- * Draws dirty, visible charts together: first every width is read (one layout), then every chart is
- * drawn at a fixed size (Chart.js's responsive mode would read the layout again after each chart's
- * writes, forcing one reflow per chart).
+ * Draws dirty, visible charts, top of the page first, starting in the next animation frame. Every width
+ * is read first (one layout), then charts are drawn at a fixed size (Chart.js's responsive mode would read
+ * the layout again after each chart's writes, forcing one reflow per chart). A pass draws charts only
+ * until its budget is spent and leaves the rest to a task of its own, so a live update of many charts
+ * never holds the page for much longer than a frame: input and due frames are handled in between.
+ * `frame` is the requested animation frame, -1 while a continuation task is queued, 0 when idle.
  */
+export const FRAME_BUDGET_MS = 8;
+const idleWaiters: (() => void)[] = [];
 const scheduler = {
   pending: new Set<LineChart>(),
   frame: 0,
@@ -71,14 +76,49 @@ const scheduler = {
     if (this.frame === 0) this.frame = requestAnimationFrame(() => this.flush());
   },
   flush(): void {
-    if (this.frame !== 0) cancelAnimationFrame(this.frame);
+    if (this.frame > 0) cancelAnimationFrame(this.frame);
     this.frame = 0;
+    // Charts off screen stay dirty and are drawn when they scroll into view (see setVisible).
     const charts = [...this.pending].filter((c) => c.isVisible);
     this.pending.clear();
     const widths = charts.map((c) => c.measure());
-    charts.forEach((c, i) => c.render(widths[i]));
+    const started = performance.now();
+    let drawn = 0;
+    for (; drawn < charts.length; drawn++) {
+      if (drawn > 0 && performance.now() - started >= FRAME_BUDGET_MS) break;
+      charts[drawn].render(widths[drawn]);
+    }
+    for (const c of charts.slice(drawn)) this.pending.add(c);
+    // The rest in a task of its own right away (not a frame later: that would idle until the next vsync);
+    // input and frames that fall due are handled in between.
+    if (this.pending.size > 0) {
+      this.frame = -1;
+      continuation.port2.postMessage(null);
+    }
+    resolveIfIdle();
   },
 };
+const continuation = new MessageChannel();
+continuation.port1.onmessage = () => {
+  if (scheduler.frame === -1) scheduler.flush();
+};
+
+/** Charts created whose first visibility report has not come yet (they may be about to draw). */
+const unseen = new Set<LineChart>();
+
+function isIdle(): boolean {
+  return scheduler.pending.size === 0 && scheduler.frame === 0 && unseen.size === 0;
+}
+
+function resolveIfIdle(): void {
+  if (isIdle()) for (const resolve of idleWaiters.splice(0)) resolve();
+}
+
+/** Resolves once every visible chart is drawn (tests and benchmarks wait for it). */
+export function chartsIdle(): Promise<void> {
+  if (isIdle()) return Promise.resolve();
+  return new Promise((resolve) => idleWaiters.push(resolve));
+}
 
 const byElement = new WeakMap<Element, LineChart>();
 const visibility = new IntersectionObserver((entries) => {
@@ -86,11 +126,13 @@ const visibility = new IntersectionObserver((entries) => {
   for (const e of entries) {
     const chart = byElement.get(e.target);
     if (!chart) continue;
+    unseen.delete(chart);
     chart.setVisible(e.isIntersecting);
     any ||= e.isIntersecting;
   }
   // Draw right away (this runs before paint) rather than a frame later.
   if (any) scheduler.flush();
+  else resolveIfIdle();
 });
 const resizes = new ResizeObserver((entries) => {
   for (const e of entries) {
@@ -112,6 +154,12 @@ export class LineChart {
   private dirty = true;
   private readonly area: HTMLElement;
   private lastWidth = 0;
+  /**
+   * Chart.js datasets by series (and "raw" companion), kept across redraws: Chart.js ties its per-dataset
+   * state (controller, elements, option caches) to the dataset object, so handing it new objects on every
+   * live update would rebuild all of that each time.
+   */
+  private readonly datasetsByKey = new Map<string, ChartDataset<'line', ScatterDataPoint[]>>();
   /** Milliseconds the last draw took (benchmark and diagnostics). */
   lastRenderMs = 0;
   renders = 0;
@@ -158,6 +206,7 @@ export class LineChart {
     this.installZoom(area);
     this.area = area;
     byElement.set(this.element, this);
+    unseen.add(this);
     visibility.observe(this.element);
     resizes.observe(area);
   }
@@ -235,7 +284,7 @@ export class LineChart {
     const out: ChartDataset<'line', ScatterDataPoint[]>[] = [];
     const lineWidth = o.theme.highContrast ? 2.5 : 1.5;
     const smoothing = this.kind.stacked ? 0 : o.smoothing;
-    let stackXs: number[] | undefined;
+    let stackXs: readonly number[] | undefined;
     this.series.forEach((s, index) => {
       let xs = alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0);
       let ys = s.points.values;
@@ -258,7 +307,7 @@ export class LineChart {
       if (smoothing > 0 && this.series.length <= 12) {
         // The raw values, faint behind the smoothed line (as TensorBoard draws them).
         const rawKeep = decimateToWidth(xs, ys, pixels, this.zoom?.min, this.zoom?.max);
-        out.push({
+        out.push(this.dataset(`${s.id}\u0000raw`, {
           label: `${s.label} (raw)`,
           data: rawKeep.filter((i) => !o.logScale || ys[i] > 0).map((i) => ({ x: xs[i], y: ys[i] })),
           borderColor: withAlpha(s.color, 0.25),
@@ -269,9 +318,9 @@ export class LineChart {
           pointHitRadius: 0,
           fill: false,
           order: 1,
-        });
+        }));
       }
-      out.push({
+      out.push(this.dataset(s.id, {
         label: s.label,
         data,
         borderColor: s.color,
@@ -282,9 +331,21 @@ export class LineChart {
         pointHoverRadius: 4,
         fill: this.kind.stacked ? (index === 0 ? 'origin' : '-1') : false,
         order: 0,
-      });
+      }));
     });
+    const used = new Set(out);
+    for (const [key, d] of this.datasetsByKey) if (!used.has(d)) this.datasetsByKey.delete(key);
     return out;
+  }
+
+  /** The kept dataset object of `key`, updated to `fields` (see datasetsByKey). */
+  private dataset(key: string, fields: ChartDataset<'line', ScatterDataPoint[]>): ChartDataset<'line', ScatterDataPoint[]> {
+    const existing = this.datasetsByKey.get(key);
+    if (existing === undefined) {
+      this.datasetsByKey.set(key, fields);
+      return fields;
+    }
+    return Object.assign(existing, fields);
   }
 
   private yRange(datasets: ChartDataset<'line', ScatterDataPoint[]>[]): { min?: number; max?: number } {
@@ -446,11 +507,13 @@ export class LineChart {
 
   destroy(): void {
     visibility.unobserve(this.element);
+    unseen.delete(this);
     resizes.unobserve(this.area);
     scheduler.pending.delete(this);
     this.chart?.destroy();
     this.chart = undefined;
     this.element.remove();
+    resolveIfIdle();
   }
 }
 

@@ -22,7 +22,7 @@ import {
   type XAxisMode,
 } from './protocol';
 import { DashboardModel, seriesId, type Changes } from './model';
-import { LineChart, formatValue, type ChartSeries, type ThemeColors, type ViewOptions } from './lineChart';
+import { LineChart, chartsIdle, formatValue, type ChartSeries, type ThemeColors, type ViewOptions } from './lineChart';
 import { Heatmap } from './heatmap';
 import { runColor, seriesColor } from './colors';
 import { emaDebiased, formatDuration, timeOrigin } from './data/transforms';
@@ -142,6 +142,9 @@ function card(id: string, heading: string, description = ''): Card {
     state.collapsedCards = state.collapsedCards.filter((x) => x !== id);
     if (!open) state.collapsedCards.push(id);
     saveState();
+    // Closed cards of text (run rows, the table) are not kept current; they catch up when opened.
+    if (open && id === 'header') renderHeader();
+    if (open && id === 'compare') renderCompare();
   });
   const body = el('div', { class: `card-body card-${id}` });
   c.append(body);
@@ -524,7 +527,7 @@ function buildHeaderRow(r: RunView): HeaderRow {
 /** Update the run rows in place (a live run updates them 4 times a second; rebuilding would steal keyboard focus). */
 function renderHeader(): void {
   const c = cards.get('header');
-  if (!c) return;
+  if (!c || !c.element.open) return;
   const next = new Map<string, HeaderRow>();
   for (const r of model.runs.values()) {
     let h = headerRows.get(r.id);
@@ -584,7 +587,7 @@ function latestMetrics(): Map<string, Record<string, Record<string, number>>> {
 
 function renderCompare(): void {
   const c = cards.get('compare');
-  if (!c) return;
+  if (!c || !c.element.open) return;
   const { columns, rows } = comparisonTable([...model.runs.values()], latestMetrics());
   const sorted = sortRows(rows, state.sort.column, state.sort.descending);
   const table = el('table', { class: 'compare' });
@@ -740,6 +743,8 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
     [...charts.values(), ...[...heatmaps.values()].map((h) => h.chart)].map((c) => ({ id: c.id, title: c.title, drawn: c.drawn(), scales: c.scales() ?? null, renders: c.renders, lastRenderMs: c.lastRenderMs, visible: c.isVisible, zoom: c.zoomRange ?? null })),
   heatmaps: () => [...heatmaps.entries()].map(([kind, h]) => ({ kind, step: h.heatmap.data?.snapshot.step ?? null, rows: h.heatmap.data?.snapshot.rows ?? null })),
   state: () => JSON.parse(JSON.stringify(state)) as DashboardState,
+  /** Resolves when every visible chart is drawn (drawing is spread over frames, see lineChart.ts). */
+  idle: () => chartsIdle(),
 };
 
 post({ type: 'ready', protocol: WEBVIEW_PROTOCOL_VERSION });

@@ -103,12 +103,13 @@ export function pageErrors(page: Page): string[] {
   return errorsOf.get(page) ?? [];
 }
 
-/** Post a host message into the page and wait until the dashboard has drawn it (two animation frames). */
+/** Post a host message into the page and wait until the dashboard has drawn it (every visible chart, then two animation frames). */
 export async function send(page: Page, message: unknown): Promise<void> {
   // As JSON text: Playwright's own serialisation of a large object argument takes seconds.
   await page.evaluate(async (text) => {
     window.postMessage(JSON.parse(text), '*');
     await new Promise((r) => setTimeout(r, 0));
+    await (window as unknown as { mtlLabDashboard: { idle(): Promise<void> } }).mtlLabDashboard.idle();
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   }, JSON.stringify(message));
 }
@@ -124,11 +125,13 @@ export interface ChartInfo {
   zoom: { min: number; max: number } | null;
 }
 
-/** What every chart draws, read after two animation frames (charts draw on the next frame after a change). */
+/** What every chart draws, read once the visible charts are drawn (charts draw in the frames after a change). */
 export async function charts(page: Page): Promise<ChartInfo[]> {
   return page.evaluate(async () => {
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    return (window as unknown as { mtlLabDashboard: { charts(): ChartInfo[] } }).mtlLabDashboard.charts();
+    const dashboard = (window as unknown as { mtlLabDashboard: { charts(): ChartInfo[]; idle(): Promise<void> } }).mtlLabDashboard;
+    await dashboard.idle();
+    return dashboard.charts();
   });
 }
 

@@ -201,7 +201,12 @@ export function applySeriesDelta(held: HeldSeries, delta: Pick<SeriesDelta, 'wid
     held.committed.times.length = k;
     held.committed.values.length = k;
   }
-  for (let i = 0; i < delta.points.steps.length; i++) pushPoint(held.committed, delta.points.steps[i], delta.points.times[i], delta.points.values[i]);
+  if (held.committed.steps.length === 0) {
+    // The first delta of a series (an `init`) is its whole history: copy the columns in one go.
+    held.committed = { steps: delta.points.steps.slice(), times: delta.points.times.slice(), values: delta.points.values.slice() };
+  } else {
+    for (let i = 0; i < delta.points.steps.length; i++) pushPoint(held.committed, delta.points.steps[i], delta.points.times[i], delta.points.values[i]);
+  }
   held.tail = { steps: [...delta.tail.steps], times: [...delta.tail.times], values: [...delta.tail.values] };
 }
 

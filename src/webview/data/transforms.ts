@@ -31,14 +31,15 @@ export function emaDebiased(values: readonly number[], weight: number): number[]
  * X values for an x-axis mode: the step; seconds since `origin` (the run's first record) for relative
  * time; milliseconds since the Unix epoch for wall time (the chart formats them as clock times).
  */
-export function alignX(points: Points, mode: XAxisMode, origin: number): number[] {
+export function alignX(points: Points, mode: XAxisMode, origin: number): readonly number[] {
   switch (mode) {
     case 'step':
-      return points.steps.slice();
+      // The steps themselves (not a copy): a comparison of 20 runs draws 300 series.
+      return points.steps;
     case 'relative':
       return points.times.map((t) => (t - origin) / 1000);
     case 'wall':
-      return points.times.slice();
+      return points.times;
   }
 }
 

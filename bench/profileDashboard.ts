@@ -1,0 +1,228 @@
+/**
+ * Where the dashboard's time goes (`node --import tsx bench/profileDashboard.ts [first|append]`): the same
+ * scenarios as bench/dashboard.ts, under Chromium's sampling CPU profiler, printed as self time per
+ * function. A development aid for the benchmark's numbers; it writes nothing.
+ */
+import type { Page, CDPSession } from 'playwright-core';
+import type { MetricRecord } from '../src/training/run/records';
+import { RunSeriesStore, newRunCursor, runView } from '../src/extension/dashboard/runSeries';
+import type { AppendMessage, InitMessage } from '../src/webview/protocol';
+import { defaultDashboardState } from '../src/webview/protocol';
+import { fixtureRun } from '../test/dashboard/fixtures';
+import { startHarness } from '../test/dashboard/harness';
+import { TASKS, evalRecord, trainRecord } from './dashboardData';
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }
+interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
+
+/** Chromium's timeline events of the page's main thread during `run`, summed by name (self time). */
+async function traced(page: Page, run: () => Promise<void>): Promise<void> {
+  const browser = page.context().browser()!;
+  await browser.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'v8'] });
+  await run();
+  const buffer = await browser.stopTracing();
+  const events = (JSON.parse(buffer.toString()) as { traceEvents: { name: string; ph: string; dur?: number; ts: number; tid: number; pid: number; args?: { name?: string } }[] }).traceEvents;
+  const threadNames = new Map<string, string>();
+  for (const e of events) if (e.name === 'thread_name') threadNames.set(`${e.pid}:${e.tid}`, String(e.args?.name));
+  const complete = events.filter((e) => e.ph === 'X' && e.dur !== undefined);
+  // Self time per (thread, event name): an event's duration minus its direct children's on the same thread.
+  const byThread = new Map<string, typeof complete>();
+  for (const e of complete) byThread.set(`${e.pid}:${e.tid}`, [...(byThread.get(`${e.pid}:${e.tid}`) ?? []), e]);
+  const totals = new Map<string, number>();
+  for (const [thread, list] of byThread) {
+    list.sort((a, b) => a.ts - b.ts || b.dur! - a.dur!);
+    const stack: { end: number; name: string; self: number }[] = [];
+    const close = (until: number) => {
+      while (stack.length > 0 && stack[stack.length - 1].end <= until) {
+        const done = stack.pop()!;
+        const key = `${threadNames.get(thread) ?? thread} · ${done.name}`;
+        totals.set(key, (totals.get(key) ?? 0) + done.self / 1000);
+      }
+    };
+    for (const e of list) {
+      close(e.ts);
+      if (stack.length > 0) stack[stack.length - 1].self -= e.dur!;
+      stack.push({ end: e.ts + e.dur!, name: e.name, self: e.dur! });
+    }
+    close(Infinity);
+  }
+  for (const [k, v] of [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)) if (v >= 2) console.log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`);
+}
+
+async function profiled(session: CDPSession, run: () => Promise<void>): Promise<Profile> {
+  await session.send('Profiler.enable');
+  await session.send('Profiler.setSamplingInterval', { interval: 100 });
+  await session.send('Profiler.start');
+  await run();
+  const { profile } = (await session.send('Profiler.stop')) as unknown as { profile: Profile };
+  return profile;
+}
+
+function report(profile: Profile, top = 30): void {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const n = byId.get(id)!;
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}:${f.columnNumber + 1}`;
+    if (f.functionName === '(idle)') return;
+    self.set(key, (self.get(key) ?? 0) + dt);
+    total += dt;
+  });
+  console.log(`  busy ${total.toFixed(1)} ms`);
+  // Inclusive time: every distinct frame on the sampled stack is credited once.
+  const parent = new Map<number, number>();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const inclusive = new Map<string, number>();
+  profile.samples.forEach((id, i) => {
+    const dt = (profile.timeDeltas[i] ?? 0) / 1000;
+    if (byId.get(id)!.callFrame.functionName === '(idle)') return;
+    const seen = new Set<string>();
+    for (let n: number | undefined = id; n !== undefined; n = parent.get(n)) {
+      const f = byId.get(n)!.callFrame;
+      const key = `${f.functionName || '(anon)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      inclusive.set(key, (inclusive.get(key) ?? 0) + dt);
+    }
+  });
+  console.log('  inclusive:');
+  for (const [k, v] of [...inclusive.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`);
+  // The call tree under a chosen function (PROFILE_ROOT=name), to a few levels.
+  const rootName = process.env.PROFILE_ROOT;
+  if (rootName) {
+    const nodeSelf = new Map<number, number>();
+    profile.samples.forEach((id, i) => nodeSelf.set(id, (nodeSelf.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
+    const total = (id: number): number => (nodeSelf.get(id) ?? 0) + (byId.get(id)!.children ?? []).reduce((s, c) => s + total(c), 0);
+    const merged = new Map<string, { ms: number; kids: number[] }>();
+    const collect = (ids: number[], depth: number, prefix: string) => {
+      const groups = new Map<string, { ms: number; kids: number[] }>();
+      for (const id of ids) {
+        const f = byId.get(id)!.callFrame;
+        const key = `${f.functionName || '(anon)'}:${f.lineNumber + 1}`;
+        const g = groups.get(key) ?? { ms: 0, kids: [] };
+        g.ms += total(id);
+        g.kids.push(...(byId.get(id)!.children ?? []));
+        groups.set(key, g);
+      }
+      for (const [k, g] of [...groups.entries()].sort((a, b) => b[1].ms - a[1].ms)) {
+        if (g.ms < 3) continue;
+        console.log(`  ${prefix}${g.ms.toFixed(1)} ms ${k}`);
+        if (depth < Number(process.env.PROFILE_DEPTH ?? 4)) collect(g.kids, depth + 1, prefix + '  ');
+      }
+    };
+    const roots = profile.nodes.filter((n) => n.callFrame.functionName === rootName && !(parent.has(n.id) && byId.get(parent.get(n.id)!)!.callFrame.functionName === rootName)).map((n) => n.id);
+    collect(roots, 0, '');
+    void merged;
+  }
+  console.log('  self:');
+  for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`);
+}
+
+async function load(page: Page, message: unknown): Promise<void> {
+  await page.evaluate((text) => void ((window as unknown as { __pending: unknown }).__pending = JSON.parse(text)), JSON.stringify(message));
+}
+
+async function timed(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    const t0 = performance.now();
+    window.postMessage((window as unknown as { __pending: unknown }).__pending, '*');
+    await new Promise((r) => setTimeout(r, 0));
+    await (window as unknown as { mtlLabDashboard: { idle(): Promise<void> } }).mtlLabDashboard.idle();
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    return performance.now() - t0;
+  });
+}
+
+async function main() {
+  const which = process.argv[2] ?? 'first';
+  const harness = await startHarness();
+  try {
+    if (which === 'first') {
+      const runIds = Array.from({ length: 20 }, (_, i) => `sweep-${i}`);
+      const init: InitMessage = { type: 'init', protocol: 1, runs: [], series: [], matrices: [], events: [], colors: {}, maxPointsPerSeries: 2000, readOnly: false };
+      const start = Date.UTC(2025, 0, 1);
+      runIds.forEach((id, i) => {
+        const fixture = fixtureRun({ id, steps: 10, seed: i, learningRate: [0.01, 0.001][i % 2] });
+        const store = new RunSeriesStore(id, 2000, TASKS);
+        const batch: MetricRecord[] = [];
+        for (let step = 1; step <= 100_000; step++) {
+          batch.push(trainRecord(step, i, start));
+          if (step % 1000 === 0) batch.push(evalRecord(step, start));
+          if (batch.length >= 1000) (store.add(batch), (batch.length = 0));
+        }
+        store.add(batch);
+        init.runs.push(runView({ ...fixture.info, step: 100_000, totalSteps: 100_000 }, fixture.config));
+        init.series.push(...store.deltas(newRunCursor()).series);
+      });
+      const page = await harness.open({ width: 1600, height: 1200, state: { ...defaultDashboardState(runIds), collapsedCards: ['header'] } });
+      await load(page, init);
+      await new Promise((r) => setTimeout(r, 300));
+      let wall = 0;
+      if (process.argv.includes('--trace')) {
+        await traced(page, async () => void (wall = await timed(page)));
+        console.log(`first render: ${wall.toFixed(0)} ms wall`);
+        return;
+      }
+      const session = await page.context().newCDPSession(page);
+      const profile = await profiled(session, async () => void (wall = await timed(page)));
+      console.log(`first render: ${wall.toFixed(0)} ms wall`);
+      report(profile, 40);
+    } else {
+      const live = new RunSeriesStore('live', 2000, TASKS);
+      const start = Date.UTC(2025, 0, 1);
+      let step = 0;
+      const feed = (n: number) => {
+        const out: MetricRecord[] = [];
+        for (let k = 0; k < n; k++) {
+          step++;
+          out.push(trainRecord(step, 7, start));
+          if (step % 1000 === 0) out.push(evalRecord(step, start));
+        }
+        return out;
+      };
+      live.add(feed(200_000));
+      const cursor = newRunCursor();
+      const fixture = fixtureRun({ id: 'live', steps: 10, status: 'running', totalSteps: 400_000 });
+      const init: InitMessage = { type: 'init', protocol: 1, runs: [runView({ ...fixture.info, step: 200_000, totalSteps: 400_000 }, fixture.config)], series: live.deltas(cursor).series, matrices: [], events: [], colors: {}, maxPointsPerSeries: 2000, readOnly: false };
+      const height = Number(process.argv[3] ?? 1400);
+      const page = await harness.open({ width: 1600, height, state: { ...defaultDashboardState(['live']), collapsedCards: ['header'] } });
+      await load(page, init);
+      await timed(page);
+      const walls: number[] = [];
+      const messages: AppendMessage[] = [];
+      for (let i = 0; i < 20; i++) {
+        live.add(feed(100));
+        const d = live.deltas(cursor);
+        messages.push({ type: 'append', series: d.series, matrices: d.matrices, events: d.events });
+      }
+      const all = async () => {
+        for (const m of messages) {
+          await load(page, m);
+          await new Promise((r) => setTimeout(r, 30));
+          walls.push(await timed(page));
+        }
+      };
+      if (process.argv.includes('--trace')) {
+        await traced(page, all);
+        walls.sort((a, b) => a - b);
+        console.log(`append ×20: median ${walls[10].toFixed(1)} ms wall`);
+        return;
+      }
+      const session = await page.context().newCDPSession(page);
+      const profile = await profiled(session, all);
+      walls.sort((a, b) => a - b);
+      console.log(`append ×20: median ${walls[10].toFixed(1)} ms wall`);
+      report(profile, 40);
+    }
+  } finally {
+    await harness.close();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});
