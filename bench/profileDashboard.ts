@@ -47,6 +47,28 @@ async function traced(page: Page, run: () => Promise<void>): Promise<void> {
     close(Infinity);
   }
   for (const [k, v] of [...totals.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40)) if (v >= 2) console.log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`);
+  // The renderer main thread's top-level tasks over time (TRACE_TIMELINE=1): where the wall time goes.
+  if (process.env.TRACE_TIMELINE) {
+    const main = [...byThread.entries()].find(([t]) => threadNames.get(t) === 'CrRendererMain' && (byThread.get(t)?.length ?? 0) > 50);
+    if (!main) return;
+    const list = main[1];
+    const top: typeof list = [];
+    let end = -Infinity;
+    for (const e of list) {
+      if (e.ts < end) continue;
+      top.push(e);
+      end = e.ts + e.dur!;
+    }
+    const busy = top.filter((e) => e.dur! > 1000);
+    const t0 = busy[0]?.ts ?? 0;
+    for (const e of busy) {
+      const kids = list.filter((k) => k !== e && k.ts >= e.ts && k.ts + k.dur! <= e.ts + e.dur!);
+      const byName = new Map<string, number>();
+      for (const k of kids) byName.set(k.name, (byName.get(k.name) ?? 0) + k.dur!);
+      const summary = [...byName.entries()].sort((a, b) => b[1] - a[1]).slice(0, 4).map(([n, d]) => `${n} ${(d / 1000).toFixed(0)}`).join(', ');
+      console.log(`  +${((e.ts - t0) / 1000).toFixed(0).padStart(5)} ms  ${(e.dur! / 1000).toFixed(1).padStart(6)} ms  ${e.name}: ${summary}`);
+    }
+  }
 }
 
 async function profiled(session: CDPSession, run: () => Promise<void>): Promise<Profile> {
@@ -113,7 +135,12 @@ function report(profile: Profile, top = 30): void {
         if (depth < Number(process.env.PROFILE_DEPTH ?? 4)) collect(g.kids, depth + 1, prefix + '  ');
       }
     };
-    const roots = profile.nodes.filter((n) => n.callFrame.functionName === rootName && !(parent.has(n.id) && byId.get(parent.get(n.id)!)!.callFrame.functionName === rootName)).map((n) => n.id);
+    // PROFILE_ROOT is a function name, or name:line ("(anon):1234" for an anonymous function).
+    const matches = (n: ProfileNode) => {
+      const name = n.callFrame.functionName || '(anon)';
+      return rootName.includes(':') ? `${name}:${n.callFrame.lineNumber + 1}` === rootName : name === rootName;
+    };
+    const roots = profile.nodes.filter((n) => matches(n) && !(parent.has(n.id) && matches(byId.get(parent.get(n.id)!)!))).map((n) => n.id);
     collect(roots, 0, '');
     void merged;
   }
@@ -151,7 +178,10 @@ async function main() {
         for (let step = 1; step <= 100_000; step++) {
           batch.push(trainRecord(step, i, start));
           if (step % 1000 === 0) batch.push(evalRecord(step, start));
-          if (batch.length >= 1000) (store.add(batch), (batch.length = 0));
+          if (batch.length >= 1000) {
+            store.add(batch);
+            batch.length = 0;
+          }
         }
         store.add(batch);
         init.runs.push(runView({ ...fixture.info, step: 100_000, totalSteps: 100_000 }, fixture.config));

@@ -17,10 +17,12 @@ import {
   type ScatterDataPoint,
 } from 'chart.js';
 import type { Points, XAxisMode } from './protocol';
-import { alignX, decimateToWidth, emaDebiased, formatDuration, resampleAt, robustRange } from './data/transforms';
+import { alignX, decimateToWidth, emaDebiased, formatDuration, formatTick, resampleAt, robustRange } from './data/transforms';
 import { withAlpha } from './colors';
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Filler, Tooltip);
+// Filler is not registered for every chart: it is given to the stacked ones only (see render), as its
+// hooks run for every dataset of every chart on each redraw.
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip);
 
 export interface ChartSeries {
   /** Unique within the chart, e.g. "run-1:loss/a". */
@@ -262,7 +264,8 @@ export class LineChart {
 
   /** What is drawn, per dataset (after smoothing and decimation). */
   drawn(): DrawnDataset[] {
-    return (this.chart?.data.datasets ?? []).map((d) => ({ label: String(d.label), color: String(d.borderColor), x: d.data.map((p) => Number(p.x)), y: d.data.map((p) => Number(p.y)) }));
+    // A stacked layer reports its own values (`v`), not the running total it is drawn at.
+    return (this.chart?.data.datasets ?? []).map((d) => ({ label: String(d.label), color: String(d.borderColor), x: d.data.map((p) => Number(p.x)), y: d.data.map((p) => Number(layerValue(p))) }));
   }
 
   /** The scales as drawn (type and range), for tests. */
@@ -280,22 +283,14 @@ export class LineChart {
   }
 
   private datasets(pixels: number): ChartDataset<'line', ScatterDataPoint[]>[] {
+    if (this.kind.stacked) return this.stackedDatasets(pixels);
     const o = this.options!;
     const out: ChartDataset<'line', ScatterDataPoint[]>[] = [];
     const lineWidth = o.theme.highContrast ? 2.5 : 1.5;
-    const smoothing = this.kind.stacked ? 0 : o.smoothing;
-    let stackXs: readonly number[] | undefined;
-    this.series.forEach((s, index) => {
-      let xs = alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0);
-      let ys = s.points.values;
-      if (this.kind.stacked) {
-        // Layers of a stacked area must share x values: resample every layer at the first layer's x.
-        if (stackXs === undefined) stackXs = xs;
-        else {
-          ys = resampleAt(stackXs, xs, ys);
-          xs = stackXs;
-        }
-      }
+    const smoothing = o.smoothing;
+    for (const s of this.series) {
+      const xs = alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0);
+      const ys = s.points.values;
       const smoothed = smoothing > 0 ? emaDebiased(ys, smoothing) : ys;
       const keep = decimateToWidth(xs, smoothed, pixels, this.zoom?.min, this.zoom?.max);
       const data: ScatterDataPoint[] = [];
@@ -324,15 +319,58 @@ export class LineChart {
         label: s.label,
         data,
         borderColor: s.color,
-        backgroundColor: this.kind.stacked ? withAlpha(s.color, 0.55) : s.color,
+        backgroundColor: s.color,
         borderWidth: lineWidth,
         borderDash: s.dashed ? [5, 4] : [],
         pointRadius: data.length === 1 ? 3 : 0,
         pointHoverRadius: 4,
-        fill: this.kind.stacked ? (index === 0 ? 'origin' : '-1') : false,
+        fill: false,
         order: 0,
       }));
+    }
+    return this.keepOnly(out);
+  }
+
+  /**
+   * Stacked areas, stacked here rather than by Chart.js (whose stacking walks every point of every layer
+   * through its option machinery on each redraw): every layer is resampled at the first layer's x values,
+   * all layers keep the same points (the union of each layer's extremes per pixel column, so the fills
+   * between neighbours line up), and each point carries its layer's own value `v` for the tooltip.
+   */
+  private stackedDatasets(pixels: number): ChartDataset<'line', ScatterDataPoint[]>[] {
+    const o = this.options!;
+    const lineWidth = o.theme.highContrast ? 2.5 : 1.5;
+    if (this.series.length === 0) return this.keepOnly([]);
+    const xs = alignX(this.series[0].points, o.xAxis, o.origins.get(this.series[0].runId) ?? 0);
+    const layers = this.series.map((s, index) => (index === 0 ? s.points.values : resampleAt(xs, alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0), s.points.values)));
+    const keepSet = new Set<number>();
+    for (const ys of layers) for (const i of decimateToWidth(xs, ys, pixels, this.zoom?.min, this.zoom?.max)) keepSet.add(i);
+    const keep = [...keepSet].sort((a, b) => a - b);
+    const cumulative = new Float64Array(keep.length);
+    const out = this.series.map((s, index) => {
+      const ys = layers[index];
+      const data = keep.map((i, k) => {
+        cumulative[k] += ys[i];
+        return { x: xs[i], y: cumulative[k], v: ys[i] };
+      });
+      return this.dataset(s.id, {
+        label: s.label,
+        data,
+        borderColor: s.color,
+        backgroundColor: withAlpha(s.color, 0.55),
+        borderWidth: lineWidth,
+        borderDash: [],
+        pointRadius: data.length === 1 ? 3 : 0,
+        pointHoverRadius: 4,
+        fill: index === 0 ? 'origin' : '-1',
+        order: 0,
+      });
     });
+    return this.keepOnly(out);
+  }
+
+  /** Forget kept datasets not in `out` (a hidden run, a removed series). */
+  private keepOnly(out: ChartDataset<'line', ScatterDataPoint[]>[]): ChartDataset<'line', ScatterDataPoint[]>[] {
     const used = new Set(out);
     for (const [key, d] of this.datasetsByKey) if (!used.has(d)) this.datasetsByKey.delete(key);
     return out;
@@ -365,6 +403,7 @@ export class LineChart {
     const datasets = this.datasets(width);
     const o = this.options;
     const y = this.yRange(datasets);
+    const yLog = o.logScale && !this.kind.stacked;
     const scales = {
       x: {
         type: 'linear' as const,
@@ -375,11 +414,10 @@ export class LineChart {
         title: { display: true, text: o.xAxis === 'step' ? 'step' : o.xAxis === 'relative' ? 'time since start' : 'wall time', color: o.theme.foreground },
       },
       y: {
-        type: (o.logScale && !this.kind.stacked ? 'logarithmic' : 'linear') as 'linear',
-        stacked: this.kind.stacked ?? false,
+        type: (yLog ? 'logarithmic' : 'linear') as 'linear',
         min: y.min,
         max: y.max,
-        ticks: { color: o.theme.foreground },
+        ticks: { color: o.theme.foreground, callback: (v: number | string, i: number, ticks: { value: number }[]) => formatTick(Number(v), i, ticks.map((t) => t.value), yLog) },
         grid: { color: o.theme.grid },
         title: { display: this.kind.yLabel !== undefined, text: this.kind.yLabel ?? '', color: o.theme.foreground },
       },
@@ -390,6 +428,7 @@ export class LineChart {
       this.chart = new Chart<'line', ScatterDataPoint[]>(this.canvas, {
         type: 'line',
         data: { datasets },
+        plugins: this.kind.stacked ? [Filler] : [],
         options: {
           parsing: false,
           normalized: true,
@@ -406,7 +445,7 @@ export class LineChart {
               filter: (item) => !String(item.dataset.label).endsWith('(raw)'),
               callbacks: {
                 title: (items) => (items.length > 0 ? `${o.xAxis === 'step' ? 'step ' : ''}${this.xTick(Number(items[0].parsed.x ?? 0))}` : ''),
-                label: (item) => `${item.dataset.label}: ${formatValue(item.parsed.y ?? NaN)}`,
+                label: (item) => `${item.dataset.label}: ${formatValue(layerValue(item.raw as ScatterDataPoint))}`,
               },
             },
           },
@@ -515,6 +554,11 @@ export class LineChart {
     this.element.remove();
     resolveIfIdle();
   }
+}
+
+/** A point's own value: `v` on a layer of a stacked area (drawn at the running total `y`), else `y`. */
+function layerValue(p: ScatterDataPoint & { v?: number }): number {
+  return p.v ?? p.y ?? NaN;
 }
 
 export function formatValue(v: number): string {

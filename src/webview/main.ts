@@ -7,7 +7,6 @@ import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
 import '@vscode-elements/elements/dist/vscode-collapsible/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
-import '@vscode-elements/elements/dist/vscode-badge/index.js';
 import './dashboard.css';
 import {
   WEBVIEW_PROTOCOL_VERSION,
@@ -98,6 +97,14 @@ function button(label: string, icon: string, onClick: () => void, options: { sec
     if (!b.hasAttribute('disabled')) onClick();
   });
   return b;
+}
+
+/**
+ * A run's status as a badge: a styled span, not a `vscode-badge` (it is not a control, and a comparison
+ * of 50 runs would otherwise create 50 more shadow roots on the first render).
+ */
+function statusBadge(status: string): HTMLElement {
+  return el('span', { class: `badge status status-${status}` }, status);
 }
 
 function checkbox(label: string, checked: boolean, onChange: (checked: boolean) => void, control: string): HTMLElement {
@@ -215,7 +222,7 @@ function buildRunList(): void {
       redrawAll();
     }, `show-run`);
     visible.dataset.runId = r.id;
-    const badge = el('vscode-badge', { class: `status status-${r.status}` }, r.status);
+    const badge = statusBadge(r.status);
     const item = el('li', {}, swatch, visible, badge);
     if (model.runs.size > 1) {
       const remove = button('', 'close', () => post({ type: 'removeRun', runId: r.id }), { secondary: true, title: `Remove ${r.id} from this comparison` });
@@ -519,7 +526,7 @@ function buildHeaderRow(r: RunView): HeaderRow {
   const steps = el('span', { class: 'steps' });
   const rate = el('span', { class: 'muted' });
   const eta = el('span', { class: 'muted' });
-  const row = el('div', { class: 'run-row', 'data-run-id': r.id }, el('span', { class: 'run-name' }, swatch, runLabel(r)), el('vscode-badge', { class: `status status-${r.status}` }, r.status), el('span', { class: 'muted' }, r.backend ?? 'backend —'), steps, bar, rate, eta, actions);
+  const row = el('div', { class: 'run-row', 'data-run-id': r.id }, el('span', { class: 'run-name' }, swatch, runLabel(r)), statusBadge(r.status), el('span', { class: 'muted' }, r.backend ?? 'backend —'), steps, bar, rate, eta, actions);
   if (r.error) row.append(el('span', { class: 'error' }, r.error));
   return { row, key: `${r.status}|${model.readOnly}|${runColor(r.id, model.colors)}|${r.backend}|${r.error}`, steps, bar, fill, rate, eta };
 }

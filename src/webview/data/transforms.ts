@@ -178,3 +178,32 @@ export function resampleAt(targets: readonly number[], xs: readonly number[], ys
   }
   return out;
 }
+
+/**
+ * The label of a y-axis tick: as many decimals as the tick spacing needs (0.05 apart → 2), scientific
+ * notation for very small or very large axes, thousands grouped. The same rule as Chart.js's own numeric
+ * formatter, without `Intl.NumberFormat`, whose formatters cost milliseconds to create per axis. On a
+ * log axis only ticks whose significand is 1, 2, 3 or 5 (and the last fifth) are labelled, as Chart.js does.
+ */
+export function formatTick(value: number, index: number, ticks: readonly number[], log = false): string {
+  if (value === 0) return '0';
+  if (log) {
+    const significand = value / Math.pow(10, Math.floor(Math.log10(value)));
+    const round = Math.round(significand * 1e6) / 1e6;
+    if (![1, 2, 3, 5].includes(round) && index <= 0.8 * ticks.length) return '';
+  }
+  let delta = value;
+  let scientific = false;
+  if (ticks.length > 1) {
+    const maxTick = Math.max(Math.abs(ticks[0]), Math.abs(ticks[ticks.length - 1]));
+    scientific = maxTick < 1e-4 || maxTick > 1e15;
+    delta = ticks.length > 3 ? ticks[2] - ticks[1] : ticks[1] - ticks[0];
+    if (Math.abs(delta) >= 1 && value !== Math.floor(value)) delta = value - Math.floor(value);
+  }
+  const logDelta = Math.log10(Math.abs(delta));
+  const decimals = Number.isFinite(logDelta) ? Math.max(Math.min(-Math.floor(logDelta), 20), 0) : 1;
+  if (scientific) return value.toExponential(Math.min(decimals, 3)).replace('e', 'E');
+  const [whole, fraction] = Math.abs(value).toFixed(decimals).split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${value < 0 ? '-' : ''}${grouped}${fraction ? `.${fraction}` : ''}`;
+}
