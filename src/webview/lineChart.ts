@@ -1,28 +1,17 @@
 /**
- * One line chart: Chart.js with parsing off, drawn from held (downsampled) series after the view
- * transforms (x alignment, debiased EMA, decimation to the chart's pixel width inside the zoomed range),
- * with a text summary for screen readers, drag-to-zoom, keyboard zoom and PNG export. The Chart.js
- * instance is created the first time the chart scrolls into view and redrawn only while visible.
+ * One line chart, drawn from held (downsampled) series after the view transforms (x alignment, debiased
+ * EMA, decimation to the chart's pixel width inside the zoomed range): Chart.js lays out and draws the
+ * axes, grid and titles, the series are drawn as one path each (drawLines), with a tooltip of the values
+ * nearest the pointer, a text summary for screen readers, drag-to-zoom, keyboard zoom and PNG export.
+ * The Chart.js instance is created the first time the chart scrolls into view and redrawn only while visible.
  */
-import {
-  Chart,
-  Filler,
-  LineController,
-  LineElement,
-  LinearScale,
-  LogarithmicScale,
-  PointElement,
-  Tooltip,
-  type ChartDataset,
-  type ScatterDataPoint,
-} from 'chart.js';
+import { Chart, LineController, LineElement, LinearScale, LogarithmicScale, PointElement, type ChartDataset, type ScatterDataPoint } from 'chart.js';
 import type { Points, XAxisMode } from './protocol';
 import { alignX, decimateToWidth, emaDebiased, formatDuration, formatTick, resampleAt, robustRange } from './data/transforms';
 import { withAlpha } from './colors';
 
-// Filler is not registered for every chart: it is given to the stacked ones only (see render), as its
-// hooks run for every dataset of every chart on each redraw.
-Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Tooltip);
+// Chart.js draws the axes, grid and titles; the series are drawn by LineChart.drawLines.
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale);
 
 export interface ChartSeries {
   /** Unique within the chart, e.g. "run-1:loss/a". */
@@ -49,6 +38,27 @@ export interface ThemeColors {
   background: string;
   highContrast: boolean;
 }
+
+/** One drawn line: its points after smoothing and decimation, and how it is stroked. */
+interface SeriesLine {
+  label: string;
+  color: string;
+  width: number;
+  dash: number[];
+  /** The faint unsmoothed companion of a smoothed line: drawn, but not in the tooltip. */
+  raw: boolean;
+  x: number[];
+  /** Where it is drawn: the value, or for a stacked layer the running total. */
+  y: number[];
+  /** A stacked layer's own values. */
+  v?: number[];
+  /** A stacked layer's area colour. */
+  fill?: string;
+}
+
+/** How far (pixels, in x) a line's nearest point may be from the pointer to be in the tooltip. */
+const TOOLTIP_REACH_PX = 24;
+const TOOLTIP_ROWS = 10;
 
 export interface DrawnDataset {
   label: string;
@@ -86,10 +96,15 @@ const scheduler = {
     const widths = charts.map((c) => c.measure());
     const started = performance.now();
     let drawn = 0;
+    let beforeLast = 0;
     for (; drawn < charts.length; drawn++) {
-      if (drawn > 0 && performance.now() - started >= FRAME_BUDGET_MS) break;
+      const elapsed = performance.now() - started;
+      if (drawn > 0 && elapsed >= FRAME_BUDGET_MS) break;
+      beforeLast = elapsed;
       charts[drawn].render(widths[drawn]);
     }
+    if (drawn > 0) recentPasses.push({ charts: drawn, beforeLastMs: beforeLast, ms: performance.now() - started, left: charts.length - drawn });
+    if (recentPasses.length > 50) recentPasses.shift();
     for (const c of charts.slice(drawn)) this.pending.add(c);
     // The rest in a task of its own right away (not a frame later: that would idle until the next vsync);
     // input and frames that fall due are handled in between.
@@ -104,6 +119,9 @@ const continuation = new MessageChannel();
 continuation.port1.onmessage = () => {
   if (scheduler.frame === -1) scheduler.flush();
 };
+
+/** The latest drawing passes: charts drawn, time spent before the last one started, total, charts left over. */
+export const recentPasses: { charts: number; beforeLastMs: number; ms: number; left: number }[] = [];
 
 /** Charts created whose first visibility report has not come yet (they may be about to draw). */
 const unseen = new Set<LineChart>();
@@ -156,12 +174,15 @@ export class LineChart {
   private dirty = true;
   private readonly area: HTMLElement;
   private lastWidth = 0;
+  /** What the last draw drew, in drawing order. */
+  private drawnLines: SeriesLine[] = [];
   /**
-   * Chart.js datasets by series (and "raw" companion), kept across redraws: Chart.js ties its per-dataset
-   * state (controller, elements, option caches) to the dataset object, so handing it new objects on every
-   * live update would rebuild all of that each time.
+   * The one dataset Chart.js sees: two invisible points spanning the data, from which it picks the axis
+   * bounds and ticks (the series themselves are drawn by drawLines). Kept across redraws, as Chart.js ties
+   * its per-dataset state to the dataset object.
    */
-  private readonly datasetsByKey = new Map<string, ChartDataset<'line', ScatterDataPoint[]>>();
+  private readonly boundsDataset: ChartDataset<'line', ScatterDataPoint[]> = { label: 'bounds', data: [], showLine: false, pointRadius: 0, pointHoverRadius: 0, pointHitRadius: 0, borderWidth: 0 };
+  private readonly tooltip: HTMLElement;
   /** Milliseconds the last draw took (benchmark and diagnostics). */
   lastRenderMs = 0;
   renders = 0;
@@ -203,7 +224,10 @@ export class LineChart {
     this.selection = document.createElement('div');
     this.selection.className = 'zoom-selection';
     this.selection.hidden = true;
-    area.append(this.canvas, this.selection);
+    this.tooltip = document.createElement('div');
+    this.tooltip.className = 'chart-tooltip';
+    this.tooltip.hidden = true;
+    area.append(this.canvas, this.selection, this.tooltip);
     this.element.append(caption, area, this.summary);
     this.installZoom(area);
     this.area = area;
@@ -265,7 +289,7 @@ export class LineChart {
   /** What is drawn, per dataset (after smoothing and decimation). */
   drawn(): DrawnDataset[] {
     // A stacked layer reports its own values (`v`), not the running total it is drawn at.
-    return (this.chart?.data.datasets ?? []).map((d) => ({ label: String(d.label), color: String(d.borderColor), x: d.data.map((p) => Number(p.x)), y: d.data.map((p) => Number(layerValue(p))) }));
+    return this.chart === undefined ? [] : this.drawnLines.map((l) => ({ label: l.label, color: l.color, x: [...l.x], y: [...(l.v ?? l.y)] }));
   }
 
   /** The scales as drawn (type and range), for tests. */
@@ -282,116 +306,105 @@ export class LineChart {
     return Math.abs(value) >= 10_000 ? `${Math.round(value / 1000)}k` : String(Math.round(value));
   }
 
-  private datasets(pixels: number): ChartDataset<'line', ScatterDataPoint[]>[] {
-    if (this.kind.stacked) return this.stackedDatasets(pixels);
+  /** The lines to draw, in drawing order (faint raw lines first), after smoothing and decimation. */
+  private lines(pixels: number): SeriesLine[] {
+    if (this.kind.stacked) return this.stackedLines(pixels);
     const o = this.options!;
-    const out: ChartDataset<'line', ScatterDataPoint[]>[] = [];
     const lineWidth = o.theme.highContrast ? 2.5 : 1.5;
-    const smoothing = o.smoothing;
+    const raw: SeriesLine[] = [];
+    const main: SeriesLine[] = [];
     for (const s of this.series) {
       const xs = alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0);
       const ys = s.points.values;
-      const smoothed = smoothing > 0 ? emaDebiased(ys, smoothing) : ys;
-      const keep = decimateToWidth(xs, smoothed, pixels, this.zoom?.min, this.zoom?.max);
-      const data: ScatterDataPoint[] = [];
-      for (const i of keep) {
-        const y = smoothed[i];
-        if (o.logScale && !(y > 0)) continue;
-        data.push({ x: xs[i], y });
-      }
-      if (smoothing > 0 && this.series.length <= 12) {
+      const smoothed = o.smoothing > 0 ? emaDebiased(ys, o.smoothing) : ys;
+      main.push({ label: s.label, color: s.color, width: lineWidth, dash: s.dashed ? [5, 4] : [], raw: false, ...this.picked(xs, smoothed, pixels) });
+      if (o.smoothing > 0 && this.series.length <= 12) {
         // The raw values, faint behind the smoothed line (as TensorBoard draws them).
-        const rawKeep = decimateToWidth(xs, ys, pixels, this.zoom?.min, this.zoom?.max);
-        out.push(this.dataset(`${s.id}\u0000raw`, {
-          label: `${s.label} (raw)`,
-          data: rawKeep.filter((i) => !o.logScale || ys[i] > 0).map((i) => ({ x: xs[i], y: ys[i] })),
-          borderColor: withAlpha(s.color, 0.25),
-          backgroundColor: 'transparent',
-          borderWidth: 1,
-          borderDash: s.dashed ? [4, 3] : [],
-          pointRadius: 0,
-          pointHitRadius: 0,
-          fill: false,
-          order: 1,
-        }));
+        raw.push({ label: `${s.label} (raw)`, color: withAlpha(s.color, 0.25), width: 1, dash: s.dashed ? [4, 3] : [], raw: true, ...this.picked(xs, ys, pixels) });
       }
-      out.push(this.dataset(s.id, {
-        label: s.label,
-        data,
-        borderColor: s.color,
-        backgroundColor: s.color,
-        borderWidth: lineWidth,
-        borderDash: s.dashed ? [5, 4] : [],
-        pointRadius: data.length === 1 ? 3 : 0,
-        pointHoverRadius: 4,
-        fill: false,
-        order: 0,
-      }));
     }
-    return this.keepOnly(out);
+    return [...raw, ...main];
+  }
+
+  /** The points of one line kept for drawing: at most about one per pixel column, positive only on a log axis. */
+  private picked(xs: readonly number[], ys: readonly number[], pixels: number): { x: number[]; y: number[] } {
+    const log = this.options!.logScale;
+    const x: number[] = [];
+    const y: number[] = [];
+    for (const i of decimateToWidth(xs, ys, pixels, this.zoom?.min, this.zoom?.max)) {
+      if (log && !(ys[i] > 0)) continue;
+      x.push(xs[i]);
+      y.push(ys[i]);
+    }
+    return { x, y };
   }
 
   /**
-   * Stacked areas, stacked here rather than by Chart.js (whose stacking walks every point of every layer
-   * through its option machinery on each redraw): every layer is resampled at the first layer's x values,
-   * all layers keep the same points (the union of each layer's extremes per pixel column, so the fills
-   * between neighbours line up), and each point carries its layer's own value `v` for the tooltip.
+   * Stacked areas: every layer is resampled at the first layer's x values and all layers keep the same
+   * points (the union of each layer's extremes per pixel column), so each area fills exactly between its
+   * line and the one below. `y` is the running total a layer is drawn at, `v` its own value.
    */
-  private stackedDatasets(pixels: number): ChartDataset<'line', ScatterDataPoint[]>[] {
+  private stackedLines(pixels: number): SeriesLine[] {
     const o = this.options!;
+    if (this.series.length === 0) return [];
     const lineWidth = o.theme.highContrast ? 2.5 : 1.5;
-    if (this.series.length === 0) return this.keepOnly([]);
     const xs = alignX(this.series[0].points, o.xAxis, o.origins.get(this.series[0].runId) ?? 0);
     const layers = this.series.map((s, index) => (index === 0 ? s.points.values : resampleAt(xs, alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0), s.points.values)));
     const keepSet = new Set<number>();
     for (const ys of layers) for (const i of decimateToWidth(xs, ys, pixels, this.zoom?.min, this.zoom?.max)) keepSet.add(i);
     const keep = [...keepSet].sort((a, b) => a - b);
-    const cumulative = new Float64Array(keep.length);
-    const out = this.series.map((s, index) => {
-      const ys = layers[index];
-      const data = keep.map((i, k) => {
-        cumulative[k] += ys[i];
-        return { x: xs[i], y: cumulative[k], v: ys[i] };
-      });
-      return this.dataset(s.id, {
-        label: s.label,
-        data,
-        borderColor: s.color,
-        backgroundColor: withAlpha(s.color, 0.55),
-        borderWidth: lineWidth,
-        borderDash: [],
-        pointRadius: data.length === 1 ? 3 : 0,
-        pointHoverRadius: 4,
-        fill: index === 0 ? 'origin' : '-1',
-        order: 0,
-      });
+    const total = new Array<number>(keep.length).fill(0);
+    return this.series.map((s, index) => {
+      const own = keep.map((i) => layers[index][i]);
+      own.forEach((v, k) => (total[k] += v));
+      return { label: s.label, color: s.color, width: lineWidth, dash: [], raw: false, x: keep.map((i) => xs[i]), y: total.slice(), v: own, fill: withAlpha(s.color, 0.55) };
     });
-    return this.keepOnly(out);
   }
 
-  /** Forget kept datasets not in `out` (a hidden run, a removed series). */
-  private keepOnly(out: ChartDataset<'line', ScatterDataPoint[]>[]): ChartDataset<'line', ScatterDataPoint[]>[] {
-    const used = new Set(out);
-    for (const [key, d] of this.datasetsByKey) if (!used.has(d)) this.datasetsByKey.delete(key);
-    return out;
-  }
-
-  /** The kept dataset object of `key`, updated to `fields` (see datasetsByKey). */
-  private dataset(key: string, fields: ChartDataset<'line', ScatterDataPoint[]>): ChartDataset<'line', ScatterDataPoint[]> {
-    const existing = this.datasetsByKey.get(key);
-    if (existing === undefined) {
-      this.datasetsByKey.set(key, fields);
-      return fields;
+  /**
+   * The data range for the axes: Chart.js gets one invisible two-point dataset spanning it and picks
+   * its "nice" axis bounds and ticks from that, as it would from the data. With a zoom, only the points
+   * inside the zoomed x range count towards the y range.
+   */
+  private bounds(lines: SeriesLine[]): ScatterDataPoint[] {
+    let xMin = Infinity;
+    let xMax = -Infinity;
+    let yMin = Infinity;
+    let yMax = -Infinity;
+    const lo = this.zoom?.min ?? -Infinity;
+    const hi = this.zoom?.max ?? Infinity;
+    for (const l of lines) {
+      for (let i = 0; i < l.x.length; i++) {
+        const x = l.x[i];
+        if (x < xMin) xMin = x;
+        if (x > xMax) xMax = x;
+        if (x < lo || x > hi) continue;
+        const y = l.y[i];
+        if (y < yMin) yMin = y;
+        if (y > yMax) yMax = y;
+      }
     }
-    return Object.assign(existing, fields);
+    if (!Number.isFinite(xMin)) return [];
+    if (!Number.isFinite(yMin)) {
+      yMin = 0;
+      yMax = 1;
+    }
+    if (this.kind.stacked) yMin = Math.min(0, yMin);
+    // A flat line (rounding noise of a constant, e.g. its EMA) gets Chart.js's ±5 % around its value,
+    // not an axis of 1e-16 steps.
+    if (yMax - yMin <= 1e-9 * Math.max(Math.abs(yMin), Math.abs(yMax))) yMin = yMax = (yMin + yMax) / 2;
+    return [
+      { x: xMin, y: yMin },
+      { x: xMax, y: yMax },
+    ];
   }
 
-  private yRange(datasets: ChartDataset<'line', ScatterDataPoint[]>[]): { min?: number; max?: number } {
+  private yRange(lines: SeriesLine[]): { min?: number; max?: number } {
     const o = this.options!;
     if (this.kind.stacked) return { min: 0 };
     if (!o.ignoreOutliers) return {};
     const values: number[] = [];
-    for (const d of datasets) if (!String(d.label).endsWith('(raw)')) for (const p of d.data) values.push(Number(p.y));
+    for (const l of lines) if (!l.raw) for (const v of l.y) values.push(v);
     return robustRange(values, o.logScale) ?? {};
   }
 
@@ -400,9 +413,10 @@ export class LineChart {
     const started = performance.now();
     this.dirty = false;
     this.lastWidth = width;
-    const datasets = this.datasets(width);
+    const lines = this.lines(width);
+    this.drawnLines = lines;
     const o = this.options;
-    const y = this.yRange(datasets);
+    const y = this.yRange(lines);
     const yLog = o.logScale && !this.kind.stacked;
     const scales = {
       x: {
@@ -422,13 +436,15 @@ export class LineChart {
         title: { display: this.kind.yLabel !== undefined, text: this.kind.yLabel ?? '', color: o.theme.foreground },
       },
     };
+    this.boundsDataset.data = this.bounds(lines);
     if (this.chart === undefined) {
       this.canvas.width = width;
       this.canvas.height = CHART_HEIGHT;
       this.chart = new Chart<'line', ScatterDataPoint[]>(this.canvas, {
         type: 'line',
-        data: { datasets },
-        plugins: this.kind.stacked ? [Filler] : [],
+        data: { datasets: [this.boundsDataset] },
+        // The series are drawn by this plugin, between the grid and the axes' labels (see drawLines).
+        plugins: [{ id: 'mtlLabSeries', afterDatasetsDraw: (chart: Chart) => this.drawLines(chart) }],
         options: {
           parsing: false,
           normalized: true,
@@ -437,23 +453,13 @@ export class LineChart {
           responsive: false,
           maintainAspectRatio: false,
           devicePixelRatio: window.devicePixelRatio || 1,
-          spanGaps: true,
-          interaction: { mode: 'nearest', intersect: false, axis: 'x' },
-          plugins: {
-            legend: { display: false },
-            tooltip: {
-              filter: (item) => !String(item.dataset.label).endsWith('(raw)'),
-              callbacks: {
-                title: (items) => (items.length > 0 ? `${o.xAxis === 'step' ? 'step ' : ''}${this.xTick(Number(items[0].parsed.x ?? 0))}` : ''),
-                label: (item) => `${item.dataset.label}: ${formatValue(layerValue(item.raw as ScatterDataPoint))}`,
-              },
-            },
-          },
+          // Pointer input is handled here (zoom, tooltip), not by Chart.js.
+          events: [],
+          plugins: { legend: { display: false }, tooltip: { enabled: false } },
           scales,
         },
       });
     } else {
-      this.chart.data.datasets = datasets;
       this.chart.options.scales = scales;
       if (this.chart.width !== width) this.chart.resize(width, CHART_HEIGHT);
       this.chart.update('none');
@@ -461,6 +467,104 @@ export class LineChart {
     this.summary.textContent = this.describe();
     this.renders++;
     this.lastRenderMs = performance.now() - started;
+  }
+
+  /**
+   * Draws the series straight from their points: one path per line (and one filled polygon per stacked
+   * layer). Chart.js's own line datasets would make, position, style and hit-test an element per point,
+   * which is most of a chart's cost with hundreds of series points and no point markers to show.
+   */
+  private drawLines(chart: Chart): void {
+    const { ctx, chartArea: area } = chart;
+    const xScale = chart.scales.x;
+    const yScale = chart.scales.y;
+    const lines = this.drawnLines;
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+    ctx.clip();
+    ctx.lineJoin = 'round';
+    const px = (l: SeriesLine, i: number) => xScale.getPixelForValue(l.x[i]);
+    const py = (l: SeriesLine, i: number) => yScale.getPixelForValue(l.y[i]);
+    lines.forEach((l, k) => {
+      if (l.fill === undefined || l.x.length === 0) return;
+      // The area between this layer's line and the one below (or the zero line).
+      const below = k > 0 ? lines[k - 1] : undefined;
+      ctx.beginPath();
+      ctx.moveTo(px(l, 0), py(l, 0));
+      for (let i = 1; i < l.x.length; i++) ctx.lineTo(px(l, i), py(l, i));
+      if (below) for (let i = below.x.length - 1; i >= 0; i--) ctx.lineTo(px(below, i), py(below, i));
+      else {
+        const zero = yScale.getPixelForValue(0);
+        ctx.lineTo(px(l, l.x.length - 1), zero);
+        ctx.lineTo(px(l, 0), zero);
+      }
+      ctx.closePath();
+      ctx.fillStyle = l.fill;
+      ctx.fill();
+    });
+    for (const l of lines) {
+      ctx.strokeStyle = l.color;
+      ctx.fillStyle = l.color;
+      ctx.lineWidth = l.width;
+      ctx.setLineDash(l.dash);
+      ctx.beginPath();
+      if (l.x.length === 1) {
+        ctx.arc(px(l, 0), py(l, 0), 3, 0, 2 * Math.PI);
+        ctx.fill();
+        continue;
+      }
+      for (let i = 0; i < l.x.length; i++) {
+        if (i === 0) ctx.moveTo(px(l, i), py(l, i));
+        else ctx.lineTo(px(l, i), py(l, i));
+      }
+      ctx.stroke();
+    }
+    ctx.restore();
+  }
+
+  /** The tooltip for a pointer at canvas x/y: per line (not the faint raw ones), its point nearest in x. */
+  private showTooltip(localX: number, localY: number): void {
+    const chart = this.chart;
+    if (!chart || this.drawnLines.length === 0) return this.hideTooltip();
+    const xScale = chart.scales.x;
+    const yScale = chart.scales.y;
+    const area = chart.chartArea;
+    if (localX < area.left || localX > area.right || localY < area.top || localY > area.bottom) return this.hideTooltip();
+    const xValue = xScale.getValueForPixel(localX) ?? NaN;
+    const hits: { line: SeriesLine; index: number; dx: number; dy: number }[] = [];
+    for (const line of this.drawnLines) {
+      if (line.raw || line.x.length === 0) continue;
+      const index = nearestIndex(line.x, xValue);
+      const dx = Math.abs(xScale.getPixelForValue(line.x[index]) - localX);
+      if (dx > TOOLTIP_REACH_PX) continue;
+      hits.push({ line, index, dx, dy: Math.abs(yScale.getPixelForValue(line.y[index]) - localY) });
+    }
+    if (hits.length === 0) return this.hideTooltip();
+    hits.sort((a, b) => a.dy - b.dy);
+    const nearest = hits.reduce((a, b) => (b.dx < a.dx ? b : a));
+    const title = document.createElement('div');
+    title.className = 'tooltip-title';
+    title.textContent = `${this.options?.xAxis === 'step' ? 'step ' : ''}${this.xTick(nearest.line.x[nearest.index])}`;
+    const rows = hits.slice(0, TOOLTIP_ROWS).map((h) => {
+      const row = document.createElement('div');
+      const swatch = document.createElement('span');
+      swatch.className = 'tooltip-swatch';
+      swatch.style.background = h.line.color;
+      row.append(swatch, `${h.line.label}: ${formatValue(h.line.v?.[h.index] ?? h.line.y[h.index])}`);
+      return row;
+    });
+    if (hits.length > TOOLTIP_ROWS) rows.push(Object.assign(document.createElement('div'), { className: 'muted', textContent: `and ${hits.length - TOOLTIP_ROWS} more` }));
+    this.tooltip.replaceChildren(title, ...rows);
+    this.tooltip.hidden = false;
+    // Beside the pointer, on the side with room.
+    const left = localX + 12 + this.tooltip.offsetWidth > this.area.clientWidth ? Math.max(0, localX - 12 - this.tooltip.offsetWidth) : localX + 12;
+    this.tooltip.style.left = `${left}px`;
+    this.tooltip.style.top = `${Math.max(0, Math.min(localY + 12, CHART_HEIGHT - this.tooltip.offsetHeight))}px`;
+  }
+
+  private hideTooltip(): void {
+    this.tooltip.hidden = true;
   }
 
   /** A text summary for screen readers: each series' last value, its minimum and maximum. */
@@ -484,12 +588,16 @@ export class LineChart {
     let startX: number | undefined;
     const local = (e: PointerEvent) => e.clientX - this.canvas.getBoundingClientRect().left;
     this.canvas.addEventListener('pointerdown', (e) => {
+      this.hideTooltip();
       if (e.button !== 0 || !this.chart) return;
       startX = local(e);
       this.canvas.setPointerCapture(e.pointerId);
     });
     this.canvas.addEventListener('pointermove', (e) => {
-      if (startX === undefined) return;
+      if (startX === undefined) {
+        this.showTooltip(local(e), e.clientY - this.canvas.getBoundingClientRect().top);
+        return;
+      }
       const x = local(e);
       this.selection.hidden = Math.abs(x - startX) < 3;
       this.selection.style.left = `${Math.min(x, startX)}px`;
@@ -508,6 +616,7 @@ export class LineChart {
       if (a !== undefined && b !== undefined) this.setZoom(a, b);
     };
     this.canvas.addEventListener('pointerup', finish);
+    this.canvas.addEventListener('pointerleave', () => this.hideTooltip());
     this.canvas.addEventListener('pointercancel', () => {
       startX = undefined;
       this.selection.hidden = true;
@@ -556,9 +665,16 @@ export class LineChart {
   }
 }
 
-/** A point's own value: `v` on a layer of a stacked area (drawn at the running total `y`), else `y`. */
-function layerValue(p: ScatterDataPoint & { v?: number }): number {
-  return p.v ?? p.y ?? NaN;
+/** The index of the value in ascending `xs` nearest to `x`. */
+function nearestIndex(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length - 1;
+  while (hi - lo > 1) {
+    const mid = (lo + hi) >> 1;
+    if (xs[mid] <= x) lo = mid;
+    else hi = mid;
+  }
+  return Math.abs(xs[hi] - x) < Math.abs(xs[lo] - x) ? hi : lo;
 }
 
 export function formatValue(v: number): string {

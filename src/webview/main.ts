@@ -21,7 +21,7 @@ import {
   type XAxisMode,
 } from './protocol';
 import { DashboardModel, seriesId, type Changes } from './model';
-import { LineChart, chartsIdle, formatValue, type ChartSeries, type ThemeColors, type ViewOptions } from './lineChart';
+import { FRAME_BUDGET_MS, LineChart, chartsIdle, formatValue, recentPasses, type ChartSeries, type ThemeColors, type ViewOptions } from './lineChart';
 import { Heatmap } from './heatmap';
 import { runColor, seriesColor } from './colors';
 import { emaDebiased, formatDuration, timeOrigin } from './data/transforms';
@@ -752,6 +752,8 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
   state: () => JSON.parse(JSON.stringify(state)) as DashboardState,
   /** Resolves when every visible chart is drawn (drawing is spread over frames, see lineChart.ts). */
   idle: () => chartsIdle(),
+  /** The latest drawing passes and the budget each keeps to (a pass starts no chart after it). */
+  passes: () => ({ budgetMs: FRAME_BUDGET_MS, passes: recentPasses.map((p) => ({ ...p })) }),
 };
 
 post({ type: 'ready', protocol: WEBVIEW_PROTOCOL_VERSION });

@@ -335,6 +335,70 @@ test('live appends: only new points cross, charts follow', async () => {
   await page.close();
 });
 
+test('tooltip: the values nearest the pointer, a stacked layer its own value; drawing keeps to its budget; a closed card catches up when opened', async () => {
+  const a = fixtureRun({ id: 'run-a', steps: 300, totalSteps: 600, status: 'running', weighting: 'softmax' });
+  const b = fixtureRun({ id: 'run-b', steps: 300, totalSteps: 600, status: 'running', seed: 3 });
+  const host = new FixtureHost([
+    { ...a, info: { ...a.info, step: 200 }, records: a.records.filter((r) => r.step <= 200) },
+    { ...b, info: { ...b.info, step: 200 }, records: b.records.filter((r) => r.step <= 200) },
+  ]);
+  const page = await harness.open({ width: 1280, height: 900, state: { ...noSmoothing(['run-a', 'run-b']), collapsedCards: ['header'] } });
+  await send(page, host.init());
+
+  // Every drawing pass started its last chart within the budget (the rest went to a later pass).
+  const { budgetMs, passes } = await page.evaluate(() => (window as unknown as { mtlLabDashboard: { passes(): { budgetMs: number; passes: { charts: number; beforeLastMs: number; left: number }[] } } }).mtlLabDashboard.passes());
+  assert.ok(passes.length > 0, 'charts were drawn in passes');
+  for (const p of passes) assert.ok(p.charts === 1 || p.beforeLastMs < budgetMs, `a pass started a chart after ${p.beforeLastMs.toFixed(1)} ms (budget ${budgetMs} ms)`);
+  assert.ok((await charts(page)).filter((c) => c.visible).every((c) => c.renders > 0), 'every visible chart drawn in the end');
+
+  // Hover the middle of the income loss chart: one row per run with the value of its nearest point.
+  const canvas = page.locator('figure[data-chart-id="loss:income"] canvas');
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.4);
+  const tooltip = page.locator('figure[data-chart-id="loss:income"] .chart-tooltip');
+  await tooltip.waitFor({ state: 'visible', timeout: 5000 });
+  const text = (await tooltip.innerText()).split('\n');
+  const step = Number(/^step (\d+)$/.exec(text[0])?.[1]);
+  assert.ok(step > 0 && step <= 200, `title names the step (${text[0]})`);
+  const drawnLoss = chart(await charts(page), 'loss:income').drawn;
+  for (const id of ['run-a', 'run-b']) {
+    const row = text.find((t) => t.startsWith(`census-mtl · ${id} train: `));
+    assert.ok(row, `a row for ${id} (${text.join(' | ')})`);
+    const line = drawnLoss.find((d) => d.label === `census-mtl · ${id} train`)!;
+    const nearest = line.x.reduce((best, x, i) => (Math.abs(x - step) < Math.abs(line.x[best] - step) ? i : best), 0);
+    assert.ok(Math.abs(Number(row.split(': ')[1]) - line.y[nearest]) <= 1e-3 * Math.abs(line.y[nearest]), `${id}: ${row} shows the value at step ${line.x[nearest]} (${line.y[nearest]})`);
+  }
+  await page.mouse.move(box.x - 20, box.y - 20);
+  await tooltip.waitFor({ state: 'hidden', timeout: 5000 });
+
+  // A stacked weights layer shows its own weight, not the running total it is drawn at.
+  const weightsCanvas = page.locator('figure[data-chart-id="weights:run-a"] canvas');
+  await weightsCanvas.scrollIntoViewIfNeeded();
+  await charts(page);
+  const wbox = (await weightsCanvas.boundingBox())!;
+  await page.mouse.move(wbox.x + wbox.width * 0.6, wbox.y + wbox.height * 0.5);
+  const wtip = page.locator('figure[data-chart-id="weights:run-a"] .chart-tooltip');
+  await wtip.waitFor({ state: 'visible', timeout: 5000 });
+  const wtext = (await wtip.innerText()).split('\n');
+  const wstep = Number(/^step (\d+)$/.exec(wtext[0])?.[1]);
+  const layers = chart(await charts(page), 'weights:run-a').drawn;
+  for (const layer of layers) {
+    const row = wtext.find((t) => t.startsWith(`${layer.label}: `));
+    assert.ok(row, `a row for ${layer.label}`);
+    const i = layer.x.indexOf(wstep);
+    assert.ok(i >= 0 && Math.abs(Number(row.split(': ')[1]) - layer.y[i]) <= 1e-3, `${row} = own weight ${layer.y[i]} at step ${wstep}`);
+  }
+
+  // The run rows are not kept while their card is closed; opening it shows the newest step.
+  await send(page, host.append('run-a', a.records.filter((r) => r.step > 200 && r.step <= 260 && r.kind !== 'event')));
+  await page.locator('vscode-collapsible[data-card="header"]').click({ position: { x: 40, y: 10 } });
+  await page.locator('.run-row[data-run-id="run-a"] .steps').waitFor({ timeout: 5000 });
+  assert.equal(await page.locator('.run-row[data-run-id="run-a"] .steps').textContent(), 'step 260 / 600');
+  await page.screenshot({ path: path.join(screenshotDir, 'tooltip-weights.png') });
+  await assertClean(page);
+  await page.close();
+});
+
 test('theme switch: light, dark and high contrast', async () => {
   const host = new FixtureHost([fixtureRun({ id: 'theme', steps: 200, architecture: 'soft', conflictEvery: 20 })]);
   const page = await harness.open({ theme: 'vscode-light' });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignX, decimateToWidth, downsampleMinMax, emaDebiased, formatDuration, robustRange, timeOrigin } from '../../src/webview/data/transforms';
+import { alignX, decimateToWidth, downsampleMinMax, emaDebiased, formatDuration, formatTick, robustRange, timeOrigin } from '../../src/webview/data/transforms';
 import { comparisonTable, csvField, flattenConfig, seriesToCsv, sortRows, tableToMarkdown } from '../../src/webview/data/exports';
 import type { RunView } from '../../src/webview/protocol';
 
@@ -144,4 +144,14 @@ test('comparison table: differing config values flagged, metrics per task, sorta
 
 test('flattenConfig: dotted paths, arrays as JSON', () => {
   assert.deepEqual(flattenConfig({ $schema: 'x', a: { b: 1, c: [1, 2] }, d: null }), { 'a.b': 1, 'a.c': '[1,2]', d: null });
+});
+
+test('y tick labels: decimals from the tick spacing, grouped thousands, scientific at the extremes, log axes labelled at 1, 2, 3, 5', () => {
+  const label = (ticks: number[], log = false) => ticks.map((v, i) => formatTick(v, i, ticks, log));
+  assert.deepEqual(label([0, 0.05, 0.1, 0.15, 0.2]), ['0', '0.05', '0.10', '0.15', '0.20']);
+  assert.deepEqual(label([-1, -0.5, 0, 0.5]), ['-1.0', '-0.5', '0', '0.5']);
+  assert.deepEqual(label([0, 2000, 4000, 6000]), ['0', '2,000', '4,000', '6,000']);
+  assert.deepEqual(label([1_000_000, 1_500_000, 2_000_000]), ['1,000,000', '1,500,000', '2,000,000']);
+  assert.deepEqual(label([0, 0.00002, 0.00004]), ['0', '2.000E-5', '4.000E-5']);
+  assert.deepEqual(label([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1, 2, 3], true), ['0.1', '0.2', '0.3', '', '0.5', '', '', '', '', '1.0', '2.0', '3.0']);
 });
