@@ -12,6 +12,7 @@ import {
   taskNameFor,
   validateName,
   type DataChoice,
+  WEIGHTING_CHOICES,
 } from '../../src/extension/newExperiment/template';
 
 const csv = 'age,city,Income (net),rating,churned\n' + Array.from({ length: 40 }, (_, i) => `${20 + i},${['A', 'B', 'C'][i % 3]},${(1000 + i * 13.5).toFixed(1)},${(i % 5) + 1},${i % 2 ? 'yes' : 'no'}`).join('\n') + '\n41,A,99';
@@ -31,6 +32,10 @@ test('every combination of data, architecture and weighting gives a valid, comme
       }
     }
   }
+});
+
+test('the New Experiment quick pick offers every weighting the engine has', () => {
+  assert.deepEqual(WEIGHTING_CHOICES.map((c) => c.id).sort(), [...WEIGHTINGS].sort());
 });
 
 test('the article\'s random data: 100 inputs, 50 hidden units, 10 and 20 classes, batch 32, 10 epochs', () => {

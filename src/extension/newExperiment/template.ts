@@ -47,6 +47,10 @@ export const WEIGHTING_CHOICES: { id: Weighting; label: string; detail: string }
   { id: 'dwa', label: 'Dynamic weight average', detail: 'Weights from the rate of loss decrease (Liu et al. 2019)' },
   { id: 'rlw', label: 'Random loss weighting', detail: 'Random weights every step' },
   { id: 'softmax', label: 'Learned softmax weights', detail: 'The article\'s method; collapses without its remedies' },
+  { id: 'gradnorm', label: 'GradNorm', detail: 'Balances gradient norms on the last shared layer against training rates (Chen et al. 2018)' },
+  { id: 'pcgrad', label: 'PCGrad', detail: 'Projects away conflicting task gradients (Yu et al. 2020)' },
+  { id: 'mgda', label: 'MGDA', detail: 'Minimum-norm combination of the task gradients (Sener & Koltun 2018)' },
+  { id: 'cagrad', label: 'CAGrad', detail: 'Best worst-case improvement near the mean gradient (Liu et al. 2021)' },
 ];
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -150,6 +154,14 @@ function lossLines(weighting: Weighting, taskNames: readonly string[]): string[]
     case 'dwa':
       lines[0] += ',';
       lines.push('    "temperature": 2,', '    "window": "epoch"');
+      break;
+    case 'gradnorm':
+      lines[0] += ',';
+      lines.push('    // α: how strongly a task that trains slower is pulled towards a larger gradient norm.', '    "gradnormAlpha": 1.5,', '    "gradnormLearningRate": 0.025');
+      break;
+    case 'cagrad':
+      lines[0] += ',';
+      lines.push('    // c: the radius of the ball around the mean gradient, relative to its norm.', '    "cagradAlpha": 0.5');
       break;
     default:
       break;

@@ -32,7 +32,7 @@ const layerSizes = (description: string, dflt: number[]) =>
   Type.Array(Type.Integer({ minimum: 1, maximum: 65536 }), { maxItems: 16, description, default: dflt });
 
 export const ARCHITECTURES = ['hard', 'soft', 'routing'] as const;
-export const WEIGHTINGS = ['equal', 'static', 'rlw', 'softmax', 'uncertainty', 'dwa', 'pcgrad', 'mgda', 'cagrad'] as const;
+export const WEIGHTINGS = ['equal', 'static', 'rlw', 'softmax', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'mgda', 'cagrad'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const TASK_TYPES = ['classification', 'regression'] as const;
 export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
@@ -111,7 +111,7 @@ export const LossSchema = Type.Object(
   {
     weighting: oneOf(WEIGHTINGS, {
       description:
-        'How task losses are combined. "equal": Σ L_i. "static": Σ w_i L_i. "rlw": random weights every step. "softmax": the article\'s learned softmax weights (collapses; see the remedies). "uncertainty": Kendall et al. 2018. "dwa": dynamic weight average (Liu et al. 2019). Gradient methods on the shared parameters (K extra backward passes a step): "pcgrad" (Yu et al. 2020), "mgda" (Sener & Koltun 2018), "cagrad" (Liu et al. 2021).',
+        'How task losses are combined. "equal": Σ L_i. "static": Σ w_i L_i. "rlw": random weights every step. "softmax": the article\'s learned softmax weights (collapses; see the remedies). "uncertainty": Kendall et al. 2018. "dwa": dynamic weight average (Liu et al. 2019). "gradnorm": GradNorm (Chen et al. 2018), weights that balance the gradient norms on the last shared layer against each task\'s training rate (K extra backward passes to that layer a step). Gradient methods on the shared parameters (K extra backward passes a step): "pcgrad" (Yu et al. 2020), "mgda" (Sener & Koltun 2018), "cagrad" (Liu et al. 2021).',
       default: 'equal',
     }),
     weights: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }), { description: 'Weighting "static" only: task name → weight (overrides `tasks[].weight`).' })),
@@ -130,6 +130,8 @@ export const LossSchema = Type.Object(
         default: 'epoch',
       }),
     ),
+    gradnormAlpha: Type.Optional(Type.Number({ minimum: 0, maximum: 10, description: 'Weighting "gradnorm" only: α, how strongly a task that trains slower is pulled towards a larger gradient norm.', default: 1.5 })),
+    gradnormLearningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'Weighting "gradnorm" only: the learning rate of the task weights (their update is sign(G_k − target_k)·‖∇_W L_k‖).', default: 0.025 })),
     cagradAlpha: Type.Optional(Type.Number({ minimum: 0, maximum: 10, description: 'Weighting "cagrad" only: c, the radius of the ball around the mean gradient, relative to its norm.', default: 0.5 })),
   },
   { additionalProperties: false, description: 'How the task losses are weighted.', default: {} },

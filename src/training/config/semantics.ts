@@ -44,6 +44,7 @@ const RULES: KeyRule[] = [
   { holder: ['loss'], keys: ['weights'], governor: ['loss', 'weighting'], label: 'weighting', values: ['static'] },
   { holder: ['loss'], keys: ['entropy', 'floor', 'normalize'], governor: ['loss', 'weighting'], label: 'weighting', values: ['softmax'] },
   { holder: ['loss'], keys: ['temperature', 'window'], governor: ['loss', 'weighting'], label: 'weighting', values: ['dwa'] },
+  { holder: ['loss'], keys: ['gradnormAlpha', 'gradnormLearningRate'], governor: ['loss', 'weighting'], label: 'weighting', values: ['gradnorm'] },
   { holder: ['loss'], keys: ['cagradAlpha'], governor: ['loss', 'weighting'], label: 'weighting', values: ['cagrad'] },
   { holder: ['optimizer'], keys: ['momentum'], governor: ['optimizer', 'name'], label: 'optimizer', values: ['sgd', 'rmsprop'] },
   { holder: ['training'], keys: ['samplingTemperature'], governor: ['training', 'sampling'], label: 'sampling', values: ['temperature'] },

@@ -110,6 +110,9 @@ export class Trainer {
     // so the combined pass differentiates only the rest (no trunk gradient computed and thrown away).
     const shared = new Set(this.weighting.shareGradients ? this.model.sharedParameters().map((p) => p.variable) : []);
     this.varList = this.params.map((p) => p.variable).filter((v) => !shared.has(v));
+    if (this.weighting.balanceGradientNorms && this.model.lastSharedParameters().length === 0) {
+      throw new Error(`loss.weighting "${config.loss.weighting}" needs a shared layer to measure gradient norms on, and model.sharedUnits is empty`);
+    }
   }
 
   private byTask<T>(values: readonly T[]): Record<string, T> {
@@ -231,6 +234,7 @@ export class Trainer {
     const finite = Number.isFinite(total) && lossValues.every((v) => Number.isFinite(v));
     let gram: number[][] | undefined;
     if (finite && this.weighting.shareGradients) gram = this.combineSharedGradients(batch, info, dropoutSeed, grads);
+    if (finite && this.weighting.balanceGradientNorms) this.weighting.balanceGradientNorms(this.lastSharedGradientNorms(batch, dropoutSeed), lossValues, info);
     if (finite) tf.dispose(this.optimizer.apply(grads));
     tf.dispose([value, lossesT!, ...Object.values(grads)]);
     return { lossValues, total, attention, gates, gram };
@@ -272,6 +276,20 @@ export class Trainer {
       return tf.matMul(flat, tf.transpose(flat)).arraySync() as number[][];
     });
     return { perTask, gram };
+  }
+
+  /**
+   * ‖∇_W L_k‖ per task on this batch (same dropout masks), W = the last shared layer: K backward passes,
+   * each stopping at W (only the heads lie between W and the losses), before this step's update.
+   */
+  private lastSharedGradientNorms(batch: Batch, dropoutSeed: number): number[] {
+    const last = this.model.lastSharedParameters().map((p) => p.variable);
+    return this.dataset.tasks.map((task, k) => {
+      const { value, grads } = tf.variableGrads(() => taskLoss(task, this.model.forward(batch.x, { training: true, dropoutSeed }).outputs[k], batch.tasks[k]), last);
+      const norm = tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
+      tf.dispose([value, ...Object.values(grads)]);
+      return norm;
+    });
   }
 
   /** The train record of a step (disposes the step's captured attention / gate tensors). */

@@ -215,4 +215,10 @@ export class MultiLayerPerceptron {
   parameters(): Parameter[] {
     return this.layers.flatMap((l) => l.parameters());
   }
+
+  /** The last layer's kernel (none without layers). */
+  lastKernel(): Parameter[] {
+    const last = this.layers[this.layers.length - 1];
+    return last ? [last.parameters()[0]] : [];
+  }
 }

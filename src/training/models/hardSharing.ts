@@ -26,4 +26,8 @@ export class HardSharingModel implements MultiTaskModel {
   sharedParameters(): Parameter[] {
     return this.trunk.parameters();
   }
+
+  lastSharedParameters(): Parameter[] {
+    return this.trunk.lastKernel();
+  }
 }

@@ -29,6 +29,8 @@ export interface MultiTaskModel {
   parameters(): Parameter[];
   /** The parameters all tasks share: per-task gradients on these measure gradient conflict. */
   sharedParameters(): Parameter[];
+  /** The kernel(s) of the last shared layer: GradNorm's W (empty when nothing is shared). */
+  lastSharedParameters(): Parameter[];
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult;
 }
 

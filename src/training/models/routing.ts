@@ -43,4 +43,9 @@ export class RoutingModel implements MultiTaskModel {
   sharedParameters(): Parameter[] {
     return [...this.experts.flatMap((e) => e.parameters()), ...this.gateLayer.parameters()];
   }
+
+  lastSharedParameters(): Parameter[] {
+    // Every expert's last layer: together they form the representation each task's gate mixes.
+    return this.experts.flatMap((e) => e.lastKernel());
+  }
 }

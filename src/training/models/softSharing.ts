@@ -58,4 +58,9 @@ export class SoftSharingModel implements MultiTaskModel {
     // Every tower feeds every task through the attention layer, so all of them are shared.
     return [...this.towers.flatMap((t) => t.parameters()), ...this.attentionLayer.parameters()];
   }
+
+  lastSharedParameters(): Parameter[] {
+    // The attention layer reads every tower and feeds every task: the last layer all tasks share.
+    return [this.attentionLayer.parameters()[0]];
+  }
 }

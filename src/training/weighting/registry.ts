@@ -2,6 +2,7 @@
 import type { Weighting } from '../config/schema';
 import { DynamicWeightAverage } from './dynamicWeightAverage';
 import { EqualWeighting } from './equal';
+import { GradNormWeighting } from './gradNorm';
 import { CaGradWeighting, MgdaWeighting, PcGradWeighting } from './gradientMethods';
 import { LearnedSoftmaxWeighting } from './learnedSoftmax';
 import { RandomLossWeighting } from './randomLoss';
@@ -16,6 +17,7 @@ const STRATEGIES: Record<Weighting, new (context: WeightingContext) => Weighting
   softmax: LearnedSoftmaxWeighting,
   uncertainty: UncertaintyWeighting,
   dwa: DynamicWeightAverage,
+  gradnorm: GradNormWeighting,
   pcgrad: PcGradWeighting,
   mgda: MgdaWeighting,
   cagrad: CaGradWeighting,

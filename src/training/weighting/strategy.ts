@@ -46,6 +46,12 @@ export interface WeightingStrategy {
    * of Σ L_k, as LibMTL does.
    */
   shareGradients?(gram: number[][], info: StepInfo): number[];
+  /**
+   * GradNorm: after the backward pass, with ‖∇_W L_k‖ per task (W = the model's last shared layer,
+   * `lastSharedParameters()`, unweighted losses) and the K loss values; updates the weights used from
+   * the next step on. When defined, the trainer computes those norms (K backward passes that stop at W).
+   */
+  balanceGradientNorms?(norms: number[], losses: number[], info: StepInfo): void;
   /** JSON-serialisable non-tensor state, for checkpoints (tensor state lives in `parameters()`). */
   getState?(): unknown;
   setState?(state: unknown): void;

@@ -1,0 +1,86 @@
+/**
+ * GradNorm (Chen, Badrinarayanan, Lee & Rabinovich 2018): task weights that balance the tasks' gradient
+ * magnitudes on the last shared layer W against how fast each task trains.
+ *
+ *   G_k = ‖∇_W (w_k L_k)‖ = |w_k| · ‖g_k‖,  g_k = ∇_W L_k
+ *   L̃_k = L_k / L_k(0),  r_k = L̃_k / mean(L̃)      (r_k > 1: task k trains slower than the average)
+ *   L_grad = Σ_k |G_k − const(mean(G) · r_k^α)|
+ *
+ * The weights are updated from L_grad alone, in closed form (∂L_grad/∂w_k = sign(G_k − target_k)·‖g_k‖·sign(w_k),
+ * no second-order autodiff), with their own learning rate, then renormalised to Σ w_k = K. A task that
+ * trains slower gets a larger target gradient norm, hence a larger weight. The network trains on Σ w_k L_k.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Parameter } from '../models/dense';
+import type { StepInfo, WeightingContext, WeightingStrategy } from './strategy';
+
+export const DEFAULT_GRADNORM_ALPHA = 1.5;
+export const DEFAULT_GRADNORM_LEARNING_RATE = 0.025;
+/** Weights stay positive (a weight at 0 would drop its task and make sign(w) meaningless). */
+const MIN_WEIGHT = 1e-3;
+
+/**
+ * One GradNorm update of the task weights. `norms[k]` = ‖∇_W L_k‖ (unweighted loss), `losses` this step's
+ * losses, `initialLosses` the losses at the first step. Exported for the formula tests.
+ */
+export function gradNormStep(weights: readonly number[], norms: readonly number[], losses: readonly number[], initialLosses: readonly number[], alpha: number, learningRate: number): number[] {
+  const K = weights.length;
+  const mean = (v: readonly number[]) => v.reduce((a, b) => a + b, 0) / v.length;
+  const G = weights.map((w, k) => Math.abs(w) * norms[k]);
+  const trained = losses.map((l, k) => l / Math.max(initialLosses[k], 1e-12));
+  const meanTrained = mean(trained);
+  const r = trained.map((v) => (meanTrained > 0 ? v / meanTrained : 1));
+  const meanG = mean(G);
+  const updated = weights.map((w, k) => {
+    const target = meanG * Math.pow(r[k], alpha);
+    const gradient = Math.sign(G[k] - target) * norms[k] * Math.sign(w);
+    return Math.max(MIN_WEIGHT, w - learningRate * gradient);
+  });
+  const total = updated.reduce((a, b) => a + b, 0);
+  return updated.map((w) => (K * w) / total);
+}
+
+interface GradNormState {
+  weights: number[];
+  initialLosses: number[] | null;
+}
+
+export class GradNormWeighting implements WeightingStrategy {
+  readonly name = 'gradnorm';
+  private readonly alpha: number;
+  private readonly learningRate: number;
+  private state: GradNormState;
+
+  constructor(context: WeightingContext) {
+    this.alpha = context.loss.gradnormAlpha ?? DEFAULT_GRADNORM_ALPHA;
+    this.learningRate = context.loss.gradnormLearningRate ?? DEFAULT_GRADNORM_LEARNING_RATE;
+    this.state = { weights: new Array(context.tasks.length).fill(1), initialLosses: null };
+  }
+
+  parameters(): Parameter[] {
+    return [];
+  }
+
+  combine(losses: tf.Tensor1D): tf.Scalar {
+    return tf.sum(tf.mul(losses, tf.tensor1d(this.state.weights)));
+  }
+
+  balanceGradientNorms(norms: number[], losses: number[], _info: StepInfo): void {
+    // L_k(0): the losses of the first step taken (kept in the checkpoint, so a resumed run keeps them).
+    this.state.initialLosses ??= [...losses];
+    this.state.weights = gradNormStep(this.state.weights, norms, losses, this.state.initialLosses, this.alpha, this.learningRate);
+  }
+
+  weights(): number[] {
+    return [...this.state.weights];
+  }
+
+  getState(): GradNormState {
+    return { weights: [...this.state.weights], initialLosses: this.state.initialLosses && [...this.state.initialLosses] };
+  }
+
+  setState(state: unknown): void {
+    const s = state as Partial<GradNormState>;
+    if (Array.isArray(s?.weights)) this.state = { weights: s.weights.map(Number), initialLosses: Array.isArray(s.initialLosses) ? s.initialLosses.map(Number) : null };
+  }
+}
