@@ -1,12 +1,12 @@
 /**
  * The packaged extension: `npm run package` must make a .vsix without warnings that holds only what
- * runs (dist, media, schemas, README, CHANGELOG, LICENSE, icon) — no sources, tests, source maps or
+ * runs (dist, media, schemas, the examples, README, CHANGELOG, LICENSE, icon) — no sources, tests, source maps or
  * node_modules — and whose manifest points at files that are inside it. Packs with the same vsce
  * arguments as the `package` script (read from package.json), into a temporary folder. Needs a build.
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
@@ -108,13 +108,15 @@ test('the .vsix holds only what runs', () => {
     /^extension\/dist\/.+\.(js|wasm|css|ttf|woff2?|json)$/,
     /^extension\/media\/.+/,
     /^extension\/schemas\/.+\.json$/,
+    /^extension\/examples\/[^/]+\.mtl\.json$/,
+    /^extension\/examples\/data\/[^/]+\.csv$/,
     /^extension\/readme\.md$/i,
     /^extension\/changelog\.md$/i,
     /^extension\/license(\.txt)?$/i,
   ];
   const unexpected = names.filter((name) => !allowed.some((pattern) => pattern.test(name)));
-  assert.deepEqual(unexpected, [], 'no file outside dist, media, schemas, README, CHANGELOG, LICENSE');
-  for (const forbidden of [/\.ts$/, /\.map$/, /node_modules\//, /^extension\/(src|test|scripts|examples|bench)\//]) {
+  assert.deepEqual(unexpected, [], 'no file outside dist, media, schemas, examples, README, CHANGELOG, LICENSE');
+  for (const forbidden of [/\.ts$/, /\.map$/, /node_modules\//, /^extension\/(src|test|scripts|bench)\//]) {
     assert.deepEqual(names.filter((name) => forbidden.test(name)), [], `nothing matches ${forbidden}`);
   }
 });
@@ -128,6 +130,11 @@ test('the .vsix holds everything the extension needs', () => {
   for (const required of ['extension/readme.md', 'extension/changelog.md']) assert.ok(lower.has(required), `${required} is packaged`);
   assert.ok(lower.has('extension/license.txt') || lower.has('extension/license'), 'the LICENSE is packaged');
   assert.ok([...names].some((name) => /^extension\/dist\/[^/]+\.wasm$/.test(name)), 'the tfjs WebAssembly binaries are packaged beside the worker');
+  // MTL Lab: Open Examples copies these out of the installed extension (with the data a CSV example names).
+  const examples = readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.mtl.json'));
+  assert.ok(examples.length >= 5, 'the repository has examples');
+  for (const example of examples) assert.ok(names.has(`extension/examples/${example}`), `example ${example} is packaged`);
+  for (const data of readdirSync(path.join(root, 'examples', 'data'))) assert.ok(names.has(`extension/examples/data/${data}`), `example data ${data} is packaged`);
 });
 
 test("the packaged manifest points at files inside the package", () => {
