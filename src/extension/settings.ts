@@ -1,4 +1,5 @@
 /** The `mtlLab.*` settings, read in one place with their defaults and the workspace-trust rules. */
+import { moduleSearchPaths } from './backends/nativeBackends';
 import * as vscode from 'vscode';
 import path from 'node:path';
 
@@ -44,9 +45,11 @@ export function runsDirectoryForConfig(configFile: string, settings: Settings = 
 }
 
 /**
- * Where the worker also looks for the optional native packages (@tensorflow/tfjs-node, -gpu): every
- * workspace folder, so `npm install @tensorflow/tfjs-node-gpu` in the project enables the GPU backend.
+ * Where the worker looks for the optional native packages (@tensorflow/tfjs-node, -gpu): every workspace
+ * folder (a project may install them itself), then the extension's global storage, where Install GPU
+ * Backend puts them (see backends/nativeBackends.ts).
  */
-export function workspaceModulePaths(): string[] {
-  return (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+export function workerModulePaths(context: { globalStorageUri: vscode.Uri }): string[] {
+  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
+  return moduleSearchPaths(folders, context.globalStorageUri.fsPath);
 }

@@ -4,6 +4,8 @@
  * host restart, dead-pid detection, rejection and the backend probe. Stop escalation needs a worker that
  * ignores stop requests, which the real one never does, so that case uses test/fixtures/fake-worker.cjs.
  */
+import { installNativePackage, moduleSearchPaths, nativeBackendsDirectory } from '../../src/extension/backends/nativeBackends';
+import { packFakeGpuPackage } from '../helpers/fakeNativePackage';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, promises as fs } from 'node:fs';
@@ -314,6 +316,21 @@ test('the backend probe lists the backends that load', async () => {
   const backends = await m.probe();
   const cpu = backends.find((b) => b.name === 'cpu');
   assert.ok(cpu?.available, JSON.stringify(backends));
+});
+
+test('the worker resolves a GPU package installed into global storage (Install GPU Backend) and says why it does not load', async () => {
+  const { runsDir } = await setup();
+  const storage = await fs.mkdtemp(path.join(workspace, 'globalStorage-'));
+  const directory = nativeBackendsDirectory(storage);
+  const installed = await installNativePackage(directory, await packFakeGpuPackage(storage), () => undefined);
+  assert.ok(installed.ok);
+  const m = manager(runsDir);
+  const without = await m.probe([]);
+  assert.equal(without.find((b) => b.name === 'tensorflow-gpu')?.detail, 'module not installed');
+  const backends = await m.probe(moduleSearchPaths([], storage));
+  const gpu = backends.find((b) => b.name === 'tensorflow-gpu');
+  assert.deepEqual({ available: gpu?.available, detail: gpu?.detail }, { available: false, detail: 'libcudart.so.11.0 not found' }, JSON.stringify(backends));
+  assert.ok(backends.find((b) => b.name === 'cpu')?.available, 'the other backends still load');
 });
 
 async function waitUntil(condition: () => boolean, timeoutMs = 10_000): Promise<void> {

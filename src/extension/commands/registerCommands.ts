@@ -7,7 +7,8 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunSnapshot } from '../dashboard/dataSource';
 import { recordsToCsv } from '../../training/run/exportCsv';
-import { readSettings, runsDirectoryForConfig, workspaceModulePaths } from '../settings';
+import { readSettings, runsDirectoryForConfig, workerModulePaths } from '../settings';
+import { GPU_PACKAGE, installNativePackage, nativeBackendsDirectory } from '../backends/nativeBackends';
 import { ensureTrusted, type RunsService } from '../runs/runsService';
 import type { RunLogs } from '../runs/runLogs';
 import type { ExperimentsTree } from '../tree/experimentsTree';
@@ -108,7 +109,7 @@ export async function startRun(deps: CommandDeps, arg: CommandArg): Promise<stri
     configPath,
     runsDir: runsDirectoryForConfig(configPath, settings),
     backend: settings.backend === 'config' ? undefined : settings.backend,
-    modulePaths: workspaceModulePaths(),
+    modulePaths: workerModulePaths(deps.context),
   });
   if (queued.state === 'queued') {
     void vscode.window.setStatusBarMessage(`MTL Lab: ${queued.label} queued (mtlLab.maxConcurrentRuns = ${settings.maxConcurrentRuns})`, 5000);
@@ -240,7 +241,7 @@ async function checkBackends(deps: CommandDeps): Promise<void> {
   if (!(await ensureTrusted('check the training backends'))) return;
   const backends = await vscode.window.withProgress(
     { location: vscode.ProgressLocation.Notification, title: 'MTL Lab: checking which training backends load…' },
-    () => deps.runs.manager.probe(workspaceModulePaths()),
+    () => deps.runs.manager.probe(workerModulePaths(deps.context)),
   );
   const items: (vscode.QuickPickItem & { url?: string })[] = backends.map((b) => ({
     label: `${b.available ? '$(check)' : '$(close)'} ${b.name}`,
@@ -250,40 +251,72 @@ async function checkBackends(deps: CommandDeps): Promise<void> {
   items.push({ label: '', kind: vscode.QuickPickItemKind.Separator }, { label: '$(link-external) GPU setup (CUDA, cuDNN, @tensorflow/tfjs-node-gpu)', url: GPU_DOCS });
   const gpu = backends.find((b) => b.name === 'tensorflow-gpu');
   const offerInstall = gpu !== undefined && !gpu.available && /not installed/.test(gpu.detail);
-  if (offerInstall) items.push({ label: '$(cloud-download) Install GPU Backend…', detail: `npm install ${GPU_PACKAGE} into the workspace` });
+  if (offerInstall) items.push({ label: '$(cloud-download) Install GPU Backend…', detail: `npm install ${GPU_PACKAGE} into MTL Lab's own storage` });
   const picked = await vscode.window.showQuickPick(items, { title: 'MTL Lab: Training Backends', placeHolder: `Available here: ${backends.filter((b) => b.available).map((b) => b.name).join(', ') || 'none'}` });
   if (picked?.url) await vscode.env.openExternal(vscode.Uri.parse(picked.url));
-  else if (offerInstall && picked === items[items.length - 1]) await installGpuBackend();
+  else if (offerInstall && picked === items[items.length - 1]) await installGpuBackend(deps);
 }
 
-/** The native GPU package matching the tfjs-core version the worker bundles. */
-const GPU_PACKAGE = '@tensorflow/tfjs-node-gpu@4.22.0';
-
 /**
- * Installs the GPU backend into a workspace folder (the worker also looks there, see
- * workspaceModulePaths), in a terminal so the user sees npm's output and the libtensorflow download.
+ * Installs the GPU backend into the extension's global storage (never into the user's project), with
+ * npm's output in an output channel and a cancellable progress notification, then asks a fresh worker
+ * whether it loads and says why not when it does not (the worker searches that folder, see
+ * workerModulePaths).
  */
-async function installGpuBackend(): Promise<void> {
+async function installGpuBackend(deps: CommandDeps): Promise<void> {
   if (!(await ensureTrusted('install the GPU backend'))) return;
-  const folders = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file');
-  if (folders.length === 0) {
-    void vscode.window.showInformationMessage('MTL Lab: open a folder first; the GPU backend is installed into it.');
-    return;
-  }
-  const folder = folders.length === 1 ? folders[0] : await vscode.window.showWorkspaceFolderPick({ placeHolder: 'Install the GPU backend into which folder?' });
-  if (!folder) return;
+  const directory = nativeBackendsDirectory(deps.context.globalStorageUri.fsPath);
   const install = 'Install';
   const answer = await vscode.window.showInformationMessage(
-    `Install ${GPU_PACKAGE} into ${folder.name}/node_modules? It downloads libtensorflow (several hundred MB) and needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1 to load.`,
-    { modal: true },
+    `Install ${GPU_PACKAGE}?`,
+    {
+      modal: true,
+      detail: `npm installs it into MTL Lab's own storage (${directory}), not into your project, and it downloads libtensorflow (several hundred MB). It loads only with an NVIDIA GPU, its driver, CUDA 11.2 and cuDNN 8.1 — without them training uses the next backend (tensorflow, wasm or cpu), and Check Training Backends says why.`,
+    },
     install,
   );
   if (answer !== install) return;
-  const terminal = vscode.window.createTerminal({ name: 'MTL Lab: GPU backend', cwd: folder.uri });
-  terminal.show();
-  // --no-save: the project's package.json (if any) is the user's, not ours to change.
-  terminal.sendText(`npm install --no-save ${GPU_PACKAGE}`);
-  void vscode.window.showInformationMessage('MTL Lab: when npm has finished, run "MTL Lab: Check Training Backends" to see whether tensorflow-gpu loads.');
+  const output = vscode.window.createOutputChannel('MTL Lab: GPU backend');
+  deps.context.subscriptions.push(output);
+  output.show(true);
+  const outcome = await vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title: `MTL Lab: installing ${GPU_PACKAGE}`, cancellable: true },
+    (progress, token) => {
+      const abort = new AbortController();
+      token.onCancellationRequested(() => abort.abort());
+      return installNativePackage(
+        directory,
+        GPU_PACKAGE,
+        (line) => {
+          output.appendLine(line);
+          progress.report({ message: line.slice(0, 80) });
+        },
+        abort.signal,
+      );
+    },
+  );
+  if (outcome.cancelled) {
+    void vscode.window.showInformationMessage('MTL Lab: GPU backend installation cancelled.');
+    return;
+  }
+  if (!outcome.ok) {
+    const show = 'Show Output';
+    if ((await vscode.window.showErrorMessage(`MTL Lab: npm could not install ${GPU_PACKAGE} (exit code ${outcome.code ?? 'none'}).`, show)) === show) output.show();
+    return;
+  }
+  const backends = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'MTL Lab: checking whether the GPU backend loads…' }, () => deps.runs.manager.probe(workerModulePaths(deps.context)));
+  const gpu = backends.find((b) => b.name === 'tensorflow-gpu');
+  output.appendLine(`tensorflow-gpu: ${gpu?.available ? 'loads' : 'does not load'} (${gpu?.detail ?? 'not probed'})`);
+  if (gpu?.available) {
+    void vscode.window.showInformationMessage(`MTL Lab: the GPU backend loads (${gpu.detail}); runs with backend "auto" use it.`);
+    return;
+  }
+  const docs = 'GPU setup';
+  const picked = await vscode.window.showWarningMessage(
+    `MTL Lab: ${GPU_PACKAGE} is installed but does not load: ${gpu?.detail ?? 'unknown'}. It needs an NVIDIA driver, CUDA 11.2 and cuDNN 8.1; until then runs use the next backend.`,
+    docs,
+  );
+  if (picked === docs) await vscode.env.openExternal(vscode.Uri.parse(GPU_DOCS));
 }
 
 async function openExamples(deps: CommandDeps): Promise<void> {
@@ -366,7 +399,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       return editConfigValue(isNode(arg) && arg.kind === 'configValue' ? (arg as ConfigValueNode) : undefined);
     }),
     register('mtlLab.checkBackends', () => checkBackends(deps)),
-    register('mtlLab.installGpuBackend', () => installGpuBackend()),
+    register('mtlLab.installGpuBackend', () => installGpuBackend(deps)),
     register('mtlLab.refresh', async () => {
       deps.tree.rescan();
       await deps.runs.refresh();

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { RUN_FILES, RunInfoSchema, type MetricRecord } from '../../training/run/records';
 import type { ExperimentConfig } from '../../training/config/schema';
-import { allRunsDirectories, readSettings, SECTION, workspaceModulePaths } from '../settings';
+import { allRunsDirectories, readSettings, SECTION, workerModulePaths } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
 import { createWorkerLauncher } from './workerProcess';
 
@@ -133,7 +133,7 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
     await this.whenReady();
     if (!(await ensureTrusted('resume a run'))) return;
     const settings = readSettings();
-    const queued: QueuedRun = this.manager.resume(runId, { backend: settings.backend === 'config' ? undefined : settings.backend, modulePaths: workspaceModulePaths() });
+    const queued: QueuedRun = this.manager.resume(runId, { backend: settings.backend === 'config' ? undefined : settings.backend, modulePaths: workerModulePaths(this.context) });
     await queued.started;
   }
 
