@@ -26,9 +26,9 @@ export const EXITED_WHILE_CLOSED = 'the worker exited while VS Code was closed';
  * `owned`: this host forked the worker and still has it (its exit event will tell). `pidAlive` is only
  * consulted for runs the host does not own.
  */
-export function decideReattach(info: RunInfo, owned: boolean, pidAlive: (pid: number) => boolean): ReattachDecision {
+export function decideReattach(info: RunInfo, owned: boolean, pidAlive: (pid: number, info: RunInfo) => boolean): ReattachDecision {
   if (owned || info.status !== 'running') return { action: 'none' };
-  if (info.pid !== null && pidAlive(info.pid)) return { action: 'tail' };
+  if (info.pid !== null && pidAlive(info.pid, info)) return { action: 'tail' };
   return { action: 'mark-failed', message: EXITED_WHILE_CLOSED };
 }
 

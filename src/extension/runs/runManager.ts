@@ -24,7 +24,7 @@ import {
   stopPlan,
   type StopTimings,
 } from './policies';
-import { isPidAlive, listRunLocations, readLastLines, readRunConfig, readRunInfo, writeRunInfoAtomic } from './runDirectory';
+import { isRunProcessAlive, listRunLocations, readLastLines, readRunConfig, readRunInfo, writeRunInfoAtomic } from './runDirectory';
 import type { WorkerHandle, WorkerLauncher } from './workerProcess';
 
 export interface RunManagerOptions {
@@ -35,7 +35,8 @@ export interface RunManagerOptions {
   stopTimings?: StopTimings;
   /** How often followed (not owned) runs are polled. Polling, because file watchers miss changes on some file systems. */
   pollIntervalMs?: number;
-  pidAlive?: (pid: number) => boolean;
+  /** Whether the worker that wrote this pid (and run.json) still runs; tests inject it. */
+  pidAlive?: (pid: number, info: RunInfo) => boolean;
   now?: () => Date;
   /** Lines of worker.log quoted in a crash message. */
   crashLogLines?: number;
@@ -106,7 +107,7 @@ export class RunManager implements Disposable {
   private readonly pending: PendingStart[] = [];
   private readonly stopTimings: StopTimings;
   private readonly pollIntervalMs: number;
-  private readonly pidAlive: (pid: number) => boolean;
+  private readonly pidAlive: (pid: number, info: RunInfo) => boolean;
   private readonly now: () => Date;
   private readonly crashLogLines: number;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -136,7 +137,7 @@ export class RunManager implements Disposable {
   constructor(private readonly options: RunManagerOptions) {
     this.stopTimings = options.stopTimings ?? DEFAULT_STOP_TIMINGS;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.pidAlive = options.pidAlive ?? isPidAlive;
+    this.pidAlive = options.pidAlive ?? ((pid, info) => isRunProcessAlive(pid, info.processStartedAt));
     this.now = options.now ?? (() => new Date());
     this.crashLogLines = options.crashLogLines ?? 20;
   }
@@ -528,7 +529,7 @@ export class RunManager implements Disposable {
           entry.tail = undefined;
           this.settleStop(entry);
           changed = true;
-        } else if (entry.info.pid === null || !this.pidAlive(entry.info.pid)) {
+        } else if (entry.info.pid === null || !this.pidAlive(entry.info.pid, entry.info)) {
           // Gone without a final status. Read once more: the worker may have finished between the reads.
           const last = await readRunInfo(entry.runDir);
           const rest = await tail.poll();

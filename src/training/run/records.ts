@@ -103,6 +103,12 @@ export const RunInfoSchema = Type.Object({
   /** The backend actually in use, e.g. "wasm". */
   backend: Type.Union([Type.String(), Type.Null()]),
   pid: Type.Union([Type.Integer(), Type.Null()]),
+  /**
+   * When the process `pid` wrote it (ISO time; absent in run directories from before it existed). A reader
+   * that finds `pid` alive compares the live process's start time with this: a process that started later
+   * only reuses the pid of a worker that died (after a crash or a reboot).
+   */
+  processStartedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
   /** Last step reached and the planned total. */
   step: Type.Integer({ minimum: 0 }),
   totalSteps: Type.Integer({ minimum: 0 }),

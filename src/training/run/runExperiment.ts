@@ -130,7 +130,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   if (existing) {
     loadCheckpoint(trainer, path.join(existing.runDir, RUN_FILES.checkpoint));
     writer = new RunDirectoryWriter(existing.runDir, existing.info, onFlush);
-    writer.update({ status: 'running', pid: process.pid, endedAt: null, error: null, backend: selection.name });
+    writer.update({ status: 'running', pid: process.pid, processStartedAt: new Date().toISOString(), endedAt: null, error: null, backend: selection.name });
   } else {
     const info: RunInfo = {
       version: 1,
@@ -143,6 +143,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
       endedAt: null,
       backend: selection.name,
       pid: process.pid,
+      processStartedAt: now.toISOString(),
       step: 0,
       totalSteps: trainer.totalSteps,
       overrides: request.overrides ?? [],
@@ -171,7 +172,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   let lastStatusWrite = 0;
   const finish = (patch: Partial<RunInfo>): RunResult => {
     writer.flush();
-    const info = writer.update({ ...patch, step: trainer.position.step, endedAt: new Date().toISOString(), pid: null });
+    const info = writer.update({ ...patch, step: trainer.position.step, endedAt: new Date().toISOString(), pid: null, processStartedAt: null });
     callbacks.onStatus?.(info);
     return { runDir: writer.runDir, info };
   };
