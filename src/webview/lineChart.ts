@@ -183,6 +183,10 @@ export class LineChart {
    */
   private readonly boundsDataset: ChartDataset<'line', ScatterDataPoint[]> = { label: 'bounds', data: [], showLine: false, pointRadius: 0, pointHoverRadius: 0, pointHitRadius: 0, borderWidth: 0 };
   private readonly tooltip: HTMLElement;
+  private readonly cursorLine: HTMLElement;
+  private readonly announcer: HTMLElement;
+  /** The keyboard value cursor (canvas x in CSS pixels), while the chart has focus and it was moved. */
+  private cursorX: number | undefined;
   /** Milliseconds the last draw took (benchmark and diagnostics). */
   lastRenderMs = 0;
   renders = 0;
@@ -216,7 +220,7 @@ export class LineChart {
     this.canvas = document.createElement('canvas');
     this.canvas.tabIndex = 0;
     this.canvas.setAttribute('role', 'img');
-    this.canvas.setAttribute('aria-label', `${title}. Drag or press + and − to zoom, 0 to reset, arrows to pan.`);
+    this.canvas.setAttribute('aria-label', `${title}. Arrow keys, Home and End read the values along the chart; drag or press + and − to zoom, 0 to reset, Shift+arrows to pan.`);
     this.summary = document.createElement('p');
     this.summary.className = 'sr-only';
     this.summary.id = `chart-summary-${n}`;
@@ -227,7 +231,14 @@ export class LineChart {
     this.tooltip = document.createElement('div');
     this.tooltip.className = 'chart-tooltip';
     this.tooltip.hidden = true;
-    area.append(this.canvas, this.selection, this.tooltip);
+    this.cursorLine = document.createElement('div');
+    this.cursorLine.className = 'value-cursor';
+    this.cursorLine.hidden = true;
+    // What the keyboard cursor reads, for screen readers (the tooltip itself is not announced).
+    this.announcer = document.createElement('p');
+    this.announcer.className = 'chart-reading';
+    this.announcer.setAttribute('aria-live', 'polite');
+    area.append(this.canvas, this.selection, this.cursorLine, this.tooltip, this.announcer);
     this.element.append(caption, area, this.summary);
     this.installZoom(area);
     this.area = area;
@@ -465,6 +476,8 @@ export class LineChart {
       this.chart.update('none');
     }
     this.summary.textContent = this.describe();
+    // A live update under the keyboard cursor: show the new values there (not announced again).
+    if (this.cursorX !== undefined) this.showTooltip(this.cursorX, (this.chart.chartArea.top + this.chart.chartArea.bottom) / 2);
     this.renders++;
     this.lastRenderMs = performance.now() - started;
   }
@@ -523,14 +536,14 @@ export class LineChart {
     ctx.restore();
   }
 
-  /** The tooltip for a pointer at canvas x/y: per line (not the faint raw ones), its point nearest in x. */
-  private showTooltip(localX: number, localY: number): void {
+  /** The tooltip for a pointer at canvas x/y: per line (not the faint raw ones), its point nearest in x. Returns its text. */
+  private showTooltip(localX: number, localY: number): string {
     const chart = this.chart;
-    if (!chart || this.drawnLines.length === 0) return this.hideTooltip();
+    if (!chart || this.drawnLines.length === 0) return (this.hideTooltip(), '');
     const xScale = chart.scales.x;
     const yScale = chart.scales.y;
     const area = chart.chartArea;
-    if (localX < area.left || localX > area.right || localY < area.top || localY > area.bottom) return this.hideTooltip();
+    if (localX < area.left || localX > area.right || localY < area.top || localY > area.bottom) return (this.hideTooltip(), '');
     const xValue = xScale.getValueForPixel(localX) ?? NaN;
     const hits: { line: SeriesLine; index: number; dx: number; dy: number }[] = [];
     for (const line of this.drawnLines) {
@@ -540,7 +553,7 @@ export class LineChart {
       if (dx > TOOLTIP_REACH_PX) continue;
       hits.push({ line, index, dx, dy: Math.abs(yScale.getPixelForValue(line.y[index]) - localY) });
     }
-    if (hits.length === 0) return this.hideTooltip();
+    if (hits.length === 0) return (this.hideTooltip(), '');
     hits.sort((a, b) => a.dy - b.dy);
     const nearest = hits.reduce((a, b) => (b.dx < a.dx ? b : a));
     const title = document.createElement('div');
@@ -561,6 +574,38 @@ export class LineChart {
     const left = localX + 12 + this.tooltip.offsetWidth > this.area.clientWidth ? Math.max(0, localX - 12 - this.tooltip.offsetWidth) : localX + 12;
     this.tooltip.style.left = `${left}px`;
     this.tooltip.style.top = `${Math.max(0, Math.min(localY + 12, CHART_HEIGHT - this.tooltip.offsetHeight))}px`;
+    return [title.textContent, ...rows.map((r) => r.textContent)].join('; ');
+  }
+
+  /**
+   * Moves the keyboard value cursor: arrows by 2 % of the plot width, Home / End to its ends. The tooltip
+   * shows the values there and the live region reads them out.
+   */
+  private moveCursor(key: string): void {
+    const chart = this.chart;
+    if (!chart) return;
+    const { left, right, top, bottom } = chart.chartArea;
+    const step = (right - left) / 50;
+    let x = this.cursorX ?? (key === 'ArrowLeft' || key === 'End' ? right : left);
+    if (this.cursorX !== undefined || key === 'Home' || key === 'End') {
+      if (key === 'ArrowLeft') x -= step;
+      else if (key === 'ArrowRight') x += step;
+      else if (key === 'Home') x = left;
+      else if (key === 'End') x = right;
+    }
+    this.cursorX = Math.min(right, Math.max(left, x));
+    this.cursorLine.hidden = false;
+    this.cursorLine.style.left = `${Math.round(this.cursorX)}px`;
+    this.cursorLine.style.top = `${Math.round(top)}px`;
+    this.cursorLine.style.height = `${Math.round(bottom - top)}px`;
+    this.announcer.textContent = this.showTooltip(this.cursorX, (top + bottom) / 2) || 'No values here.';
+  }
+
+  private hideCursor(): void {
+    if (this.cursorX === undefined) return;
+    this.cursorX = undefined;
+    this.cursorLine.hidden = true;
+    this.hideTooltip();
   }
 
   private hideTooltip(): void {
@@ -616,7 +661,10 @@ export class LineChart {
       if (a !== undefined && b !== undefined) this.setZoom(a, b);
     };
     this.canvas.addEventListener('pointerup', finish);
-    this.canvas.addEventListener('pointerleave', () => this.hideTooltip());
+    this.canvas.addEventListener('pointerleave', () => {
+      if (this.cursorX === undefined) this.hideTooltip();
+    });
+    this.canvas.addEventListener('blur', () => this.hideCursor());
     this.canvas.addEventListener('pointercancel', () => {
       startX = undefined;
       this.selection.hidden = true;
@@ -630,9 +678,11 @@ export class LineChart {
       const span = max - min;
       if (e.key === '+' || e.key === '=') this.setZoom(min + span / 4, max - span / 4);
       else if (e.key === '-') this.setZoom(min - span / 2, max + span / 2);
+      else if (e.key === 'Escape' && this.cursorX !== undefined) this.hideCursor();
       else if (e.key === '0' || e.key === 'Escape') this.resetZoom();
-      else if (e.key === 'ArrowLeft' && this.zoom) this.setZoom(min - span / 4, max - span / 4);
-      else if (e.key === 'ArrowRight' && this.zoom) this.setZoom(min + span / 4, max + span / 4);
+      else if (e.shiftKey && e.key === 'ArrowLeft' && this.zoom) this.setZoom(min - span / 4, max - span / 4);
+      else if (e.shiftKey && e.key === 'ArrowRight' && this.zoom) this.setZoom(min + span / 4, max + span / 4);
+      else if (!e.shiftKey && (e.key === 'ArrowLeft' || e.key === 'ArrowRight' || e.key === 'Home' || e.key === 'End')) this.moveCursor(e.key);
       else return;
       e.preventDefault();
     });

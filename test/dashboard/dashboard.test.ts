@@ -371,6 +371,25 @@ test('tooltip: the values nearest the pointer, a stacked layer its own value; dr
   await page.mouse.move(box.x - 20, box.y - 20);
   await tooltip.waitFor({ state: 'hidden', timeout: 5000 });
 
+  // From the keyboard: End puts the value cursor on the newest step, arrows move it, the live region reads
+  // the values, Escape hides it.
+  await canvas.focus();
+  await page.keyboard.press('End');
+  await tooltip.waitFor({ state: 'visible', timeout: 5000 });
+  const announced = () => page.locator('figure[data-chart-id="loss:income"] [aria-live="polite"]').textContent();
+  assert.match((await tooltip.innerText()).split('\n')[0], /^step 200$/, 'End: the newest step');
+  const reading = (await announced()) ?? '';
+  assert.match(reading, /^step 200; /);
+  for (const id of ['run-a', 'run-b']) assert.match(reading, new RegExp(`census-mtl · ${id} train: [\\d.]+`), `the live region reads ${id}`);
+  for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft');
+  const moved = Number(/^step (\d+)$/.exec((await tooltip.innerText()).split('\n')[0])?.[1]);
+  assert.ok(moved >= 150 && moved <= 165, `ten steps of 2 % to the left of 200 (of 0–200 drawn): step ${moved}`);
+  assert.match((await announced()) ?? '', new RegExp(`^step ${moved};`));
+  assert.equal(await page.locator('figure[data-chart-id="loss:income"] .value-cursor').isVisible(), true, 'the cursor line is shown');
+  await page.keyboard.press('Escape');
+  await tooltip.waitFor({ state: 'hidden', timeout: 5000 });
+  assert.equal(await page.locator('figure[data-chart-id="loss:income"] .value-cursor').isVisible(), false);
+
   // A stacked weights layer shows its own weight, not the running total it is drawn at.
   const weightsCanvas = page.locator('figure[data-chart-id="weights:run-a"] canvas');
   await weightsCanvas.scrollIntoViewIfNeeded();
