@@ -17,12 +17,14 @@ import type { RunInfo, TaskMetrics } from './run/records';
 import { listRuns, readRecords, readRunInfo } from './run/runDirectory';
 import { InputError, runExperiment } from './run/runExperiment';
 import { locateJsonPath } from './config/diagnostics';
+import { sweepPoints, type SweepPoint } from './config/sweep';
 
 const USAGE = `mtl-lab — multi-task learning experiments with TensorFlow.js
 
 Usage:
   mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab train --resume <runDir> [--backend B] [--json]
+  mtl-lab sweep <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
   mtl-lab export <runDir> --csv [--out FILE]
@@ -33,6 +35,7 @@ Options:
   --backend B      one of ${BACKENDS.join(', ')} (overrides the config)
   --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
   --json           machine-readable output on stdout
+sweep trains one run per combination of the config's "sweep" section (path → values), one after another.
 Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by Ctrl+C (checkpoint written; resume with --resume).`;
 
 class UsageError extends Error {}
@@ -186,6 +189,74 @@ function printOutcome(info: RunInfo, runDir: string): void {
   }
 }
 
+/** Final validation metrics in one cell: accuracy for classification, RMSE for regression. */
+function finalMetricsCell(info: RunInfo): string {
+  if (!info.summary) return '';
+  return Object.entries(info.summary.metrics)
+    .map(([t, m]) => `${t} ${m.accuracy !== undefined ? `acc ${(m.accuracy * 100).toFixed(1)}%` : `rmse ${formatNumber(m.rmse)}`}`)
+    .join(', ');
+}
+
+/**
+ * One run per combination of the config's `sweep` section, in order. Every combination is checked before
+ * the first one trains (each value can be fine alone and a combination still invalid). Ctrl+C stops the
+ * run in progress (checkpointed) and skips the rest.
+ */
+async function sweep(args: Args): Promise<number> {
+  const configPath = args.positional[0];
+  if (!configPath) throw new UsageError('sweep: which config? mtl-lab sweep <config.mtl.json>');
+  const { config, file } = await loadExperimentConfig(configPath, args.sets);
+  if (!config.sweep || Object.keys(config.sweep).length === 0) throw new InputError(`${file}: no "sweep" section to run (e.g. "sweep": { "optimizer.learningRate": [0.01, 0.001] })`);
+  const points = sweepPoints(config.sweep);
+  for (const [i, point] of points.entries()) {
+    try {
+      await loadExperimentConfig(configPath, [...args.sets, ...point.overrides]);
+    } catch (error) {
+      if (isConfigError(error)) throw new InputError(`sweep run ${i + 1} of ${points.length} (${point.label}) is not a valid config:\n${error.message}`);
+      throw error;
+    }
+  }
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    if (signal) process.exit(s === 'SIGINT' ? 130 : 143);
+    signal = s;
+    process.stderr.write(`\n${s}: stopping this run at the next step boundary and skipping the rest (press Ctrl+C again to abort without a checkpoint)…\n`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const results: { point: SweepPoint; runDir: string; info: RunInfo }[] = [];
+  for (const [i, point] of points.entries()) {
+    if (signal) break;
+    if (!args.json) process.stderr.write(`\n[${i + 1}/${points.length}] ${point.label}\n`);
+    const progress = new Progress(Boolean(process.stderr.isTTY) && !args.json);
+    try {
+      const result = await runExperiment(
+        { configPath, runsDir: args.runsDir, overrides: [...args.sets, ...point.overrides], backend: args.backend },
+        {
+          onStarted: (runDir, info) => {
+            if (!args.json) process.stderr.write(`run ${info.id} → ${path.relative(process.cwd(), runDir) || runDir}\n`);
+          },
+          onStep: (step, total) => {
+            if (!args.json) progress.update(step, total);
+          },
+          shouldStop: () => signal !== undefined,
+        },
+      );
+      results.push({ point, ...result });
+    } finally {
+      progress.done();
+    }
+  }
+  if (args.json) {
+    process.stdout.write(JSON.stringify(results.map((r) => ({ runDir: r.runDir, ...r.info })), null, 2) + '\n');
+  } else {
+    process.stdout.write(`\nsweep of ${points.length} runs${results.length < points.length ? ` (${points.length - results.length} skipped)` : ''}\n\n`);
+    process.stdout.write(table(['run', 'values', 'status', 'final validation', 'steps/s'], results.map((r) => [r.info.id, r.point.label, r.info.status, finalMetricsCell(r.info), r.info.summary ? String(r.info.summary.stepsPerSecond) : '—'])) + '\n');
+  }
+  if (signal) return signal === 'SIGTERM' ? 143 : 130;
+  return results.some((r) => r.info.status === 'failed') ? 1 : 0;
+}
+
 async function validate(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!configPath) throw new UsageError('validate: which config? mtl-lab validate <config.mtl.json>');
@@ -215,8 +286,7 @@ function runs(args: Args): number {
     return 0;
   }
   const rows = list.map(({ info }) => {
-    const metrics = info.summary ? Object.entries(info.summary.metrics).map(([t, m]) => `${t} ${m.accuracy !== undefined ? `acc ${(m.accuracy * 100).toFixed(1)}%` : `rmse ${formatNumber(m.rmse)}`}`).join(', ') : '';
-    return [info.id, info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', metrics];
+    return [info.id, info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', finalMetricsCell(info)];
   });
   process.stdout.write(table(['run', 'status', 'step', 'backend', 'final validation'], rows) + '\n');
   return 0;
@@ -253,6 +323,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     switch (args.command) {
       case 'train':
         return await train(args);
+      case 'sweep':
+        return await sweep(args);
       case 'validate':
         return await validate(args);
       case 'runs':

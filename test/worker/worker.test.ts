@@ -5,7 +5,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { fork, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseWorkerMessage, type WorkerMessage } from '../../src/training/protocol';
@@ -260,6 +260,40 @@ describe('the mtl-lab CLI', () => {
     const [header, ...lines] = csv.stdout.trim().split('\n');
     assert.match(header, /^step,epoch,time,totalLoss,samplesPerSecond,.*loss\/cls.*val\/reg\/rmse/);
     assert.equal(lines.length, 60);
+  });
+
+  it('sweep: one run per combination, first key slowest, each with its values; a bad combination stops it before any run', async () => {
+    const runsDir = path.join(tmp, 'sweep-runs');
+    const configPath = writeConfig('sweep', {
+      ...tinyConfig(1),
+      training: { epochs: 1, batchSize: 64, logEvery: 5, evalEvery: 100 },
+      sweep: { 'loss.weighting': ['equal', 'gradnorm'], 'optimizer.learningRate': [0.01, 0.001] },
+    });
+    const r = await cli(['sweep', configPath, '--runs-dir', runsDir, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    const runs = JSON.parse(r.stdout) as (RunInfo & { runDir: string })[];
+    assert.deepEqual(runs.map((x) => x.overrides), [
+      ['loss.weighting="equal"', 'optimizer.learningRate=0.01'],
+      ['loss.weighting="equal"', 'optimizer.learningRate=0.001'],
+      ['loss.weighting="gradnorm"', 'optimizer.learningRate=0.01'],
+      ['loss.weighting="gradnorm"', 'optimizer.learningRate=0.001'],
+    ]);
+    for (const run of runs) {
+      assert.equal(run.status, 'completed');
+      const resolved = JSON.parse(readFileSync(path.join(run.runDir, 'config.json'), 'utf8'));
+      assert.deepEqual([resolved.loss.weighting, resolved.optimizer.learningRate], [JSON.parse(run.overrides[0].split('=')[1]), Number(run.overrides[1].split('=')[1])], 'the run trained with its values');
+    }
+    const table = await cli(['runs', '--runs-dir', runsDir]);
+    assert.equal(table.stdout.trim().split('\n').length, 2 + 4, 'four run directories');
+    // Each value is valid alone, the combination is not: nothing trains.
+    const bad = writeConfig('badsweep', { ...tinyConfig(1), model: { architecture: 'soft', sharedUnits: [16], taskUnits: [8] }, sweep: { 'model.architecture': ['hard', 'soft'], 'model.attention': ['scalar'] } });
+    const b = await cli(['sweep', bad, '--runs-dir', path.join(tmp, 'bad-runs')]);
+    assert.equal(b.code, 2, b.stdout + b.stderr);
+    assert.match(b.stderr, /sweep run 1 of 2 \(model\.architecture = hard, model\.attention = scalar\) is not a valid config/);
+    assert.ok(!existsSync(path.join(tmp, 'bad-runs')), 'no run directory');
+    const none = await cli(['sweep', writeConfig('nosweep', tinyConfig(1))]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no "sweep" section/);
   });
 
   it('bad input: exit 2 with file:line:col and the JSON path', async () => {

@@ -13,6 +13,7 @@ import { formatPath, LineIndex, locateNode, withoutBom, ConfigError, type Config
 import { isPlainObject, quote, type ConfigIssue } from './issues';
 import { parseTree, printParseErrorCode, type JsonNode, type JsonParseError } from './jsonc';
 import { schemaIssues } from './messages';
+import { MAX_SWEEP_RUNS, sweepKeyProblem, sweepSize } from './sweep';
 import { applyOverridesCollecting, overrideFor } from './overrides';
 import { ExperimentSchema, type ExperimentConfig } from './schema';
 import { pruneInapplicable, semanticIssues } from './semantics';
@@ -93,6 +94,36 @@ export interface ExperimentAnalysis {
 
 /** Parses, overrides, resolves and checks; never throws for a bad config. */
 export function analyseExperimentText(text: string, file: string, overrides: readonly string[] = []): ExperimentAnalysis {
+  return analyse(text, file, overrides, true);
+}
+
+/**
+ * The problems of a `sweep` section: its keys must be config paths, its size bounded, and each value,
+ * set on its own, must make a valid config (reported at the value, naming the path and the problem).
+ */
+function sweepIssues(text: string, file: string, overrides: readonly string[], sweep: unknown): ConfigIssue[] {
+  if (!isPlainObject(sweep)) return [];
+  const issues: ConfigIssue[] = [];
+  const section = sweep as Record<string, unknown>;
+  const arrays = Object.fromEntries(Object.entries(section).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
+  const size = sweepSize(arrays);
+  if (size > MAX_SWEEP_RUNS) issues.push({ path: ['sweep'], message: `${size} combinations; at most ${MAX_SWEEP_RUNS}` });
+  for (const [key, values] of Object.entries(arrays)) {
+    const problem = sweepKeyProblem(key);
+    if (problem) {
+      issues.push({ path: ['sweep', key], message: problem, atKey: true });
+      continue;
+    }
+    values.forEach((value, index) => {
+      const { diagnostics } = analyse(text, file, [...overrides, `${key}=${JSON.stringify(value)}`], false);
+      const first = diagnostics[0];
+      if (first) issues.push({ path: ['sweep', key, index], message: `${key} = ${JSON.stringify(value)}: ${first.path ? `${first.path}: ` : ''}${first.message}` });
+    });
+  }
+  return issues;
+}
+
+function analyse(text: string, file: string, overrides: readonly string[], checkSweep: boolean): ExperimentAnalysis {
   const source = withoutBom(text);
   const lines = new LineIndex(source);
   const syntaxErrors: JsonParseError[] = [];
@@ -124,6 +155,8 @@ export function analyseExperimentText(text: string, file: string, overrides: rea
   const moot = semantic.filter((issue) => issue.moot).map((issue) => issue.path);
   const isMoot = (path: readonly (string | number)[]) => moot.some((prefix) => prefix.length <= path.length && prefix.every((s, i) => s === path[i]));
   issues.push(...schemaIssues(ExperimentSchema, resolved).filter((issue) => !isMoot(issue.at ?? issue.path)), ...semantic);
+  // Each swept value is checked on a config that is otherwise valid (else every value would repeat its problems).
+  if (checkSweep && issues.length === 0 && isPlainObject(given)) issues.push(...sweepIssues(text, file, overrides, (given as Record<string, unknown>).sweep));
 
   const diagnostics: ConfigDiagnostic[] = [];
   const seen = new Set<string>();

@@ -189,6 +189,12 @@ export const ExperimentSchema = Type.Object(
     loss: LossSchema,
     optimizer: OptimizerSchema,
     training: TrainingSchema,
+    sweep: Type.Optional(
+      Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.Unknown(), { minItems: 1, maxItems: 64 }), {
+        description:
+          'A hyperparameter sweep: config path (as in --set, e.g. "optimizer.learningRate") → the values to try. Start Sweep (or `mtl-lab sweep`) trains one run per combination, the first key varying slowest; Start Run trains the config as written. At most 256 combinations.',
+      }),
+    ),
     backend: oneOf(BACKENDS, {
       description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, tensorflow, wasm, cpu in that order and records why each was or was not chosen. An explicit choice that cannot load is an error.',
       default: 'auto',
