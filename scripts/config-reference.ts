@@ -61,7 +61,8 @@ function section(title: string, prefix: string, s: Schema): string[] {
 export function configReference(): string {
   const schema = experimentJsonSchema() as Schema;
   const props = schema.properties!;
-  const top: Schema = { properties: Object.fromEntries(Object.entries(props).filter(([, p]) => p.type !== 'object' && p.type !== 'array')), required: schema.required };
+  // Sections are objects with fixed keys (and the tasks array); everything else, maps included (\`sweep\`), is a top-level row.
+  const top: Schema = { properties: Object.fromEntries(Object.entries(props).filter(([, p]) => (p.type !== 'object' || p.patternProperties) && p.type !== 'array')), required: schema.required };
   const lines = [
     '# Experiment config reference (`*.mtl.json`)',
     '',

@@ -1,5 +1,6 @@
-/** `▶ Start Run · N runs · Compare` at the top of every `*.mtl.json`. */
+/** `▶ Start Run · Start Sweep (N runs) · N runs · Compare` at the top of every `*.mtl.json`. */
 import * as vscode from 'vscode';
+import { sweepRunCount } from '../sweep/sweepPlan';
 import type { RunManager } from '../runs/runManager';
 import { runsOfExperiment } from '../tree/treeModel';
 
@@ -25,6 +26,10 @@ export class ExperimentCodeLens implements vscode.CodeLensProvider, vscode.Dispo
     const range = new vscode.Range(0, 0, 0, 0);
     const runs = runsOfExperiment(this.manager.list(), document.uri.fsPath);
     const lenses = [new vscode.CodeLens(range, { title: '$(play) Start Run', command: 'mtlLab.startRun', arguments: [document.uri], tooltip: 'Train this experiment' })];
+    const sweepRuns = sweepRunCount(document.getText());
+    if (sweepRuns > 0) {
+      lenses.push(new vscode.CodeLens(range, { title: `$(run-all) Start Sweep (${sweepRuns} ${sweepRuns === 1 ? 'run' : 'runs'})`, command: 'mtlLab.startSweep', arguments: [document.uri], tooltip: 'One run per combination of the "sweep" section, gathered in one comparison dashboard' }));
+    }
     lenses.push(
       new vscode.CodeLens(range, {
         title: `${runs.length} ${runs.length === 1 ? 'run' : 'runs'}`,

@@ -6,6 +6,8 @@ import * as vscode from 'vscode';
 import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import type { RunSnapshot } from '../dashboard/dataSource';
+import type { DashboardHandle } from '../dashboard';
+import { startSweep } from '../sweep/startSweep';
 import { recordsToCsv } from '../../training/run/exportCsv';
 import { readSettings, runsDirectoryForConfig, workerModulePaths } from '../settings';
 import { GPU_PACKAGE, installNativePackage, nativeBackendsDirectory } from '../backends/nativeBackends';
@@ -24,7 +26,7 @@ export interface CommandDeps {
   tree: ExperimentsTree;
   logs: RunLogs;
   /** Opens a dashboard for these runs (the dashboard module's registration). */
-  openDashboard: (runIds: string[]) => void;
+  openDashboard: (runIds: string[]) => DashboardHandle | undefined;
 }
 
 const GPU_DOCS = 'https://github.com/tensorflow/tfjs/tree/master/tfjs-node#gpu-support';
@@ -387,6 +389,10 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     register('mtlLab.stopRun', (arg?: unknown, selection?: unknown) => stopRuns(deps, arg, selection)),
     register('mtlLab.stopAllRuns', () => deps.runs.manager.stopAll()),
     register('mtlLab.resumeRun', (arg?: unknown) => resumeRun(deps, arg)),
+    register('mtlLab.startSweep', async (arg?: CommandArg) => {
+      const configPath = experimentFileOf(arg) ?? (await pickExperiment(deps));
+      if (configPath) await startSweep(deps, configPath);
+    }),
     register('mtlLab.openDashboard', (arg?: unknown, selection?: unknown) => openDashboard(deps, arg, selection)),
     register('mtlLab.compareRuns', (arg?: unknown, selection?: unknown) => compareRuns(deps, arg, selection)),
     register('mtlLab.deleteRun', (arg?: unknown, selection?: unknown) => deleteRuns(deps, arg, selection)),

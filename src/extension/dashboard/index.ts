@@ -10,9 +10,16 @@ import { DASHBOARD_VIEW_TYPE, parseDashboardState } from '../../webview/protocol
 export const MAX_POINTS_SETTING = 'mtlLab.dashboard.maxPointsPerSeries';
 const DEFAULT_MAX_POINTS = 2000;
 
+/** An open dashboard, for adding runs to it later (a sweep gathers its runs as they start). */
+export interface DashboardHandle {
+  addRuns(runIds: readonly string[]): void;
+  /** The user closed it. */
+  readonly closed: boolean;
+}
+
 export interface DashboardRegistration extends vscode.Disposable {
   /** Open a dashboard for these runs (one run, or a comparison); reveals an open one showing exactly them. */
-  open(runIds: string[]): void;
+  open(runIds: string[]): DashboardHandle | undefined;
 }
 
 export function registerDashboard(context: vscode.ExtensionContext, source: DashboardDataSource): DashboardRegistration {
@@ -53,16 +60,16 @@ export function registerDashboard(context: vscode.ExtensionContext, source: Dash
       const ids = [...new Set(runIds)].filter((id) => source.getRun(id) !== undefined);
       if (ids.length === 0) {
         void vscode.window.showWarningMessage('MTL Lab: no such run to show.');
-        return;
+        return undefined;
       }
       for (const p of panels) {
         if (p.showsExactly(ids)) {
           p.panel.reveal();
-          return;
+          return p;
         }
       }
       const webviewPanel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'MTL Lab', vscode.ViewColumn.Active, dashboardWebviewOptions(context.extensionUri));
-      track(new DashboardPanel(webviewPanel, ids, panelContext));
+      return track(new DashboardPanel(webviewPanel, ids, panelContext));
     },
     dispose() {
       for (const p of [...panels]) p.dispose();

@@ -199,7 +199,11 @@ export class DashboardPanel implements vscode.Disposable {
     if (this.live) this.post({ type: 'runs', runs: this.runViews(), removed });
   }
 
-  /** Show other runs in this panel (Compare Runs on an open panel). */
+  get closed(): boolean {
+    return this.disposed;
+  }
+
+  /** Show other runs in this panel (Compare Runs on an open panel, a sweep's runs as they start). */
   addRuns(ids: readonly string[]): void {
     const fresh = ids.filter((id) => !this.runIds.includes(id) && this.ctx.source.getRun(id));
     if (fresh.length === 0) return;
