@@ -27,10 +27,15 @@ test('why a sweep cannot start: problems in the file, no sweep, an invalid combi
   assert.deepEqual(invalid.ok ? undefined : [invalid.reason, invalid.message], ['invalid', '1 problem in the file; the first: s.mtl.json:6:46: sweep["optimizer.learningRate"][1]: optimizer.learningRate = -1: optimizer.learningRate: must be > 0, got -1']);
   const none = planSweep('{ "name": "s", "tasks": [ { "name": "a", "type": "regression" } ] }', 's.mtl.json');
   assert.equal(none.ok ? undefined : none.reason, 'no-sweep');
-  // hard alone is fine and scalar attention alone is fine (the base is soft); together they are not.
-  const combo = planSweep(file('{ "model.architecture": ["soft", "hard"], "model.attention": ["scalar"] }'), 's.mtl.json');
-  assert.equal(combo.ok ? undefined : combo.reason, 'bad-combination');
-  assert.match(combo.ok ? '' : combo.message, /^sweep run 2 of 2 \(model\.architecture = hard, model\.attention = scalar\) is not a valid config: model\.attention: /);
+  // hard alone is fine and scalar attention alone is fine (the base is soft); together they are not. A small
+  // sweep has every combination checked with the file (a problem in it); a large one, only when it starts.
+  const small = planSweep(file('{ "model.architecture": ["soft", "hard"], "model.attention": ["scalar"] }'), 's.mtl.json');
+  assert.equal(small.ok ? undefined : small.reason, 'invalid');
+  assert.match(small.ok ? '' : small.message, /model\.architecture = hard, model\.attention = scalar: model\.attention: only used by architecture "soft"/);
+  const seeds = JSON.stringify(Array.from({ length: 40 }, (_, i) => i));
+  const large = planSweep(file(`{ "model.architecture": ["soft", "hard"], "model.attention": ["scalar"], "seed": ${seeds} }`), 's.mtl.json');
+  assert.equal(large.ok ? undefined : large.reason, 'bad-combination');
+  assert.match(large.ok ? '' : large.message, /^sweep run 41 of 80 \(model\.architecture = hard, model\.attention = scalar, seed = 0\) is not a valid config: model\.attention: /);
 });
 
 test('the CodeLens counts the runs from the JSON alone, 0 without a sweep or with broken JSON', () => {

@@ -55,3 +55,14 @@ test(`at most ${MAX_SWEEP_RUNS} combinations`, () => {
   assert.equal(d.path, 'sweep');
   assert.equal(d.message, `400 combinations; at most ${MAX_SWEEP_RUNS}`);
 });
+
+test('a sweep point parses with its overrides even when another value of the sweep would not combine with it', () => {
+  // model.attention only applies to soft sharing; the soft point must still be a valid run.
+  const text = withSweep('{ "model.architecture": ["hard", "soft"] , "model.attention": ["scalar"] }');
+  const [first] = diagnoseExperimentText(text, 's.mtl.json');
+  assert.equal(first?.message, 'model.architecture = hard, model.attention = scalar: model.attention: only used by architecture "soft"', 'the file as written names the combination that does not fit');
+  assert.equal(first?.path, 'sweep["model.attention"][0]', 'at the swept value the problem is about');
+  const soft = sweepPoints({ 'model.architecture': ['hard', 'soft'], 'model.attention': ['scalar'] })[1];
+  const config = parseExperimentText(text, 's.mtl.json', soft.overrides);
+  assert.deepEqual([config.model.architecture, config.model.attention], ['soft', 'scalar']);
+});

@@ -289,7 +289,7 @@ describe('the mtl-lab CLI', () => {
     const bad = writeConfig('badsweep', { ...tinyConfig(1), model: { architecture: 'soft', sharedUnits: [16], taskUnits: [8] }, sweep: { 'model.architecture': ['hard', 'soft'], 'model.attention': ['scalar'] } });
     const b = await cli(['sweep', bad, '--runs-dir', path.join(tmp, 'bad-runs')]);
     assert.equal(b.code, 2, b.stdout + b.stderr);
-    assert.match(b.stderr, /sweep run 1 of 2 \(model\.architecture = hard, model\.attention = scalar\) is not a valid config/);
+    assert.match(b.stderr, /badsweep\.mtl\.json:\d+:\d+: sweep\["model\.attention"\]\[0\]: model\.architecture = hard, model\.attention = scalar: model\.attention: only used by architecture "soft"/);
     assert.ok(!existsSync(path.join(tmp, 'bad-runs')), 'no run directory');
     const none = await cli(['sweep', writeConfig('nosweep', tinyConfig(1))]);
     assert.equal(none.code, 2);

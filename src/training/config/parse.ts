@@ -9,12 +9,12 @@
  */
 import { Errors } from '@sinclair/typebox/errors';
 import { fillDefaults } from './defaults';
-import { formatPath, LineIndex, locateNode, withoutBom, ConfigError, type ConfigDiagnostic } from './diagnostics';
+import { formatPath, LineIndex, locateNode, withoutBom, ConfigError, type ConfigDiagnostic, type JsonPath } from './diagnostics';
 import { isPlainObject, quote, type ConfigIssue } from './issues';
 import { parseTree, printParseErrorCode, type JsonNode, type JsonParseError } from './jsonc';
 import { schemaIssues } from './messages';
-import { MAX_SWEEP_RUNS, sweepKeyProblem, sweepSize } from './sweep';
-import { applyOverridesCollecting, overrideFor } from './overrides';
+import { MAX_SWEEP_RUNS, sweepKeyProblem, sweepPoints, sweepSize } from './sweep';
+import { applyOverridesCollecting, overrideFor, parseOverridePath } from './overrides';
 import { ExperimentSchema, type ExperimentConfig } from './schema';
 import { pruneInapplicable, semanticIssues } from './semantics';
 
@@ -94,33 +94,54 @@ export interface ExperimentAnalysis {
 
 /** Parses, overrides, resolves and checks; never throws for a bad config. */
 export function analyseExperimentText(text: string, file: string, overrides: readonly string[] = []): ExperimentAnalysis {
-  return analyse(text, file, overrides, true);
+  // The sweep section's values are checked against the file as written (what the editor shows). With
+  // overrides this is one run (a sweep point, --set): its values are not what runs, and a value checked
+  // on a config that already carries another sweep value could be flagged for a combination nobody runs.
+  return analyse(text, file, overrides, overrides.length === 0);
 }
 
+/** Up to this many combinations, every one is checked; beyond, each value on its own. */
+const CHECK_EVERY_COMBINATION = 64;
+
 /**
- * The problems of a `sweep` section: its keys must be config paths, its size bounded, and each value,
- * set on its own, must make a valid config (reported at the value, naming the path and the problem).
+ * The problems of a `sweep` section: its keys must be config paths and its size bounded; every
+ * combination (or, for large sweeps, every value on its own) must make a valid config. A problem is
+ * reported at the swept value it concerns (or at the section), naming the combination.
  */
 function sweepIssues(text: string, file: string, overrides: readonly string[], sweep: unknown): ConfigIssue[] {
   if (!isPlainObject(sweep)) return [];
   const issues: ConfigIssue[] = [];
   const section = sweep as Record<string, unknown>;
-  const arrays = Object.fromEntries(Object.entries(section).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1])));
+  const arrays = Object.fromEntries(Object.entries(section).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1]) && entry[1].length > 0));
   const size = sweepSize(arrays);
-  if (size > MAX_SWEEP_RUNS) issues.push({ path: ['sweep'], message: `${size} combinations; at most ${MAX_SWEEP_RUNS}` });
-  for (const [key, values] of Object.entries(arrays)) {
+  if (size > MAX_SWEEP_RUNS) return [{ path: ['sweep'], message: `${size} combinations; at most ${MAX_SWEEP_RUNS}` }];
+  for (const key of Object.keys(arrays)) {
     const problem = sweepKeyProblem(key);
-    if (problem) {
-      issues.push({ path: ['sweep', key], message: problem, atKey: true });
-      continue;
-    }
-    values.forEach((value, index) => {
-      const { diagnostics } = analyse(text, file, [...overrides, `${key}=${JSON.stringify(value)}`], false);
-      const first = diagnostics[0];
-      if (first) issues.push({ path: ['sweep', key, index], message: `${key} = ${JSON.stringify(value)}: ${first.path ? `${first.path}: ` : ''}${first.message}` });
-    });
+    if (problem) issues.push({ path: ['sweep', key], message: problem, atKey: true });
+  }
+  if (issues.length > 0) return issues;
+  const keys = Object.keys(arrays);
+  // The swept key a problem's path falls under, if any ("model.attention: …" → the "model.attention" key).
+  const keyOf = (path: string) => keys.find((k) => path === formatPath(overridePathOf(k)) || path.startsWith(`${formatPath(overridePathOf(k))}.`) || path.startsWith(`${formatPath(overridePathOf(k))}[`));
+  const seen = new Set<string>();
+  const check = (extra: string[], label: string, at: (key: string | undefined) => JsonPath) => {
+    const [first] = analyse(text, file, [...overrides, ...extra], false).diagnostics;
+    if (!first || seen.has(`${first.path}\u0000${first.message}`) || issues.length >= 5) return;
+    seen.add(`${first.path}\u0000${first.message}`);
+    issues.push({ path: at(keyOf(first.path)), message: `${label}: ${first.path ? `${first.path}: ` : ''}${first.message}` });
+  };
+  if (size <= CHECK_EVERY_COMBINATION) {
+    for (const point of sweepPoints(arrays)) check(point.overrides, point.label, (key) => (key === undefined ? ['sweep'] : ['sweep', key, point.indices[keys.indexOf(key)]]));
+  } else {
+    for (const [key, values] of Object.entries(arrays)) values.forEach((value, index) => check([`${key}=${JSON.stringify(value)}`], `${key} = ${JSON.stringify(value)}`, () => ['sweep', key, index]));
   }
   return issues;
+}
+
+/** A sweep key as a JSON path (keys were checked by sweepKeyProblem first). */
+function overridePathOf(key: string): JsonPath {
+  const segments = parseOverridePath(key);
+  return typeof segments === 'string' ? [key] : segments.map((s) => (s.form === 'index' ? Number(s.key) : s.key));
 }
 
 function analyse(text: string, file: string, overrides: readonly string[], checkSweep: boolean): ExperimentAnalysis {

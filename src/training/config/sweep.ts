@@ -15,6 +15,8 @@ export interface SweepPoint {
   overrides: string[];
   /** The same as `path = value` pairs for people: "loss.weighting = gradnorm, seed = 2". */
   label: string;
+  /** Which value of each key (in the section's key order). */
+  indices: number[];
 }
 
 export type SweepSection = Record<string, readonly unknown[]>;
@@ -34,6 +36,7 @@ export function sweepPoints(sweep: SweepSection): SweepPoint[] {
   for (let n = 0; n < total; n++) {
     const values = keys.map((k, i) => sweep[k][index[i]]);
     points.push({
+      indices: [...index],
       overrides: keys.map((k, i) => `${k}=${JSON.stringify(values[i])}`),
       label: keys.map((k, i) => `${k} = ${typeof values[i] === 'string' ? values[i] : JSON.stringify(values[i])}`).join(', '),
     });
