@@ -12,7 +12,7 @@
  * of truth.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Locator } from 'playwright-core';
@@ -424,5 +424,45 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await wb.screenshot('9-reload', 'dashboard-reattached');
     await wb.runCommand('MTL Lab: Stop All Runs');
     await waitUntil(`run ${run.id} to stop`, () => runStatus(workspace, run.id) !== 'running', 30_000);
+  });
+
+  scenario('10 Start Sweep from the CodeLens trains every combination and gathers them in one comparison dashboard', 150_000, async ({ workbench: wb, workspace, page }) => {
+    const hard = exampleFor(workspace, 'hard');
+    // A copy of the example with a two-value sweep over the learning rate, short runs.
+    const relative = path.join(path.dirname(hard.file), 'sweep-lr.mtl.json');
+    copyFileSync(path.join(workspace, hard.file), path.join(workspace, relative));
+    editJsonc(path.join(workspace, relative), [
+      [['name'], 'sweep-lr'],
+      [['training', 'epochs'], 3],
+      [['sweep'], { 'optimizer.learningRate': [0.01, 0.001] }],
+    ]);
+    const known = new Set(listRuns(workspace).map((run) => run.id));
+    await wb.openFile(relative);
+    const lens = page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a').filter({ hasText: 'Start Sweep (2 runs)' }).first();
+    try {
+      await lens.waitFor({ state: 'visible', timeout: 20_000 });
+    } catch {
+      const lenses = await page.locator('.codelens-decoration').allInnerTexts();
+      throw new E2EError(`No "Start Sweep (2 runs)" CodeLens on ${relative} (CodeLenses: ${lenses.join(' | ') || 'none'}).`);
+    }
+    await lens.click();
+    const sweepRuns = () => listRuns(workspace).filter((run) => !known.has(run.id) && run.info.name === 'sweep-lr');
+    const runs = await waitUntil('both sweep runs to complete (they queue one at a time)', () => {
+      const found = sweepRuns();
+      return found.length === 2 && found.every((run) => run.info.status === 'completed') ? found : undefined;
+    }, 120_000, 1000);
+    assert.deepEqual(runs.map((run) => run.info.overrides).sort(), [['optimizer.learningRate=0.001'], ['optimizer.learningRate=0.01']], 'one run per value, each with its value');
+    const frame = await wb.waitForWebview('Start Sweep (its comparison dashboard)');
+    const table = frame.locator('table.compare');
+    try {
+      await waitUntil('the dashboard to compare both sweep runs', async () => {
+        for (const run of runs) if ((await table.locator(`tr[data-run-id="${run.id}"]`).count()) === 0) return undefined;
+        return true;
+      }, 30_000);
+    } catch {
+      const rows = await table.locator('tr[data-run-id]').evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-run-id')));
+      throw new E2EError(`The sweep's dashboard does not compare both runs (${runs.map((r) => r.id).join(', ')}); its table rows: ${rows.join(', ') || 'none'}.`);
+    }
+    await wb.screenshot('10-sweep', 'comparison');
   });
 });

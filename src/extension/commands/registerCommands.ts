@@ -3,11 +3,12 @@
  * explorer and CodeLens commands receive a file Uri; from the palette they ask with a quick pick.
  */
 import * as vscode from 'vscode';
-import { promises as fs, existsSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { RunSnapshot } from '../dashboard/dataSource';
 import type { DashboardHandle } from '../dashboard';
 import { startSweep } from '../sweep/startSweep';
+import { copyExample } from '../examples/copyExample';
 import { recordsToCsv } from '../../training/run/exportCsv';
 import { readSettings, runsDirectoryForConfig, workerModulePaths } from '../settings';
 import { GPU_PACKAGE, installNativePackage, nativeBackendsDirectory } from '../backends/nativeBackends';
@@ -344,23 +345,7 @@ async function openExamples(deps: CommandDeps): Promise<void> {
     await vscode.window.showTextDocument(vscode.Uri.file(path.join(examplesDir, picked.file)));
     return;
   }
-  const targetDir = path.join(folder.uri.fsPath, 'examples');
-  await fs.mkdir(targetDir, { recursive: true });
-  const target = path.join(targetDir, picked.file);
-  if (!existsSync(target)) {
-    await fs.copyFile(path.join(examplesDir, picked.file), target);
-    // A CSV example references its data beside it.
-    const text = await fs.readFile(target, 'utf8');
-    const dataPath = /"path"\s*:\s*"([^"]+)"/.exec(text)?.[1];
-    if (dataPath && !path.isAbsolute(dataPath)) {
-      const from = path.join(examplesDir, dataPath);
-      const to = path.join(targetDir, dataPath);
-      if (existsSync(from) && !existsSync(to)) {
-        await fs.mkdir(path.dirname(to), { recursive: true });
-        await fs.copyFile(from, to);
-      }
-    }
-  }
+  const target = await copyExample(examplesDir, picked.file, path.join(folder.uri.fsPath, 'examples'));
   await vscode.window.showTextDocument(vscode.Uri.file(target));
 }
 

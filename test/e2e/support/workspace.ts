@@ -7,6 +7,7 @@ import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSy
 import path from 'node:path';
 import { applyEdits, modify, parse, type ParseError } from 'jsonc-parser';
 import { REPO_ROOT } from '../../../scripts/vscode-test/provision';
+import { withoutUnreachableSchema } from '../../../src/extension/examples/copyExample';
 import type { MetricRecord, RunInfo } from '../../../src/training/run/records';
 
 export interface ExampleExperiment {
@@ -34,6 +35,8 @@ export function createWorkspaceFromExamples(): string {
   }
   const workspace = mkdtempSync('/tmp/mtl-ws-');
   cpSync(examples, workspace, { recursive: true, filter: (source) => !/[/\\](mtl-runs|node_modules)([/\\]|$)/.test(source) });
+  // As Open Examples copies them: without the repository-relative $schema, which leads nowhere from here.
+  for (const file of walk(workspace).filter((f) => f.endsWith('.mtl.json'))) writeFileSync(file, withoutUnreachableSchema(readFileSync(file, 'utf8'), path.dirname(file)));
   return workspace;
 }
 
