@@ -19,9 +19,20 @@ after(() => rmSync(runsDir, { recursive: true, force: true }));
 
 describe('examples', () => {
   it('ships the article\'s four listings on its random data and on synthetic data, a routing and a CSV example', () => {
-    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard']) {
+    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep']) {
       assert.ok(examples.includes(`${name}.mtl.json`), name);
     }
+  });
+
+  it('weighting-sweep.mtl.json: mtl-lab sweep trains its eight combinations, each with its weighting and seed', () => {
+    const sweepRuns = path.join(runsDir, 'sweep');
+    const r = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), 'sweep', path.join('examples', 'weighting-sweep.mtl.json'), '--runs-dir', sweepRuns, '--json', '--set', 'training.epochs=1', '--set', 'data.samples=1500'], { cwd: root, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const runs = JSON.parse(r.stdout) as (RunInfo & { runDir: string })[];
+    assert.equal(runs.length, 8);
+    assert.ok(runs.every((run) => run.status === 'completed'));
+    const resolved = runs.map((run) => JSON.parse(readFileSync(path.join(run.runDir, 'config.json'), 'utf8')) as { loss: { weighting: string }; seed: number });
+    assert.deepEqual(resolved.map((c) => `${c.loss.weighting}/${c.seed}`), ['equal/1', 'equal/2', 'uncertainty/1', 'uncertainty/2', 'dwa/1', 'dwa/2', 'gradnorm/1', 'gradnorm/2']);
   });
 
   for (const file of examples) {
