@@ -406,7 +406,7 @@ const CARD_TITLES: Record<string, [string, string]> = {
   header: ['Runs', 'status, progress, throughput'],
   losses: ['Task losses', 'solid: train · dashed: validation'],
   weights: ['Task weights', 'stacked, per run'],
-  attention: ['Attention (soft sharing)', 'task × tower'],
+  attention: ['Attention (soft sharing)', 'task × tower; for cross-stitch, the last mixing matrix α'],
   gates: ['Routing gates', 'task × expert'],
   conflict: ['Gradient conflict', 'cosine of per-task gradients'],
   validation: ['Validation metrics', 'per task'],

@@ -73,7 +73,7 @@ test('invalid values are refused with the schema\'s range', () => {
   assert.deepEqual(validateFieldInput(field('batchSize'), '-1').ok, false);
   assert.deepEqual(validateFieldInput(field('batchSize'), 'Infinity').ok, false);
   assert.deepEqual(validateFieldInput(field('architecture'), 'routing'), { ok: true, value: 'routing' });
-  assert.match((validateFieldInput(field('architecture'), 'deep') as { message: string }).message, /must be one of "hard", "soft", "routing"/);
+  assert.match((validateFieldInput(field('architecture'), 'deep') as { message: string }).message, /must be one of "hard", "soft", "routing", "cross-stitch"/);
 });
 
 test('a file with a syntax error is not edited', () => {

@@ -19,7 +19,7 @@ after(() => rmSync(runsDir, { recursive: true, force: true }));
 
 describe('examples', () => {
   it('ships the article\'s four listings on its random data and on synthetic data, a routing and a CSV example', () => {
-    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep']) {
+    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch']) {
       assert.ok(examples.includes(`${name}.mtl.json`), name);
     }
   });
@@ -50,6 +50,7 @@ describe('examples', () => {
       assert.ok(train && train.kind === 'train');
       if (text.includes('"soft"')) assert.ok(train.attention, 'soft sharing logs attention');
       if (text.includes('"routing"')) assert.ok(train.gates, 'routing logs gates');
+      if (text.includes('"cross-stitch"')) assert.ok(train.attention, 'cross-stitch logs its last mixing matrix');
     });
   }
 });

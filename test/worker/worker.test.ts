@@ -185,7 +185,7 @@ describe('the forked worker', () => {
     assert.equal(code, 2);
     const rejected = run.messages.find((m) => m.type === 'rejected');
     assert.ok(rejected && rejected.type === 'rejected');
-    assert.match(rejected.message, /bad\.mtl\.json:4:30: model\.architecture: expected one of "hard", "soft", "routing"/);
+    assert.match(rejected.message, /bad\.mtl\.json:4:30: model\.architecture: expected one of "hard", "soft", "routing", "cross-stitch"/);
     assert.ok(!existsSync(path.join(tmp, 'runs', 'bad')));
   });
 });

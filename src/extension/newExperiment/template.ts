@@ -38,6 +38,7 @@ export const ARCHITECTURE_CHOICES: { id: Architecture; label: string; detail: st
   { id: 'hard', label: 'Hard parameter sharing', detail: 'A shared trunk and one head per task.' },
   { id: 'soft', label: 'Soft sharing with attention', detail: 'One tower per task, mixed by learned attention.' },
   { id: 'routing', label: 'Routing (multi-gate mixture of experts)', detail: 'Shared experts with one softmax gate per task.' },
+  { id: 'cross-stitch', label: 'Cross-stitch', detail: 'One tower per task, mixed after every layer by a learned matrix.' },
 ];
 
 export const WEIGHTING_CHOICES: { id: Weighting; label: string; detail: string }[] = [
@@ -129,6 +130,11 @@ const ARCHITECTURE_LINES: Record<Architecture, string[]> = {
     '    "architecture": "routing",',
     '    "experts": 4,',
     '    "expertUnits": [32],',
+  ],
+  'cross-stitch': [
+    '    // One tower per task (each with the layers sharedUnits); after every layer a learned matrix',
+    '    // mixes the towers, starting near separate towers (0.9 own, 0.1 the others).',
+    '    "architecture": "cross-stitch",',
   ],
 };
 

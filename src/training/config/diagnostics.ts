@@ -27,7 +27,7 @@ export interface ConfigDiagnostic {
 
 /**
  * One line per problem:
- *   `experiments/a.mtl.json:12:5: model.architecture: expected one of "hard", "soft", "routing"`
+ *   `experiments/a.mtl.json:12:5: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch"`
  *   `experiments/a.mtl.json: optimizer.learningRate: must be > 0, got -1 (from --set optimizer.learningRate=-1)`
  *   `experiments/a.mtl.json: --set "foo": expected path=value`
  */

@@ -31,7 +31,7 @@ const identifier = (description: string) =>
 const layerSizes = (description: string, dflt: number[]) =>
   Type.Array(Type.Integer({ minimum: 1, maximum: 65536 }), { maxItems: 16, description, default: dflt });
 
-export const ARCHITECTURES = ['hard', 'soft', 'routing'] as const;
+export const ARCHITECTURES = ['hard', 'soft', 'routing', 'cross-stitch'] as const;
 export const WEIGHTINGS = ['equal', 'static', 'rlw', 'softmax', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'mgda', 'cagrad'] as const;
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const TASK_TYPES = ['classification', 'regression'] as const;
@@ -88,10 +88,10 @@ export const TaskSchema = Type.Object(
 export const ModelSchema = Type.Object(
   {
     architecture: oneOf(ARCHITECTURES, {
-      description: '"hard": shared trunk + one head per task. "soft": one tower per task mixed by attention. "routing": multi-gate mixture of experts (MMoE).',
+      description: '"hard": shared trunk + one head per task. "soft": one tower per task mixed by attention. "routing": multi-gate mixture of experts (MMoE). "cross-stitch": one tower per task, mixed after every layer by a learned K×K matrix (Misra et al. 2016).',
       default: 'hard',
     }),
-    sharedUnits: layerSizes('Hidden layer sizes of the shared trunk (hard) or of each task tower (soft).', [64]),
+    sharedUnits: layerSizes('Hidden layer sizes of the shared trunk (hard) or of each task tower (soft, cross-stitch).', [64]),
     taskUnits: layerSizes('Hidden layer sizes of each task head, before its output layer.', [16]),
     attention: Type.Optional(
       oneOf(['scalar', 'mixture'] as const, {

@@ -1,0 +1,84 @@
+/**
+ * Cross-stitch networks (Misra et al. 2016): one tower per task (layers `sharedUnits`); after every
+ * hidden layer a learned K×K matrix α mixes the towers' activations, task k continuing with
+ * Σ_j α_kj z_j. α starts near separate towers — α_kk = 0.9, α_kj = 0.1/(K−1) (0.9 / 0.1 for two tasks,
+ * rows summing to 1) — and is trained by the same optimiser, without weight decay. The last layer's α is
+ * reported as the attention matrix (task × tower) for the dashboard.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { DenseLayer, dropout, type Activation, type Parameter } from './dense';
+import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+
+/** The initial cross-stitch matrix: mostly each task's own tower. */
+export function initialStitch(K: number, same = 0.9): number[][] {
+  // Rounded so two tasks get exactly 0.1 (1 − 0.9 is 0.09999999999999998 in floating point).
+  const other = Number(((1 - same) / Math.max(1, K - 1)).toPrecision(12));
+  return Array.from({ length: K }, (_, k) => Array.from({ length: K }, (_, j) => (k === j ? (K === 1 ? 1 : same) : other)));
+}
+
+export class CrossStitchModel implements MultiTaskModel {
+  readonly architecture = 'cross-stitch' as const;
+  /** towers[k][l]: task k's layer l. */
+  private readonly towers: DenseLayer[][];
+  /** stitches[l]: the K×K mixing matrix after layer l. */
+  readonly stitches: tf.Variable[];
+  private readonly heads: TaskHead[];
+
+  constructor(private readonly context: ModelContext) {
+    const { config, inputDim, tasks, rng } = context;
+    const K = tasks.length;
+    this.towers = tasks.map((t) => {
+      let fanIn = inputDim;
+      return config.sharedUnits.map((units, l) => {
+        const layer = new DenseLayer(`tower/${t.name}/dense${l}`, fanIn, units, config.activation as Activation, rng, l > 0);
+        fanIn = units;
+        return layer;
+      });
+    });
+    this.stitches = config.sharedUnits.map(() => tf.variable(tf.tensor2d(initialStitch(K)), true));
+    const hidden = config.sharedUnits.length > 0 ? config.sharedUnits[config.sharedUnits.length - 1] : inputDim;
+    this.heads = tasks.map((task) => new TaskHead(task, hidden, config, rng));
+  }
+
+  forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult {
+    const K = this.towers.length;
+    let hs: tf.Tensor2D[] = this.towers.map(() => x);
+    this.stitches.forEach((alpha, l) => {
+      const zs = this.towers.map((tower, k) => {
+        const seed = dropoutSeed(options, 100 + k);
+        const z = tower[l].apply(hs[k]);
+        return seed === undefined ? z : dropout(z, this.context.config.dropout, seed + l * 7919);
+      });
+      if (K === 1) {
+        hs = zs;
+        return;
+      }
+      const [batch, units] = zs[0].shape;
+      // [K, B·U] rows, mixed by one untransposed matrix product: row k = Σ_j α_kj z_j.
+      const mixed = tf.matMul(alpha as tf.Tensor2D, tf.reshape(tf.stack(zs, 0), [K, batch * units]));
+      hs = (tf.unstack(tf.reshape(mixed, [K, batch, units]), 0) as tf.Tensor2D[]);
+    });
+    const last = this.stitches[this.stitches.length - 1];
+    return {
+      outputs: this.heads.map((head, k) => head.apply(hs[k], options, k + 1)),
+      ...(last ? { attention: tf.clone(last) as tf.Tensor2D } : {}),
+    };
+  }
+
+  parameters(): Parameter[] {
+    return [...this.sharedParameters(), ...this.heads.flatMap((h) => h.parameters())];
+  }
+
+  sharedParameters(): Parameter[] {
+    // Through the stitches every tower layer feeds every task.
+    return [
+      ...this.towers.flatMap((tower) => tower.flatMap((layer) => layer.parameters())),
+      ...this.stitches.map((variable, l) => ({ name: `stitch${l}`, variable, decay: false })),
+    ];
+  }
+
+  lastSharedParameters(): Parameter[] {
+    // Every tower's last kernel: the last stitch mixes them into every task's input.
+    return this.towers.flatMap((tower) => (tower.length > 0 ? [tower[tower.length - 1].parameters()[0]] : []));
+  }
+}
