@@ -238,15 +238,13 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
 
   scenario('4 Stop Run shows it stopped in the tree; Resume Run completes it', 180_000, async ({ workbench: wb, workspace }) => {
     const hard = exampleFor(workspace, 'hard');
-    // Scenario 3's run, if it has enough steps left to be stopped on purpose; else a fresh one (after
-    // it, since runs beyond mtlLab.maxConcurrentRuns = 1 queue).
-    let run = listRuns(workspace).find((r) => r.info.status === 'running');
-    if (run && run.info.step > run.info.totalSteps / 2) {
-      const finishing = run.id;
-      await waitUntil(`run ${finishing} to finish`, () => runStatus(workspace, finishing) !== 'running', 90_000, 1000);
-      run = undefined;
-    }
-    if (!run) run = await startRunFromEditor(wb, workspace, hard);
+    // A fresh run, three times as long as the others so the Stop lands before it ends however slow the UI
+    // is (once in CI scenario 3's run finished first). Scenario 3's run finishes first: runs beyond
+    // mtlLab.maxConcurrentRuns = 1 queue.
+    const previous = listRuns(workspace).find((r) => r.info.status === 'running');
+    if (previous) await waitUntil(`run ${previous.id} to finish`, () => runStatus(workspace, previous.id) !== 'running', 90_000, 1000);
+    editJsonc(path.join(workspace, hard.file), [[['training', 'epochs'], RUN_SIZE.epochs * 3]]);
+    const run = await startRunFromEditor(wb, workspace, hard);
     const id = run.id;
     await stopFromPalette(wb, workspace, id);
     const view = await experimentsView(wb);
