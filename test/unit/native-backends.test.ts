@@ -24,9 +24,11 @@ test('the worker searches the workspace folders first, then the extension’s gl
 
 test('npm installs into the folder given, with npm.cmd through a shell on Windows', () => {
   assert.deepEqual(npmInstallCommand('/s/native-backends', 'pkg@1', 'linux'), { command: 'npm', args: ['install', '--no-audit', '--no-fund', '--prefix', '/s/native-backends', 'pkg@1'], cwd: '/s/native-backends', shell: false });
-  const win = npmInstallCommand('C:\\s\\native-backends', 'pkg@1', 'win32');
+  const win = npmInstallCommand('C:\\Users\\Jane Doe\\native-backends', 'pkg@1', 'win32');
   assert.equal(win.command, 'npm.cmd');
   assert.equal(win.shell, true);
+  assert.deepEqual(win.args.slice(3), ['--prefix', '"C:\\Users\\Jane Doe\\native-backends"', 'pkg@1'], 'a path with a space is quoted for the shell');
+  assert.deepEqual(npmInstallCommand('/home/jane doe/x', 'pkg@1', 'linux').args[4], '/home/jane doe/x', 'no shell, no quoting');
 });
 
 test('an installed GPU package is resolved from global storage and fails as the real one does without CUDA', async () => {

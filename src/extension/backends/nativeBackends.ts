@@ -33,11 +33,14 @@ export interface NpmInstall {
 
 /** The npm command that installs `spec` into `directory`/node_modules. */
 export function npmInstallCommand(directory: string, spec: string, platform: NodeJS.Platform = process.platform): NpmInstall {
+  const windows = platform === 'win32';
+  // Through a shell, arguments are joined with spaces: quote those that have any (C:\Users\Jane Doe\…).
+  const arg = (a: string) => (windows && /[\s&()^%!"]/.test(a) ? `"${a.replace(/"/g, '""')}"` : a);
   return {
-    command: platform === 'win32' ? 'npm.cmd' : 'npm',
-    args: ['install', '--no-audit', '--no-fund', '--prefix', directory, spec],
+    command: windows ? 'npm.cmd' : 'npm',
+    args: ['install', '--no-audit', '--no-fund', '--prefix', directory, spec].map(arg),
     cwd: directory,
-    shell: platform === 'win32',
+    shell: windows,
   };
 }
 
