@@ -5,9 +5,10 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunInfo } from '../../src/training/run/records';
+import { processStartTicks } from '../../src/training/run/processIdentity';
 import { crashMessage, decideReattach, EXITED_WHILE_CLOSED, failedRunInfo, startableCount, stopPlan } from '../../src/extension/runs/policies';
 import { MetricsTail, parseRecordLines, readAllRecords, splitCompleteLines } from '../../src/extension/runs/metricsTail';
-import { isRunProcessAlive, listRunLocations, processStartTime, readLastLines, readRunInfo, writeRunInfoAtomic } from '../../src/extension/runs/runDirectory';
+import { isRunProcessAlive, listRunLocations, readLastLines, readRunInfo, writeRunInfoAtomic } from '../../src/extension/runs/runDirectory';
 
 function info(overrides: Partial<RunInfo> = {}): RunInfo {
   return {
@@ -17,27 +18,28 @@ function info(overrides: Partial<RunInfo> = {}): RunInfo {
   };
 }
 
-test('re-attach: a live pid is the run’s worker only if that process started before it wrote run.json (pids are reused)', async () => {
-  const started = processStartTime(process.pid);
+test('re-attach: a live pid is the run’s worker only if that process started at the tick run.json recorded (pids are reused)', async () => {
+  const ticks = processStartTicks(process.pid);
   if (process.platform === 'linux') {
-    assert.ok(started !== undefined && Math.abs(started - (Date.now() - process.uptime() * 1000)) < 3000, `this process started ${started}, uptime says ${Date.now() - process.uptime() * 1000}`);
+    assert.ok(Number.isInteger(ticks) && ticks! > 0, `this process's start tick: ${ticks}`);
+    assert.equal(processStartTicks(process.pid), ticks, 'stable');
   }
-  const now = new Date().toISOString();
-  assert.equal(isRunProcessAlive(process.pid, now), true, 'this process wrote it now: still the worker');
-  const reused = info({ pid: process.pid, processStartedAt: new Date((started ?? Date.now()) - 3_600_000).toISOString() });
-  const alive = (pid: number, i: RunInfo) => isRunProcessAlive(pid, i.processStartedAt);
+  const alive = (pid: number, i: RunInfo) => isRunProcessAlive(pid, i.processStartTicks);
+  assert.equal(isRunProcessAlive(process.pid, ticks ?? null), true, 'the process that wrote it');
+  assert.deepEqual(decideReattach(info({ pid: process.pid, processStartTicks: ticks ?? null }), false, alive), { action: 'tail' });
   if (process.platform === 'linux') {
-    assert.equal(isRunProcessAlive(process.pid, reused.processStartedAt), false, 'written an hour before this process started: the pid was reused');
+    const reused = info({ pid: process.pid, processStartTicks: ticks! - 100 });
+    assert.equal(isRunProcessAlive(process.pid, reused.processStartTicks), false, 'recorded by a process that started a second earlier: the pid was reused');
     assert.deepEqual(decideReattach(reused, false, alive), { action: 'mark-failed', message: EXITED_WHILE_CLOSED });
   }
   assert.equal(isRunProcessAlive(process.pid, undefined), true, 'run.json from before the field: the pid alone decides');
-  assert.equal(isRunProcessAlive(process.pid, reused.processStartedAt, () => undefined), true, 'no start time readable (not Linux): the pid alone decides');
+  assert.equal(isRunProcessAlive(process.pid, 12345, () => undefined), true, 'no start time readable (not Linux): the pid alone decides');
   // A pid that no process has.
   const dead = await new Promise<number>((resolve) => {
     const child = spawn(process.execPath, ['-e', '0']);
     child.on('exit', () => resolve(child.pid!));
   });
-  assert.equal(isRunProcessAlive(dead, now), false);
+  assert.equal(isRunProcessAlive(dead, null), false);
 });
 
 const train = (step: number) => JSON.stringify({ kind: 'train', step, epoch: 0, time: 1, losses: { a: 1 }, totalLoss: 1, weights: { a: 1 }, samplesPerSecond: 1 });

@@ -17,6 +17,7 @@ import { RunManager, type RunManagerOptions } from '../../src/extension/runs/run
 import { createWorkerLauncher } from '../../src/extension/runs/workerProcess';
 import { readRunInfo } from '../../src/extension/runs/runDirectory';
 import { EXITED_WHILE_CLOSED } from '../../src/extension/runs/policies';
+import { processStartTicks } from '../../src/training/run/processIdentity';
 
 const root = path.resolve(__dirname, '../..');
 const realWorker = path.join(root, 'dist/worker.js');
@@ -236,6 +237,8 @@ test('re-attach after a simulated host restart: the worker keeps training, the n
   await second.refresh();
   assert.equal(second.get(runId)?.info.status, 'running');
   assert.ok(second.isLive(runId), 'followed by tailing');
+  const running = second.get(runId)!.info;
+  if (process.platform === 'linux') assert.equal(running.processStartTicks, processStartTicks(running.pid!), 'run.json records the worker’s own start tick beside its pid');
   const final = await waitFor(second, (i) => i.id === runId && i.status === 'completed', 120_000);
   assert.equal(final.status, 'completed');
   const live = streamed.get(runId) ?? [];

@@ -2,7 +2,8 @@
  * Reading run directories (`<runsDir>/<runId>/`) from the extension host, and the one write the
  * extension is allowed: marking a run whose worker died without a final status (atomic temp + rename).
  */
-import { promises as fs, readFileSync } from 'node:fs';
+import { processStartTicks } from '../../training/run/processIdentity';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { RUN_FILES, RunInfoSchema, type RunInfo } from '../../training/run/records';
@@ -101,36 +102,15 @@ export async function readLastLines(file: string, count: number, maxBytes = 64 *
 }
 
 /**
- * When the process `pid` started (ms since the epoch), from /proc on Linux; undefined elsewhere or when
- * it cannot be read. Resolution: about a second (the boot time is in whole seconds).
+ * Whether the worker that wrote `pid` into run.json is still that process: alive, and (where start times
+ * can be read) started at the tick run.json recorded. Without this, a pid reused by an unrelated process
+ * after the worker died (a crash, a reboot) would look like a run still training.
  */
-export function processStartTime(pid: number, procRoot = '/proc'): number | undefined {
-  try {
-    const stat = readFileSync(path.join(procRoot, String(pid), 'stat'), 'utf8');
-    // Fields after "(comm)": state is field 3, starttime field 22 (clock ticks since boot; USER_HZ = 100).
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ticks = Number(fields[19]);
-    const bootLine = readFileSync(path.join(procRoot, 'stat'), 'utf8').split('\n').find((l) => l.startsWith('btime '));
-    const boot = Number(bootLine?.split(/\s+/)[1]);
-    if (!Number.isFinite(ticks) || !Number.isFinite(boot)) return undefined;
-    return boot * 1000 + ticks * 10;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Whether the worker that wrote `pid` into run.json is still that process: alive, and (where the start
- * time can be read) started no later than it wrote `processStartedAt`. Without this, a pid reused by an
- * unrelated process after the worker died (a crash, a reboot) would look like a run still training.
- */
-export function isRunProcessAlive(pid: number, processStartedAt: string | null | undefined, startTime: (pid: number) => number | undefined = processStartTime): boolean {
+export function isRunProcessAlive(pid: number, recordedStartTicks: number | null | undefined, startTicks: (pid: number) => number | undefined = processStartTicks): boolean {
   if (!isPidAlive(pid)) return false;
-  const wrote = processStartedAt ? Date.parse(processStartedAt) : NaN;
-  const started = startTime(pid);
-  if (!Number.isFinite(wrote) || started === undefined) return true;
-  // 2 s of slack: the boot time has whole-second resolution and the clocks are read at different moments.
-  return started <= wrote + 2000;
+  if (recordedStartTicks === null || recordedStartTicks === undefined) return true;
+  const current = startTicks(pid);
+  return current === undefined || current === recordedStartTicks;
 }
 
 /** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */

@@ -137,7 +137,7 @@ export class RunManager implements Disposable {
   constructor(private readonly options: RunManagerOptions) {
     this.stopTimings = options.stopTimings ?? DEFAULT_STOP_TIMINGS;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
-    this.pidAlive = options.pidAlive ?? ((pid, info) => isRunProcessAlive(pid, info.processStartedAt));
+    this.pidAlive = options.pidAlive ?? ((pid, info) => isRunProcessAlive(pid, info.processStartTicks));
     this.now = options.now ?? (() => new Date());
     this.crashLogLines = options.crashLogLines ?? 20;
   }
@@ -187,6 +187,16 @@ export class RunManager implements Disposable {
    * not own are followed if their worker lives and marked failed if it does not.
    */
   async refresh(): Promise<void> {
+    // One scan at a time: two interleaved scans could both start following a run, from different offsets
+    // of its metrics.jsonl, and deliver records twice or not at all. A call during a scan scans again after it.
+    const next = (this.scanning ?? Promise.resolve()).then(() => this.scan());
+    this.scanning = next.catch(() => undefined);
+    return next;
+  }
+
+  private scanning: Promise<void> | undefined;
+
+  private async scan(): Promise<void> {
     const seen = new Set<string>();
     let changed = false;
     for (const runsDir of this.options.runsDirectories()) {
@@ -219,6 +229,7 @@ export class RunManager implements Disposable {
 
   /** Applies the re-attach decision to a run read from disk that this host does not own. */
   private async reconcile(entry: RunEntry): Promise<void> {
+    if (entry.tail) return; // followed already
     const decision = decideReattach(entry.info, entry.worker !== undefined, this.pidAlive);
     if (decision.action === 'tail') {
       this.log(entry.runId, `following run ${entry.runId} (pid ${entry.info.pid}) by tailing ${RUN_FILES.metrics}`);
@@ -526,6 +537,10 @@ export class RunManager implements Disposable {
           changed = true;
         }
         if (isFinal(entry.info.status)) {
+          // The worker writes its last records before its final status, possibly between the two reads
+          // above: read them before letting go (seen under load: a run's last hundred steps never arrived).
+          const rest = await tail.poll();
+          if (rest.records.length > 0) this.appendEmitter.fire({ runId: entry.runId, records: rest.records });
           entry.tail = undefined;
           this.settleStop(entry);
           changed = true;

@@ -104,11 +104,11 @@ export const RunInfoSchema = Type.Object({
   backend: Type.Union([Type.String(), Type.Null()]),
   pid: Type.Union([Type.Integer(), Type.Null()]),
   /**
-   * When the process `pid` wrote it (ISO time; absent in run directories from before it existed). A reader
-   * that finds `pid` alive compares the live process's start time with this: a process that started later
-   * only reuses the pid of a worker that died (after a crash or a reboot).
+   * The start time of process `pid` in clock ticks since boot (Linux; null elsewhere, absent in older run
+   * directories). A reader that finds `pid` alive compares it with the live process's: a different value
+   * means the pid was reused after the worker died (see run/processIdentity.ts).
    */
-  processStartedAt: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  processStartTicks: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
   /** Last step reached and the planned total. */
   step: Type.Integer({ minimum: 0 }),
   totalSteps: Type.Integer({ minimum: 0 }),

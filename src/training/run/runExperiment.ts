@@ -2,6 +2,7 @@
  * One run, end to end: config → backend → data → trainer → run directory. The worker (forked by the
  * extension) and the `mtl-lab` CLI both call this, so a run looks the same wherever it started.
  */
+import { processStartTicks } from './processIdentity';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { BackendError, nodeModuleLoader, selectBackend, type ModuleLoader } from '../backend/select';
@@ -130,7 +131,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   if (existing) {
     loadCheckpoint(trainer, path.join(existing.runDir, RUN_FILES.checkpoint));
     writer = new RunDirectoryWriter(existing.runDir, existing.info, onFlush);
-    writer.update({ status: 'running', pid: process.pid, processStartedAt: new Date().toISOString(), endedAt: null, error: null, backend: selection.name });
+    writer.update({ status: 'running', pid: process.pid, processStartTicks: processStartTicks(process.pid) ?? null, endedAt: null, error: null, backend: selection.name });
   } else {
     const info: RunInfo = {
       version: 1,
@@ -143,7 +144,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
       endedAt: null,
       backend: selection.name,
       pid: process.pid,
-      processStartedAt: now.toISOString(),
+      processStartTicks: processStartTicks(process.pid) ?? null,
       step: 0,
       totalSteps: trainer.totalSteps,
       overrides: request.overrides ?? [],
@@ -172,7 +173,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   let lastStatusWrite = 0;
   const finish = (patch: Partial<RunInfo>): RunResult => {
     writer.flush();
-    const info = writer.update({ ...patch, step: trainer.position.step, endedAt: new Date().toISOString(), pid: null, processStartedAt: null });
+    const info = writer.update({ ...patch, step: trainer.position.step, endedAt: new Date().toISOString(), pid: null, processStartTicks: null });
     callbacks.onStatus?.(info);
     return { runDir: writer.runDir, info };
   };

@@ -1,0 +1,20 @@
+/**
+ * Which process a pid is: its start time in clock ticks since boot (Linux, /proc/<pid>/stat field 22).
+ * The worker records its own in run.json beside its pid; a reader that finds the pid alive compares the
+ * two, so a pid reused by another process after the worker died (a crash, a reboot) is not mistaken for
+ * the worker. Ticks since boot never move with the wall clock, so the comparison is exact. Undefined where
+ * there is no /proc (macOS, Windows): the pid alone then decides.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export function processStartTicks(pid: number, procRoot = '/proc'): number | undefined {
+  try {
+    const stat = readFileSync(path.join(procRoot, String(pid), 'stat'), 'utf8');
+    // Fields after "(comm)" (which may hold spaces): state is field 3, starttime field 22.
+    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
+    return Number.isInteger(ticks) ? ticks : undefined;
+  } catch {
+    return undefined;
+  }
+}
