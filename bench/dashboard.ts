@@ -12,13 +12,9 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { MetricRecord } from '../src/training/run/records';
 import { RunSeriesStore, newRunCursor } from '../src/extension/dashboard/runSeries';
-import { runView } from '../src/extension/dashboard/runSeries';
-import type { AppendMessage, InitMessage } from '../src/webview/protocol';
 import { defaultDashboardState } from '../src/webview/protocol';
-import { fixtureRun } from '../test/dashboard/fixtures';
-import { TASKS, evalRecord, trainRecord } from './dashboardData';
+import { TASKS, comparisonScenario, ingestSteps, liveScenario } from './dashboardData';
 import { startHarness } from '../test/dashboard/harness';
 
 function median(values: number[]): number {
@@ -79,18 +75,8 @@ function hostMemory() {
   gc();
   const before = process.memoryUsage().heapUsed;
   const store = new RunSeriesStore('million', 2000, TASKS);
-  const start = Date.UTC(2025, 0, 1);
   const t0 = performance.now();
-  const batch: MetricRecord[] = [];
-  for (let step = 1; step <= 1_000_000; step++) {
-    batch.push(trainRecord(step, 1, start));
-    if (step % 1000 === 0) batch.push(evalRecord(step, start));
-    if (batch.length >= 1000) {
-      store.add(batch);
-      batch.length = 0;
-    }
-  }
-  store.add(batch);
+  ingestSteps(store, 1, 1, 1_000_000);
   const ingestMs = performance.now() - t0;
   gc();
   const after = process.memoryUsage().heapUsed;
@@ -187,29 +173,7 @@ async function main() {
   const version = harness.browser.version();
   try {
     // ------------------------------------------------------------ 2. first render, 20 runs × 100 000 steps
-    const runIds = Array.from({ length: 20 }, (_, i) => `sweep-${i}`);
-    const init: InitMessage = { type: 'init', protocol: 1, runs: [], series: [], matrices: [], events: [], colors: {}, maxPointsPerSeries: 2000, readOnly: false };
-    const start = Date.UTC(2025, 0, 1);
-    let buildMs = 0;
-    runIds.forEach((id, i) => {
-      const fixture = fixtureRun({ id, steps: 10, seed: i, learningRate: [0.01, 0.001][i % 2] });
-      const t0 = performance.now();
-      const store = new RunSeriesStore(id, 2000, TASKS);
-      const batch: MetricRecord[] = [];
-      for (let step = 1; step <= 100_000; step++) {
-        batch.push(trainRecord(step, i, start));
-        if (step % 1000 === 0) batch.push(evalRecord(step, start));
-        if (batch.length >= 1000) {
-          store.add(batch);
-          batch.length = 0;
-        }
-      }
-      store.add(batch);
-      const d = store.deltas(newRunCursor());
-      buildMs += performance.now() - t0;
-      init.runs.push(runView({ ...fixture.info, step: 100_000, totalSteps: 100_000 }, fixture.config));
-      init.series.push(...d.series);
-    });
+    const { runIds, init, buildMs } = comparisonScenario();
     const points = init.series.reduce((s, d) => s + d.points.steps.length + d.tail.steps.length, 0);
     const firstRender: number[] = [];
     const firstRenderCpu: number[] = [];
@@ -235,26 +199,10 @@ async function main() {
     console.log(`20 runs × 100k steps × 3 tasks: ${init.series.length} series, ${points} points sent; first render ${firstRender.map((t) => t.toFixed(0)).join(' / ')} ms wall (message to painted), main thread ${firstRenderBusy.map((t) => t.toFixed(0)).join(' / ')} ms, longest task ${firstRenderLongest.map((t) => t.toFixed(0)).join(' / ')} ms, ${firstRenderCpu.join(' / ')} ms browser CPU (${firstInfo.charts} charts drawn, ${firstInfo.drawMs.toFixed(0)} ms of it in Chart.js); host store build ${(buildMs / 1000).toFixed(1)} s`);
 
     // ------------------------------------------------------------ 3. live append, single run, 5 charts on screen
-    const live = new RunSeriesStore('live', 2000, TASKS);
-    const liveStart = Date.UTC(2025, 0, 1);
-    let step = 0;
-    const feed = (n: number): MetricRecord[] => {
-      const out: MetricRecord[] = [];
-      for (let k = 0; k < n; k++) {
-        step++;
-        out.push(trainRecord(step, 7, liveStart));
-        if (step % 1000 === 0) out.push(evalRecord(step, liveStart));
-      }
-      return out;
-    };
-    live.add(feed(200_000));
-    const liveCursor = newRunCursor();
-    const liveFixture = fixtureRun({ id: 'live', steps: 10, status: 'running', totalSteps: 400_000 });
-    const liveInit: InitMessage = { type: 'init', protocol: 1, runs: [runView({ ...liveFixture.info, step: 200_000, totalSteps: 400_000 }, liveFixture.config)], series: [], matrices: [], events: [], colors: {}, maxPointsPerSeries: 2000, readOnly: false };
-    liveInit.series.push(...live.deltas(liveCursor).series);
+    const live = liveScenario();
     // 1600 × 760: the four loss charts and the task weights on screen, the validation charts below the fold.
     const page = await harness.open({ width: 1600, height: 760, state: { ...defaultDashboardState(['live']), collapsedCards: ['header'] } });
-    await loadMessage(page, liveInit);
+    await loadMessage(page, live.init);
     await timedDispatch(page);
     const visible = await page.evaluate(() => (window as unknown as { mtlLabDashboard: { charts(): { id: string; visible: boolean }[] } }).mtlLabDashboard.charts().filter((c) => c.visible).map((c) => c.id));
     const budgetMs = await page.evaluate(() => (window as unknown as { mtlLabDashboard: { passes(): { budgetMs: number } } }).mtlLabDashboard.passes().budgetMs);
@@ -270,10 +218,8 @@ async function main() {
     const marks: string[] = [];
     for (let i = 0; i < APPENDS; i++) {
       if (i === WARM_UP) await harness.browser.startTracing(page, { categories: TRACE_CATEGORIES });
-      live.add(feed(100));
-      const d = live.deltas(liveCursor);
-      const message: AppendMessage = { type: 'append', series: d.series, matrices: d.matrices, events: d.events };
-      appendPoints += d.series.reduce((s, x) => s + x.points.steps.length + x.tail.steps.length, 0);
+      const message = live.next(100);
+      appendPoints += message.series.reduce((s, x) => s + x.points.steps.length + x.tail.steps.length, 0);
       await loadMessage(page, message);
       await new Promise((r) => setTimeout(r, 50));
       const cpuBefore = browserCpuMs(marker);

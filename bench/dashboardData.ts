@@ -1,5 +1,11 @@
-/** The synthetic records both dashboard benchmarks feed: computed on the fly, deterministic per (step, seed). */
+/**
+ * The synthetic runs both dashboard benchmarks (dashboard.ts, profileDashboard.ts) feed: records computed on the
+ * fly, deterministic per (step, seed), and the two browser scenarios built from them.
+ */
 import type { MetricRecord } from '../src/training/run/records';
+import { RunSeriesStore, newRunCursor, runView } from '../src/extension/dashboard/runSeries';
+import type { AppendMessage, InitMessage } from '../src/webview/protocol';
+import { fixtureRun } from '../test/dashboard/fixtures';
 
 export const TASKS = ['income', 'marital', 'age'];
 
@@ -19,5 +25,67 @@ export function evalRecord(step: number, start: number): MetricRecord {
   return {
     kind: 'eval', step, epoch: Math.floor(step / 1000), time: start + step * 20 + 5, split: 'validation',
     metrics: { income: { loss: 0.3 + 1 / step, accuracy: 0.9 - 10 / step }, marital: { loss: 0.4 + 1 / step, accuracy: 0.85 - 10 / step }, age: { loss: 0.2 + 1 / step, rmse: 0.45 + 1 / step, mae: 0.3 } },
+  };
+}
+
+/** When every synthetic run starts (its records' times are START + 20 ms per step). */
+export const START = Date.UTC(2025, 0, 1);
+
+/** Feeds steps `from`..`to` of a synthetic run (train every step, eval every 1000) in batches of 1000. */
+export function ingestSteps(store: RunSeriesStore, seed: number, from: number, to: number, start = START): void {
+  const batch: MetricRecord[] = [];
+  for (let step = from; step <= to; step++) {
+    batch.push(trainRecord(step, seed, start));
+    if (step % 1000 === 0) batch.push(evalRecord(step, start));
+    if (batch.length >= 1000) {
+      store.add(batch);
+      batch.length = 0;
+    }
+  }
+  store.add(batch);
+}
+
+
+function initMessage(runs: InitMessage['runs'], series: InitMessage['series']): InitMessage {
+  return { type: 'init', protocol: 1, runs, series, matrices: [], events: [], colors: {}, maxPointsPerSeries: 2000, readOnly: false };
+}
+
+/**
+ * The first-render scenario: `count` finished runs of `steps` steps, as the host would send them in one
+ * `init`. `buildMs` is the host-side time spent building the stores and their deltas.
+ */
+export function comparisonScenario(count = 20, steps = 100_000): { runIds: string[]; init: InitMessage; buildMs: number } {
+  const runIds = Array.from({ length: count }, (_, i) => `sweep-${i}`);
+  const init = initMessage([], []);
+  let buildMs = 0;
+  runIds.forEach((id, i) => {
+    const fixture = fixtureRun({ id, steps: 10, seed: i, learningRate: [0.01, 0.001][i % 2] });
+    const t0 = performance.now();
+    const store = new RunSeriesStore(id, 2000, TASKS);
+    ingestSteps(store, i, 1, steps);
+    const series = store.deltas(newRunCursor()).series;
+    buildMs += performance.now() - t0;
+    init.runs.push(runView({ ...fixture.info, step: steps, totalSteps: steps }, fixture.config));
+    init.series.push(...series);
+  });
+  return { runIds, init, buildMs };
+}
+
+/** The live-append scenario: a run 200 000 steps into 400 000, its `init`, and `next(n)`: the append of its next n steps. */
+export function liveScenario(): { init: InitMessage; next(n: number): AppendMessage } {
+  const store = new RunSeriesStore('live', 2000, TASKS);
+  let step = 200_000;
+  ingestSteps(store, 7, 1, step);
+  const cursor = newRunCursor();
+  const fixture = fixtureRun({ id: 'live', steps: 10, status: 'running', totalSteps: 400_000 });
+  const init = initMessage([runView({ ...fixture.info, step, totalSteps: 400_000 }, fixture.config)], store.deltas(cursor).series);
+  return {
+    init,
+    next(n) {
+      ingestSteps(store, 7, step + 1, step + n);
+      step += n;
+      const d = store.deltas(cursor);
+      return { type: 'append', series: d.series, matrices: d.matrices, events: d.events };
+    },
   };
 }

@@ -4,13 +4,10 @@
  * function. A development aid for the benchmark's numbers; it writes nothing.
  */
 import type { Page, CDPSession } from 'playwright-core';
-import type { MetricRecord } from '../src/training/run/records';
-import { RunSeriesStore, newRunCursor, runView } from '../src/extension/dashboard/runSeries';
-import type { AppendMessage, InitMessage } from '../src/webview/protocol';
+import type { AppendMessage } from '../src/webview/protocol';
 import { defaultDashboardState } from '../src/webview/protocol';
-import { fixtureRun } from '../test/dashboard/fixtures';
 import { startHarness } from '../test/dashboard/harness';
-import { TASKS, evalRecord, trainRecord } from './dashboardData';
+import { comparisonScenario, liveScenario } from './dashboardData';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
@@ -168,25 +165,7 @@ async function main() {
   const harness = await startHarness();
   try {
     if (which === 'first') {
-      const runIds = Array.from({ length: 20 }, (_, i) => `sweep-${i}`);
-      const init: InitMessage = { type: 'init', protocol: 1, runs: [], series: [], matrices: [], events: [], colors: {}, maxPointsPerSeries: 2000, readOnly: false };
-      const start = Date.UTC(2025, 0, 1);
-      runIds.forEach((id, i) => {
-        const fixture = fixtureRun({ id, steps: 10, seed: i, learningRate: [0.01, 0.001][i % 2] });
-        const store = new RunSeriesStore(id, 2000, TASKS);
-        const batch: MetricRecord[] = [];
-        for (let step = 1; step <= 100_000; step++) {
-          batch.push(trainRecord(step, i, start));
-          if (step % 1000 === 0) batch.push(evalRecord(step, start));
-          if (batch.length >= 1000) {
-            store.add(batch);
-            batch.length = 0;
-          }
-        }
-        store.add(batch);
-        init.runs.push(runView({ ...fixture.info, step: 100_000, totalSteps: 100_000 }, fixture.config));
-        init.series.push(...store.deltas(newRunCursor()).series);
-      });
+      const { runIds, init } = comparisonScenario();
       const page = await harness.open({ width: 1600, height: 1200, state: { ...defaultDashboardState(runIds), collapsedCards: ['header'] } });
       await load(page, init);
       await new Promise((r) => setTimeout(r, 300));
@@ -201,33 +180,14 @@ async function main() {
       console.log(`first render: ${wall.toFixed(0)} ms wall`);
       report(profile, 40);
     } else {
-      const live = new RunSeriesStore('live', 2000, TASKS);
-      const start = Date.UTC(2025, 0, 1);
-      let step = 0;
-      const feed = (n: number) => {
-        const out: MetricRecord[] = [];
-        for (let k = 0; k < n; k++) {
-          step++;
-          out.push(trainRecord(step, 7, start));
-          if (step % 1000 === 0) out.push(evalRecord(step, start));
-        }
-        return out;
-      };
-      live.add(feed(200_000));
-      const cursor = newRunCursor();
-      const fixture = fixtureRun({ id: 'live', steps: 10, status: 'running', totalSteps: 400_000 });
-      const init: InitMessage = { type: 'init', protocol: 1, runs: [runView({ ...fixture.info, step: 200_000, totalSteps: 400_000 }, fixture.config)], series: live.deltas(cursor).series, matrices: [], events: [], colors: {}, maxPointsPerSeries: 2000, readOnly: false };
+      const live = liveScenario();
       const height = Number(process.argv[3] ?? 1400);
       const page = await harness.open({ width: 1600, height, state: { ...defaultDashboardState(['live']), collapsedCards: ['header'] } });
-      await load(page, init);
+      await load(page, live.init);
       await timed(page);
       const walls: number[] = [];
       const messages: AppendMessage[] = [];
-      for (let i = 0; i < 20; i++) {
-        live.add(feed(100));
-        const d = live.deltas(cursor);
-        messages.push({ type: 'append', series: d.series, matrices: d.matrices, events: d.events });
-      }
+      for (let i = 0; i < 20; i++) messages.push(live.next(100));
       const all = async () => {
         for (const m of messages) {
           await load(page, m);
