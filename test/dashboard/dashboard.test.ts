@@ -335,6 +335,22 @@ test('live appends: only new points cross, charts follow', async () => {
   await page.close();
 });
 
+/** The step a tooltip's title names ("step 120"), NaN when it names none. */
+function tooltipStep(lines: string[]): number {
+  return Number(/^step (\d+)$/.exec(lines[0] ?? '')?.[1]);
+}
+
+/** Moves the pointer to a fraction of a chart's canvas and reads the tooltip that appears there. */
+async function hoverChart(page: Page, chartId: string, fx: number, fy: number) {
+  const canvas = page.locator(`figure[data-chart-id="${chartId}"] canvas`);
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy);
+  const tooltip = page.locator(`figure[data-chart-id="${chartId}"] .chart-tooltip`);
+  await tooltip.waitFor({ state: 'visible', timeout: 5000 });
+  const lines = (await tooltip.innerText()).split('\n');
+  return { canvas, box, tooltip, lines, step: tooltipStep(lines) };
+}
+
 test('tooltip: the values nearest the pointer, a stacked layer its own value; drawing keeps to its budget; a closed card catches up when opened', async () => {
   const a = fixtureRun({ id: 'run-a', steps: 300, totalSteps: 600, status: 'running', weighting: 'softmax' });
   const b = fixtureRun({ id: 'run-b', steps: 300, totalSteps: 600, status: 'running', seed: 3 });
@@ -352,13 +368,7 @@ test('tooltip: the values nearest the pointer, a stacked layer its own value; dr
   assert.ok((await charts(page)).filter((c) => c.visible).every((c) => c.renders > 0), 'every visible chart drawn in the end');
 
   // Hover the middle of the income loss chart: one row per run with the value of its nearest point.
-  const canvas = page.locator('figure[data-chart-id="loss:income"] canvas');
-  const box = (await canvas.boundingBox())!;
-  await page.mouse.move(box.x + box.width * 0.55, box.y + box.height * 0.4);
-  const tooltip = page.locator('figure[data-chart-id="loss:income"] .chart-tooltip');
-  await tooltip.waitFor({ state: 'visible', timeout: 5000 });
-  const text = (await tooltip.innerText()).split('\n');
-  const step = Number(/^step (\d+)$/.exec(text[0])?.[1]);
+  const { canvas, box, tooltip, lines: text, step } = await hoverChart(page, 'loss:income', 0.55, 0.4);
   assert.ok(step > 0 && step <= 200, `title names the step (${text[0]})`);
   const drawnLoss = chart(await charts(page), 'loss:income').drawn;
   for (const id of ['run-a', 'run-b']) {
@@ -382,7 +392,7 @@ test('tooltip: the values nearest the pointer, a stacked layer its own value; dr
   assert.match(reading, /^step 200; /);
   for (const id of ['run-a', 'run-b']) assert.match(reading, new RegExp(`census-mtl · ${id} train: [\\d.]+`), `the live region reads ${id}`);
   for (let i = 0; i < 10; i++) await page.keyboard.press('ArrowLeft');
-  const moved = Number(/^step (\d+)$/.exec((await tooltip.innerText()).split('\n')[0])?.[1]);
+  const moved = tooltipStep((await tooltip.innerText()).split('\n'));
   assert.ok(moved >= 150 && moved <= 165, `ten steps of 2 % to the left of 200 (of 0–200 drawn): step ${moved}`);
   assert.match((await announced()) ?? '', new RegExp(`^step ${moved};`));
   assert.equal(await page.locator('figure[data-chart-id="loss:income"] .value-cursor').isVisible(), true, 'the cursor line is shown');
@@ -391,15 +401,9 @@ test('tooltip: the values nearest the pointer, a stacked layer its own value; dr
   assert.equal(await page.locator('figure[data-chart-id="loss:income"] .value-cursor').isVisible(), false);
 
   // A stacked weights layer shows its own weight, not the running total it is drawn at.
-  const weightsCanvas = page.locator('figure[data-chart-id="weights:run-a"] canvas');
-  await weightsCanvas.scrollIntoViewIfNeeded();
+  await page.locator('figure[data-chart-id="weights:run-a"] canvas').scrollIntoViewIfNeeded();
   await charts(page);
-  const wbox = (await weightsCanvas.boundingBox())!;
-  await page.mouse.move(wbox.x + wbox.width * 0.6, wbox.y + wbox.height * 0.5);
-  const wtip = page.locator('figure[data-chart-id="weights:run-a"] .chart-tooltip');
-  await wtip.waitFor({ state: 'visible', timeout: 5000 });
-  const wtext = (await wtip.innerText()).split('\n');
-  const wstep = Number(/^step (\d+)$/.exec(wtext[0])?.[1]);
+  const { lines: wtext, step: wstep } = await hoverChart(page, 'weights:run-a', 0.6, 0.5);
   const layers = chart(await charts(page), 'weights:run-a').drawn;
   for (const layer of layers) {
     const row = wtext.find((t) => t.startsWith(`${layer.label}: `));
