@@ -255,22 +255,26 @@ export class Trainer {
   }
 
   /**
-   * The per-task gradients of the shared parameters on this batch (same dropout masks), K backward
-   * passes, and their Gramian G_ij = g_i · g_j. The caller disposes the gradients.
+   * Each task's gradient of its own loss with respect to `variables`, on this batch with the same dropout
+   * masks: K backward passes. A variable a task does not reach (another task's tower) gets a zero
+   * gradient. The caller disposes the gradients.
+   */
+  private perTaskGradients(batch: Batch, dropoutSeed: number, variables: tf.Variable[]): tf.NamedTensorMap[] {
+    return this.dataset.tasks.map((task, k) => {
+      const { value, grads } = tf.variableGrads(() => taskLoss(task, this.model.forward(batch.x, { training: true, dropoutSeed }).outputs[k], batch.tasks[k]), variables);
+      value.dispose();
+      for (const v of variables) grads[v.name] ??= tf.zerosLike(v);
+      return grads;
+    });
+  }
+
+  /**
+   * The per-task gradients of the shared parameters on this batch and their Gramian G_ij = g_i · g_j.
+   * The caller disposes the gradients.
    */
   private perTaskSharedGradients(batch: Batch, dropoutSeed: number): { perTask: tf.NamedTensorMap[]; gram: number[][] } {
     const shared = this.model.sharedParameters().map((p) => p.variable);
-    const perTask: tf.NamedTensorMap[] = [];
-    for (let k = 0; k < this.dataset.tasks.length; k++) {
-      const { value, grads } = tf.variableGrads(() => {
-        const out = this.model.forward(batch.x, { training: true, dropoutSeed }).outputs[k];
-        return taskLoss(this.dataset.tasks[k], out, batch.tasks[k]);
-      }, shared);
-      value.dispose();
-      // A parameter the task does not reach (e.g. another task's tower) has a zero gradient.
-      for (const v of shared) grads[v.name] ??= tf.zerosLike(v);
-      perTask.push(grads);
-    }
+    const perTask = this.perTaskGradients(batch, dropoutSeed, shared);
     const gram = tf.tidy(() => {
       const flat = tf.stack(perTask.map((g) => tf.concat(shared.map((v) => tf.reshape(g[v.name], [-1]))))) as tf.Tensor2D;
       return tf.matMul(flat, tf.transpose(flat)).arraySync() as number[][];
@@ -279,15 +283,14 @@ export class Trainer {
   }
 
   /**
-   * ‖∇_W L_k‖ per task on this batch (same dropout masks), W = the last shared layer: K backward passes,
-   * each stopping at W (only the heads lie between W and the losses), before this step's update.
+   * ‖∇_W L_k‖ per task on this batch, W = the last shared layer (each backward pass stops at W: only the
+   * heads lie between W and the losses), before this step's update.
    */
   private lastSharedGradientNorms(batch: Batch, dropoutSeed: number): number[] {
     const last = this.model.lastSharedParameters().map((p) => p.variable);
-    return this.dataset.tasks.map((task, k) => {
-      const { value, grads } = tf.variableGrads(() => taskLoss(task, this.model.forward(batch.x, { training: true, dropoutSeed }).outputs[k], batch.tasks[k]), last);
+    return this.perTaskGradients(batch, dropoutSeed, last).map((grads) => {
       const norm = tf.tidy(() => Math.sqrt(tf.addN(Object.values(grads).map((g) => tf.sum(tf.square(g)))).dataSync()[0]));
-      tf.dispose([value, ...Object.values(grads)]);
+      tf.dispose(Object.values(grads));
       return norm;
     });
   }
