@@ -290,7 +290,7 @@ function chartSpecs(): ChartSpec[] {
   const lossTasks = [...new Set([...model.keys('loss/').map(taskOf), ...model.keys('val/').filter((k) => k.endsWith('/loss')).map(taskOf)])];
   for (const t of lossTasks) specs.push(perRunSpec(`loss:${t}`, 'losses', `Loss — ${t}`, [{ key: `loss/${t}`, suffix: ' train' }, { key: `val/${t}/loss`, suffix: ' validation', dashed: true }], 'loss'));
   if (model.keys('total').length > 0) specs.push(perRunSpec('loss:total', 'losses', 'Total loss (weighted objective)', [{ key: 'total', suffix: '' }], 'loss'));
-  const withWeights = [...model.runs.values()].filter((r) => [...(model.series.get(r.id)?.keys() ?? [])].some((k) => k.startsWith('weight/')));
+  const withWeights = [...model.runs.values()].filter((r) => model.runKeys(r.id, 'weight/').length > 0);
   if (withWeights.length > MAX_WEIGHT_CHARTS) {
     // A wall of stacked areas helps nobody (and costs a chart each): past a few runs, one chart and a run picker.
     specs.push({
@@ -302,13 +302,13 @@ function chartSpecs(): ChartSpec[] {
       series: () => {
         const r = model.runs.get(selectedWeightsRun() ?? '');
         if (!r) return [];
-        const keys = [...(model.series.get(r.id)?.keys() ?? [])].filter((k) => k.startsWith('weight/'));
+        const keys = model.runKeys(r.id, 'weight/');
         return keys.map((k, i) => ({ id: `${r.id}:${k}`, label: taskOf(k), runId: r.id, color: seriesColor(i), points: model.points(r.id, k)! }));
       },
     });
   } else if (withWeights.length > 0) {
     for (const r of withWeights) {
-      const keys = [...(model.series.get(r.id)?.keys() ?? [])].filter((k) => k.startsWith('weight/'));
+      const keys = model.runKeys(r.id, 'weight/');
       if (keys.length === 0) continue;
       specs.push({
         id: `weights:${r.id}`,
@@ -334,7 +334,7 @@ function chartSpecs(): ChartSpec[] {
         const runId = selectedMatrixRun(kind);
         const r = runId ? model.runs.get(runId) : undefined;
         if (!r) return [];
-        const keys = [...(model.series.get(r.id)?.keys() ?? [])].filter((k) => k.startsWith(prefix));
+        const keys = model.runKeys(r.id, prefix);
         return keys.map((k, i) => {
           const parts = k.split('/');
           const label = kind === 'conflict' ? `${parts[1]} · ${parts[2]}` : `${parts[1]} → ${kind === 'attention' ? 'tower' : 'expert'} ${parts[2]}`;
@@ -356,7 +356,7 @@ const MAX_WEIGHT_CHARTS = 6;
 let weightsRun: string | undefined;
 
 function selectedWeightsRun(): string | undefined {
-  const has = (id: string) => [...(model.series.get(id)?.keys() ?? [])].some((k) => k.startsWith('weight/'));
+  const has = (id: string) => model.runKeys(id, 'weight/').length > 0;
   if (weightsRun && model.runs.has(weightsRun) && has(weightsRun)) return weightsRun;
   return [...model.runs.keys()].find((id) => has(id) && !state.hiddenRuns.includes(id)) ?? [...model.runs.keys()].find(has);
 }
@@ -367,7 +367,7 @@ function weightsPicker(): HTMLElement {
   select.dataset.control = 'weights-run';
   const selected = selectedWeightsRun();
   for (const r of model.runs.values()) {
-    if (![...(model.series.get(r.id)?.keys() ?? [])].some((k) => k.startsWith('weight/'))) continue;
+    if (model.runKeys(r.id, 'weight/').length === 0) continue;
     const o = el('vscode-option', { value: r.id }, `${runLabel(r)}${r.weighting ? ` (${r.weighting})` : ''}`);
     if (r.id === selected) o.setAttribute('selected', '');
     select.append(o);

@@ -126,6 +126,11 @@ export class DashboardModel {
     return points;
   }
 
+  /** The series keys of one run that start with `prefix`, in first-seen order. */
+  runKeys(runId: string, prefix: string): string[] {
+    return [...(this.series.get(runId)?.keys() ?? [])].filter((k) => k.startsWith(prefix));
+  }
+
   /** Series keys present in any run, in first-seen order. */
   keys(prefix: string): string[] {
     const out = new Set<string>();
