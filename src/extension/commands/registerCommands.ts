@@ -10,9 +10,9 @@ import type { DashboardHandle } from '../dashboard';
 import { startSweep } from '../sweep/startSweep';
 import { copyExample } from '../examples/copyExample';
 import { recordsToCsv } from '../../training/run/exportCsv';
-import { readSettings, runsDirectoryForConfig, workerModulePaths } from '../settings';
+import { readSettings, workerModulePaths } from '../settings';
 import { GPU_PACKAGE, installNativePackage, nativeBackendsDirectory } from '../backends/nativeBackends';
-import { ensureTrusted, type RunsService } from '../runs/runsService';
+import { ensureTrusted, saveIfDirty, type RunsService } from '../runs/runsService';
 import type { RunLogs } from '../runs/runLogs';
 import type { ExperimentsTree } from '../tree/experimentsTree';
 import type { ConfigValueNode, RunNode, TreeNode } from '../tree/treeModel';
@@ -104,16 +104,9 @@ export async function startRun(deps: CommandDeps, arg: CommandArg): Promise<stri
   const configPath = experimentFileOf(arg) ?? (await pickExperiment(deps));
   if (!configPath) return undefined;
   if (!(await ensureTrusted('start a run'))) return undefined;
-  // The worker reads the file from disk: what the user sees in the editor is what trains.
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === configPath);
-  if (open?.isDirty) await open.save();
+  await saveIfDirty(configPath);
   const settings = readSettings();
-  const queued = deps.runs.manager.start({
-    configPath,
-    runsDir: runsDirectoryForConfig(configPath, settings),
-    backend: settings.backend === 'config' ? undefined : settings.backend,
-    modulePaths: workerModulePaths(deps.context),
-  });
+  const queued = deps.runs.start(configPath, [], settings);
   if (queued.state === 'queued') {
     void vscode.window.setStatusBarMessage(`MTL Lab: ${queued.label} queued (mtlLab.maxConcurrentRuns = ${settings.maxConcurrentRuns})`, 5000);
   }

@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
 import { RUN_FILES, RunInfoSchema, type MetricRecord } from '../../training/run/records';
 import type { ExperimentConfig } from '../../training/config/schema';
-import { allRunsDirectories, readSettings, SECTION, workerModulePaths } from '../settings';
+import { allRunsDirectories, readSettings, runsDirectoryForConfig, SECTION, workerModulePaths, type Settings } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
 import { createWorkerLauncher } from './workerProcess';
 
@@ -132,9 +132,18 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
   async resumeRun(runId: string): Promise<void> {
     await this.whenReady();
     if (!(await ensureTrusted('resume a run'))) return;
-    const settings = readSettings();
-    const queued: QueuedRun = this.manager.resume(runId, { backend: settings.backend === 'config' ? undefined : settings.backend, modulePaths: workerModulePaths(this.context) });
+    const queued: QueuedRun = this.manager.resume(runId, this.workerOptions(readSettings()));
     await queued.started;
+  }
+
+  /** Queues a run of `configPath` with `overrides`, in its workspace folder's runs directory (Start Run, Start Sweep). */
+  start(configPath: string, overrides: string[] = [], settings: Settings = readSettings()): QueuedRun {
+    return this.manager.start({ configPath, runsDir: runsDirectoryForConfig(configPath, settings), overrides, ...this.workerOptions(settings) });
+  }
+
+  /** What every worker this window starts is given: the backend setting, and where native backends may be installed. */
+  private workerOptions(settings: Settings): { backend?: string; modulePaths: string[] } {
+    return { backend: settings.backend === 'config' ? undefined : settings.backend, modulePaths: workerModulePaths(this.context) };
   }
 
   isReadOnly(): boolean {
@@ -174,6 +183,12 @@ function peekRun(runsDirectories: readonly string[], runId: string): RunSnapshot
     }
   }
   return undefined;
+}
+
+/** The worker reads the experiment from disk: an open editor's unsaved edits are saved first, so what the user sees is what trains. */
+export async function saveIfDirty(configPath: string): Promise<void> {
+  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === configPath);
+  if (open?.isDirty) await open.save();
 }
 
 /** Starting processes needs a trusted workspace; asks for trust (through VS Code's own dialog) otherwise. */

@@ -5,8 +5,8 @@
  */
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
-import { readSettings, runsDirectoryForConfig, workerModulePaths } from '../settings';
-import { ensureTrusted, type RunsService } from '../runs/runsService';
+import { readSettings } from '../settings';
+import { ensureTrusted, saveIfDirty, type RunsService } from '../runs/runsService';
 import type { DashboardHandle } from '../dashboard';
 import { planSweep } from './sweepPlan';
 
@@ -14,15 +14,13 @@ import { planSweep } from './sweepPlan';
 const CONFIRM_ABOVE = 12;
 
 export interface StartSweepDeps {
-  context: vscode.ExtensionContext;
   runs: RunsService;
   openDashboard: (runIds: string[]) => DashboardHandle | undefined;
 }
 
 export async function startSweep(deps: StartSweepDeps, configPath: string): Promise<string[]> {
   if (!(await ensureTrusted('start a sweep'))) return [];
-  const open = vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'file' && d.uri.fsPath === configPath);
-  if (open?.isDirty) await open.save();
+  await saveIfDirty(configPath);
   const text = await fs.readFile(configPath, 'utf8');
   const plan = planSweep(text, vscode.workspace.asRelativePath(configPath));
   if (!plan.ok) {
@@ -42,15 +40,7 @@ export async function startSweep(deps: StartSweepDeps, configPath: string): Prom
   }
   let dashboard: DashboardHandle | undefined;
   const started: string[] = [];
-  const queued = plan.points.map((point) =>
-    deps.runs.manager.start({
-      configPath,
-      runsDir: runsDirectoryForConfig(configPath, settings),
-      overrides: point.overrides,
-      backend: settings.backend === 'config' ? undefined : settings.backend,
-      modulePaths: workerModulePaths(deps.context),
-    }),
-  );
+  const queued = plan.points.map((point) => deps.runs.start(configPath, point.overrides, settings));
   void vscode.window.setStatusBarMessage(`MTL Lab: sweep of ${plan.points.length} runs queued`, 5000);
   // One comparison dashboard gathers the runs as they start; closing it is respected.
   await Promise.all(
