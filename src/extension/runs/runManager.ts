@@ -229,7 +229,6 @@ export class RunManager implements Disposable {
 
   /** Applies the re-attach decision to a run read from disk that this host does not own. */
   private async reconcile(entry: RunEntry): Promise<void> {
-    if (entry.tail) return; // followed already
     const decision = decideReattach(entry.info, entry.worker !== undefined, this.pidAlive);
     if (decision.action === 'tail') {
       this.log(entry.runId, `following run ${entry.runId} (pid ${entry.info.pid}) by tailing ${RUN_FILES.metrics}`);
