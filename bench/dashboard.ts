@@ -15,6 +15,7 @@ import type { Page } from 'playwright-core';
 import { RunSeriesStore, newRunCursor } from '../src/extension/dashboard/runSeries';
 import { defaultDashboardState } from '../src/webview/protocol';
 import { TASKS, comparisonScenario, ingestSteps, liveScenario } from './dashboardData';
+import { procStatFields } from '../src/training/run/processIdentity';
 import { startHarness } from '../test/dashboard/harness';
 
 function median(values: number[]): number {
@@ -30,14 +31,10 @@ function percentile(values: number[], q: number): number {
 // The machine is shared, so wall-clock times swing with the load; the CPU time Chromium's processes
 // consume for the same work does not, and approximates the wall time on an idle machine.
 
+/** A process's parent and its CPU time in clock ticks (utime + stime: fields 4, 14 and 15 of proc(5)). */
 function procStat(pid: number): { ppid: number; cpuTicks: number } | undefined {
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { ppid: Number(fields[1]), cpuTicks: Number(fields[11]) + Number(fields[12]) };
-  } catch {
-    return undefined;
-  }
+  const fields = procStatFields(pid);
+  return fields && { ppid: Number(fields[4 - 3]), cpuTicks: Number(fields[14 - 3]) + Number(fields[15 - 3]) };
 }
 
 function browserPids(marker: string): number[] {

@@ -8,13 +8,20 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 
-export function processStartTicks(pid: number, procRoot = '/proc'): number | undefined {
+/**
+ * The fields of /proc/<pid>/stat after "(comm)" (which may hold spaces and parentheses): index 0 is field 3
+ * (state), so field n of proc(5) is index n − 3. Undefined without /proc or such a process.
+ */
+export function procStatFields(pid: number, procRoot = '/proc'): string[] | undefined {
   try {
     const stat = readFileSync(path.join(procRoot, String(pid), 'stat'), 'utf8');
-    // Fields after "(comm)" (which may hold spaces): state is field 3, starttime field 22.
-    const ticks = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]);
-    return Number.isInteger(ticks) ? ticks : undefined;
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   } catch {
     return undefined;
   }
+}
+
+export function processStartTicks(pid: number, procRoot = '/proc'): number | undefined {
+  const ticks = Number(procStatFields(pid, procRoot)?.[22 - 3]);
+  return Number.isInteger(ticks) ? ticks : undefined;
 }
