@@ -14,7 +14,7 @@ import { isPlainObject, quote, type ConfigIssue } from './issues';
 import { parseTree, printParseErrorCode, type JsonNode, type JsonParseError } from './jsonc';
 import { schemaIssues } from './messages';
 import { MAX_SWEEP_RUNS, sweepKeyProblem, sweepPoints, sweepSize } from './sweep';
-import { applyOverridesCollecting, overrideFor, parseOverridePath } from './overrides';
+import { applyOverridesCollecting, overrideFor } from './overrides';
 import { ExperimentSchema, type ExperimentConfig } from './schema';
 import { pruneInapplicable, semanticIssues } from './semantics';
 
@@ -121,27 +121,22 @@ function sweepIssues(text: string, file: string, overrides: readonly string[], s
   }
   if (issues.length > 0) return issues;
   const keys = Object.keys(arrays);
-  // The swept key a problem's path falls under, if any ("model.attention: …" → the "model.attention" key).
-  const keyOf = (path: string) => keys.find((k) => path === formatPath(overridePathOf(k)) || path.startsWith(`${formatPath(overridePathOf(k))}.`) || path.startsWith(`${formatPath(overridePathOf(k))}[`));
   const seen = new Set<string>();
-  const check = (extra: string[], label: string, at: (key: string | undefined) => JsonPath) => {
+  // `at` gets the index in `extra` of the override a problem came from (analyse names it), if any.
+  const check = (extra: string[], label: string, at: (index: number | undefined) => JsonPath) => {
     const [first] = analyse(text, file, [...overrides, ...extra], false).diagnostics;
     if (!first || seen.has(`${first.path}\u0000${first.message}`) || issues.length >= 5) return;
     seen.add(`${first.path}\u0000${first.message}`);
-    issues.push({ path: at(keyOf(first.path)), message: `${label}: ${first.path ? `${first.path}: ` : ''}${first.message}` });
+    const index = first.override === undefined ? -1 : extra.indexOf(first.override);
+    issues.push({ path: at(index >= 0 ? index : undefined), message: `${label}: ${first.path ? `${first.path}: ` : ''}${first.message}` });
   };
   if (size <= CHECK_EVERY_COMBINATION) {
-    for (const point of sweepPoints(arrays)) check(point.overrides, point.label, (key) => (key === undefined ? ['sweep'] : ['sweep', key, point.indices[keys.indexOf(key)]]));
+    // A point's overrides are in key order: override i sets keys[i] to its value number indices[i].
+    for (const point of sweepPoints(arrays)) check(point.overrides, point.label, (i) => (i === undefined ? ['sweep'] : ['sweep', keys[i], point.indices[i]]));
   } else {
     for (const [key, values] of Object.entries(arrays)) values.forEach((value, index) => check([`${key}=${JSON.stringify(value)}`], `${key} = ${JSON.stringify(value)}`, () => ['sweep', key, index]));
   }
   return issues;
-}
-
-/** A sweep key as a JSON path (keys were checked by sweepKeyProblem first). */
-function overridePathOf(key: string): JsonPath {
-  const segments = parseOverridePath(key);
-  return typeof segments === 'string' ? [key] : segments.map((s) => (s.form === 'index' ? Number(s.key) : s.key));
 }
 
 function analyse(text: string, file: string, overrides: readonly string[], checkSweep: boolean): ExperimentAnalysis {
