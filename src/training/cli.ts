@@ -7,7 +7,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { probeBackends } from './backend/select';
-import { isConfigError } from './config/diagnostics';
+import { formatDiagnostic, isConfigError, locateJsonPath } from './config/diagnostics';
 import { loadExperimentConfig } from './config/load';
 import { BACKENDS, type BackendName } from './config/schema';
 import { DataError } from './data/dataset';
@@ -16,7 +16,7 @@ import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, TaskMetrics } from './run/records';
 import { listRuns, readRecords, readRunInfo } from './run/runDirectory';
 import { InputError, runExperiment } from './run/runExperiment';
-import { locateJsonPath } from './config/diagnostics';
+import { invalidSweepPoint } from './config/parse';
 import { sweepPoints, type SweepPoint } from './config/sweep';
 
 const USAGE = `mtl-lab — multi-task learning experiments with TensorFlow.js
@@ -205,17 +205,11 @@ function finalMetricsCell(info: RunInfo): string {
 async function sweep(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!configPath) throw new UsageError('sweep: which config? mtl-lab sweep <config.mtl.json>');
-  const { config, file } = await loadExperimentConfig(configPath, args.sets);
+  const { config, text, file } = await loadExperimentConfig(configPath, args.sets);
   if (!config.sweep || Object.keys(config.sweep).length === 0) throw new InputError(`${file}: no "sweep" section to run (e.g. "sweep": { "optimizer.learningRate": [0.01, 0.001] })`);
   const points = sweepPoints(config.sweep);
-  for (const [i, point] of points.entries()) {
-    try {
-      await loadExperimentConfig(configPath, [...args.sets, ...point.overrides]);
-    } catch (error) {
-      if (isConfigError(error)) throw new InputError(`sweep run ${i + 1} of ${points.length} (${point.label}) is not a valid config:\n${error.message}`);
-      throw error;
-    }
-  }
+  const invalid = invalidSweepPoint(text, file, points, args.sets);
+  if (invalid) throw new InputError(`sweep run ${invalid.index + 1} of ${points.length} (${invalid.point.label}) is not a valid config:\n${invalid.diagnostics.map(formatDiagnostic).join('\n')}`);
   let signal: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
     if (signal) process.exit(s === 'SIGINT' ? 130 : 143);

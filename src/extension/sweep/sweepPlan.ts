@@ -5,7 +5,7 @@
  */
 import { parse as parseJsonc } from 'jsonc-parser/lib/esm/main.js';
 import { formatDiagnostic } from '../../training/config/diagnostics';
-import { analyseExperimentText } from '../../training/config/parse';
+import { analyseExperimentText, invalidSweepPoint } from '../../training/config/parse';
 import { sweepPoints, sweepSize, type SweepPoint } from '../../training/config/sweep';
 
 export type SweepPlan = { ok: true; points: SweepPoint[] } | { ok: false; reason: 'invalid' | 'no-sweep' | 'bad-combination'; message: string };
@@ -20,12 +20,10 @@ export function planSweep(text: string, file: string): SweepPlan {
     return { ok: false, reason: 'no-sweep', message: 'this experiment has no "sweep" section (config path → values to try), e.g. "sweep": { "optimizer.learningRate": [0.01, 0.001] }' };
   }
   const points = sweepPoints(sweep);
-  // Each value was checked alone when the file was analysed; a combination can still be invalid.
-  for (const [i, point] of points.entries()) {
-    const { diagnostics } = analyseExperimentText(text, file, point.overrides);
-    if (diagnostics.length > 0) {
-      return { ok: false, reason: 'bad-combination', message: `sweep run ${i + 1} of ${points.length} (${point.label}) is not a valid config: ${diagnostics[0].path ? `${diagnostics[0].path}: ` : ''}${diagnostics[0].message}` };
-    }
+  const invalid = invalidSweepPoint(text, file, points);
+  if (invalid) {
+    const [first] = invalid.diagnostics;
+    return { ok: false, reason: 'bad-combination', message: `sweep run ${invalid.index + 1} of ${points.length} (${invalid.point.label}) is not a valid config: ${first.path ? `${first.path}: ` : ''}${first.message}` };
   }
   return { ok: true, points };
 }

@@ -13,7 +13,7 @@ import { formatPath, LineIndex, locateNode, withoutBom, ConfigError, type Config
 import { isPlainObject, quote, type ConfigIssue } from './issues';
 import { parseTree, printParseErrorCode, type JsonNode, type JsonParseError } from './jsonc';
 import { schemaIssues } from './messages';
-import { MAX_SWEEP_RUNS, sweepKeyProblem, sweepPoints, sweepSize } from './sweep';
+import { MAX_SWEEP_RUNS, sweepKeyProblem, sweepPoints, sweepSize, type SweepPoint } from './sweep';
 import { applyOverridesCollecting, overrideFor } from './overrides';
 import { ExperimentSchema, type ExperimentConfig } from './schema';
 import { pruneInapplicable, semanticIssues } from './semantics';
@@ -212,6 +212,19 @@ export function parseExperimentText(text: string, file: string, overrides: reado
   const { diagnostics, config } = analyseExperimentText(text, file, overrides);
   if (!config) throw new ConfigError(diagnostics);
   return config;
+}
+
+/**
+ * The first point of a sweep that is not a valid config (after `overrides`), with its problems; undefined
+ * when every point is valid. Each value was checked when the file was analysed, but a combination can still
+ * be invalid (and large sweeps are checked value by value), so sweeps check every point before starting.
+ */
+export function invalidSweepPoint(text: string, file: string, points: readonly SweepPoint[], overrides: readonly string[] = []): { index: number; point: SweepPoint; diagnostics: ConfigDiagnostic[] } | undefined {
+  for (const [index, point] of points.entries()) {
+    const { diagnostics } = analyseExperimentText(text, file, [...overrides, ...point.overrides]);
+    if (diagnostics.length > 0) return { index, point, diagnostics };
+  }
+  return undefined;
 }
 
 /** Every problem of a `*.mtl.json` text, without throwing; [] for a good config (for the Problems view). */
