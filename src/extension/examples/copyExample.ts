@@ -8,16 +8,16 @@
 import { existsSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { findNodeAtLocation, parse, parseTree } from 'jsonc-parser/lib/esm/main.js';
+import { findNodeAtLocation, parseTree } from 'jsonc-parser/lib/esm/main.js';
 
 /** `text` without a relative `$schema` that does not exist from `directory` (comments and formatting kept). */
 export function withoutUnreachableSchema(text: string, directory: string): string {
-  const root = parse(text, [], { allowTrailingComma: true }) as { $schema?: unknown } | undefined;
-  const schema = root?.$schema;
-  if (typeof schema !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(schema) || existsSync(path.resolve(directory, schema))) return text;
+  const root = parseTree(text, [], { allowTrailingComma: true });
+  const value = root && findNodeAtLocation(root, ['$schema']);
+  const schema: unknown = value?.value;
+  if (!value?.parent || typeof schema !== 'string' || /^[a-z][a-z0-9+.-]*:/i.test(schema) || existsSync(path.resolve(directory, schema))) return text;
   // Remove just the property (and its comma); its whole line when it stands alone, so comments around it stay.
-  const property = findNodeAtLocation(parseTree(text, [], { allowTrailingComma: true })!, ['$schema'])?.parent;
-  if (!property) return text;
+  const property = value.parent;
   const start = property.offset;
   let end = start + property.length;
   while (end < text.length && (text[end] === ' ' || text[end] === '\t')) end++;
