@@ -17,9 +17,9 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Locator } from 'playwright-core';
 import { loadExperimentConfig } from '../../src/training/config';
-import { openSession, type Session } from './support/session';
+import { extensionHostLogTail, openSession, type Session } from './support/session';
 import { cancellation, E2EError, escapeRegExp, waitUntil, type Workbench } from './support/workbench';
-import { editJsonc, exampleFor, listExperiments, listRuns, metricRecords, trainSteps, type ExampleExperiment, type RunOnDisk } from './support/workspace';
+import { describeRuns, editJsonc, exampleFor, listExperiments, listRuns, metricRecords, trainSteps, type ExampleExperiment, type RunOnDisk } from './support/workspace';
 
 /** The whole file must finish well inside 10 minutes on 2 shared cores. */
 const SUITE_TIMEOUT_MS = 9.5 * 60_000;
@@ -56,6 +56,10 @@ function scenario(name: string, timeoutMs: number, body: (s: Session) => Promise
       // Let a cancelled body reach its next wait and stop before the next scenario takes the page.
       await run.catch(() => undefined);
       await current.workbench.screenshot(slug, 'FAILED').catch(() => undefined);
+      if (error instanceof Error) {
+        const state = await current.workbench.describeState().catch((reason: Error) => `workbench state unreadable: ${reason.message}`);
+        error.message += `\n--- state at the failure ---\n${state}\n${describeRuns(current.workspace)}\nextension host log (MTL lines):\n${extensionHostLogTail(current.server)}`;
+      }
       throw error;
     } finally {
       clearTimeout(timer);

@@ -3,14 +3,14 @@
  * and Chromium on the workbench. Shared by every scenario of a test file (starting VS Code takes a few
  * seconds; the scenarios build on each other like a user's afternoon would).
  */
-import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../../../scripts/vscode-test/browser';
 import { startCodeServer, type RunningCodeServer } from '../../../scripts/vscode-test/codeServer';
 import { REPO_ROOT } from '../../../scripts/vscode-test/provision';
 import { Workbench } from './workbench';
-import { createWorkspaceFromExamples, listRuns } from './workspace';
+import { createWorkspaceFromExamples, listRuns, walk } from './workspace';
 
 export const RESULTS_DIR = path.join(REPO_ROOT, 'test-results', 'e2e');
 
@@ -95,5 +95,19 @@ export function collectLogs(server: RunningCodeServer): void {
     if (existsSync(vscodeLogs)) cpSync(vscodeLogs, path.join(target, 'vscode'), { recursive: true });
   } catch {
     // best effort: logs are a diagnosis aid, not the result
+  }
+}
+
+/**
+ * The extension host's last lines that concern MTL Lab (its console output and errors), for failure
+ * messages: CI prints the test output and keeps nothing else.
+ */
+export function extensionHostLogTail(server: RunningCodeServer, lines = 15): string {
+  try {
+    const logs = walk(server.vscodeLogsDir()).filter((file) => /exthost\.log$|remoteexthost\.log$/i.test(path.basename(file)));
+    const relevant = logs.flatMap((file) => readFileSync(file, 'utf8').split('\n')).filter((line) => /mtl/i.test(line));
+    return relevant.length > 0 ? relevant.slice(-lines).map((line) => `  ${line.slice(0, 400)}`).join('\n') : '  (no line mentions MTL Lab)';
+  } catch (error) {
+    return `  (unreadable: ${(error as Error).message})`;
   }
 }

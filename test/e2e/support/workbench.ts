@@ -258,7 +258,12 @@ export class Workbench {
   async openFile(relativePath: string): Promise<void> {
     throwIfCancelled();
     const base = path.basename(relativePath);
-    const tab = this.page.locator(`.tabs-container .tab[aria-label^="${base}"], .tabs-container .tab:has-text("${base}")`).first();
+    // The file's tab must become the active tab of the active group, not merely be visible: a file opened
+    // earlier keeps its tab beside a dashboard that took the focus, and a command run before the editor is
+    // active sees no active text editor (Start Run then asks which experiment).
+    const tab = this.page
+      .locator(`.editor-group-container.active .tabs-container .tab.active[aria-label^="${base}"], .editor-group-container.active .tabs-container .tab.active:has-text("${base}")`)
+      .first();
     for (let attempt = 1; attempt <= 3; attempt++) {
       await this.closeQuickInput();
       await this.page.locator('.monaco-workbench').focus().catch(() => undefined);
@@ -312,9 +317,27 @@ export class Workbench {
     return this.webview();
   }
 
-  /** Active editor tab titles. */
+  /** Editor tab titles (every group). */
   async editorTabTitles(): Promise<string[]> {
     return (await this.page.locator('.tabs-container .tab').allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim());
+  }
+
+  /**
+   * What the workbench shows right now, for a failure message: CI keeps no screenshots, so a failed wait
+   * must say itself whether a question was open, which editor was active, what was notified.
+   */
+  async describeState(): Promise<string> {
+    const lines: string[] = [];
+    const quickInput = (await this.isQuickInputOpen().catch(() => false))
+      ? `open — ${await this.quickInputPrompt().catch(() => '?')}; rows: ${(await this.visibleQuickPickLabels().catch(() => [])).join(' | ') || 'none'}`
+      : 'closed';
+    lines.push(`quick input: ${quickInput}`);
+    const active = await this.page.locator('.editor-group-container.active .tabs-container .tab.active').first().innerText({ timeout: 1000 }).catch(() => 'none');
+    lines.push(`active editor tab: ${active.replace(/\s+/g, ' ').trim()}; tabs: ${(await this.editorTabTitles().catch(() => [])).join(' | ')}`);
+    lines.push(`notifications: ${(await this.notificationTexts().catch(() => [])).join(' | ') || 'none'}`);
+    const statusBar = await this.page.locator('.statusbar-item').allInnerTexts().catch(() => []);
+    lines.push(`status bar: ${statusBar.map((t) => t.replace(/\s+/g, ' ').trim()).filter((t) => /mtl|run|queued/i.test(t)).join(' | ') || 'nothing of MTL Lab'}`);
+    return lines.join('\n');
   }
 }
 

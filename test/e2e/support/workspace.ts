@@ -124,3 +124,10 @@ export function metricRecords(runDir: string): MetricRecord[] {
 export function trainSteps(runDir: string): number {
   return metricRecords(runDir).filter((record) => record.kind === 'train').length;
 }
+
+/** One line per run on disk (status, steps recorded, pid, end), for failure messages. */
+export function describeRuns(workspace: string): string {
+  const runs = listRuns(workspace);
+  if (runs.length === 0) return 'runs on disk: none';
+  return ['runs on disk (newest first):', ...runs.map((run) => `  ${run.id} ${run.info.status}, ${trainSteps(run.dir)} train records, pid ${run.info.pid ?? '-'}, ended ${run.info.endedAt ?? '-'}`)].join('\n');
+}
