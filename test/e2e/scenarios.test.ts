@@ -58,7 +58,10 @@ function scenario(name: string, timeoutMs: number, body: (s: Session) => Promise
       await current.workbench.screenshot(slug, 'FAILED').catch(() => undefined);
       if (error instanceof Error) {
         const state = await current.workbench.describeState().catch((reason: Error) => `workbench state unreadable: ${reason.message}`);
+        const original = error.message;
         error.message += `\n--- state at the failure ---\n${state}\n${describeRuns(current.workspace)}\nextension host log (MTL lines):\n${extensionHostLogTail(current.server)}`;
+        // The reporter prints the stack, which was written with the original message.
+        if (error.stack?.includes(original)) error.stack = error.stack.replace(original, error.message);
       }
       throw error;
     } finally {
@@ -238,6 +241,16 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await wb.screenshot('3-start-run', 'dashboard-training');
     await assertChartGrows(chart, workspace, run.id, 'the hard-sharing dashboard');
     await wb.screenshot('3-start-run', 'loss-charts-grown');
+    // With the dashboard in front there is no experiment editor: Start Run asks, and offers this
+    // dashboard's experiment first (Enter would start it again). Nothing is started here.
+    await wb.runCommand('MTL Lab: Start Run');
+    await wb.waitForQuickPick('Start Run with the dashboard active (which experiment?)');
+    const firstRow = wb.quickPickRows().first();
+    const [firstLabel, firstDescription] = await Promise.all([firstRow.locator('.label-name').innerText(), firstRow.locator('.label-description').innerText()]);
+    await wb.screenshot('3-start-run', 'start-again-from-dashboard');
+    await wb.closeQuickInput();
+    assert.equal(firstLabel.trim(), path.basename(hard.file, '.mtl.json'), 'the first choice is the experiment of the active dashboard');
+    assert.match(firstDescription, /the active dashboard/, 'the first choice says why it is first');
   });
 
   scenario('4 Stop Run shows it stopped in the tree; Resume Run completes it', 180_000, async ({ workbench: wb, workspace }) => {

@@ -8,6 +8,7 @@ import path from 'node:path';
 import type { RunSnapshot } from '../dashboard/dataSource';
 import type { DashboardHandle } from '../dashboard';
 import { startSweep } from '../sweep/startSweep';
+import { experimentChoices } from './experimentChoices';
 import { copyExample } from '../examples/copyExample';
 import { recordsToCsv } from '../../training/run/exportCsv';
 import { readSettings, workerModulePaths } from '../settings';
@@ -28,6 +29,8 @@ export interface CommandDeps {
   logs: RunLogs;
   /** Opens a dashboard for these runs (the dashboard module's registration). */
   openDashboard: (runIds: string[]) => DashboardHandle | undefined;
+  /** The runs of the dashboard that has the focus (none when no dashboard is active). */
+  activeDashboardRuns: () => readonly string[];
 }
 
 const GPU_DOCS = 'https://github.com/tensorflow/tfjs/tree/master/tfjs-node#gpu-support';
@@ -93,10 +96,8 @@ async function pickExperiment(deps: CommandDeps): Promise<string | undefined> {
     return undefined;
   }
   if (experiments.length === 1) return experiments[0]!.file;
-  const picked = await vscode.window.showQuickPick(
-    experiments.map((e) => ({ label: path.basename(e.file).replace(/\.mtl\.json$/i, ''), description: e.relativePath, file: e.file })),
-    { placeHolder: 'Which experiment?' },
-  );
+  const dashboardFiles = deps.activeDashboardRuns().flatMap((id) => deps.runs.getRun(id)?.info.experimentFile ?? []);
+  const picked = await vscode.window.showQuickPick(experimentChoices(experiments, dashboardFiles), { placeHolder: 'Which experiment?', matchOnDescription: true });
   return picked?.file;
 }
 

@@ -20,6 +20,8 @@ export interface DashboardHandle {
 export interface DashboardRegistration extends vscode.Disposable {
   /** Open a dashboard for these runs (one run, or a comparison); reveals an open one showing exactly them. */
   open(runIds: string[]): DashboardHandle | undefined;
+  /** The runs shown by the dashboard that has the focus; none when no dashboard is active. */
+  activeRunIds(): readonly string[];
 }
 
 export function registerDashboard(context: vscode.ExtensionContext, source: DashboardDataSource): DashboardRegistration {
@@ -70,6 +72,10 @@ export function registerDashboard(context: vscode.ExtensionContext, source: Dash
       }
       const webviewPanel = vscode.window.createWebviewPanel(DASHBOARD_VIEW_TYPE, 'MTL Lab', vscode.ViewColumn.Active, dashboardWebviewOptions(context.extensionUri));
       return track(new DashboardPanel(webviewPanel, ids, panelContext));
+    },
+    activeRunIds() {
+      for (const p of panels) if (p.panel.active) return p.ids;
+      return [];
     },
     dispose() {
       for (const p of [...panels]) p.dispose();
