@@ -58,10 +58,12 @@ function scenario(name: string, timeoutMs: number, body: (s: Session) => Promise
       await current.workbench.screenshot(slug, 'FAILED').catch(() => undefined);
       if (error instanceof Error) {
         const state = await current.workbench.describeState().catch((reason: Error) => `workbench state unreadable: ${reason.message}`);
+        // The reporter prints the stack, formatted with the message of its first reading: read it before the
+        // message grows, then put the grown message into it.
         const original = error.message;
+        const stack = error.stack;
         error.message += `\n--- state at the failure ---\n${state}\n${describeRuns(current.workspace)}\nextension host log (MTL lines):\n${extensionHostLogTail(current.server)}`;
-        // The reporter prints the stack, which was written with the original message.
-        if (error.stack?.includes(original)) error.stack = error.stack.replace(original, error.message);
+        if (stack?.includes(original)) error.stack = stack.replace(original, error.message);
       }
       throw error;
     } finally {
@@ -292,7 +294,21 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
 
   scenario('5 a soft-sharing run renders its attention card', 120_000, async ({ workbench: wb, workspace }) => {
     const soft = exampleFor(workspace, 'soft');
+    const view = await experimentsView(wb);
     const run = await startRunFromEditor(wb, workspace, soft);
+    // Starting reveals the new run in the tree (its experiment, collapsed until now, expands) while the run
+    // refreshes the tree every second; once, a single reveal lost that race for 2 of 3 runs.
+    const revealed = view.locator(`.monaco-list-row[aria-label*="${run.id}"]`).first();
+    if (!(await revealed.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false))) {
+      throw new E2EError(`Start Run did not reveal run ${run.id} in the Experiments tree (rows: ${(await wb.treeRowLabels(view)).join(' | ')}).`);
+    }
+    // Its row shows the live step (refreshed on its own, once a second, not by refreshing the whole tree).
+    const rowText = async () => (await revealed.innerText().catch(() => '')).replace(/\s+/g, ' ');
+    const firstRowText = await rowText();
+    await waitUntil(`run ${run.id}'s row to show its step advancing (it showed "${firstRowText}")`, async () => {
+      const text = await rowText();
+      return /step \d+ \/ \d+/.test(text) && text !== firstRowText;
+    }, 15_000, 250);
     const frame = await wb.waitForWebview('Start Run on the soft-sharing example (the dashboard)');
     await waitUntil('attention weights in metrics.jsonl', () => metricRecords(run.dir).some((record) => record.kind === 'train' && record.attention !== undefined), 30_000);
     // The attention card draws a task × tower heatmap (its canvas is labelled "Attention: …").
