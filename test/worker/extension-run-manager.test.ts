@@ -284,6 +284,42 @@ test('a run whose worker died while VS Code was closed is marked failed on the n
   assert.ok(disk.ok && disk.info.status === 'failed' && disk.info.error!.message === EXITED_WHILE_CLOSED);
 });
 
+test('concurrent rescans follow a live run once, and each of its new records arrives once', async () => {
+  // A run "owned" by a live process that is not this host's worker: this test process itself (pid and
+  // start tick match, so the manager follows it by tailing). Rescans overlap in practice (a file watcher
+  // event, window focus, the first scan); each one deciding on its own to follow the run would tail it twice.
+  const { runsDir } = await setup();
+  const id = 'live-20250101-000000-0000';
+  const runDir = path.join(runsDir, id);
+  await fs.mkdir(runDir);
+  const info: RunInfo = {
+    version: 1, id, name: 'live', experimentFile: null, status: 'running', createdAt: '2025-01-01T00:00:00.000Z', startedAt: '2025-01-01T00:00:00.000Z',
+    endedAt: null, backend: 'cpu', pid: process.pid, processStartTicks: processStartTicks(process.pid), step: 2, totalSteps: 10, overrides: [], error: null, summary: null,
+  };
+  await fs.writeFile(path.join(runDir, 'run.json'), JSON.stringify(info));
+  const train = (step: number): MetricRecord => ({ kind: 'train', step, epoch: 0, time: step, losses: { a: 1 / step }, totalLoss: 1 / step, weights: { a: 1 }, samplesPerSecond: 100 });
+  const metrics = path.join(runDir, 'metrics.jsonl');
+  await fs.writeFile(metrics, [train(1), train(2)].map((r) => JSON.stringify(r) + '\n').join(''));
+
+  const m = manager(runsDir);
+  const log: string[] = [];
+  m.onDidLog(({ message }) => log.push(message));
+  const streamed = collect(m);
+  await Promise.all([m.refresh(), m.refresh(), m.refresh()]);
+  assert.ok(m.isLive(id), 'followed by tailing');
+  assert.equal(log.filter((line) => line.startsWith(`following run ${id}`)).length, 1, `one decision to follow the run:\n${log.join('\n')}`);
+
+  // The run goes on: new records, and more overlapping rescans meanwhile.
+  for (let step = 3; step <= 10; step++) {
+    await fs.appendFile(metrics, JSON.stringify(train(step)) + '\n');
+    if (step % 3 === 0) void m.refresh();
+  }
+  await fs.writeFile(path.join(runDir, 'run.json'), JSON.stringify({ ...info, status: 'completed', step: 10, endedAt: '2025-01-01T00:01:00.000Z', pid: null }));
+  await waitFor(m, (i) => i.id === id && i.status === 'completed', 10_000);
+  const steps = (streamed.get(id) ?? []).map((r) => r.step);
+  assert.deepEqual(steps, [3, 4, 5, 6, 7, 8, 9, 10], 'each new record exactly once, in order');
+});
+
 test('a bad config is rejected by the worker and nothing is written', async () => {
   const { runsDir } = await setup();
   const m = manager(runsDir);
