@@ -122,6 +122,16 @@ function runStatus(workspace: string, id: string): string | undefined {
   return listRuns(workspace).find((run) => run.id === id)?.info.status;
 }
 
+/** A running run's tree row shows "step N / M" and N moves on (its description follows the live run). */
+async function rowStepAdvances(row: Locator, what: string): Promise<void> {
+  const rowText = async () => (await row.innerText().catch(() => '')).replace(/\s+/g, ' ');
+  const first = await rowText();
+  await waitUntil(`${what} to show its step advancing (it showed "${first}")`, async () => {
+    const text = await rowText();
+    return /step \d+ \/ \d+/.test(text) && text !== first;
+  }, 20_000, 250);
+}
+
 /** The dashboard's first loss chart (charts carry their title in the canvas's aria-label, e.g. "Loss — task1"). */
 async function lossChart(frame: FrameLocator): Promise<Locator> {
   const chart = frame.locator('canvas[aria-label^="Loss"]').first();
@@ -303,12 +313,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       throw new E2EError(`Start Run did not reveal run ${run.id} in the Experiments tree (rows: ${(await wb.treeRowLabels(view)).join(' | ')}).`);
     }
     // Its row shows the live step (refreshed on its own, once a second, not by refreshing the whole tree).
-    const rowText = async () => (await revealed.innerText().catch(() => '')).replace(/\s+/g, ' ');
-    const firstRowText = await rowText();
-    await waitUntil(`run ${run.id}'s row to show its step advancing (it showed "${firstRowText}")`, async () => {
-      const text = await rowText();
-      return /step \d+ \/ \d+/.test(text) && text !== firstRowText;
-    }, 15_000, 250);
+    await rowStepAdvances(revealed, `run ${run.id}'s row`);
     const frame = await wb.waitForWebview('Start Run on the soft-sharing example (the dashboard)');
     await waitUntil('attention weights in metrics.jsonl', () => metricRecords(run.dir).some((record) => record.kind === 'train' && record.attention !== undefined), 30_000);
     // The attention card draws a task × tower heatmap (its canvas is labelled "Attention: …").
@@ -453,6 +458,8 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     const chart = await lossChart(frame);
     await assertChartGrows(chart, workspace, run.id, 'the re-attached dashboard');
     await wb.screenshot('9-reload', 'dashboard-reattached');
+    // The tree follows the re-attached run too (by tailing, no IPC): its row's step advances.
+    await rowStepAdvances(await runRow(wb, await experimentsView(wb), hard, run), `the re-attached run ${run.id}'s row`);
     await wb.runCommand('MTL Lab: Stop All Runs');
     await waitUntil(`run ${run.id} to stop`, () => runStatus(workspace, run.id) !== 'running', 30_000);
   });

@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import { readSettings, SECTION } from '../settings';
 import type { RunsService } from '../runs/runsService';
+import type { RunSnapshot } from '../dashboard/dataSource';
 import { childNodes, rootNodes, runNode, type ExperimentFile, type TreeNode, type TreeState } from './treeModel';
 import type { RunIcon } from './runText';
 
@@ -40,7 +41,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       this.view,
       this.changeEmitter,
       this.experimentsEmitter,
-      runs.manager.onDidChangeRuns(() => this.fire()),
+      runs.manager.onDidChangeRuns((list) => this.onRunsChanged(list)),
       runs.manager.onDidChangeQueue(() => this.fire()),
       // Live steps in run descriptions: once a second is enough for a progress figure, and only those
       // rows are refreshed (a whole-tree refresh every second would race reveals and expansions).
@@ -112,6 +113,23 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     } catch {
       this.texts.delete(file);
     }
+  }
+
+  /** Which runs exist, where and in what state: what the rows above a run's own row show. */
+  private runsStructure = '';
+
+  /**
+   * A change that leaves every run where it was and in the same state (a followed run's step, a run's
+   * config read) refreshes those runs' rows only; anything else refreshes the whole tree.
+   */
+  private onRunsChanged(list: readonly RunSnapshot[]): void {
+    const structure = list.map((run) => `${run.info.id}\u0000${run.info.status}\u0000${run.info.experimentFile ?? ''}`).sort().join('\u0001');
+    if (structure !== this.runsStructure) {
+      this.runsStructure = structure;
+      this.fire();
+      return;
+    }
+    for (const run of list) this.fireRun(run.info.id);
   }
 
   private fireTimer: NodeJS.Timeout | undefined;
