@@ -274,10 +274,6 @@ export class LineChart {
     return this.visible;
   }
 
-  get instance(): Chart<'line', ScatterDataPoint[]> | undefined {
-    return this.chart;
-  }
-
   update(series: ChartSeries[], options: ViewOptions): void {
     this.series = series;
     this.options = options;
