@@ -7,7 +7,7 @@
  * offered first (the quick pick's first row is the one Enter takes), the rest alphabetically.
  */
 import path from 'node:path';
-import type { ExperimentFile } from '../tree/treeModel';
+import { experimentLabel, type ExperimentFile } from '../tree/treeModel';
 
 export interface ExperimentChoice {
   label: string;
@@ -24,7 +24,7 @@ export function experimentChoices(experiments: readonly ExperimentFile[], active
   const choices = experiments.map((experiment) => {
     const isCurrent = current.has(path.resolve(experiment.file));
     return {
-      label: path.basename(experiment.file).replace(/\.mtl\.json$/i, ''),
+      label: experimentLabel(experiment.file),
       description: isCurrent ? `${experiment.relativePath} · ${CURRENT_EXPERIMENT_NOTE}` : experiment.relativePath,
       file: experiment.file,
       current: isCurrent,
