@@ -159,10 +159,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       if (this.fireTimer) return; // a whole-tree refresh is due and covers these rows
       // The rows' content is rebuilt here: VS Code asks getTreeItem for the object it already has.
       const state = this.state();
-      const rows = [...this.liveRuns].flatMap((id) => {
-        const run = this.runs.manager.get(id);
-        return run && this.shown.has(`run:${id}`) ? this.identical([runNode(run, state)]) : [];
-      });
+      const rows = [...this.liveRuns].flatMap((id) => (this.shown.has(`run:${id}`) ? (this.currentRunNode(id, state) ?? []) : []));
       this.liveRuns.clear();
       if (rows.length > 0) this.changeEmitter.fire(rows);
     }, 1000);
@@ -296,7 +293,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
       await new Promise((resolve) => setTimeout(resolve, at - waited));
       waited = at;
       if (!this.view.visible) return;
-      const node = this.runNode(runId);
+      const node = this.currentRunNode(runId);
       if (!node) return;
       try {
         await this.view.reveal(node, { select: false, focus: false, expand: false });
@@ -306,13 +303,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
     }
   }
 
-  private runNode(runId: string): TreeNode | undefined {
-    const state = this.state();
-    for (const root of rootNodes(state)) {
-      const node = childNodes(root, state).find((child) => child.id === `run:${runId}`);
-      if (node) return this.identical([node])[0];
-    }
-    return undefined;
+  /** A run's node built from the current state, as the object VS Code already knows for it (if any). */
+  private currentRunNode(runId: string, state: TreeState = this.state()): TreeNode | undefined {
+    const run = this.runs.manager.get(runId);
+    return run ? this.identical([runNode(run, state)])[0] : undefined;
   }
 
   dispose(): void {
