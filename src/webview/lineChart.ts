@@ -325,11 +325,11 @@ export class LineChart {
   private lines(pixels: number): SeriesLine[] {
     if (this.kind.stacked) return this.stackedLines(pixels);
     const o = this.options!;
-    const lineWidth = o.theme.highContrast ? 2.5 : 1.5;
+    const lineWidth = this.lineWidth();
     const raw: SeriesLine[] = [];
     const main: SeriesLine[] = [];
     for (const s of this.series) {
-      const xs = alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0);
+      const xs = this.xsOf(s);
       const ys = s.points.values;
       const smoothed = o.smoothing > 0 ? emaDebiased(ys, o.smoothing) : ys;
       main.push({ label: s.label, color: s.color, width: lineWidth, dash: s.dashed ? [5, 4] : [], raw: false, ...this.picked(xs, smoothed, pixels) });
@@ -339,6 +339,16 @@ export class LineChart {
       }
     }
     return [...raw, ...main];
+  }
+
+  /** A series' x values on the chosen x axis. */
+  private xsOf(s: ChartSeries): readonly number[] {
+    const o = this.options!;
+    return alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0);
+  }
+
+  private lineWidth(): number {
+    return this.options!.theme.highContrast ? 2.5 : 1.5;
   }
 
   /** The points of one line kept for drawing: at most about one per pixel column, positive only on a log axis. */
@@ -360,11 +370,10 @@ export class LineChart {
    * line and the one below. `y` is the running total a layer is drawn at, `v` its own value.
    */
   private stackedLines(pixels: number): SeriesLine[] {
-    const o = this.options!;
     if (this.series.length === 0) return [];
-    const lineWidth = o.theme.highContrast ? 2.5 : 1.5;
-    const xs = alignX(this.series[0].points, o.xAxis, o.origins.get(this.series[0].runId) ?? 0);
-    const layers = this.series.map((s, index) => (index === 0 ? s.points.values : resampleAt(xs, alignX(s.points, o.xAxis, o.origins.get(s.runId) ?? 0), s.points.values)));
+    const lineWidth = this.lineWidth();
+    const xs = this.xsOf(this.series[0]);
+    const layers = this.series.map((s, index) => (index === 0 ? s.points.values : resampleAt(xs, this.xsOf(s), s.points.values)));
     const keepSet = new Set<number>();
     for (const ys of layers) for (const i of decimateToWidth(xs, ys, pixels, this.zoom?.min, this.zoom?.max)) keepSet.add(i);
     const keep = [...keepSet].sort((a, b) => a - b);

@@ -752,7 +752,7 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
   state: () => JSON.parse(JSON.stringify(state)) as DashboardState,
   /** Resolves when every visible chart is drawn (drawing is spread over frames, see lineChart.ts). */
   idle: () => chartsIdle(),
-  /** The latest drawing passes and the budget each keeps to (a pass starts no chart after it). */
+  /** The latest drawing passes and their budget (a pass starts no chart expected to carry it past the budget, the first excepted). */
   passes: () => ({ budgetMs: FRAME_BUDGET_MS, passes: recentPasses.map((p) => ({ ...p })) }),
 };
 
