@@ -11,10 +11,9 @@ import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
 import { RunSeriesStore, newRunCursor } from '../src/extension/dashboard/runSeries';
 import { defaultDashboardState } from '../src/webview/protocol';
-import { TASKS, comparisonScenario, ingestSteps, liveScenario } from './dashboardData';
+import { TASKS, comparisonScenario, ingestSteps, liveScenario, loadMessage, timedDispatch } from './dashboardData';
 import { procStatFields } from '../src/training/run/processIdentity';
 import { startHarness } from '../test/dashboard/harness';
 
@@ -82,39 +81,6 @@ function hostMemory() {
   const init = store.deltas(cursor);
   const initBytes = JSON.stringify(init).length;
   return { ...held, ingestMs, heapDeltaMB: (after - before) / 1e6, gcAvailable: typeof (globalThis as { gc?: unknown }).gc === 'function', initBytes, keep: store };
-}
-
-// ---------------------------------------------------------------- browser helpers
-
-async function loadMessage(page: Page, message: unknown): Promise<void> {
-  await page.evaluate((text) => {
-    (window as unknown as { __pending: unknown }).__pending = JSON.parse(text);
-  }, JSON.stringify(message));
-}
-
-/**
- * Post the message already parsed in the page; time until it is handled, every visible chart is drawn
- * (drawing is spread over frames within a budget) and that frame has been painted (a task queued from the
- * last drawing frame runs after its paint). `mark` names User Timing marks around it for the trace.
- */
-async function timedDispatch(page: Page, mark = ''): Promise<{ total: number; drawMs: number; charts: number }> {
-  return page.evaluate(async (mark) => {
-    const w = window as unknown as { __pending: unknown; mtlLabDashboard: { charts(): { renders: number; lastRenderMs: number; visible: boolean }[]; idle(): Promise<void> } };
-    const rendersBefore = w.mtlLabDashboard.charts().map((c) => c.renders);
-    if (mark) performance.mark(`${mark}:start`);
-    const t0 = performance.now();
-    window.postMessage(w.__pending, '*');
-    await new Promise((r) => setTimeout(r, 0));
-    await w.mtlLabDashboard.idle();
-    await new Promise((r) => setTimeout(r, 0));
-    const total = performance.now() - t0;
-    // Let the compositor finish the frame before the window closes.
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    if (mark) performance.mark(`${mark}:end`);
-    const after = w.mtlLabDashboard.charts();
-    const redrawn = after.filter((c, i) => c.renders > (rendersBefore[i] ?? 0));
-    return { total, drawMs: redrawn.reduce((s, c) => s + c.lastRenderMs, 0), charts: redrawn.length };
-  }, mark);
 }
 
 // ---------------------------------------------------------------- main-thread tasks from a Chromium trace

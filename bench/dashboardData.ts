@@ -1,7 +1,9 @@
 /**
  * The synthetic runs both dashboard benchmarks (dashboard.ts, profileDashboard.ts) feed: records computed on the
- * fly, deterministic per (step, seed), and the two browser scenarios built from them.
+ * fly, deterministic per (step, seed), the two browser scenarios built from them, and how both benchmarks put
+ * a message into the page and time it.
  */
+import type { Page } from 'playwright-core';
 import type { MetricRecord } from '../src/training/run/records';
 import { RunSeriesStore, newRunCursor, runView } from '../src/extension/dashboard/runSeries';
 import type { AppendMessage, InitMessage } from '../src/webview/protocol';
@@ -88,4 +90,37 @@ export function liveScenario(): { init: InitMessage; next(n: number): AppendMess
       return { type: 'append', series: d.series, matrices: d.matrices, events: d.events };
     },
   };
+}
+
+// ---------------------------------------------------------------- in the page
+
+export async function loadMessage(page: Page, message: unknown): Promise<void> {
+  await page.evaluate((text) => {
+    (window as unknown as { __pending: unknown }).__pending = JSON.parse(text);
+  }, JSON.stringify(message));
+}
+
+/**
+ * Post the message already parsed in the page; time until it is handled, every visible chart is drawn
+ * (drawing is spread over frames within a budget) and that frame has been painted (a task queued from the
+ * last drawing frame runs after its paint). `mark` names User Timing marks around it for the trace.
+ */
+export async function timedDispatch(page: Page, mark = ''): Promise<{ total: number; drawMs: number; charts: number }> {
+  return page.evaluate(async (mark) => {
+    const w = window as unknown as { __pending: unknown; mtlLabDashboard: { charts(): { renders: number; lastRenderMs: number; visible: boolean }[]; idle(): Promise<void> } };
+    const rendersBefore = w.mtlLabDashboard.charts().map((c) => c.renders);
+    if (mark) performance.mark(`${mark}:start`);
+    const t0 = performance.now();
+    window.postMessage(w.__pending, '*');
+    await new Promise((r) => setTimeout(r, 0));
+    await w.mtlLabDashboard.idle();
+    await new Promise((r) => setTimeout(r, 0));
+    const total = performance.now() - t0;
+    // Let the compositor finish the frame before the window closes.
+    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
+    if (mark) performance.mark(`${mark}:end`);
+    const after = w.mtlLabDashboard.charts();
+    const redrawn = after.filter((c, i) => c.renders > (rendersBefore[i] ?? 0));
+    return { total, drawMs: redrawn.reduce((s, c) => s + c.lastRenderMs, 0), charts: redrawn.length };
+  }, mark);
 }

@@ -7,7 +7,7 @@ import type { Page, CDPSession } from 'playwright-core';
 import type { AppendMessage } from '../src/webview/protocol';
 import { defaultDashboardState } from '../src/webview/protocol';
 import { startHarness } from '../test/dashboard/harness';
-import { comparisonScenario, liveScenario } from './dashboardData';
+import { comparisonScenario, liveScenario, loadMessage, timedDispatch } from './dashboardData';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
@@ -115,7 +115,6 @@ function report(profile: Profile, top = 30): void {
     const nodeSelf = new Map<number, number>();
     profile.samples.forEach((id, i) => nodeSelf.set(id, (nodeSelf.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0) / 1000));
     const total = (id: number): number => (nodeSelf.get(id) ?? 0) + (byId.get(id)!.children ?? []).reduce((s, c) => s + total(c), 0);
-    const merged = new Map<string, { ms: number; kids: number[] }>();
     const collect = (ids: number[], depth: number, prefix: string) => {
       const groups = new Map<string, { ms: number; kids: number[] }>();
       for (const id of ids) {
@@ -139,25 +138,9 @@ function report(profile: Profile, top = 30): void {
     };
     const roots = profile.nodes.filter((n) => matches(n) && !(parent.has(n.id) && matches(byId.get(parent.get(n.id)!)!))).map((n) => n.id);
     collect(roots, 0, '');
-    void merged;
   }
   console.log('  self:');
   for (const [k, v] of [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, top)) console.log(`  ${v.toFixed(1).padStart(8)} ms  ${k}`);
-}
-
-async function load(page: Page, message: unknown): Promise<void> {
-  await page.evaluate((text) => void ((window as unknown as { __pending: unknown }).__pending = JSON.parse(text)), JSON.stringify(message));
-}
-
-async function timed(page: Page): Promise<number> {
-  return page.evaluate(async () => {
-    const t0 = performance.now();
-    window.postMessage((window as unknown as { __pending: unknown }).__pending, '*');
-    await new Promise((r) => setTimeout(r, 0));
-    await (window as unknown as { mtlLabDashboard: { idle(): Promise<void> } }).mtlLabDashboard.idle();
-    await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
-    return performance.now() - t0;
-  });
 }
 
 async function main() {
@@ -167,32 +150,32 @@ async function main() {
     if (which === 'first') {
       const { runIds, init } = comparisonScenario();
       const page = await harness.open({ width: 1600, height: 1200, state: { ...defaultDashboardState(runIds), collapsedCards: ['header'] } });
-      await load(page, init);
+      await loadMessage(page, init);
       await new Promise((r) => setTimeout(r, 300));
       let wall = 0;
       if (process.argv.includes('--trace')) {
-        await traced(page, async () => void (wall = await timed(page)));
+        await traced(page, async () => void (wall = (await timedDispatch(page)).total));
         console.log(`first render: ${wall.toFixed(0)} ms wall`);
         return;
       }
       const session = await page.context().newCDPSession(page);
-      const profile = await profiled(session, async () => void (wall = await timed(page)));
+      const profile = await profiled(session, async () => void (wall = (await timedDispatch(page)).total));
       console.log(`first render: ${wall.toFixed(0)} ms wall`);
       report(profile, 40);
     } else {
       const live = liveScenario();
       const height = Number(process.argv[3] ?? 1400);
       const page = await harness.open({ width: 1600, height, state: { ...defaultDashboardState(['live']), collapsedCards: ['header'] } });
-      await load(page, live.init);
-      await timed(page);
+      await loadMessage(page, live.init);
+      await timedDispatch(page);
       const walls: number[] = [];
       const messages: AppendMessage[] = [];
       for (let i = 0; i < 20; i++) messages.push(live.next(100));
       const all = async () => {
         for (const m of messages) {
-          await load(page, m);
+          await loadMessage(page, m);
           await new Promise((r) => setTimeout(r, 30));
-          walls.push(await timed(page));
+          walls.push((await timedDispatch(page)).total);
         }
       };
       if (process.argv.includes('--trace')) {
