@@ -23,6 +23,8 @@ export const TASK_LOSSES = 'MtlTaskLosses';
 export const TASK_LOSSES_GRAD = 'MtlTaskLossesGrad';
 export const ACTIVATION_BIAS_GRAD = 'MtlActivationBiasGrad';
 export const OPTIMIZER_STEP = 'MtlOptimizerStep';
+/** Every kernel this module registers. */
+export const FUSED_KERNELS: readonly string[] = [TASK_LOSSES, TASK_LOSSES_GRAD, ACTIVATION_BIAS_GRAD, OPTIMIZER_STEP];
 
 const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
 type FusedBackendName = (typeof FUSED_BACKENDS)[number];
