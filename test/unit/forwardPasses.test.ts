@@ -89,20 +89,28 @@ function scalarAttention(X: Matrix, w: ReturnType<typeof weights>): Expected {
   return { outputs, matrix: mean.map((v, k) => mean.map((_, j) => (j === k ? v : 0))) };
 }
 
+/** Per row, one softmax per task over its block of `size` logits (task k: columns k·size … k·size+size−1): [row][task][j]. */
+function blockSoftmax(logits: Matrix, size: number): number[][][] {
+  return logits.map((row) => tasks.map((_, k) => softmax(row.slice(k * size, (k + 1) * size))));
+}
+
+/** Task k's head applied to Σ_j a[row][k][j] · sources[j][row] (sources[j]: [row][unit]). */
+function mixedHeads(a: number[][][], sources: Matrix[], w: ReturnType<typeof weights>): Matrix[] {
+  return tasks.map((t, k) => {
+    const mixed = a.map((weightsOfRow, r) => sources[0][r].map((_, u) => {
+      let s = 0;
+      for (let j = 0; j < sources.length; j++) s += weightsOfRow[k][j] * sources[j][r][u];
+      return s;
+    }));
+    return head(mixed, w, t.name);
+  });
+}
+
 /** Mixture attention: per sample and task k, a_k· = softmax over the towers of logits k·K … k·K+K−1; z_k = Σ_j a_kj h_j. */
 function mixtureAttention(X: Matrix, w: ReturnType<typeof weights>): Expected {
   const h = tasks.map((t) => mlp(X, w, `tower/${t.name}`, 2));
-  const logits = dense(X.map((_, r) => h.flatMap((hk) => hk[r])), w('attention/w'), w('attention/b').vector, 'linear');
-  const a = logits.map((row) => tasks.map((_, k) => softmax(row.slice(k * K, (k + 1) * K)))); // [row][task][tower]
-  const outputs = tasks.map((t, k) => {
-    const z = X.map((_, r) => h[0][r].map((_, u) => {
-      let s = 0;
-      for (let j = 0; j < K; j++) s += a[r][k][j] * h[j][r][u];
-      return s;
-    }));
-    return head(z, w, t.name);
-  });
-  return { outputs, matrix: batchMean(a) };
+  const a = blockSoftmax(dense(X.map((_, r) => h.flatMap((hk) => hk[r])), w('attention/w'), w('attention/b').vector, 'linear'), K);
+  return { outputs: mixedHeads(a, h, w), matrix: batchMean(a) };
 }
 
 const EXPERTS = 4;
@@ -110,17 +118,8 @@ const EXPERTS = 4;
 /** MMoE: per sample and task k, g_k = softmax over the experts of gate logits k·E … k·E+E−1; task k reads Σ_e g_ke f_e(x). */
 function mmoe(X: Matrix, w: ReturnType<typeof weights>): Expected {
   const f = Array.from({ length: EXPERTS }, (_, e) => mlp(X, w, `expert${e}`, 2));
-  const logits = dense(X, w('gates/w'), w('gates/b').vector, 'linear');
-  const g = logits.map((row) => tasks.map((_, k) => softmax(row.slice(k * EXPERTS, (k + 1) * EXPERTS)))); // [row][task][expert]
-  const outputs = tasks.map((t, k) => {
-    const mixed = X.map((_, r) => f[0][r].map((_, u) => {
-      let s = 0;
-      for (let e = 0; e < EXPERTS; e++) s += g[r][k][e] * f[e][r][u];
-      return s;
-    }));
-    return head(mixed, w, t.name);
-  });
-  return { outputs, matrix: batchMean(g) };
+  const g = blockSoftmax(dense(X, w('gates/w'), w('gates/b').vector, 'linear'), EXPERTS);
+  return { outputs: mixedHeads(g, f, w), matrix: batchMean(g) };
 }
 
 // ---- the comparison ----------------------------------------------------------------------------
