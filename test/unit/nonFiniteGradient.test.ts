@@ -14,7 +14,7 @@ import { createOptimizer } from '../../src/training/engine/optimizers';
 import { NonFiniteGradientError } from '../../src/training/engine/nonFinite';
 import { Trainer } from '../../src/training/engine/trainer';
 import type { Parameter } from '../../src/training/models/dense';
-import type { EventRecord, MetricRecord, TrainRecord } from '../../src/training/run/records';
+import { EVENT_CODES, type EventRecord, type MetricRecord, type TrainRecord } from '../../src/training/run/records';
 import { config } from '../helpers/engine';
 
 /** Identity forward, NaN backward: what a numerically broken op deep in a model does. */
@@ -58,6 +58,8 @@ describe('a NaN gradient with a finite loss', () => {
         assert.equal(error.step, BAD_STEP);
         assert.equal(error.task, 'b');
         assert.match(error.message, /^gradient of task "b" is NaN at step 3 \(first in parameter "[^"]+"\)/);
+        // The run records its failure as an event with this code (runExperiment).
+        assert.ok(EVENT_CODES.includes(error.code) && error.code === 'gradient-not-finite', error.code);
         return true;
       });
       assert.ok(allFinite(trainer.params), 'no parameter took the NaN');
