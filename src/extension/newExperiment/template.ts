@@ -261,7 +261,7 @@ export function experimentTemplate(choices: NewExperimentChoices): string {
     '    "evalEvery": 100,',
     '    // Every N steps, log the cosine between the tasks\' gradients (0 = off; costs extra backward passes).',
     '    "conflictEvery": 0,',
-    '    // A NaN or infinite loss fails the run ("fail") or skips the batch ("skip-batch").',
+    '    // A NaN or infinite loss or gradient fails the run ("fail") or skips the batch ("skip-batch").',
     '    "onNonFinite": "fail"',
     '  },',
     '  // "auto" picks the fastest backend that loads: tensorflow-gpu, tensorflow, wasm, cpu.',

@@ -2,6 +2,11 @@
  * Task routing: multi-gate mixture of experts (MMoE, Ma et al. 2018).
  * E shared experts f_e (MLPs of `expertUnits`); each task k has a gate g_k(x) = softmax(W_k x + b_k)
  * over the experts; task k's input is Σ_e g_k(x)_e f_e(x); then its tower (`taskUnits`) and output.
+ *
+ * Shared: the experts only (every gate mixes every expert), as in LibMTL's MMoE. The gates are not:
+ * one layer holds all K of them, but its column block k (W_k, b_k) feeds task k's softmax alone, so
+ * under the gradient methods each gate moves by its own task's gradient (not β_k g_k, and not with
+ * other tasks' gate gradients in the projections), and the conflict cosines compare the experts' gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
@@ -41,7 +46,7 @@ export class RoutingModel implements MultiTaskModel {
   }
 
   sharedParameters(): Parameter[] {
-    return [...this.experts.flatMap((e) => e.parameters()), ...this.gateLayer.parameters()];
+    return this.experts.flatMap((e) => e.parameters());
   }
 
   lastSharedParameters(): Parameter[] {

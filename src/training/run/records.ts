@@ -57,6 +57,7 @@ export const EVENT_CODES = [
   'weights-collapsed',
   'weights-recovered',
   'loss-not-finite',
+  'gradient-not-finite',
   'batch-skipped',
   'early-stopped',
   'stopped',

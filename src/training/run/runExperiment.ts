@@ -13,7 +13,8 @@ import { DataError, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load';
 import { BatchSampler } from '../data/sampler';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
-import { NonFiniteLossError, Trainer, type TrainOutcome } from '../engine/trainer';
+import { NonFiniteError } from '../engine/nonFinite';
+import { Trainer, type TrainOutcome } from '../engine/trainer';
 import { RUN_FILES, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 import { makeRunId, readRunInfo, RunDirectoryWriter } from './runDirectory';
 
@@ -195,8 +196,8 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
     });
   } catch (error) {
     const message = (error as Error).message;
-    const step = error instanceof NonFiniteLossError ? error.step : trainer.position.step + 1;
-    record(event('error', error instanceof NonFiniteLossError ? 'loss-not-finite' : 'failed', message));
+    const step = error instanceof NonFiniteError ? error.step : trainer.position.step + 1;
+    record(event('error', error instanceof NonFiniteError ? error.code : 'failed', message));
     log((error as Error).stack ?? message);
     return finish({ status: 'failed', error: { message, step } });
   }
