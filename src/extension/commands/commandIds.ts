@@ -38,3 +38,6 @@ export type CommandHandler = (...args: any[]) => Promise<unknown>;
  * does not compile.
  */
 export type CommandHandlers<Ids extends CommandId> = { readonly [Id in Ids]: CommandHandler };
+
+/** A feature's handler table by the commands' names in COMMANDS: `FeatureCommands<'startRun' | 'stopRun'>`. */
+export type FeatureCommands<Names extends keyof typeof COMMANDS> = CommandHandlers<(typeof COMMANDS)[Names]>;

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { answer, back, nextStep, type FlowAnswers, type FlowContext, type Question } from './flow';
 import { experimentFileName, experimentTemplate, previewCsv } from './template';
 import { DisposableStore } from '../util/disposables';
+import { COMMANDS, type FeatureCommands } from '../commands/commandIds';
 
 const TITLE = 'MTL Lab: New Experiment';
 const BACK = Symbol('back');
@@ -120,4 +121,8 @@ export async function newExperiment(): Promise<vscode.Uri | undefined> {
     if (reply === undefined) return undefined;
     answers = reply === BACK ? back(answers, state.question.key) : answer(answers, state.question.key, reply);
   }
+}
+
+export function newExperimentCommands(): FeatureCommands<'newExperiment'> {
+  return { [COMMANDS.newExperiment]: () => newExperiment() };
 }
