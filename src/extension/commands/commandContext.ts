@@ -9,7 +9,6 @@ import type { DashboardHandle } from '../dashboard';
 import type { RunsService } from '../runs/runsService';
 import type { RunLogs } from '../runs/runLogs';
 import type { ExperimentsTree } from '../tree/experimentsTree';
-import type { TreeNode } from '../tree/treeModel';
 import { newestFirst } from '../tree/treeModel';
 import { runDescription } from '../tree/runText';
 import { newExperiment } from '../newExperiment/newExperimentCommand';
@@ -27,10 +26,10 @@ export interface CommandDeps {
   activeDashboardRuns: () => readonly string[];
 }
 
-/** The first argument of a command: a tree node, a file (editor, explorer, CodeLens), or nothing (palette). */
-export type CommandArg = TreeNode | vscode.Uri | undefined;
-
-/** The experiment a command was invoked on: an editor's or explorer's file, or a tree node's. */
+/**
+ * The experiment a command was invoked on. A command's first argument is a tree node, a file Uri (editor,
+ * explorer, CodeLens) or nothing (palette).
+ */
 export function experimentFileOf(arg: unknown): string | undefined {
   if (arg instanceof vscode.Uri) return arg.scheme === 'file' ? arg.fsPath : undefined;
   if (isTreeNode(arg) && 'file' in arg) return arg.file;
