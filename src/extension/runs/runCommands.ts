@@ -111,7 +111,7 @@ async function exportRunCsv(deps: CommandDeps, arg: unknown): Promise<void> {
     title: `Export ${run.info.id} as CSV`,
   });
   if (!target) return;
-  const records = await deps.runs.manager.readRecords(run.info.id);
+  const { records } = await deps.runs.manager.readRecords(run.info.id);
   await vscode.workspace.fs.writeFile(target, Buffer.from(recordsToCsv(records, run.config?.tasks.map((t) => t.name)), 'utf8'));
   const open = 'Open';
   if ((await vscode.window.showInformationMessage(`MTL Lab: exported ${records.length} records to ${vscode.workspace.asRelativePath(target)}.`, open)) === open) {

@@ -7,10 +7,11 @@ import path from 'node:path';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
-import { RUN_FILES, RunInfoSchema, type MetricRecord } from '../../training/run/records';
+import { RUN_FILES, RunInfoSchema } from '../../training/run/records';
 import type { ExperimentConfig } from '../../training/config/schema';
 import { allRunsDirectories, readSettings, runsDirectoryForConfig, SECTION, workerModulePaths, type Settings } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
+import type { RecordsRead } from './metricsTail';
 import { createWorkerLauncher } from './workerProcess';
 import { DisposableOwner, DisposableSlot, DisposableStore, toDisposable } from '../util/disposables';
 
@@ -126,7 +127,7 @@ export class RunsService extends DisposableOwner implements DashboardDataSource 
     return peekRun(allRunsDirectories(), runId);
   }
 
-  async readRecords(runId: string): Promise<MetricRecord[]> {
+  async readRecords(runId: string): Promise<RecordsRead> {
     await this.whenReady();
     return this.manager.readRecords(runId);
   }

@@ -14,7 +14,7 @@ import { loadDataset } from '../data/load';
 import { BatchSampler } from '../data/sampler';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { NonFiniteLossError, Trainer, type TrainOutcome } from '../engine/trainer';
-import { RUN_FILES, type EventRecord, type MetricRecord, type RunInfo } from './records';
+import { RUN_FILES, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 import { makeRunId, readRunInfo, RunDirectoryWriter } from './runDirectory';
 
 export interface RunRequest {
@@ -34,8 +34,8 @@ export interface RunRequest {
 export interface RunCallbacks {
   /** The run directory exists and run.json says running. */
   onStarted?(runDir: string, info: RunInfo): void;
-  /** Records as they are flushed to metrics.jsonl (the same batches). */
-  onRecords?(records: MetricRecord[]): void;
+  /** Records as they are flushed to metrics.jsonl (the same batches), with where each ends in the file. */
+  onRecords?(batch: PositionedRecords): void;
   onStatus?(info: RunInfo): void;
   /** Progress after every step (cheap; the CLI draws its bar from it). */
   onStep?(step: number, totalSteps: number): void;
@@ -127,7 +127,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
 
   const now = new Date();
   let writer: RunDirectoryWriter;
-  const onFlush = (records: MetricRecord[]) => callbacks.onRecords?.(records);
+  const onFlush = (batch: PositionedRecords) => callbacks.onRecords?.(batch);
   if (existing) {
     loadCheckpoint(trainer, path.join(existing.runDir, RUN_FILES.checkpoint));
     writer = new RunDirectoryWriter(existing.runDir, existing.info, onFlush);
