@@ -10,6 +10,7 @@ import { RunSeriesStore, newRunCursor, runView, type RunCursor } from './runSeri
 import { RunFeed } from './runFeed';
 import { dashboardHtml, makeNonce } from './html';
 import { FLUSH_INTERVAL_MS, Throttle } from './throttle';
+import { DisposableStore } from '../util/disposables';
 import {
   describeInvalidMessage,
   parseWebviewMessage,
@@ -46,7 +47,7 @@ function safeFileName(name: string, extension: string): string {
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export class DashboardPanel implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
+  private readonly owned = new DisposableStore();
   private feeds = new Map<string, RunFeed>();
   private cursors = new Map<string, RunCursor>();
   private loading: Promise<void> = Promise.resolve();
@@ -64,7 +65,7 @@ export class DashboardPanel implements vscode.Disposable {
   ) {
     panel.webview.options = dashboardWebviewOptions(ctx.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'dashboard.svg');
-    this.disposables.push(
+    this.owned.addAll(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       // Without retainContextWhenHidden the page is destroyed when hidden; it sends `ready` again when shown.
@@ -304,7 +305,7 @@ export class DashboardPanel implements vscode.Disposable {
     this.flushes.dispose();
     this.feeds.clear();
     this.cursors.clear();
-    for (const d of this.disposables) d.dispose();
+    this.owned.dispose();
     this.panel.dispose();
     this.onDisposeEmitter.fire();
     this.onDisposeEmitter.dispose();

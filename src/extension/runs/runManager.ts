@@ -12,7 +12,8 @@ import { PROTOCOL_VERSION, parseWorkerMessage, type BackendProbe, type StartRequ
 import { RUN_FILES, type RunInfo } from '../../training/run/records';
 import type { ExperimentConfig } from '../../training/config/schema';
 import type { RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
-import { Emitter, type Disposable } from '../util/emitter';
+import { Emitter } from '../util/emitter';
+import type { Disposable } from '../util/disposables';
 import { MetricsTail, readAllRecords, type RecordsRead } from './metricsTail';
 import {
   DEFAULT_STOP_TIMINGS,

@@ -13,11 +13,12 @@ import { allRunsDirectories, readSettings, runsDirectoryForConfig, SECTION, work
 import { RunManager, type QueuedRun } from './runManager';
 import type { RecordsRead } from './metricsTail';
 import { createWorkerLauncher } from './workerProcess';
+import { DisposableOwner, DisposableSlot, DisposableStore, toDisposable } from '../util/disposables';
 
-export class RunsService implements DashboardDataSource, vscode.Disposable {
+export class RunsService extends DisposableOwner implements DashboardDataSource {
   readonly manager: RunManager;
-  private readonly disposables: vscode.Disposable[] = [];
-  private watchers: vscode.Disposable[] = [];
+  /** The watchers of the current runs directories (replaced by rewatch). */
+  private readonly watchers = new DisposableSlot<DisposableStore>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
@@ -26,6 +27,7 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
   readonly onDidChangeRuns: vscode.Event<RunSnapshot[]>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    super();
     const workerPath = path.join(context.extensionPath, 'dist', 'worker.js');
     this.manager = new RunManager({
       launch: createWorkerLauncher(() => {
@@ -38,7 +40,13 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
     });
     this.onDidAppendRecords = this.manager.onDidAppendRecords;
     this.onDidChangeRuns = this.manager.onDidChangeRuns;
-    this.disposables.push(
+    this.ownAll(
+      // Workers keep training when the manager goes; the next window re-attaches.
+      this.manager,
+      this.watchers,
+      toDisposable(() => {
+        if (this.refreshTimer) clearTimeout(this.refreshTimer);
+      }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.rewatch()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) this.rewatch();
@@ -65,12 +73,11 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
 
   /** Watches each runs directory for new, changed or deleted run.json files. */
   private rewatch(): void {
-    for (const watcher of this.watchers) watcher.dispose();
-    this.watchers = [];
+    const watchers = (this.watchers.value = new DisposableStore());
     for (const runsDir of allRunsDirectories()) {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(runsDir), '*/run.json'));
       const changed = () => this.scheduleRefresh(200);
-      this.watchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
+      watchers.addAll(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
     }
     this.scheduleRefresh(0);
   }
@@ -153,14 +160,6 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
 
   get extensionPath(): string {
     return this.context.extensionPath;
-  }
-
-  dispose(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    for (const watcher of this.watchers) watcher.dispose();
-    for (const d of this.disposables) d.dispose();
-    // Workers keep training; the next window re-attaches.
-    this.manager.dispose();
   }
 }
 
