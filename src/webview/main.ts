@@ -15,7 +15,7 @@ import {
   parseDashboardState,
   parseHostMessage,
   type DashboardState,
-  type MatrixKind,
+  type MatrixAbout,
   type RunView,
   type WebviewToHost,
   type XAxisMode,
@@ -27,6 +27,7 @@ import { runColor, seriesColor } from './colors';
 import { emaDebiased, formatDuration, timeOrigin } from './data/transforms';
 import { snapshotAt } from './data/matrixStore';
 import { comparisonTable, formatCell, seriesToCsv, sortRows, tableToMarkdown, type CsvSeries } from './data/exports';
+import { chartedCells, matrixCellKey } from '../training/run/matrices';
 
 interface VsCodeApi {
   postMessage(message: unknown): void;
@@ -131,9 +132,10 @@ interface Card {
 }
 let cards = new Map<string, Card>();
 let charts = new Map<string, LineChart>();
-let heatmaps = new Map<MatrixKind, { heatmap: Heatmap; scrubber: HTMLInputElement; label: HTMLElement; runSelect: HTMLElement & { value: string }; chart: LineChart }>();
+/** Matrix name → its card's heatmap, controls and line chart. */
+let heatmaps = new Map<string, { heatmap: Heatmap; scrubber: HTMLInputElement; label: HTMLElement; runSelect: HTMLElement & { value: string }; chart: LineChart }>();
 let structureKey = '';
-const heatmapRun = new Map<MatrixKind, string>();
+const heatmapRun = new Map<string, string>();
 
 function card(id: string, heading: string, description = ''): Card {
   const existing = cards.get(id);
@@ -256,6 +258,8 @@ interface ChartSpec {
   title: string;
   stacked?: boolean;
   yLabel?: string;
+  /** The line chart of a matrix card (drawn beside the heatmap): the matrix's name. */
+  matrix?: string;
   /** The series of this chart given the visible runs. */
   series(runs: RunView[]): ChartSeries[];
 }
@@ -323,23 +327,27 @@ function chartSpecs(): ChartSpec[] {
       });
     }
   }
-  for (const [kind, prefix, title] of [['attention', 'attention/', 'Attention weights'], ['gates', 'gate/', 'Gate weights'], ['conflict', 'conflict/', 'Gradient cosine']] as const) {
-    if (model.keys(prefix).length === 0) continue;
+  for (const name of model.matrixNames()) {
+    const about = heldMatrix(name)!.about;
     specs.push({
-      id: `${kind}:lines`,
-      card: kind,
-      title: `${title} over steps`,
-      yLabel: kind === 'conflict' ? 'cosine' : 'weight',
+      id: `${name}:lines`,
+      card: name,
+      matrix: name,
+      title: `${about.title} over steps`,
+      yLabel: about.unit,
       series: () => {
-        const runId = selectedMatrixRun(kind);
-        const r = runId ? model.runs.get(runId) : undefined;
-        if (!r) return [];
-        const keys = model.runKeys(r.id, prefix);
-        return keys.map((k, i) => {
-          const parts = k.split('/');
-          const label = kind === 'conflict' ? `${parts[1]} · ${parts[2]}` : `${parts[1]} → ${kind === 'attention' ? 'tower' : 'expert'} ${parts[2]}`;
-          return { id: `${r.id}:${k}`, label, runId: r.id, color: seriesColor(i), points: model.points(r.id, k)! };
-        });
+        const runId = selectedMatrixRun(name);
+        const held = heldMatrix(name);
+        if (!runId || !held) return [];
+        const out: ChartSeries[] = [];
+        for (const { row, column } of chartedCells({ rows: held.rowLabels, columns: held.columnLabels, symmetric: held.about.symmetric })) {
+          const [r, c] = [held.rowLabels[row], held.columnLabels[column]];
+          const key = matrixCellKey(name, r, c);
+          const points = model.points(runId, key);
+          const label = held.about.symmetric ? `${r} · ${c}` : `${r} → ${columnTitle(held.about, c)}`;
+          if (points) out.push({ id: `${runId}:${key}`, label, runId, color: seriesColor(out.length), points });
+        }
+        return out;
       },
     });
   }
@@ -380,7 +388,18 @@ function weightsPicker(): HTMLElement {
   return el('div', { class: 'matrix-controls' }, el('span', { class: 'control' }, 'Run ', select));
 }
 
-function selectedMatrixRun(kind: MatrixKind): string | undefined {
+/** A column as the heatmap and the lines name it: "tower 0" for a task × tower matrix, the task itself for task × task. */
+function columnTitle(about: MatrixAbout, label: string): string {
+  return about.columnAxis === about.rowAxis ? label : `${about.columnAxis} ${label}`;
+}
+
+/** What the selected run holds of a matrix. */
+function heldMatrix(name: string) {
+  const runId = selectedMatrixRun(name);
+  return runId ? model.matrices.get(runId)?.get(name) : undefined;
+}
+
+function selectedMatrixRun(kind: string): string | undefined {
   const chosen = heatmapRun.get(kind);
   if (chosen && model.matrices.get(chosen)?.has(kind)) return chosen;
   for (const r of model.runs.values()) if (model.matrices.get(r.id)?.has(kind) && !state.hiddenRuns.includes(r.id)) return r.id;
@@ -389,6 +408,10 @@ function selectedMatrixRun(kind: MatrixKind): string | undefined {
 }
 
 let specs: ChartSpec[] = [];
+
+function chartOf(spec: ChartSpec): LineChart | undefined {
+  return spec.matrix !== undefined ? heatmaps.get(spec.matrix)?.chart : charts.get(spec.id);
+}
 
 function allCharts(): LineChart[] {
   return [...charts.values(), ...[...heatmaps.values()].map((h) => h.chart)];
@@ -401,17 +424,22 @@ function exportPng(chart: LineChart): void {
 
 // ---------------------------------------------------------------- cards
 
-const CARD_ORDER = ['header', 'losses', 'weights', 'attention', 'gates', 'conflict', 'validation', 'compare'];
+/** The cards in page order: one per named matrix between the task weights and the validation metrics. */
+function cardOrder(): string[] {
+  return ['header', 'losses', 'weights', ...model.matrixNames(), 'validation', 'compare'];
+}
 const CARD_TITLES: Record<string, [string, string]> = {
   header: ['Runs', 'status, progress, throughput'],
   losses: ['Task losses', 'solid: train · dashed: validation'],
   weights: ['Task weights', 'stacked, per run'],
-  attention: ['Attention (soft sharing)', 'task × tower; for cross-stitch, the last mixing matrix α'],
-  gates: ['Routing gates', 'task × expert'],
-  conflict: ['Gradient conflict', 'cosine of per-task gradients'],
   validation: ['Validation metrics', 'per task'],
   compare: ['Comparison', 'differing config values highlighted'],
 };
+
+function cardTitle(id: string): [string, string] {
+  const about = heldMatrix(id)?.about;
+  return about ? [about.title, `${about.rowAxis} × ${about.columnAxis}: ${about.description}`] : CARD_TITLES[id];
+}
 
 /** Rebuild the card and chart structure (new runs, new series kinds); keeps nothing but the state. */
 function rebuild(): void {
@@ -425,14 +453,15 @@ function rebuild(): void {
   const present = new Set<string>(['header']);
   for (const s of specs) present.add(s.card);
   if (model.runs.size > 1) present.add('compare');
-  for (const id of CARD_ORDER) {
+  for (const id of cardOrder()) {
     if (!present.has(id)) continue;
-    const [title, description] = CARD_TITLES[id];
+    const [title, description] = cardTitle(id);
     const c = card(id, title, description);
-    if (id === 'attention' || id === 'gates' || id === 'conflict') buildMatrixCard(id, c);
+    const lines = specs.find((s) => s.matrix === id);
+    if (lines) buildMatrixCard(id, c, lines);
   }
   for (const s of specs) {
-    if (s.id.endsWith(':lines')) continue;
+    if (s.matrix !== undefined) continue;
     const chart = new LineChart(s.id, s.title, { stacked: s.stacked, yLabel: s.yLabel }, exportPng);
     charts.set(s.id, chart);
     const c = cards.get(s.card)!;
@@ -452,7 +481,7 @@ function rebuild(): void {
   redrawAll();
 }
 
-function buildMatrixCard(kind: MatrixKind, c: Card): void {
+function buildMatrixCard(kind: string, c: Card, spec: ChartSpec): void {
   const runSelect = document.createElement('vscode-single-select') as HTMLElement & { value: string };
   runSelect.setAttribute('aria-label', `Run shown in the ${kind} heatmap`);
   runSelect.dataset.control = `${kind}-run`;
@@ -466,7 +495,7 @@ function buildMatrixCard(kind: MatrixKind, c: Card): void {
   runSelect.addEventListener('change', () => {
     heatmapRun.set(kind, runSelect.value);
     renderMatrix(kind);
-    heatmaps.get(kind)?.chart.update(specs.find((s) => s.id === `${kind}:lines`)?.series(visibleRuns()) ?? [], viewOptions());
+    heatmaps.get(kind)?.chart.update(spec.series(visibleRuns()), viewOptions());
   });
   const scrubber = el('input', { type: 'range', min: '0', max: '0', step: '1', class: 'scrubber', 'aria-label': `Step shown in the ${kind} heatmap` });
   scrubber.dataset.control = `${kind}-scrubber`;
@@ -480,14 +509,14 @@ function buildMatrixCard(kind: MatrixKind, c: Card): void {
     saveState();
     for (const k of heatmaps.keys()) renderMatrix(k);
   });
-  const heatmap = new Heatmap(kind === 'attention' ? 'Attention: task × tower' : kind === 'gates' ? 'Gates: task × expert' : 'Gradient cosine: task × task');
-  const spec = chartSpecs().find((s) => s.id === `${kind}:lines`)!;
+  const about = heldMatrix(kind)!.about;
+  const heatmap = new Heatmap(`${about.title}: ${about.rowAxis} × ${about.columnAxis}`);
   const chart = new LineChart(spec.id, spec.title, { yLabel: spec.yLabel }, exportPng);
   c.body.append(el('div', { class: 'matrix-controls' }, el('span', { class: 'control' }, 'Run ', runSelect), el('label', { class: 'control' }, 'Step ', scrubber, label)), el('div', { class: 'matrix-row' }, heatmap.element, chart.element));
   heatmaps.set(kind, { heatmap, scrubber, label, runSelect, chart });
 }
 
-function renderMatrix(kind: MatrixKind): void {
+function renderMatrix(kind: string): void {
   const h = heatmaps.get(kind);
   if (!h) return;
   const runId = selectedMatrixRun(kind);
@@ -499,7 +528,7 @@ function renderMatrix(kind: MatrixKind): void {
   h.scrubber.value = String(index);
   h.scrubber.setAttribute('aria-valuetext', `step ${snapshot.step}`);
   h.label.textContent = `${snapshot.step}${state.scrubStep === null ? ' (latest)' : ''}`;
-  h.heatmap.render({ rowLabels: held.rowLabels, columnLabels: held.columnLabels, snapshot, scale: kind === 'conflict' ? 'diverging' : 'sequential' }, theme);
+  h.heatmap.render({ rowLabels: held.rowLabels, columnLabels: held.columnLabels.map((c) => columnTitle(held.about, c)), snapshot, scale: held.about.signed ? 'diverging' : 'sequential' }, theme);
 }
 
 interface HeaderRow {
@@ -633,10 +662,7 @@ function redrawAll(): void {
   theme = readTheme();
   const runs = visibleRuns();
   const options = viewOptions();
-  for (const s of specs) {
-    const chart = s.id.endsWith(':lines') ? heatmaps.get(s.id.split(':')[0] as MatrixKind)?.chart : charts.get(s.id);
-    chart?.update(s.series(runs), options);
-  }
+  for (const s of specs) chartOf(s)?.update(s.series(runs), options);
   for (const k of heatmaps.keys()) renderMatrix(k);
   renderHeader();
   renderAlerts();
@@ -662,8 +688,7 @@ function applyChanges(changes: Changes): void {
   const runs = visibleRuns();
   for (const s of specs) {
     if (!specDependsOn(s, changes.series)) continue;
-    const chart = s.id.endsWith(':lines') ? heatmaps.get(s.id.split(':')[0] as MatrixKind)?.chart : charts.get(s.id);
-    chart?.update(s.series(runs), options);
+    chartOf(s)?.update(s.series(runs), options);
   }
   if (changes.matrices) for (const k of heatmaps.keys()) renderMatrix(k);
   if (changes.events) renderAlerts();
