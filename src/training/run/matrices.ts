@@ -37,32 +37,19 @@ export function chartedCells(info: { rows: readonly string[]; columns: readonly 
 
 const indexLabels = (n: number) => Array.from({ length: n }, (_, i) => String(i));
 
-/** Soft sharing: row k = how much task k reads each tower (batch mean). Columns are tower indices. */
-export function attentionMatrixInfo(tasks: readonly string[], towers: number): MatrixInfo {
-  return {
-    title: 'Attention',
-    description: "each task's attention over the towers, batch mean (scalar attention: the diagonal)",
-    rowAxis: 'task',
-    columnAxis: 'tower',
-    rows: [...tasks],
-    columns: indexLabels(towers),
-    unit: 'weight',
-    signed: false,
-  };
+/** Weights of each task over numbered things (towers, experts): a row per task, a column per thing. */
+function taskWeights(title: string, description: string, columnAxis: string, tasks: readonly string[], columns: number): MatrixInfo {
+  return { title, description, rowAxis: 'task', columnAxis, rows: [...tasks], columns: indexLabels(columns), unit: 'weight', signed: false };
 }
 
-/** Routing: row k = task k's gate over the experts (batch mean). Columns are expert indices. */
+/** Soft sharing: row k = how much task k reads each tower (batch mean). */
+export function attentionMatrixInfo(tasks: readonly string[], towers: number): MatrixInfo {
+  return taskWeights('Attention', "each task's attention over the towers, batch mean (scalar attention: the diagonal)", 'tower', tasks, towers);
+}
+
+/** Routing: row k = task k's gate over the experts (batch mean). */
 export function gateMatrixInfo(tasks: readonly string[], experts: number): MatrixInfo {
-  return {
-    title: 'Gates',
-    description: "each task's gate over the experts, batch mean",
-    rowAxis: 'task',
-    columnAxis: 'expert',
-    rows: [...tasks],
-    columns: indexLabels(experts),
-    unit: 'weight',
-    signed: false,
-  };
+  return taskWeights('Gates', "each task's gate over the experts, batch mean", 'expert', tasks, experts);
 }
 
 /** Gradient conflict: cosine of the per-task gradients on the shared parameters. */
