@@ -120,13 +120,13 @@ export type MatrixSnapshot = Static<typeof MatrixSnapshotSchema>;
 
 /** How the dashboard shows a named matrix, as its records describe it (MatrixInfo in src/training/run/records.ts). */
 export const MatrixAboutSchema = Type.Object({
-  title: Type.String({ maxLength: 200 }),
-  description: Type.String({ maxLength: 1000 }),
+  title: Type.String(),
+  description: Type.String(),
   /** What a row and a column stand for ("task", "tower"). */
-  rowAxis: Type.String({ maxLength: 100 }),
-  columnAxis: Type.String({ maxLength: 100 }),
+  rowAxis: Type.String(),
+  columnAxis: Type.String(),
   /** What a value is ("weight", "cosine"): the y axis of its lines. */
-  unit: Type.String({ maxLength: 100 }),
+  unit: Type.String(),
   /** Values may be negative: a diverging colour scale around 0. */
   signed: Type.Boolean(),
   /** M = Mᵀ: one line per pair above the diagonal. */
