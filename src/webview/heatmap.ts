@@ -3,8 +3,8 @@
  * cells, with a text summary (the same numbers as a list) for screen readers.
  */
 import type { MatrixSnapshot } from './protocol';
-import type { ThemeColors } from './lineChart';
-import { formatValue } from './lineChart';
+import type { ThemeColors } from './theme';
+import { formatValue } from './data/transforms';
 
 export interface HeatmapData {
   rowLabels: string[];

@@ -2,12 +2,13 @@
  * The webview's data: what the host sent, applied in order. Pure (no DOM), so the webview logic that
  * matters — mirroring the host's bounded series exactly — is testable without a browser.
  */
-import type { HostToWebview, MatrixKind, MatrixSnapshot, RunEventView, RunView } from './protocol';
+import type { HostToWebview, MatrixAbout, MatrixSnapshot, RunEventView, RunView } from './protocol';
 import { applySeriesDelta, emptyHeldSeries, heldPoints, type HeldSeries } from './data/seriesStore';
 import { applyMatrixDelta } from './data/matrixStore';
 import type { Points } from './protocol';
 
 export interface HeldMatrices {
+  about: MatrixAbout;
   rowLabels: string[];
   columnLabels: string[];
   stride: number;
@@ -29,7 +30,8 @@ export const seriesId = (runId: string, key: string) => `${runId}\u0000${key}`;
 export class DashboardModel {
   runs = new Map<string, RunView>();
   series = new Map<string, Map<string, HeldSeries>>();
-  matrices = new Map<string, Map<MatrixKind, HeldMatrices>>();
+  /** run id → matrix name → what is held. */
+  matrices = new Map<string, Map<string, HeldMatrices>>();
   events = new Map<string, RunEventView[]>();
   colors: Record<string, string> = {};
   readOnly = false;
@@ -99,6 +101,7 @@ export class DashboardModel {
       }
       const held = perRun.get(m.kind);
       perRun.set(m.kind, {
+        about: m.about,
         rowLabels: m.rowLabels,
         columnLabels: m.columnLabels,
         stride: m.stride,
@@ -129,6 +132,13 @@ export class DashboardModel {
   /** The series keys of one run that start with `prefix`, in first-seen order. */
   runKeys(runId: string, prefix: string): string[] {
     return [...(this.series.get(runId)?.keys() ?? [])].filter((k) => k.startsWith(prefix));
+  }
+
+  /** Names of the matrices any run holds: each run's in the order it got them, runs in order. */
+  matrixNames(): string[] {
+    const out = new Set<string>();
+    for (const id of this.runs.keys()) for (const name of this.matrices.get(id)?.keys() ?? []) out.add(name);
+    return [...out];
   }
 
   /** Series keys present in any run, in first-seen order. */

@@ -91,9 +91,10 @@ export type Points = Static<typeof PointsSchema>;
  * Series keys (per run):
  *   loss/<task>                 train loss           total                 total loss
  *   weight/<task>               task weight          throughput            samples per second
- *   attention/<task>/<tower>    soft sharing         gate/<task>/<expert>  routing gate
- *   conflict/<taskA>/<taskB>    gradient cosine (A before B in task order)
  *   val/<task>/<metric>         validation loss, accuracy, rmse, mae
+ *   <matrix>/<row>/<column>     a cell of a named matrix (matrixCellKey in src/training/run/matrices.ts, the
+ *                               run CSV's columns too): attention/<task>/<tower>, gates/<task>/<expert>,
+ *                               conflict/<taskA>/<taskB> (symmetric: A before B in task order only), …
  */
 export const SeriesDeltaSchema = Type.Object({
   runId: Id,
@@ -109,7 +110,7 @@ export const SeriesDeltaSchema = Type.Object({
 });
 export type SeriesDelta = Static<typeof SeriesDeltaSchema>;
 
-/** A matrix snapshot (attention, gates or gradient conflict) at one step, rows in task order. */
+/** A named matrix (attention, gates, gradient cosines, …) at one step, rows in `rowLabels` order. */
 export const MatrixSnapshotSchema = Type.Object({
   step: Type.Number(),
   time: Type.Number(),
@@ -117,13 +118,28 @@ export const MatrixSnapshotSchema = Type.Object({
 });
 export type MatrixSnapshot = Static<typeof MatrixSnapshotSchema>;
 
-export const MATRIX_KINDS = ['attention', 'gates', 'conflict'] as const;
-export type MatrixKind = (typeof MATRIX_KINDS)[number];
+/** How the dashboard shows a named matrix, as its records describe it (MatrixInfo in src/training/run/records.ts). */
+export const MatrixAboutSchema = Type.Object({
+  title: Type.String(),
+  description: Type.String(),
+  /** What a row and a column stand for ("task", "tower"). */
+  rowAxis: Type.String(),
+  columnAxis: Type.String(),
+  /** What a value is ("weight", "cosine"): the y axis of its lines. */
+  unit: Type.String(),
+  /** Values may be negative: a diverging colour scale around 0. */
+  signed: Type.Boolean(),
+  /** M = Mᵀ: one line per pair above the diagonal. */
+  symmetric: Type.Boolean(),
+});
+export type MatrixAbout = Static<typeof MatrixAboutSchema>;
 
 export const MatrixDeltaSchema = Type.Object({
   runId: Id,
-  kind: Type.Union([Type.Literal('attention'), Type.Literal('gates'), Type.Literal('conflict')]),
-  /** Row labels (tasks) and column labels (towers, experts or tasks). */
+  /** The matrix's name: its card and the first part of its series keys ("attention", "gates", "conflict", "cross-stitch/0"). */
+  kind: Type.String({ minLength: 1, maxLength: 256 }),
+  about: MatrixAboutSchema,
+  /** Row labels (tasks) and column labels (towers, experts, tasks, …). */
   rowLabels: Type.Array(Type.String()),
   columnLabels: Type.Array(Type.String()),
   /**

@@ -354,7 +354,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     // Its row shows the live step (refreshed on its own, once a second, not by refreshing the whole tree).
     await rowStepAdvances(revealed, `run ${run.id}'s row`);
     const frame = await wb.waitForWebview('Start Run on the soft-sharing example (the dashboard)');
-    await waitUntil('attention weights in metrics.jsonl', () => metricRecords(run.dir).some((record) => record.kind === 'train' && record.attention !== undefined), 30_000);
+    await waitUntil('attention weights in metrics.jsonl', () => metricRecords(run.dir).some((record) => record.kind === 'train' && record.matrices?.attention !== undefined), 30_000);
     // The attention card draws a task × tower heatmap (its canvas is labelled "Attention: …").
     const card = frame.locator('canvas[aria-label^="Attention"]').first();
     try {

@@ -1,7 +1,7 @@
 /**
  * Cross-stitch networks (Misra et al. 2016): the initial mixing matrix, the forward pass against a
  * hand computation from the towers' own layers, separate towers when α is the identity, and training that
- * moves α and reports it as the attention matrix.
+ * moves α and reports every α as a named matrix.
  */
 import { it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -40,7 +40,7 @@ it('forward: after each layer task k continues with Σ_j α_kj z_j (checked agai
   const inner = m as unknown as { towers: DenseLayer[][]; heads: TaskHead[] };
   // Make α asymmetric so a transposed mixing would show.
   m.stitches[0].assign(tf.tensor2d([[0.7, 0.3], [0.2, 0.8]]));
-  const { outputs, attention } = m.forward(x, { training: false });
+  const { outputs, matrices } = m.forward(x, { training: false });
   let hs = [x, x];
   for (let l = 0; l < 2; l++) {
     const zs = inner.towers.map((tower, k) => tower[l].apply(hs[k]));
@@ -49,7 +49,8 @@ it('forward: after each layer task k continues with Σ_j α_kj z_j (checked agai
   }
   const expected = inner.heads.map((head, k) => head.apply(hs[k], { training: false }, k + 1));
   outputs.forEach((o, k) => assert.ok(maxDiff(o, expected[k]) < 1e-5, `task ${k}`));
-  assert.ok(maxDiff(attention!, m.stitches[1]) === 0, 'the last stitch is the attention matrix');
+  assert.deepEqual(Object.keys(matrices!), ['cross-stitch/0', 'cross-stitch/1'], 'one matrix per stitch');
+  m.stitches.forEach((alpha, l) => assert.ok(maxDiff(matrices![`cross-stitch/${l}`].values, alpha) === 0, `stitch ${l} is reported as it is`));
 });
 
 it('with α = I the towers are separate: changing one task’s tower leaves the other task’s output alone', async () => {
@@ -69,14 +70,16 @@ it('with α = I the towers are separate: changing one task’s tower leaves the 
   assert.ok(maxDiff(mixed[0], mixedAfter[0]) > 1e-4, 'with the initial α task 0 also reads tower 1');
 });
 
-it('trains: the loss falls, α moves from its start and is logged as the attention matrix; GradNorm measures on the last kernels', async () => {
+it('trains: the loss falls, α moves from its start and is logged as a named matrix; GradNorm measures on the last kernels', async () => {
   const cfg = config({ model: { architecture: 'cross-stitch', sharedUnits: [16], taskUnits: [8] }, optimizer: { name: 'adam', learningRate: 0.02 }, training: { epochs: 4, batchSize: 32, logEvery: 5, evalEvery: 1000 } });
   const { trainer, records } = await train(cfg, await loadDataset(cfg, process.cwd()));
   const trains = records.filter((r): r is TrainRecord => r.kind === 'train');
   assert.ok(trains.at(-1)!.totalLoss < trains[0].totalLoss, `${trains[0].totalLoss} → ${trains.at(-1)!.totalLoss}`);
   const alpha = (trainer.model as CrossStitchModel).stitches[0].arraySync() as number[][];
   assert.ok(Math.abs(alpha[0][0] - 0.9) > 1e-3, `α moved: ${JSON.stringify(alpha)}`);
-  assert.deepEqual(Object.keys(trains.at(-1)!.attention!), ['a', 'b'], 'attention rows by task');
+  const logged = trains.at(-1)!.matrices!['cross-stitch/0'];
+  assert.ok(logged.length === 2 && logged.every((row) => row.length === 2) && Math.abs(logged[0][0] - 0.9) > 1e-3, `the logged α moved too: ${JSON.stringify(logged)}`);
+  assert.deepEqual(trains[0].matrixInfo?.['cross-stitch/0']?.rows, ['a', 'b'], 'described (rows by task) with the first record');
   assert.ok(trainer.model.parameters().some((p) => p.name === 'stitch0' && !p.decay), 'α is trained, without weight decay');
   assert.ok(!trainer.model.sharedParameters().some((p) => p.name === 'stitch0'), 'the last α is task-specific: row k feeds task k alone');
   assert.deepEqual(trainer.model.lastSharedParameters().map((p) => p.name), ['tower/a/dense0/w', 'tower/b/dense0/w']);

@@ -48,7 +48,7 @@ test('RunSeriesStore maps records to series, matrices and events; deltas carry o
   records.push({ kind: 'eval', step: 500, epoch: 1, time: 2000, split: 'validation', metrics: { a: { loss: 0.1, accuracy: 0.9 }, b: { loss: 0.2, rmse: 0.4 } } });
   records.push({ kind: 'event', step: 300, time: 1300, level: 'warning', code: 'weights-collapsed', message: 'task b weight below 1e-3' });
   store.add(records);
-  assert.deepEqual(store.keys().sort(), ['conflict/a/b', 'gate/a/0', 'gate/a/1', 'gate/b/0', 'gate/b/1', 'loss/a', 'loss/b', 'throughput', 'total', 'val/a/accuracy', 'val/a/loss', 'val/b/loss', 'val/b/rmse', 'weight/a', 'weight/b'].sort());
+  assert.deepEqual(store.keys().sort(), ['conflict/a/b', 'gates/a/0', 'gates/a/1', 'gates/b/0', 'gates/b/1', 'loss/a', 'loss/b', 'throughput', 'total', 'val/a/accuracy', 'val/a/loss', 'val/b/loss', 'val/b/rmse', 'weight/a', 'weight/b'].sort());
   store.add(records.slice(-1)); // the same event again (history and live stream overlapping) is kept once
   const cursor = newRunCursor();
   const first = store.deltas(cursor);

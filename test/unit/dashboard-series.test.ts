@@ -85,7 +85,7 @@ test('a webview mirror fed only deltas equals the host series after every flush,
 });
 
 test('BoundedMatrices thins to a bounded count and the mirror follows', () => {
-  const host = new BoundedMatrices(32, ['a', 'b'], ['t0', 't1']);
+  const host = new BoundedMatrices(32);
   let held: ReturnType<typeof host.all> = [];
   let heldStride = 1;
   let cursor = { stride: 1, lastStep: -Infinity };

@@ -126,7 +126,7 @@ function mmoe(X: Matrix, w: ReturnType<typeof weights>): Expected {
 
 /** The task × tower / task × expert matrix the model reports for the dashboard. */
 function reportedMatrix(result: ForwardResult, architecture: string): tf.Tensor2D | undefined {
-  return architecture === 'routing' ? result.gates : result.attention;
+  return result.matrices?.[architecture === 'routing' ? 'gates' : 'attention']?.values;
 }
 
 function build(model: Record<string, unknown>): MultiTaskModel {

@@ -55,9 +55,9 @@ describe('gradient methods in the trainer', () => {
       const first = trains[0];
       const last = trains[trains.length - 1];
       assert.ok(last.totalLoss < first.totalLoss, `${first.totalLoss} → ${last.totalLoss}`);
-      const withConflict = trains.filter((r) => r.conflict);
+      const withConflict = trains.filter((r) => r.matrices?.conflict);
       assert.equal(withConflict.length, Math.floor(trains.length / 5));
-      assert.ok(withConflict.every((r) => r.conflict![0][0] === 1 && Math.abs(r.conflict![0][1]) <= 1));
+      assert.ok(withConflict.every((r) => r.matrices!.conflict[0][0] === 1 && Math.abs(r.matrices!.conflict[0][1]) <= 1));
       assert.ok(trains.every((r) => Number.isFinite(r.weights.a) && Number.isFinite(r.weights.b)));
     });
   }

@@ -48,9 +48,9 @@ describe('examples', () => {
       const records = readRecords(info.runDir);
       const train = records.find((x) => x.kind === 'train');
       assert.ok(train && train.kind === 'train');
-      if (text.includes('"soft"')) assert.ok(train.attention, 'soft sharing logs attention');
-      if (text.includes('"routing"')) assert.ok(train.gates, 'routing logs gates');
-      if (text.includes('"cross-stitch"')) assert.ok(train.attention, 'cross-stitch logs its last mixing matrix');
+      if (text.includes('"soft"')) assert.ok(train.matrices?.attention, 'soft sharing logs attention');
+      if (text.includes('"routing"')) assert.ok(train.matrices?.gates, 'routing logs gates');
+      if (text.includes('"cross-stitch"')) assert.ok(train.matrices?.['cross-stitch/0'], 'cross-stitch logs its mixing matrices');
     });
   }
 });

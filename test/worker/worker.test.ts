@@ -116,7 +116,8 @@ describe('the forked worker', () => {
     const trains = onDisk.filter((r) => r.kind === 'train');
     assert.equal(trains.length, info.totalSteps);
     const first = trains[0];
-    assert.ok(first.kind === 'train' && first.attention && first.attention.reg.length === 2, 'mixture attention: a row of 2 towers per task');
+    assert.ok(first.kind === 'train' && first.matrices?.attention?.length === 2 && first.matrices.attention.every((row) => row.length === 2), 'mixture attention: a row of 2 towers per task');
+    assert.deepEqual(first.kind === 'train' && first.matrixInfo?.attention?.rows, ['reg', 'cls'], 'described with the first record: rows by task');
     const final = run.messages.filter((m) => m.type === 'status').pop();
     assert.ok(final && final.type === 'status' && final.info.status === 'completed');
     uninterrupted = onDisk;
@@ -253,7 +254,7 @@ describe('the mtl-lab CLI', () => {
     assert.deepEqual(info.overrides, ['training.epochs=2']);
     assert.equal(info.totalSteps, 2 * 30);
     const gates = readRecords(info.runDir).find((x) => x.kind === 'train');
-    assert.ok(gates && gates.kind === 'train' && gates.gates?.cls.length === 3);
+    assert.ok(gates && gates.kind === 'train' && gates.matrices?.gates?.every((row) => row.length === 3) && gates.matrixInfo?.gates?.rows.includes('cls'));
     const plain = await cli(['train', configPath]);
     assert.equal(plain.code, 0);
     assert.match(plain.stdout, /task\s+val loss\s+accuracy\s+RMSE\s+MAE/);

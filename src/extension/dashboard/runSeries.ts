@@ -1,12 +1,13 @@
 /**
  * Host-side store of one run's dashboard data: every metric record becomes points of bounded series
- * (see BoundedSeries), matrix snapshots and events. Pure (no `vscode`), so it is unit-tested and
- * benchmarked directly. Memory per run is bounded by (number of series × maxPointsPerSeries) points plus
- * MAX_SNAPSHOTS matrices per kind plus MAX_EVENTS events, whatever the number of steps.
+ * (see BoundedSeries), snapshots of its named matrices and events. Pure (no `vscode`), so it is unit-tested
+ * and benchmarked directly. Memory per run is bounded by (number of series × maxPointsPerSeries) points plus
+ * MAX_SNAPSHOTS snapshots per matrix plus MAX_EVENTS events, whatever the number of steps.
  */
-import type { MetricRecord, RunInfo } from '../../training/run/records';
+import type { MatrixInfo, MetricRecord, RunInfo } from '../../training/run/records';
+import { MatrixReader, chartedCells, matrixCellKey } from '../../training/run/matrices';
 import type { ExperimentConfig } from '../../training/config/schema';
-import type { MatrixDelta, MatrixKind, RunEventView, RunView, SeriesDelta } from '../../webview/protocol';
+import type { MatrixAbout, MatrixDelta, RunEventView, RunView, SeriesDelta } from '../../webview/protocol';
 import { BoundedSeries, initialCursor, type SeriesCursor } from '../../webview/data/seriesStore';
 import { BoundedMatrices, type MatrixCursor } from '../../webview/data/matrixStore';
 import { flattenConfig } from '../../webview/data/exports';
@@ -25,7 +26,8 @@ export interface RunCursor {
   series: Map<string, SeriesCursor>;
   /** Latest step of each series when last read, to skip unchanged series. */
   seen: Map<string, number>;
-  matrices: Map<MatrixKind, MatrixCursor>;
+  /** Per matrix name. */
+  matrices: Map<string, MatrixCursor>;
   events: number;
 }
 
@@ -35,18 +37,19 @@ export function newRunCursor(): RunCursor {
 
 export class RunSeriesStore {
   private readonly series = new Map<string, BoundedSeries>();
-  private readonly matrices = new Map<MatrixKind, BoundedMatrices>();
+  private readonly matrices = new Map<string, { info: MatrixInfo; snapshots: BoundedMatrices }>();
+  private readonly matrixReader: MatrixReader;
   private events: RunEventView[] = [];
   /** Events ever seen (the cursor counts these, so trimming old events does not shift it). */
   private eventCount = 0;
-  private taskOrder: string[];
 
   constructor(
     readonly runId: string,
     readonly maxPointsPerSeries: number,
+    /** Task names in config order (they order and label 0.1's matrices). */
     taskOrder: string[] = [],
   ) {
-    this.taskOrder = taskOrder;
+    this.matrixReader = new MatrixReader(taskOrder);
   }
 
   /** Series keys in insertion order. */
@@ -59,7 +62,7 @@ export class RunSeriesStore {
     let points = 0;
     for (const s of this.series.values()) points += s.size;
     let snapshots = 0;
-    for (const m of this.matrices.values()) snapshots += m.size;
+    for (const m of this.matrices.values()) snapshots += m.snapshots.size;
     return { points, snapshots, series: this.series.size };
   }
 
@@ -72,18 +75,14 @@ export class RunSeriesStore {
     s.push(step, time, value);
   }
 
-  private matrix(kind: MatrixKind, step: number, time: number, rowLabels: string[], columnLabels: string[], rows: number[][]): void {
-    let m = this.matrices.get(kind);
+  private matrix(name: string, info: MatrixInfo, step: number, time: number, values: number[][]): void {
+    let m = this.matrices.get(name);
     if (m === undefined) {
-      m = new BoundedMatrices(MAX_SNAPSHOTS, rowLabels, columnLabels);
-      this.matrices.set(kind, m);
+      m = { info, snapshots: new BoundedMatrices(MAX_SNAPSHOTS) };
+      this.matrices.set(name, m);
     }
-    m.push(step, time, rows);
-  }
-
-  private tasksOf(map: Record<string, unknown>): string[] {
-    const known = this.taskOrder.filter((t) => t in map);
-    return known.length === Object.keys(map).length ? known : Object.keys(map);
+    m.info = info;
+    m.snapshots.push(step, time, values);
   }
 
   add(records: readonly MetricRecord[]): void {
@@ -94,19 +93,9 @@ export class RunSeriesStore {
         this.point('total', step, time, r.totalLoss);
         for (const [task, v] of Object.entries(r.weights)) this.point(`weight/${task}`, step, time, v);
         this.point('throughput', step, time, r.samplesPerSecond);
-        for (const [kind, map] of [['attention', r.attention], ['gates', r.gates]] as const) {
-          if (map === undefined) continue;
-          const tasks = this.tasksOf(map);
-          const prefix = kind === 'attention' ? 'attention' : 'gate';
-          const width = Math.max(0, ...tasks.map((t) => map[t].length));
-          const columns = Array.from({ length: width }, (_, i) => (kind === 'attention' ? `tower ${i}` : `expert ${i}`));
-          for (const t of tasks) map[t].forEach((v, i) => this.point(`${prefix}/${t}/${i}`, step, time, v));
-          this.matrix(kind, step, time, tasks, columns, tasks.map((t) => columns.map((_, i) => map[t][i] ?? 0)));
-        }
-        if (r.conflict !== undefined) {
-          const tasks = this.taskOrder.length === r.conflict.length ? this.taskOrder : r.conflict.map((_, i) => `task ${i}`);
-          for (let a = 0; a < tasks.length; a++) for (let b = a + 1; b < tasks.length; b++) this.point(`conflict/${tasks[a]}/${tasks[b]}`, step, time, r.conflict[a]?.[b] ?? NaN);
-          this.matrix('conflict', step, time, tasks, tasks, r.conflict);
+        for (const { name, info, values } of this.matrixReader.read(r)) {
+          for (const { row, column } of chartedCells(info)) this.point(matrixCellKey(name, info.rows[row], info.columns[column]), step, time, values[row]?.[column] ?? NaN);
+          this.matrix(name, info, step, time, values);
         }
       } else if (r.kind === 'eval') {
         for (const [task, m] of Object.entries(r.metrics)) {
@@ -137,12 +126,12 @@ export class RunSeriesStore {
       series.push(delta);
     }
     const matrices: MatrixDelta[] = [];
-    for (const [kind, m] of this.matrices) {
-      const before = cursor.matrices.get(kind) ?? { stride: 1, lastStep: -Infinity };
-      const d = m.delta(before);
-      cursor.matrices.set(kind, d.cursor);
+    for (const [name, { info, snapshots }] of this.matrices) {
+      const before = cursor.matrices.get(name) ?? { stride: 1, lastStep: -Infinity };
+      const d = snapshots.delta(before);
+      cursor.matrices.set(name, d.cursor);
       if (d.snapshots.length > 0 || d.stride !== before.stride) {
-        matrices.push({ runId: this.runId, kind, rowLabels: m.rowLabels, columnLabels: m.columnLabels, stride: d.stride, snapshots: d.snapshots });
+        matrices.push({ runId: this.runId, kind: name, about: matrixAbout(info), rowLabels: info.rows, columnLabels: info.columns, stride: d.stride, snapshots: d.snapshots });
       }
     }
     const missed = this.eventCount - cursor.events;
@@ -150,6 +139,11 @@ export class RunSeriesStore {
     cursor.events = this.eventCount;
     return { series, matrices, events };
   }
+}
+
+function matrixAbout(info: MatrixInfo): MatrixAbout {
+  const { title, description, rowAxis, columnAxis, unit, signed } = info;
+  return { title, description, rowAxis, columnAxis, unit, signed, symmetric: info.symmetric ?? false };
 }
 
 /** run.json + config.json → what the dashboard shows about a run. */

@@ -8,11 +8,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ExperimentConfig } from '../config/schema';
 import type { Dataset, Split } from '../data/dataset';
 import type { Parameter } from '../models/dense';
-import type { MultiTaskModel } from '../models/model';
+import type { MultiTaskModel, ReportedMatrix } from '../models/model';
 import { createModel } from '../models/registry';
 import { deriveSeed, rngFor } from '../random/rng';
 import type { EvalRecord, EventRecord, MetricRecord, TaskMetrics, TrainRecord } from '../run/records';
 import { cosineFromGram } from '../gradients/gramian';
+import { conflictMatrixInfo } from '../run/matrices';
 import { createWeighting } from '../weighting/registry';
 import type { StepInfo, WeightingStrategy } from '../weighting/strategy';
 import { disposeBatch, makeBatch, taskLoss, taskLosses, type Batch } from './losses';
@@ -35,12 +36,11 @@ export interface TrainerHooks {
   yieldToEventLoop?(): Promise<void>;
 }
 
-/** What one training step produced (losses as numbers; attention / gates only when captured). */
+/** What one training step produced (losses as numbers; the model's named matrices only when captured). */
 export interface StepResult {
   lossValues: number[];
   total: number;
-  attention?: tf.Tensor2D;
-  gates?: tf.Tensor2D;
+  matrices?: Record<string, ReportedMatrix>;
   /** Gradient methods: the Gramian of the per-task shared gradients this step used. */
   gram?: number[][];
   /** Set when a loss or a gradient was not finite: then nothing was updated. */
@@ -62,6 +62,11 @@ export interface TrainerPosition {
   lastMetrics: Record<string, TaskMetrics> | null;
   /** Seconds spent training so far (across resumes), for steps/s. */
   trainSeconds: number;
+  /**
+   * Named matrices whose description the records already hold (written once, with the first record that
+   * holds each). Absent in 0.1 checkpoints, whose records describe none.
+   */
+  describedMatrices?: string[];
 }
 
 const EVAL_CHUNK = 2048;
@@ -82,6 +87,7 @@ export class Trainer {
     lastEvalStep: -1,
     lastMetrics: null,
     trainSeconds: 0,
+    describedMatrices: [],
   };
   private readonly taskNames: string[];
   private readonly varList: tf.Variable[];
@@ -111,12 +117,6 @@ export class Trainer {
     const out: Record<string, T> = {};
     this.taskNames.forEach((name, k) => (out[name] = values[k]));
     return out;
-  }
-
-  private matrixByTask(m: tf.Tensor2D | undefined): Record<string, number[]> | undefined {
-    if (!m) return undefined;
-    const rows = m.arraySync() as number[][];
-    return this.byTask(rows.map((r) => r.map((v) => round(v))));
   }
 
   private event(step: number, level: EventRecord['level'], code: string, message: string, data?: unknown): EventRecord {
@@ -159,10 +159,10 @@ export class Trainer {
         const result = this.trainStep(batch, info, dropoutSeed, logThis);
         if (conflictDue && result.gram) conflict = cosineFromGram(result.gram);
         disposeBatch(batch);
-        const { lossValues, attention, gates, nonFinite } = result;
+        const { lossValues, nonFinite } = result;
 
         if (nonFinite) {
-          tf.dispose([attention, gates].filter((t): t is tf.Tensor2D => t !== undefined));
+          disposeMatrices(result.matrices);
           if (training.onNonFinite === 'fail') throw nonFiniteError(step, nonFinite);
           const data = { ...nonFinite, value: String(nonFinite.value) };
           hooks.onRecord(this.event(step, 'warning', 'batch-skipped', `${describeNonFinite(nonFinite, step)}; batch skipped (training.onNonFinite = "skip-batch")`, data));
@@ -201,7 +201,7 @@ export class Trainer {
   /**
    * One optimisation step on a batch: forward, backward and (when every loss and gradient is finite)
    * the update. The hot path of `run()`, public so benchmarks time exactly what training does. `capture`
-   * keeps the attention / gate matrices for the train record (the caller disposes them).
+   * keeps the model's named matrices for the train record (the caller disposes them).
    *
    * A non-finite value changes nothing — no parameter, optimiser slot or weighting state — and is
    * reported in `nonFinite`. Gradients are checked where they are already reduced to numbers: the
@@ -210,15 +210,14 @@ export class Trainer {
   trainStep(batch: Batch, info: StepInfo, dropoutSeed: number, capture: boolean): StepResult {
     this.weighting.beforeStep?.(info);
     let lossesT: tf.Tensor1D | undefined;
-    let attention: tf.Tensor2D | undefined;
-    let gates: tf.Tensor2D | undefined;
+    let matrices: Record<string, ReportedMatrix> | undefined;
     const { value, grads } = tf.variableGrads(() => {
       const fwd = this.model.forward(batch.x, { training: true, dropoutSeed });
       const losses = taskLosses(this.dataset.tasks, fwd.outputs, batch);
       lossesT = tf.keep(losses);
-      if (capture) {
-        if (fwd.attention) attention = tf.keep(fwd.attention);
-        if (fwd.gates) gates = tf.keep(fwd.gates);
+      if (capture && fwd.matrices) {
+        matrices = {};
+        for (const [name, m] of Object.entries(fwd.matrices)) matrices[name] = { info: m.info, values: tf.keep(m.values) };
       }
       return this.weighting.combine(losses, info);
     }, this.varList);
@@ -242,7 +241,7 @@ export class Trainer {
       else if (norms) this.weighting.balanceGradientNorms!(norms, lossValues, info);
     }
     tf.dispose([value, lossesT!, ...Object.values(grads)]);
-    return { lossValues, total, attention, gates, gram, nonFinite };
+    return { lossValues, total, matrices, gram, nonFinite };
   }
 
   private nonFiniteLoss(lossValues: number[], total: number): NonFiniteValue | undefined {
@@ -330,7 +329,7 @@ export class Trainer {
     });
   }
 
-  /** The train record of a step (disposes the step's captured attention / gate tensors). */
+  /** The train record of a step (disposes the step's captured matrices). */
   private trainRecord(step: number, epoch: number, result: StepResult, samplesPerSecond: number, conflict: number[][] | undefined): TrainRecord {
     const record: TrainRecord = {
       kind: 'train',
@@ -342,12 +341,16 @@ export class Trainer {
       weights: this.byTask(this.weighting.weights().map(round)),
       samplesPerSecond,
     };
-    const a = this.matrixByTask(result.attention);
-    const g = this.matrixByTask(result.gates);
-    if (a) record.attention = a;
-    if (g) record.gates = g;
-    if (conflict) record.conflict = conflict.map((r) => r.map(round));
-    tf.dispose([result.attention, result.gates].filter((t): t is tf.Tensor2D => t !== undefined));
+    const matrices = Object.entries(result.matrices ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] }));
+    if (conflict) matrices.push({ name: 'conflict', info: conflictMatrixInfo(this.taskNames), rows: conflict });
+    const described = (this.position.describedMatrices ??= []);
+    for (const { name, info, rows } of matrices) {
+      (record.matrices ??= {})[name] = rows.map((r) => r.map(round));
+      if (described.includes(name)) continue;
+      (record.matrixInfo ??= {})[name] = info;
+      described.push(name);
+    }
+    disposeMatrices(result.matrices);
     return record;
   }
 
@@ -406,6 +409,10 @@ export class Trainer {
     tf.dispose(perTask.flatMap((g) => Object.values(g)));
     return cosineFromGram(gram);
   }
+}
+
+function disposeMatrices(matrices: Record<string, ReportedMatrix> | undefined): void {
+  if (matrices) tf.dispose(Object.values(matrices).map((m) => m.values));
 }
 
 /** Records carry 7 significant digits: float32 precision, and smaller files. */

@@ -2,8 +2,8 @@
  * Cross-stitch networks (Misra et al. 2016): one tower per task (layers `sharedUnits`); after every
  * hidden layer a learned K×K matrix α mixes the towers' activations, task k continuing with
  * Σ_j α_kj z_j. α starts near separate towers — α_kk = 0.9, α_kj = 0.1/(K−1) (0.9 / 0.1 for two tasks,
- * rows summing to 1) — and is trained by the same optimiser, without weight decay. The last layer's α is
- * reported as the attention matrix (task × tower) for the dashboard.
+ * rows summing to 1) — and is trained by the same optimiser, without weight decay. Each α is reported as the
+ * named matrix `cross-stitch/<l>` (task × task, l = the layer it follows, from 0).
  *
  * Shared: every tower layer (through the stitch after it, each feeds every task) and every stitch but
  * the last (its row k feeds tower k's next layer, which the next stitch mixes into every task). The
@@ -12,13 +12,29 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { DenseLayer, dropout, type Activation, type Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel, type ReportedMatrix } from './model';
+import type { MatrixInfo } from '../run/matrices';
 
 /** The initial cross-stitch matrix: mostly each task's own tower. */
 export function initialStitch(K: number, same = 0.9): number[][] {
   // Rounded so two tasks get exactly 0.1 (1 − 0.9 is 0.09999999999999998 in floating point).
   const other = Number(((1 - same) / Math.max(1, K - 1)).toPrecision(12));
   return Array.from({ length: K }, (_, k) => Array.from({ length: K }, (_, j) => (k === j ? (K === 1 ? 1 : same) : other)));
+}
+
+/** The description of the mixing matrix after shared layer `layer`. */
+export function stitchMatrixInfo(tasks: readonly string[], layer: number): MatrixInfo {
+  return {
+    title: `Cross-stitch α, layer ${layer}`,
+    description: `how much each task takes from each task's tower after shared layer ${layer}`,
+    rowAxis: 'task',
+    columnAxis: 'task',
+    rows: [...tasks],
+    columns: [...tasks],
+    unit: 'α',
+    // Learned without constraint: it may leave [0, 1].
+    signed: true,
+  };
 }
 
 export class CrossStitchModel implements MultiTaskModel {
@@ -28,6 +44,7 @@ export class CrossStitchModel implements MultiTaskModel {
   /** stitches[l]: the K×K mixing matrix after layer l. */
   readonly stitches: tf.Variable[];
   private readonly heads: TaskHead[];
+  private readonly stitchInfos: MatrixInfo[];
 
   constructor(private readonly context: ModelContext) {
     const { config, inputDim, tasks, rng } = context;
@@ -43,6 +60,7 @@ export class CrossStitchModel implements MultiTaskModel {
     this.stitches = config.sharedUnits.map(() => tf.variable(tf.tensor2d(initialStitch(K)), true));
     const hidden = config.sharedUnits.length > 0 ? config.sharedUnits[config.sharedUnits.length - 1] : inputDim;
     this.heads = tasks.map((task) => new TaskHead(task, hidden, config, rng));
+    this.stitchInfos = config.sharedUnits.map((_, l) => stitchMatrixInfo(tasks.map((t) => t.name), l));
   }
 
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult {
@@ -63,11 +81,9 @@ export class CrossStitchModel implements MultiTaskModel {
       const mixed = tf.matMul(alpha as tf.Tensor2D, tf.reshape(tf.stack(zs, 0), [K, batch * units]));
       hs = (tf.unstack(tf.reshape(mixed, [K, batch, units]), 0) as tf.Tensor2D[]);
     });
-    const last = this.stitches[this.stitches.length - 1];
-    return {
-      outputs: this.heads.map((head, k) => head.apply(hs[k], options, k + 1)),
-      ...(last ? { attention: tf.clone(last) as tf.Tensor2D } : {}),
-    };
+    const matrices: Record<string, ReportedMatrix> = {};
+    this.stitches.forEach((alpha, l) => (matrices[`cross-stitch/${l}`] = { info: this.stitchInfos[l], values: tf.clone(alpha) as tf.Tensor2D }));
+    return { outputs: this.heads.map((head, k) => head.apply(hs[k], options, k + 1)), matrices };
   }
 
   parameters(): Parameter[] {

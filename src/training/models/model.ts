@@ -6,6 +6,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from '../config/schema';
 import type { ResolvedTask } from '../data/dataset';
 import type { Rng } from '../random/rng';
+import type { MatrixInfo } from '../run/records';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
 
 export interface ForwardOptions {
@@ -14,13 +15,22 @@ export interface ForwardOptions {
   dropoutSeed?: number;
 }
 
+/** A matrix the model shows besides its outputs (attention, gates, mixing), described for every reader. */
+export interface ReportedMatrix {
+  info: MatrixInfo;
+  /** `info.rows.length × info.columns.length`, usually a batch mean. */
+  values: tf.Tensor2D;
+}
+
 export interface ForwardResult {
   /** Per task (in task order): logits (classification) or predictions (regression), `batch × outputs`. */
   outputs: tf.Tensor2D[];
-  /** Soft sharing: `K × K` batch-mean attention (row = task, column = tower). */
-  attention?: tf.Tensor2D;
-  /** Routing: `K × E` batch-mean gate weights (row = task, column = expert). */
-  gates?: tf.Tensor2D;
+  /**
+   * Named matrices (see run/matrices.ts): the trainer logs every one with the train record, and the CSV and
+   * the dashboard show them without knowing their names. A name is a record key and the first part of its
+   * series keys: lowercase words, e.g. "attention", "gates", "cross-stitch/0".
+   */
+  matrices?: Record<string, ReportedMatrix>;
 }
 
 export interface MultiTaskModel {

@@ -11,6 +11,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
 import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+import { gateMatrixInfo, type MatrixInfo } from '../run/matrices';
 
 export class RoutingModel implements MultiTaskModel {
   readonly architecture = 'routing' as const;
@@ -18,6 +19,7 @@ export class RoutingModel implements MultiTaskModel {
   /** All K gates in one layer: output column block k is task k's gate logits. */
   private readonly gateLayer: DenseLayer;
   private readonly heads: TaskHead[];
+  private readonly gateInfo: MatrixInfo;
 
   constructor(private readonly context: ModelContext) {
     const { config, inputDim, tasks, rng } = context;
@@ -26,6 +28,7 @@ export class RoutingModel implements MultiTaskModel {
     this.experts = Array.from({ length: E }, (_, e) => new MultiLayerPerceptron(`expert${e}`, inputDim, units, config.activation as Activation, rng, false));
     this.gateLayer = new DenseLayer('gates', inputDim, tasks.length * E, 'linear', rng, false);
     this.heads = tasks.map((task) => new TaskHead(task, this.experts[0].outputs, config, rng));
+    this.gateInfo = gateMatrixInfo(tasks.map((t) => t.name), E);
   }
 
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult {
@@ -38,7 +41,7 @@ export class RoutingModel implements MultiTaskModel {
     ) as tf.Tensor3D; // [B, E, d]
     const g = tf.softmax(tf.reshape(this.gateLayer.apply(x), [batch, K, E])) as tf.Tensor3D; // [B, K, E]
     const mixed = tf.unstack(tf.matMul(g, f), 1) as tf.Tensor2D[]; // K × [B, d]
-    return { outputs: this.heads.map((head, k) => head.apply(mixed[k], options, k + 1)), gates: tf.mean(g, 0) as tf.Tensor2D };
+    return { outputs: this.heads.map((head, k) => head.apply(mixed[k], options, k + 1)), matrices: { gates: { info: this.gateInfo, values: tf.mean(g, 0) as tf.Tensor2D } } };
   }
 
   parameters(): Parameter[] {

@@ -16,6 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
 import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+import { attentionMatrixInfo, type MatrixInfo } from '../run/matrices';
 
 export class SoftSharingModel implements MultiTaskModel {
   readonly architecture = 'soft' as const;
@@ -23,6 +24,7 @@ export class SoftSharingModel implements MultiTaskModel {
   private readonly attentionLayer: DenseLayer;
   private readonly heads: TaskHead[];
   private readonly mixture: boolean;
+  private readonly attentionInfo: MatrixInfo;
 
   constructor(private readonly context: ModelContext) {
     const { config, inputDim, tasks, rng } = context;
@@ -32,6 +34,7 @@ export class SoftSharingModel implements MultiTaskModel {
     const hidden = this.towers[0].outputs;
     this.attentionLayer = new DenseLayer('attention', K * hidden, this.mixture ? K * K : K, 'linear', rng, true);
     this.heads = tasks.map((task) => new TaskHead(task, hidden, config, rng));
+    this.attentionInfo = attentionMatrixInfo(tasks.map((t) => t.name), K);
   }
 
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult {
@@ -53,7 +56,7 @@ export class SoftSharingModel implements MultiTaskModel {
       // Row k puts task k's weight on its own tower: the article's scalar form is the diagonal of the mixture.
       attention = tf.mul(tf.eye(K), tf.mean(a, 0)) as tf.Tensor2D;
     }
-    return { outputs: this.heads.map((head, k) => head.apply(inputs[k], options, k + 1)), attention };
+    return { outputs: this.heads.map((head, k) => head.apply(inputs[k], options, k + 1)), matrices: { attention: { info: this.attentionInfo, values: attention } } };
   }
 
   parameters(): Parameter[] {

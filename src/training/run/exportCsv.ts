@@ -1,9 +1,11 @@
 /**
  * A run's series as one wide CSV: a row per step that has a train or eval record, a column per series
- * (`loss/<task>`, `weight/<task>`, `val/<task>/<metric>`, `attention/<task>/<tower>`, `gates/<task>/<expert>`,
- * `conflict/<task>/<task>`). Empty cells where a series has no value at that step. Pure: the CLI's
- * `export` and the extension's `Export Run as CSV` share it.
+ * (`loss/<task>`, `weight/<task>`, `val/<task>/<metric>`, and a column per cell of every named matrix,
+ * `<matrix>/<row>/<column>`: `attention/<task>/<tower>`, `gates/<task>/<expert>`, `conflict/<task>/<task>`, …).
+ * Empty cells where a series has no value at that step. Pure: the CLI's `export` and the extension's
+ * `Export Run as CSV` share it.
  */
+import { MatrixReader, matrixCellKey } from './matrices';
 import type { MetricRecord } from './records';
 
 export function csvField(value: string | number | undefined): string {
@@ -21,6 +23,7 @@ export function recordsToCsv(records: readonly MetricRecord[], taskOrder?: reado
     row.set(column, value);
     columns.add(column);
   };
+  const matrices = new MatrixReader(taskOrder);
   for (const r of records) {
     if (r.kind === 'train') {
       set(r.step, 'epoch', r.epoch);
@@ -29,10 +32,9 @@ export function recordsToCsv(records: readonly MetricRecord[], taskOrder?: reado
       set(r.step, 'samplesPerSecond', r.samplesPerSecond);
       for (const [t, v] of Object.entries(r.losses)) set(r.step, `loss/${t}`, v);
       for (const [t, v] of Object.entries(r.weights)) set(r.step, `weight/${t}`, v);
-      for (const [t, row] of Object.entries(r.attention ?? {})) row.forEach((v, j) => set(r.step, `attention/${t}/${j}`, v));
-      for (const [t, row] of Object.entries(r.gates ?? {})) row.forEach((v, j) => set(r.step, `gates/${t}/${j}`, v));
-      const tasks = taskOrder ?? Object.keys(r.losses);
-      r.conflict?.forEach((row, i) => row.forEach((v, j) => set(r.step, `conflict/${tasks[i] ?? i}/${tasks[j] ?? j}`, v)));
+      for (const { name, info, values } of matrices.read(r)) {
+        values.forEach((row, i) => row.forEach((v, j) => set(r.step, matrixCellKey(name, info.rows[i], info.columns[j]), v)));
+      }
     } else if (r.kind === 'eval') {
       set(r.step, 'epoch', r.epoch);
       for (const [t, m] of Object.entries(r.metrics)) {

@@ -13,6 +13,28 @@ import { Type, type Static } from '@sinclair/typebox';
 
 const NumberMap = Type.Record(Type.String(), Type.Number());
 const VectorMap = Type.Record(Type.String(), Type.Array(Type.Number()));
+const Matrix = Type.Array(Type.Array(Type.Number()));
+
+/** What a named matrix is: enough for a reader to label, chart and explain it without knowing its name. */
+export const MatrixInfoSchema = Type.Object({
+  /** Short title, e.g. "Attention". */
+  title: Type.String(),
+  /** One line: what a cell holds. */
+  description: Type.String(),
+  /** What a row and a column stand for, e.g. "task" and "tower". */
+  rowAxis: Type.String(),
+  columnAxis: Type.String(),
+  /** Row and column labels (series keys and CSV columns are `<name>/<row>/<column>`). */
+  rows: Type.Array(Type.String()),
+  columns: Type.Array(Type.String()),
+  /** What a value is, e.g. "weight" or "cosine" (the y axis of its charts). */
+  unit: Type.String(),
+  /** Values may be negative (cosines, mixing coefficients): drawn on a diverging scale around 0. */
+  signed: Type.Boolean(),
+  /** M = Mᵀ (cosines): charted once per pair above the diagonal. */
+  symmetric: Type.Optional(Type.Boolean()),
+});
+export type MatrixInfo = Static<typeof MatrixInfoSchema>;
 
 export const TrainRecordSchema = Type.Object({
   kind: Type.Literal('train'),
@@ -27,12 +49,20 @@ export const TrainRecordSchema = Type.Object({
   /** Each task's current weight as the weighting strategy reports it. */
   weights: NumberMap,
   samplesPerSecond: Type.Number(),
-  /** Soft sharing: row k = the weight task k puts on each tower (batch mean). Scalar attention fills the diagonal. */
+  /**
+   * Named matrices (see run/matrices.ts): name → values, row-major, in the row and column order of the
+   * matrix's description. E.g. "attention" (task × tower), "gates" (task × expert), "conflict" (gradient
+   * cosines, task × task), "cross-stitch/0" (task × task).
+   */
+  matrices: Type.Optional(Type.Record(Type.String(), Matrix)),
+  /** The description of a matrix in `matrices`, on the first train record of the run that holds it (resumes included). */
+  matrixInfo: Type.Optional(Type.Record(Type.String(), MatrixInfoSchema)),
+  /** Written by 0.1 only (read, never written): soft sharing, row k = the weight task k puts on each tower (cross-stitch: its last α). */
   attention: Type.Optional(VectorMap),
-  /** Routing: row k = task k's gate over the experts (batch mean). */
+  /** Written by 0.1 only: routing, row k = task k's gate over the experts. */
   gates: Type.Optional(VectorMap),
-  /** Gradient conflict: cosine of the per-task gradients on the shared parameters, K×K in `tasks` order. */
-  conflict: Type.Optional(Type.Array(Type.Array(Type.Number()))),
+  /** Written by 0.1 only: cosine of the per-task gradients on the shared parameters, K×K in `tasks` order. */
+  conflict: Type.Optional(Matrix),
 });
 
 export const TaskMetricsSchema = Type.Object({

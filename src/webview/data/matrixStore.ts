@@ -1,5 +1,5 @@
 /**
- * Bounded matrix snapshots (attention, gates, gradient conflict) for the heatmap scrubber. The host keeps
+ * Bounded snapshots of a named matrix (attention, gates, gradient cosines, …) for the heatmap scrubber. The host keeps
  * the first snapshot in each step bucket of width `stride`; when more than `maxSnapshots` are held the
  * stride doubles and the list is thinned the same way. Thinning is composable (the first of a union of
  * buckets is the first of the parts' firsts), so the webview repeats it on what it holds and a delta
@@ -29,11 +29,7 @@ export class BoundedMatrices {
   private stride = 1;
   private snapshots: MatrixSnapshot[] = [];
 
-  constructor(
-    readonly maxSnapshots: number,
-    readonly rowLabels: string[],
-    readonly columnLabels: string[],
-  ) {}
+  constructor(readonly maxSnapshots: number) {}
 
   get size(): number {
     return this.snapshots.length;

@@ -207,3 +207,11 @@ export function formatTick(value: number, index: number, ticks: readonly number[
   const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   return `${value < 0 ? '-' : ''}${grouped}${fraction ? `.${fraction}` : ''}`;
 }
+
+/** A value for reading (tooltips, summaries, heatmap cells): 4 significant digits, exponent form when tiny or huge. */
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}

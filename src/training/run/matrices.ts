@@ -1,0 +1,120 @@
+/**
+ * Named matrices: what a model (or the trainer) reports at a logged step besides losses and weights —
+ * soft-sharing attention (task × tower), routing gates (task × expert), cross-stitch mixing (task × task), the
+ * gradient cosines (task × task). A train record holds their values under `matrices`, and each one's
+ * MatrixInfo under `matrixInfo` once per run, with the first record that holds it (the checkpoint remembers which
+ * are written, so a resumed run writes what an uninterrupted one does), so records stay small at `logEvery: 1`.
+ * Readers — the run CSV, the dashboard's store — read the file from its start through MatrixReader, which
+ * carries the descriptions forward and also reads the fixed `attention` / `gates` / `conflict` fields of 0.1.
+ *
+ * One key scheme everywhere (CSV columns, dashboard series): `<name>/<row label>/<column label>`.
+ *
+ * Pure and free of tfjs: the extension host and the dashboard bundle import it.
+ */
+import type { MatrixInfo, TrainRecord } from './records';
+
+export type { MatrixInfo } from './records';
+
+/** One matrix of one record, described. */
+export interface NamedMatrix {
+  name: string;
+  info: MatrixInfo;
+  /** Row-major; `info` labels every row and column (rows may be shorter than the longest). */
+  values: number[][];
+}
+
+/** The series key / CSV column of one cell. */
+export function matrixCellKey(name: string, row: string, column: string): string {
+  return `${name}/${row}/${column}`;
+}
+
+/** The cells a matrix is charted by: every cell, or for a symmetric one each pair above the diagonal once. */
+export function chartedCells(info: { rows: readonly string[]; columns: readonly string[]; symmetric?: boolean }): { row: number; column: number }[] {
+  const cells: { row: number; column: number }[] = [];
+  info.rows.forEach((_, row) => info.columns.forEach((__, column) => (!info.symmetric || column > row) && cells.push({ row, column })));
+  return cells;
+}
+
+const indexLabels = (n: number) => Array.from({ length: n }, (_, i) => String(i));
+
+/** Weights of each task over numbered things (towers, experts): a row per task, a column per thing. */
+function taskWeights(title: string, description: string, columnAxis: string, tasks: readonly string[], columns: number): MatrixInfo {
+  return { title, description, rowAxis: 'task', columnAxis, rows: [...tasks], columns: indexLabels(columns), unit: 'weight', signed: false };
+}
+
+/** Soft sharing: row k = how much task k reads each tower (batch mean). */
+export function attentionMatrixInfo(tasks: readonly string[], towers: number): MatrixInfo {
+  return taskWeights('Attention', "each task's attention over the towers, batch mean (scalar attention: the diagonal)", 'tower', tasks, towers);
+}
+
+/** Routing: row k = task k's gate over the experts (batch mean). */
+export function gateMatrixInfo(tasks: readonly string[], experts: number): MatrixInfo {
+  return taskWeights('Gates', "each task's gate over the experts, batch mean", 'expert', tasks, experts);
+}
+
+/** Gradient conflict: cosine of the per-task gradients on the shared parameters. */
+export function conflictMatrixInfo(tasks: readonly string[]): MatrixInfo {
+  return {
+    title: 'Gradient cosine',
+    description: 'cosine of the per-task gradients on the shared parameters (< 0: conflict)',
+    rowAxis: 'task',
+    columnAxis: 'task',
+    rows: [...tasks],
+    columns: [...tasks],
+    unit: 'cosine',
+    signed: true,
+    symmetric: true,
+  };
+}
+
+/** 0.1's `attention` also held a cross-stitch run's last mixing matrix, which its record cannot tell apart. */
+const LEGACY_ATTENTION_DESCRIPTION = "each task's attention over the towers, batch mean (cross-stitch: the last mixing matrix α)";
+
+/** A matrix whose description was never seen (a reader that started mid-file): neutral words (labels: see fitted). */
+function undescribed(name: string): MatrixInfo {
+  return { title: name, description: '', rowAxis: 'row', columnAxis: 'column', rows: [], columns: [], unit: 'value', signed: true };
+}
+
+/** The description with labels for every row and column of `values` (indices where its own do not fit). */
+function fitted(info: MatrixInfo, values: number[][]): MatrixInfo {
+  const columns = Math.max(0, ...values.map((r) => r.length));
+  if (info.rows.length === values.length && info.columns.length === columns) return info;
+  return { ...info, rows: info.rows.length === values.length ? info.rows : indexLabels(values.length), columns: info.columns.length === columns ? info.columns : indexLabels(columns) };
+}
+
+/**
+ * Reads the named matrices of train records in file order. `taskOrder` (config order) orders the rows of
+ * 0.1's task-keyed matrices and labels its conflict matrix.
+ */
+export class MatrixReader {
+  private readonly infos = new Map<string, MatrixInfo>();
+
+  constructor(private readonly taskOrder: readonly string[] = []) {}
+
+  read(record: TrainRecord): NamedMatrix[] {
+    const out: NamedMatrix[] = [];
+    for (const [name, info] of Object.entries(record.matrixInfo ?? {})) this.infos.set(name, info);
+    for (const [name, values] of Object.entries(record.matrices ?? {})) {
+      out.push({ name, info: fitted(this.infos.get(name) ?? undescribed(name), values), values });
+    }
+    if (record.attention) out.push(this.taskKeyed('attention', record.attention, (tasks, width) => ({ ...attentionMatrixInfo(tasks, width), description: LEGACY_ATTENTION_DESCRIPTION })));
+    if (record.gates) out.push(this.taskKeyed('gates', record.gates, gateMatrixInfo));
+    if (record.conflict) out.push({ name: 'conflict', info: conflictMatrixInfo(this.conflictTasks(record, record.conflict.length)), values: record.conflict });
+    return out;
+  }
+
+  /** 0.1's task → row maps: rows in task order, as many columns as the longest row (missing cells 0). */
+  private taskKeyed(name: string, map: Record<string, number[]>, describe: (tasks: string[], width: number) => MatrixInfo): NamedMatrix {
+    const known = this.taskOrder.filter((t) => t in map);
+    const tasks = known.length === Object.keys(map).length ? known : Object.keys(map);
+    const width = Math.max(0, ...tasks.map((t) => map[t].length));
+    return { name, info: describe(tasks, width), values: tasks.map((t) => Array.from({ length: width }, (_, i) => map[t][i] ?? 0)) };
+  }
+
+  /** 0.1's conflict matrix is in task order: the config's, else the record's losses', else indices. */
+  private conflictTasks(record: TrainRecord, n: number): string[] {
+    if (this.taskOrder.length === n) return [...this.taskOrder];
+    const fromLosses = Object.keys(record.losses);
+    return fromLosses.length === n ? fromLosses : Array.from({ length: n }, (_, i) => `task ${i}`);
+  }
+}
