@@ -218,10 +218,16 @@ async function compareWithRunningRun(wb: Workbench, workspace: string, running: 
     return series.some(lossOf(running.id)) && series.some(lossOf(finished.id)) ? series : undefined;
   }, 30_000, 500);
   await wb.screenshot('5-soft-sharing', 'compare-running-run');
-  // Min–max downsampling keeps a point of the first step bucket (a few steps wide), so each series starts
-  // near step 1; without the history it would start where the run was when the dashboard opened.
-  for (const series of drawn.filter((s) => s.label.includes(running.id) || s.label.includes(finished.id))) {
-    assert.ok(series.first < stepsAtOpen / 4, `${series.chart} "${series.label}" starts at step ${series.first}: its history is drawn (the run had ${stepsAtOpen} steps when the comparison opened)`);
+  // Min–max downsampling keeps a point of the first step bucket (a few steps wide), so each series starts near
+  // its first record on disk (train: step 1; validation: the first evaluation); without the history it would
+  // start where the run was when the dashboard opened.
+  for (const run of [running, finished]) {
+    const records = metricRecords(run.dir);
+    const firstOf = (kind: 'train' | 'eval') => Math.min(...records.filter((r) => r.kind === kind).map((r) => r.step));
+    for (const series of drawn.filter((s) => s.label.includes(run.id))) {
+      const first = firstOf(/ validation\b/.test(series.label) ? 'eval' : 'train');
+      assert.ok(series.first - first < stepsAtOpen / 4, `${series.chart} "${series.label}" starts at step ${series.first}, its first record on disk is at step ${first}: its history is drawn (the running run had ${stepsAtOpen} steps when the comparison opened)`);
+    }
   }
   for (const id of [running.id, finished.id]) assert.ok(drawn.filter((s) => s.label.includes(id)).length > 0, `series of ${id} are drawn`);
   const chart = frame.locator('figure[data-chart-id^="loss:"] canvas').first();
