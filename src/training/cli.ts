@@ -14,7 +14,8 @@ import { DataError } from './data/dataset';
 import { loadDataset } from './data/load';
 import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, TaskMetrics } from './run/records';
-import { listRuns, readRecords, readRunInfo } from './run/runDirectory';
+import { readRecordsSync } from './run/metricsTail';
+import { listRunsSync, readRunInfoSync } from './run/runDirectory';
 import { InputError, runExperiment } from './run/runExperiment';
 import { invalidSweepPoint } from './config/parse';
 import { sweepPoints, type SweepPoint } from './config/sweep';
@@ -270,7 +271,7 @@ async function validate(args: Args): Promise<number> {
 }
 
 function runs(args: Args): number {
-  const list = listRuns(path.resolve(args.runsDir));
+  const list = listRunsSync(path.resolve(args.runsDir)).runs;
   if (args.json) {
     process.stdout.write(JSON.stringify(list.map(({ runDir, info }) => ({ runDir, ...info })), null, 2) + '\n');
     return 0;
@@ -290,8 +291,9 @@ function exportRun(args: Args): number {
   const runDir = args.positional[0];
   if (!runDir) throw new UsageError('export: which run? mtl-lab export <runDir> --csv');
   if (!args.csv) throw new UsageError('export: choose a format: --csv');
-  if (!readRunInfo(runDir)) throw new InputError(`${runDir}: not a run directory`);
-  const csv = recordsToCsv(readRecords(runDir));
+  const read = readRunInfoSync(runDir);
+  if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+  const csv = recordsToCsv(readRecordsSync(runDir));
   if (args.out) {
     writeFileSync(args.out, csv);
     process.stderr.write(`wrote ${args.out}\n`);

@@ -15,7 +15,7 @@ import { BatchSampler } from '../data/sampler';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { NonFiniteLossError, Trainer, type TrainOutcome } from '../engine/trainer';
 import { RUN_FILES, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
-import { makeRunId, readRunInfo, RunDirectoryWriter } from './runDirectory';
+import { makeRunId, readRunInfoSync, RunDirectoryWriter } from './runDirectory';
 
 export interface RunRequest {
   /** The `*.mtl.json` to run (not needed when resuming). */
@@ -75,8 +75,9 @@ interface Prepared {
 function prepare(request: RunRequest): Promise<Prepared> | Prepared {
   if (request.resumeDir) {
     const runDir = path.resolve(request.resumeDir);
-    const info = readRunInfo(runDir);
-    if (!info) throw new InputError(`${runDir}: not a run directory (no readable ${RUN_FILES.info})`);
+    const read = readRunInfoSync(runDir);
+    if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+    const info = read.info;
     if (info.status === 'running') throw new InputError(`${runDir}: the run is still running (pid ${info.pid ?? '?'})`);
     if (info.status === 'completed') throw new InputError(`${runDir}: the run already completed`);
     if (!hasCheckpoint(path.join(runDir, RUN_FILES.checkpoint))) throw new InputError(`${runDir}: no checkpoint to resume from (the run ${info.status} before writing one)`);
