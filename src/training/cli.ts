@@ -12,6 +12,7 @@ import { loadExperimentConfig } from './config/load';
 import { BACKENDS, type BackendName } from './config/schema';
 import { DataError } from './data/dataset';
 import { loadDataset } from './data/load';
+import { formatDuration } from './run/duration';
 import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
@@ -116,7 +117,7 @@ class Progress {
       const filled = Math.round(frac * width);
       const rate = step / Math.max((now - this.started) / 1000, 1e-3);
       const eta = rate > 0 ? Math.max(0, (total - step) / rate) : 0;
-      process.stderr.write(`\r[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  step ${step}/${total}  ${rate.toFixed(0)} steps/s  ETA ${eta.toFixed(0)}s `);
+      process.stderr.write(`\r[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  step ${step}/${total}  ${rate.toFixed(0)} steps/s  ETA ${formatDuration(eta)} `);
     } else {
       const decile = total ? Math.floor((step / total) * 10) : 0;
       if (decile !== this.lastPlain) {

@@ -182,7 +182,7 @@ describe('CSV export', () => {
       { kind: 'eval', step: 2, epoch: 0, time: 0, split: 'validation', metrics: { a: { loss: 0.5, rmse: 0.7, mae: 0.6 }, b: { loss: 1.5, accuracy: 0.25 } } },
       { kind: 'event', step: 2, time: 0, level: 'warning', code: 'x', message: 'ignored, "quoted", in CSV' },
     ];
-    const [header, row1, row2] = recordsToCsv(records, ['a', 'b']).trim().split('\n');
+    const [header, row1, row2] = recordsToCsv(records, ['a', 'b']).trim().split('\r\n');
     const cols = header.split(',');
     assert.deepEqual(cols.slice(0, 5), ['step', 'epoch', 'time', 'totalLoss', 'samplesPerSecond']);
     for (const c of ['loss/a', 'weight/b', 'attention/b/1', 'conflict/a/b', 'val/a/rmse', 'val/b/accuracy']) assert.ok(cols.includes(c), c);
