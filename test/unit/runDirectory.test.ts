@@ -67,7 +67,7 @@ describe('metrics.jsonl parsing', () => {
   });
 
   it('counts bytes, not characters (multi-byte task names)', () => {
-    const r: MetricRecord = { kind: 'event', step: 1, time: 1, level: 'info', code: 'x', message: 'ρ ≈ 0.8 — ok' };
+    const r: MetricRecord = { kind: 'event', step: 1, time: 1, level: 'info', code: 'run-started', message: 'ρ ≈ 0.8 — ok' };
     const line = JSON.stringify(r) + '\n';
     assert.equal(parseRecords(line + '{"kind').consumedBytes, Buffer.byteLength(line));
   });
@@ -96,7 +96,7 @@ describe('RunDirectoryWriter', () => {
   it("tells where each flushed record ends in metrics.jsonl, across flushes and a resumed writer", () => {
     const batches: { records: MetricRecord[]; offsets: number[] }[] = [];
     const first = RunDirectoryWriter.create(path.join(tmp, 'positions'), info('exp-offsets', '2026-11-29T10:30:00.000Z'), {}, (b) => batches.push(b));
-    const named: MetricRecord = { kind: 'event', step: 2, time: 2, level: 'info', code: 'x', message: 'ρ ≈ 0.8 — multi-byte' };
+    const named: MetricRecord = { kind: 'event', step: 2, time: 2, level: 'info', code: 'run-started', message: 'ρ ≈ 0.8 — multi-byte' };
     first.append(train(1));
     first.append(named);
     first.flush();
@@ -180,7 +180,7 @@ describe('CSV export', () => {
       train(1),
       { ...train(2), conflict: [[1, -0.5], [-0.5, 1]] },
       { kind: 'eval', step: 2, epoch: 0, time: 0, split: 'validation', metrics: { a: { loss: 0.5, rmse: 0.7, mae: 0.6 }, b: { loss: 1.5, accuracy: 0.25 } } },
-      { kind: 'event', step: 2, time: 0, level: 'warning', code: 'x', message: 'ignored, "quoted", in CSV' },
+      { kind: 'event', step: 2, time: 0, level: 'warning', code: 'batch-skipped', message: 'ignored, "quoted", in CSV' },
     ];
     const [header, row1, row2] = recordsToCsv(records, ['a', 'b']).trim().split('\r\n');
     const cols = header.split(',');

@@ -14,7 +14,8 @@ import { loadDataset } from '../data/load';
 import { BatchSampler } from '../data/sampler';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { NonFiniteLossError, Trainer, type TrainOutcome } from '../engine/trainer';
-import { RUN_FILES, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
+import { eventRecord } from './events';
+import { RUN_FILES, type EventCode, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 import { makeRunId, readRunInfoSync, RunDirectoryWriter } from './runDirectory';
 
 export interface RunRequest {
@@ -156,11 +157,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   }
   callbacks.onStarted?.(writer.runDir, writer.info);
 
-  const event = (level: EventRecord['level'], code: string, message: string, data?: unknown): EventRecord => {
-    const r: EventRecord = { kind: 'event', step: trainer.position.step, time: Date.now(), level, code, message };
-    if (data !== undefined) r.data = data;
-    return r;
-  };
+  const event = (level: EventRecord['level'], code: EventCode, message: string, data?: unknown) => eventRecord(trainer.position.step, level, code, message, data);
   const log = (line: string) => writer.log(line);
   const record = (r: MetricRecord) => {
     writer.append(r);
