@@ -9,7 +9,6 @@ import path from 'node:path';
 import { probeBackends } from './backend/select';
 import { formatDiagnostic, isConfigError, locateJsonPath } from './config/diagnostics';
 import { loadExperimentConfig } from './config/load';
-import { BACKENDS, type BackendName } from './config/schema';
 import { DataError } from './data/dataset';
 import { loadDataset } from './data/load';
 import { formatDuration } from './run/duration';
@@ -20,68 +19,7 @@ import { listRunsSync, readRunInfoSync } from './run/runDirectory';
 import { InputError, runExperiment } from './run/runExperiment';
 import { invalidSweepPoint } from './config/parse';
 import { sweepPoints, type SweepPoint } from './config/sweep';
-
-const USAGE = `mtl-lab — multi-task learning experiments with TensorFlow.js
-
-Usage:
-  mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
-  mtl-lab train --resume <runDir> [--backend B] [--json]
-  mtl-lab sweep <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
-  mtl-lab validate <config.mtl.json> [--set path=value]...
-  mtl-lab runs [--runs-dir DIR] [--json]
-  mtl-lab export <runDir> --csv [--out FILE]
-  mtl-lab backends [--json]
-
-Options:
-  --runs-dir DIR   where run directories live (default: ./mtl-runs)
-  --backend B      one of ${BACKENDS.join(', ')} (overrides the config)
-  --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
-  --json           machine-readable output on stdout
-sweep trains one run per combination of the config's "sweep" section (path → values), one after another.
-Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by Ctrl+C (checkpoint written; resume with --resume).`;
-
-class UsageError extends Error {}
-
-interface Args {
-  command: string | undefined;
-  positional: string[];
-  runsDir: string;
-  backend?: BackendName;
-  sets: string[];
-  json: boolean;
-  resume?: string;
-  csv: boolean;
-  out?: string;
-  help: boolean;
-}
-
-export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { command: undefined, positional: [], runsDir: 'mtl-runs', sets: [], json: false, csv: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--runs-dir') args.runsDir = value();
-    else if (a === '--backend') {
-      const b = value();
-      if (!(BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend: expected one of ${BACKENDS.join(', ')}, got "${b}"`);
-      args.backend = b as BackendName;
-    } else if (a === '--set') args.sets.push(value());
-    else if (a.startsWith('--set=')) args.sets.push(a.slice(6));
-    else if (a === '--json') args.json = true;
-    else if (a === '--resume') args.resume = value();
-    else if (a === '--csv') args.csv = true;
-    else if (a === '--out') args.out = value();
-    else if (a === '--help' || a === '-h') args.help = true;
-    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
-    else if (args.command === undefined) args.command = a;
-    else args.positional.push(a);
-  }
-  return args;
-}
+import { parseArgs, USAGE, UsageError, type Args } from './cliArgs';
 
 function formatNumber(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
