@@ -9,77 +9,18 @@ import path from 'node:path';
 import { probeBackends } from './backend/select';
 import { formatDiagnostic, isConfigError, locateJsonPath } from './config/diagnostics';
 import { loadExperimentConfig } from './config/load';
-import { BACKENDS, type BackendName } from './config/schema';
 import { DataError } from './data/dataset';
 import { loadDataset } from './data/load';
+import { formatDuration } from './run/duration';
 import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, TaskMetrics } from './run/records';
-import { listRuns, readRecords, readRunInfo } from './run/runDirectory';
-import { InputError, runExperiment } from './run/runExperiment';
+import { readRecordsSync } from './run/metricsTail';
+import { listRunsSync, readRunInfoSync } from './run/runDirectory';
+import { runExperiment } from './run/runExperiment';
+import { InputError } from './run/runInputs';
 import { invalidSweepPoint } from './config/parse';
 import { sweepPoints, type SweepPoint } from './config/sweep';
-
-const USAGE = `mtl-lab — multi-task learning experiments with TensorFlow.js
-
-Usage:
-  mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
-  mtl-lab train --resume <runDir> [--backend B] [--json]
-  mtl-lab sweep <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
-  mtl-lab validate <config.mtl.json> [--set path=value]...
-  mtl-lab runs [--runs-dir DIR] [--json]
-  mtl-lab export <runDir> --csv [--out FILE]
-  mtl-lab backends [--json]
-
-Options:
-  --runs-dir DIR   where run directories live (default: ./mtl-runs)
-  --backend B      one of ${BACKENDS.join(', ')} (overrides the config)
-  --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
-  --json           machine-readable output on stdout
-sweep trains one run per combination of the config's "sweep" section (path → values), one after another.
-Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by Ctrl+C (checkpoint written; resume with --resume).`;
-
-class UsageError extends Error {}
-
-interface Args {
-  command: string | undefined;
-  positional: string[];
-  runsDir: string;
-  backend?: BackendName;
-  sets: string[];
-  json: boolean;
-  resume?: string;
-  csv: boolean;
-  out?: string;
-  help: boolean;
-}
-
-export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { command: undefined, positional: [], runsDir: 'mtl-runs', sets: [], json: false, csv: false, help: false };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--runs-dir') args.runsDir = value();
-    else if (a === '--backend') {
-      const b = value();
-      if (!(BACKENDS as readonly string[]).includes(b)) throw new UsageError(`--backend: expected one of ${BACKENDS.join(', ')}, got "${b}"`);
-      args.backend = b as BackendName;
-    } else if (a === '--set') args.sets.push(value());
-    else if (a.startsWith('--set=')) args.sets.push(a.slice(6));
-    else if (a === '--json') args.json = true;
-    else if (a === '--resume') args.resume = value();
-    else if (a === '--csv') args.csv = true;
-    else if (a === '--out') args.out = value();
-    else if (a === '--help' || a === '-h') args.help = true;
-    else if (a.startsWith('-')) throw new UsageError(`unknown option ${a}`);
-    else if (args.command === undefined) args.command = a;
-    else args.positional.push(a);
-  }
-  return args;
-}
+import { parseArgs, USAGE, UsageError, type Args } from './cliArgs';
 
 function formatNumber(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
@@ -115,7 +56,7 @@ class Progress {
       const filled = Math.round(frac * width);
       const rate = step / Math.max((now - this.started) / 1000, 1e-3);
       const eta = rate > 0 ? Math.max(0, (total - step) / rate) : 0;
-      process.stderr.write(`\r[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  step ${step}/${total}  ${rate.toFixed(0)} steps/s  ETA ${eta.toFixed(0)}s `);
+      process.stderr.write(`\r[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${(frac * 100).toFixed(0).padStart(3)}%  step ${step}/${total}  ${rate.toFixed(0)} steps/s  ETA ${formatDuration(eta)} `);
     } else {
       const decile = total ? Math.floor((step / total) * 10) : 0;
       if (decile !== this.lastPlain) {
@@ -270,7 +211,7 @@ async function validate(args: Args): Promise<number> {
 }
 
 function runs(args: Args): number {
-  const list = listRuns(path.resolve(args.runsDir));
+  const list = listRunsSync(path.resolve(args.runsDir)).runs;
   if (args.json) {
     process.stdout.write(JSON.stringify(list.map(({ runDir, info }) => ({ runDir, ...info })), null, 2) + '\n');
     return 0;
@@ -290,8 +231,9 @@ function exportRun(args: Args): number {
   const runDir = args.positional[0];
   if (!runDir) throw new UsageError('export: which run? mtl-lab export <runDir> --csv');
   if (!args.csv) throw new UsageError('export: choose a format: --csv');
-  if (!readRunInfo(runDir)) throw new InputError(`${runDir}: not a run directory`);
-  const csv = recordsToCsv(readRecords(runDir));
+  const read = readRunInfoSync(runDir);
+  if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+  const csv = recordsToCsv(readRecordsSync(runDir));
   if (args.out) {
     writeFileSync(args.out, csv);
     process.stderr.write(`wrote ${args.out}\n`);

@@ -5,7 +5,8 @@
  */
 import { probeBackends, nodeModuleLoader } from './backend/select';
 import { parseHostMessage, PROTOCOL_VERSION, type StartRequest, type WorkerMessage } from './protocol';
-import { InputError, runExperiment } from './run/runExperiment';
+import { runExperiment } from './run/runExperiment';
+import { InputError } from './run/runInputs';
 import type { BackendName } from './config/schema';
 
 let stopRequested = false;

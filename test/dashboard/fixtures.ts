@@ -9,7 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { MetricRecord, PositionedRecords, RunInfo } from '../../src/training/run/records';
 import { RunDirectoryWriter } from '../../src/training/run/runDirectory';
-import { readAllRecords } from '../../src/extension/runs/metricsTail';
+import { readAllRecords } from '../../src/training/run/metricsTail';
 import { RunFeed } from '../../src/extension/dashboard/runFeed';
 import type { ExperimentConfig } from '../../src/training/config/schema';
 import { rngFor } from '../../src/training/random/rng';

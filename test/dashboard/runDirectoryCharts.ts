@@ -9,10 +9,18 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import type { ExperimentConfig } from '../../src/training/config/schema';
-import { readRecords, readRunInfo } from '../../src/training/run/runDirectory';
+import { readRunInfoSync } from '../../src/training/run/runDirectory';
+import { readRecordsSync } from '../../src/training/run/metricsTail';
 import { defaultDashboardState, type InitMessage } from '../../src/webview/protocol';
 import { FixtureHost, type FixtureRun } from './fixtures';
 import { charts, send, startHarness, type Harness } from './harness';
+
+/** run.json of a fixture run directory (which must be readable). */
+function runInfoOf(dir: string) {
+  const read = readRunInfoSync(dir);
+  if (!read.ok) throw new Error(`${dir}: ${read.reason}`);
+  return read.info;
+}
 
 /** Every run directory under `runsDir`, as the panel reads it (run.json, config.json, metrics.jsonl). */
 export function runsFromDirectory(runsDir: string): FixtureRun[] {
@@ -20,9 +28,9 @@ export function runsFromDirectory(runsDir: string): FixtureRun[] {
     .sort()
     .map((entry) => path.join(runsDir, entry))
     .map((dir) => ({
-      info: readRunInfo(dir)!,
+      info: runInfoOf(dir),
       config: JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as ExperimentConfig,
-      records: readRecords(dir),
+      records: readRecordsSync(dir),
     }));
 }
 

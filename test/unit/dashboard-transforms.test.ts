@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alignX, decimateToWidth, downsampleMinMax, emaDebiased, formatDuration, formatTick, robustRange, timeOrigin } from '../../src/webview/data/transforms';
-import { comparisonTable, csvField, flattenConfig, seriesToCsv, sortRows, tableToMarkdown } from '../../src/webview/data/exports';
+import { alignX, decimateToWidth, downsampleMinMax, emaDebiased, formatTick, robustRange, timeOrigin } from '../../src/webview/data/transforms';
+import { comparisonTable, flattenConfig, seriesToCsv, sortRows, tableToMarkdown } from '../../src/webview/data/exports';
 import type { RunView } from '../../src/webview/protocol';
 
 test('EMA is debiased like TensorBoard: a constant series stays constant from the first point', () => {
@@ -75,18 +75,7 @@ test('robust range ignores outliers (5th–95th percentile, padded)', () => {
   assert.ok(log && log.min > 0);
 });
 
-test('formatDuration', () => {
-  assert.equal(formatDuration(42), '42s');
-  assert.equal(formatDuration(185), '3m 05s');
-  assert.equal(formatDuration(3720), '1h 02m');
-  assert.equal(formatDuration(NaN), '—');
-});
-
-test('CSV: quoted fields, formula injection neutralised, long format with smoothed column', () => {
-  assert.equal(csvField('a,b'), '"a,b"');
-  assert.equal(csvField('say "hi"'), '"say ""hi"""');
-  assert.equal(csvField('=cmd()'), "'=cmd()");
-  assert.equal(csvField(NaN), '');
+test('series CSV: long format with smoothed column (fields and line ends: test/unit/csv.test.ts)', () => {
   const csv = seriesToCsv(
     [{ runName: 'exp,1', runId: 'r1', key: 'loss/a', points: { steps: [1, 2], times: [1000, 3000], values: [0.5, 0.25] }, smoothed: [0.5, 0.3] }],
     new Map([['r1', 1000]]),

@@ -119,3 +119,13 @@ test('status bar: runs and mean progress, queued count', () => {
   assert.equal(statusBarText([{ step: 40, totalSteps: 100 }, { step: 50, totalSteps: 100 }], 1), '$(sync~spin) 2 runs · 45% · 1 queued');
   assert.equal(statusBarText([], 2), '$(clock) 2 queued');
 });
+
+test('the tree writes run durations as the dashboard does (one formatDuration, in seconds)', () => {
+  const info: RunInfo = {
+    version: 1, id: 'exp-1', name: 'exp', experimentFile: null, status: 'completed', createdAt: '2026-01-01T00:00:00.000Z',
+    startedAt: '2026-01-01T00:00:00.000Z', endedAt: '2026-01-01T01:02:05.000Z', backend: 'wasm', pid: null, step: 10, totalSteps: 10,
+    overrides: [], error: null, summary: null,
+  };
+  assert.match(runTooltipMarkdown({ info, runDir: '/runs/exp-1', config: undefined }), /took 1h 02m/);
+  assert.match(runTooltipMarkdown({ info: { ...info, endedAt: '2026-01-01T00:03:05.000Z' }, runDir: '/runs/exp-1', config: undefined }), /took 3m 05s/);
+});

@@ -8,10 +8,18 @@ import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
 import { MetricRecordSchema, type TrainRecord } from '../../src/training/run/records';
-import { readRecords, readRunInfo } from '../../src/training/run/runDirectory';
+import { readRunInfoSync } from '../../src/training/run/runDirectory';
+import { readRecordsSync } from '../../src/training/run/metricsTail';
 import { recordsToCsv } from '../../src/training/run/exportCsv';
 import { RunSeriesStore, newRunCursor } from '../../src/extension/dashboard/runSeries';
 import type { ExperimentConfig } from '../../src/training/config/schema';
+
+/** run.json of a fixture run directory (which must be readable). */
+function runInfoOf(dir: string) {
+  const read = readRunInfoSync(dir);
+  if (!read.ok) throw new Error(`${dir}: ${read.reason}`);
+  return read.info;
+}
 
 const root = path.resolve(__dirname, '../fixtures/legacy-0.1');
 const runsDir = path.join(root, 'runs');
@@ -23,8 +31,8 @@ interface Expected {
 const expectedDashboard = JSON.parse(readFileSync(path.join(root, 'expected/dashboard.json'), 'utf8')) as Record<string, Expected>;
 
 test('the fixture holds a soft-attention run and an MMoE run in the 0.1 format', () => {
-  assert.deepEqual(runIds.map((id) => readRunInfo(path.join(runsDir, id))?.name), ['fixture-mmoe', 'fixture-soft-attention']);
-  const fields = (id: string) => new Set(readRecords(path.join(runsDir, id)).flatMap((r) => (r.kind === 'train' ? Object.keys(r) : [])));
+  assert.deepEqual(runIds.map((id) => runInfoOf(path.join(runsDir, id)).name), ['fixture-mmoe', 'fixture-soft-attention']);
+  const fields = (id: string) => new Set(readRecordsSync(path.join(runsDir, id)).flatMap((r) => (r.kind === 'train' ? Object.keys(r) : [])));
   const [mmoe, soft] = runIds.map(fields);
   for (const f of ['gates', 'conflict']) assert.ok(mmoe.has(f), `MMoE records have ${f}`);
   for (const f of ['attention', 'conflict']) assert.ok(soft.has(f), `soft records have ${f}`);
@@ -36,22 +44,22 @@ for (const id of runIds) {
 
   test(`${id}: every line reads as a valid record`, () => {
     const lines = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n');
-    const records = readRecords(dir);
+    const records = readRecordsSync(dir);
     assert.equal(records.length, lines.length);
     for (const r of records) assert.ok(Value.Check(MetricRecordSchema, r), JSON.stringify(r).slice(0, 200));
   });
 
   test(`${id}: the CSV export is byte for byte the one 0.1 wrote`, () => {
     const expected = readFileSync(path.join(root, 'expected', `${id}.csv`), 'utf8');
-    assert.equal(recordsToCsv(readRecords(dir)), expected, 'as the CLI exports it');
+    assert.equal(recordsToCsv(readRecordsSync(dir)), expected, 'as the CLI exports it');
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as ExperimentConfig;
-    assert.equal(recordsToCsv(readRecords(dir), config.tasks.map((t) => t.name)), expected, 'as the extension exports it (task order from config.json)');
+    assert.equal(recordsToCsv(readRecordsSync(dir), config.tasks.map((t) => t.name)), expected, 'as the extension exports it (task order from config.json)');
   });
 
   test(`${id}: the dashboard store sends the matrices 0.1 sent, and series for every cell`, () => {
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as ExperimentConfig;
     const store = new RunSeriesStore(id, 2000, config.tasks.map((t) => t.name));
-    const records = readRecords(dir);
+    const records = readRecordsSync(dir);
     store.add(records);
     const sent = store.deltas(newRunCursor()).matrices.map((m) => ({ runId: m.runId, kind: m.kind, rowLabels: m.rowLabels, columnLabels: m.columnLabels, snapshots: m.snapshots.map((s) => ({ step: s.step, rows: s.rows })) }));
     // 0.1 labelled the columns of task × tower / task × expert matrices "tower 0", "expert 0"; now the labels are

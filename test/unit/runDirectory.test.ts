@@ -1,11 +1,13 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, promises as fs, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { recordsToCsv } from '../../src/training/run/exportCsv';
 import type { MetricRecord, RunInfo, TrainRecord } from '../../src/training/run/records';
-import { listRuns, makeRunId, parseRecords, readRecords, readRunInfo, RunDirectoryWriter } from '../../src/training/run/runDirectory';
+import { listRuns, listRunsSync, makeRunId, readRunInfo, readRunInfoSync, RunDirectoryWriter, writeRunInfo } from '../../src/training/run/runDirectory';
+import { MetricsTail, parseRecordLines, parseRecords, readAllRecords, readRecordsSync } from '../../src/training/run/metricsTail';
+import { readLastLines, splitCompleteLines } from '../../src/training/run/lines';
 
 let tmp: string;
 before(() => (tmp = mkdtempSync(path.join(os.tmpdir(), 'mtl-rundir-'))));
@@ -45,7 +47,7 @@ describe('metrics.jsonl parsing', () => {
     const parsed = parseRecords(torn);
     assert.equal(parsed.records.length, 2);
     assert.equal(parsed.consumedBytes, Buffer.byteLength(full));
-    assert.equal(parsed.invalidLines, 0);
+    assert.equal(parsed.skipped, 0);
   });
 
   it('keeps a complete last line without its newline only when reading a whole file', () => {
@@ -61,11 +63,11 @@ describe('metrics.jsonl parsing', () => {
     const text = ['not json', JSON.stringify({ kind: 'train', step: 'x' }), '', JSON.stringify(train(3))].join('\n') + '\n';
     const parsed = parseRecords(text);
     assert.deepEqual(parsed.records, [train(3)]);
-    assert.equal(parsed.invalidLines, 2);
+    assert.equal(parsed.skipped, 2);
   });
 
   it('counts bytes, not characters (multi-byte task names)', () => {
-    const r: MetricRecord = { kind: 'event', step: 1, time: 1, level: 'info', code: 'x', message: 'ρ ≈ 0.8 — ok' };
+    const r: MetricRecord = { kind: 'event', step: 1, time: 1, level: 'info', code: 'run-started', message: 'ρ ≈ 0.8 — ok' };
     const line = JSON.stringify(r) + '\n';
     assert.equal(parseRecords(line + '{"kind').consumedBytes, Buffer.byteLength(line));
   });
@@ -76,24 +78,25 @@ describe('RunDirectoryWriter', () => {
     const flushed: MetricRecord[][] = [];
     const writer = RunDirectoryWriter.create(tmp, info('exp-1', '2026-11-29T10:00:00.000Z'), { name: 'exp' }, (b) => flushed.push(b.records));
     for (let s = 1; s <= 5; s++) writer.append(train(s));
-    assert.equal(readRecords(writer.runDir).length, 0, 'buffered until flush');
+    assert.equal(readRecordsSync(writer.runDir).length, 0, 'buffered until flush');
     writer.flush();
     assert.equal(flushed.length, 1);
-    assert.deepEqual(readRecords(writer.runDir), [1, 2, 3, 4, 5].map(train));
+    assert.deepEqual(readRecordsSync(writer.runDir), [1, 2, 3, 4, 5].map(train));
     writer.update({ status: 'completed', step: 5 });
-    assert.equal(readRunInfo(writer.runDir)!.status, 'completed');
+    const read = readRunInfoSync(writer.runDir);
+    assert.ok(read.ok && read.info.status === 'completed');
     assert.deepEqual(JSON.parse(readFileSync(path.join(writer.runDir, 'config.json'), 'utf8')), { name: 'exp' });
     // No temp files left behind by the atomic writes.
     assert.deepEqual(readdirSync(writer.runDir).sort(), ['config.json', 'metrics.jsonl', 'run.json']);
     // A crash mid-append leaves a torn line: readers still get every whole record.
     appendFileSync(path.join(writer.runDir, 'metrics.jsonl'), '{"kind":"eval","st');
-    assert.equal(readRecords(writer.runDir).length, 5);
+    assert.equal(readRecordsSync(writer.runDir).length, 5);
   });
 
   it("tells where each flushed record ends in metrics.jsonl, across flushes and a resumed writer", () => {
     const batches: { records: MetricRecord[]; offsets: number[] }[] = [];
     const first = RunDirectoryWriter.create(path.join(tmp, 'positions'), info('exp-offsets', '2026-11-29T10:30:00.000Z'), {}, (b) => batches.push(b));
-    const named: MetricRecord = { kind: 'event', step: 2, time: 2, level: 'info', code: 'x', message: 'ρ ≈ 0.8 — multi-byte' };
+    const named: MetricRecord = { kind: 'event', step: 2, time: 2, level: 'info', code: 'run-started', message: 'ρ ≈ 0.8 — multi-byte' };
     first.append(train(1));
     first.append(named);
     first.flush();
@@ -124,7 +127,7 @@ describe('RunDirectoryWriter', () => {
     const resumed = new RunDirectoryWriter(crashed.runDir, crashed.info, (b) => batches.push(b));
     resumed.append(train(2));
     resumed.flush();
-    assert.deepEqual(readRecords(crashed.runDir), [train(1), train(2)]);
+    assert.deepEqual(readRecordsSync(crashed.runDir), [train(1), train(2)]);
     assert.equal(batches[0]!.offsets[0], readFileSync(path.join(crashed.runDir, 'metrics.jsonl')).length);
   });
 
@@ -132,7 +135,7 @@ describe('RunDirectoryWriter', () => {
     const writer = RunDirectoryWriter.create(tmp, info('exp-2', '2026-11-29T11:00:00.000Z'), {});
     writer.append(train(1));
     await new Promise((r) => setTimeout(r, 400));
-    assert.equal(readRecords(writer.runDir).length, 1);
+    assert.equal(readRecordsSync(writer.runDir).length, 1);
   });
 
   it('lists runs newest first, ignoring folders without a valid run.json', () => {
@@ -141,8 +144,33 @@ describe('RunDirectoryWriter', () => {
     const broken = path.join(tmp, 'broken');
     RunDirectoryWriter.create(tmp, info('broken', '2026-11-29T12:00:00.000Z'), {});
     writeFileSync(path.join(broken, 'run.json'), '{"id": 1');
-    assert.deepEqual(listRuns(tmp).map((r) => r.info.id), ['exp-2', 'exp-1', 'exp-0']);
-    assert.deepEqual(listRuns(path.join(tmp, 'missing')), []);
+    assert.deepEqual(listRunsSync(tmp).runs.map((r) => r.info.id), ['exp-2', 'exp-1', 'exp-0']);
+    assert.deepEqual(listRunsSync(path.join(tmp, 'missing')).runs, []);
+  });
+});
+
+describe('listing runs', () => {
+  it('one order, sync and async: newest first, ties by id; hidden, damaged and half-created directories left out', async () => {
+    const runsDir = mkdtempSync(path.join(tmp, 'listing-'));
+    for (const [id, createdAt] of [['a-new', '2026-11-29T11:00:00.000Z'], ['b-old', '2026-11-29T09:00:00.000Z'], ['c-tie', '2026-11-29T10:00:00.000Z'], ['d-tie', '2026-11-29T10:00:00.000Z'], ['.hidden', '2026-11-29T12:00:00.000Z'], ['broken', '2026-11-29T12:00:00.000Z']] as const) {
+      RunDirectoryWriter.create(runsDir, info(id, createdAt), {});
+    }
+    writeFileSync(path.join(runsDir, 'broken', 'run.json'), '{"id": 1');
+    await fs.mkdir(path.join(runsDir, 'creating'));
+    writeFileSync(path.join(runsDir, 'stray.txt'), 'x');
+    const expected = ['a-new', 'd-tie', 'c-tie', 'b-old'];
+    const sync = listRunsSync(runsDir);
+    const async = await listRuns(runsDir);
+    assert.deepEqual(sync.runs.map((r) => r.runId), expected);
+    assert.deepEqual(async, sync);
+    assert.deepEqual(sync.runs.map((r) => r.runDir), expected.map((id) => path.join(runsDir, id)));
+    assert.deepEqual(sync.runs.map((r) => r.info.id), expected);
+    // A damaged run.json is not a run to show, but its run is not gone either (a directory without one is not a run yet).
+    assert.deepEqual(sync.unreadable, [{ runId: 'broken', runDir: path.join(runsDir, 'broken'), reason: 'run.json is not valid JSON' }]);
+    const none = { runs: [], unreadable: [] };
+    assert.deepEqual(listRunsSync(path.join(runsDir, 'missing')), none);
+    assert.deepEqual(await listRuns(path.join(runsDir, 'missing')), none);
+    assert.deepEqual(await listRuns(path.join(runsDir, 'stray.txt')), none, 'a file where the runs directory should be');
   });
 });
 
@@ -152,9 +180,9 @@ describe('CSV export', () => {
       train(1),
       { ...train(2), conflict: [[1, -0.5], [-0.5, 1]] },
       { kind: 'eval', step: 2, epoch: 0, time: 0, split: 'validation', metrics: { a: { loss: 0.5, rmse: 0.7, mae: 0.6 }, b: { loss: 1.5, accuracy: 0.25 } } },
-      { kind: 'event', step: 2, time: 0, level: 'warning', code: 'x', message: 'ignored, "quoted", in CSV' },
+      { kind: 'event', step: 2, time: 0, level: 'warning', code: 'batch-skipped', message: 'ignored, "quoted", in CSV' },
     ];
-    const [header, row1, row2] = recordsToCsv(records, ['a', 'b']).trim().split('\n');
+    const [header, row1, row2] = recordsToCsv(records, ['a', 'b']).trim().split('\r\n');
     const cols = header.split(',');
     assert.deepEqual(cols.slice(0, 5), ['step', 'epoch', 'time', 'totalLoss', 'samplesPerSecond']);
     for (const c of ['loss/a', 'weight/b', 'attention/b/1', 'conflict/a/b', 'val/a/rmse', 'val/b/accuracy']) assert.ok(cols.includes(c), c);
@@ -164,5 +192,68 @@ describe('CSV export', () => {
     assert.equal(get(row2, 'conflict/a/b'), '-0.5');
     assert.equal(get(row2, 'val/b/accuracy'), '0.25');
     assert.equal(get(row1, 'time'), new Date(1_700_000_000_001).toISOString());
+  });
+});
+
+const trainLine = (step: number) => JSON.stringify({ kind: 'train', step, epoch: 0, time: 1, losses: { a: 1 }, totalLoss: 1, weights: { a: 1 }, samplesPerSecond: 1 });
+
+describe('tailing metrics.jsonl, run.json (async) and the log tail', () => {
+  it('splitCompleteLines keeps a torn last line for later and never cuts a multi-byte character', () => {
+    const bytes = Buffer.from('{"a":1}\n{"b":"é', 'utf8');
+    const chunk = splitCompleteLines(bytes, 100);
+    assert.deepEqual(chunk.lines, ['{"a":1}']);
+    assert.deepEqual(chunk.ends, [108]);
+    assert.equal(chunk.nextOffset, 108);
+    assert.deepEqual(splitCompleteLines(Buffer.from('no newline'), 5), { lines: [], ends: [], nextOffset: 5 });
+    const crlf = splitCompleteLines(Buffer.from('x\r\nyé\n'), 10);
+    assert.deepEqual(crlf.lines, ['x', 'yé']);
+    assert.deepEqual(crlf.ends, [13, 17], 'byte offsets past each newline (é is two bytes)');
+  });
+
+  it("parseRecordLines skips lines that are not records and keeps each record's line end", () => {
+    const parsed = parseRecordLines([trainLine(1), 'not json', '{"kind":"train"}', '', trainLine(2)], [10, 20, 30, 31, 40]);
+    assert.deepEqual(parsed.records.map((r) => r.step), [1, 2]);
+    assert.deepEqual(parsed.offsets, [10, 40]);
+    assert.equal(parsed.skipped, 2);
+  });
+
+  it('MetricsTail reads appended records once, waits for a torn line to complete, and restarts on a replaced file', async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'mtl-tail-'));
+    const file = path.join(dir, 'metrics.jsonl');
+    const tail = new MetricsTail(file);
+    assert.deepEqual((await tail.poll()).records, [], 'a missing file reads as nothing');
+    await fs.writeFile(file, `${trainLine(1)}\n${trainLine(2)}\n${trainLine(3).slice(0, 20)}`);
+    assert.deepEqual((await tail.poll()).records.map((r) => r.step), [1, 2]);
+    assert.deepEqual((await tail.poll()).records, []);
+    await fs.appendFile(file, `${trainLine(3).slice(20)}\n${trainLine(4)}\n`);
+    const polled = await tail.poll();
+    assert.deepEqual(polled.records.map((r) => r.step), [3, 4]);
+    const size = (await fs.stat(file)).size;
+    assert.deepEqual(polled.offsets, [size - trainLine(4).length - 1, size], 'each record ends where its line ends');
+    await fs.appendFile(file, trainLine(5).slice(0, 9));
+    const history = await readAllRecords(file);
+    assert.deepEqual(history.records.map((r) => r.step), [1, 2, 3, 4]);
+    assert.equal(history.offset, size, 'the history read stops before the torn line');
+    await fs.writeFile(file, `${trainLine(9)}\n`);
+    assert.deepEqual((await tail.poll()).records.map((r) => r.step), [9]);
+    await fs.rm(dir, { recursive: true });
+  });
+
+  it('run directory: atomic run.json round trip (async), validation and log tail', async () => {
+    const runsDir = await fs.mkdtemp(path.join(os.tmpdir(), 'mtl-runs-'));
+    const runDir = path.join(runsDir, 'exp-1');
+    await fs.mkdir(runDir);
+    await fs.mkdir(path.join(runsDir, 'not-a-run'));
+    await writeRunInfo(runDir, info('exp-1', '2025-01-01T00:00:00.000Z'));
+    const read = await readRunInfo(runDir);
+    assert.ok(read.ok && read.info.id === 'exp-1');
+    assert.deepEqual((await fs.readdir(runDir)).sort(), ['run.json'], 'no temp file left behind');
+    await fs.writeFile(path.join(runDir, 'run.json'), '{"version":1}');
+    const bad = await readRunInfo(runDir);
+    assert.ok(!bad.ok && /does not match/.test(bad.reason));
+    await fs.writeFile(path.join(runDir, 'worker.log'), 'one\ntwo\nthree\n\n');
+    assert.deepEqual(await readLastLines(path.join(runDir, 'worker.log'), 2), ['two', 'three']);
+    assert.deepEqual(await readLastLines(path.join(runDir, 'missing.log'), 2), []);
+    await fs.rm(runsDir, { recursive: true });
   });
 });

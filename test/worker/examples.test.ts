@@ -9,7 +9,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { RunInfo } from '../../src/training/run/records';
-import { readRecords } from '../../src/training/run/runDirectory';
+import { readRecordsSync } from '../../src/training/run/metricsTail';
 
 const root = path.resolve(__dirname, '../..');
 const examples = readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.mtl.json'));
@@ -45,7 +45,7 @@ describe('examples', () => {
       const info = JSON.parse(r.stdout) as RunInfo & { runDir: string };
       assert.equal(info.status, 'completed');
       assert.ok(info.summary && Object.keys(info.summary.metrics).length >= 2);
-      const records = readRecords(info.runDir);
+      const records = readRecordsSync(info.runDir);
       const train = records.find((x) => x.kind === 'train');
       assert.ok(train && train.kind === 'train');
       if (text.includes('"soft"')) assert.ok(train.matrices?.attention, 'soft sharing logs attention');

@@ -15,7 +15,7 @@ import { spawnSync } from 'node:child_process';
 import type { MetricRecord, RunInfo } from '../../src/training/run/records';
 import { RunManager, type RunManagerOptions } from '../../src/extension/runs/runManager';
 import { createWorkerLauncher } from '../../src/extension/runs/workerProcess';
-import { readRunInfo } from '../../src/extension/runs/runDirectory';
+import { readRunInfo } from '../../src/training/run/runDirectory';
 import { EXITED_WHILE_CLOSED } from '../../src/extension/runs/policies';
 import { processStartTicks } from '../../src/training/run/processIdentity';
 

@@ -10,7 +10,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseWorkerMessage, PROTOCOL_VERSION, type WorkerMessage } from '../../src/training/protocol';
 import type { MetricRecord, RunInfo } from '../../src/training/run/records';
-import { readRecords, readRunInfo } from '../../src/training/run/runDirectory';
+import { readRecordsSync } from '../../src/training/run/metricsTail';
+import { readRunInfoSync } from '../../src/training/run/runDirectory';
 
 const root = path.resolve(__dirname, '../..');
 const workerJs = path.join(root, 'dist/worker.js');
@@ -73,6 +74,13 @@ function startWorker(request: { configPath?: string; resumeDir?: string }): Work
   return { child, messages, records, exit, reached: (step) => new Promise((resolve) => waiters.push({ step, resolve })) };
 }
 
+/** run.json of a run directory that must have a valid one. */
+function runInfoOf(runDir: string): RunInfo {
+  const read = readRunInfoSync(runDir);
+  assert.ok(read.ok, read.ok ? undefined : read.reason);
+  return read.info;
+}
+
 function runDirOf(run: WorkerRun): string {
   const started = run.messages.find((m) => m.type === 'started');
   assert.ok(started && started.type === 'started');
@@ -98,14 +106,14 @@ describe('the forked worker', () => {
     const { code } = await run.exit;
     assert.equal(code, 0);
     const runDir = runDirOf(run);
-    const info = readRunInfo(runDir)!;
+    const info = runInfoOf(runDir);
     assert.equal(info.status, 'completed');
     assert.equal(info.backend, 'wasm');
     assert.equal(info.pid, null);
     assert.equal(info.step, info.totalSteps);
     assert.equal(info.totalSteps, 4 * Math.ceil(480 / 16));
     assert.ok(info.summary && info.summary.metrics.reg.rmse! > 0 && info.summary.metrics.cls.accuracy! >= 0);
-    const onDisk = readRecords(runDir);
+    const onDisk = readRecordsSync(runDir);
     assert.deepEqual(run.records, onDisk);
     // Each streamed record says where its line ends in metrics.jsonl: the file's newlines, in order.
     const bytes = readFileSync(path.join(runDir, 'metrics.jsonl'));
@@ -130,19 +138,19 @@ describe('the forked worker', () => {
     run.child.send({ type: 'stop', protocol: PROTOCOL_VERSION });
     assert.equal((await run.exit).code, 0);
     const runDir = runDirOf(run);
-    const stopped = readRunInfo(runDir)!;
+    const stopped = runInfoOf(runDir);
     assert.equal(stopped.status, 'stopped');
     assert.ok(stopped.step >= 10 && stopped.step < stopped.totalSteps, `stopped at ${stopped.step}`);
     assert.ok(existsSync(path.join(runDir, 'checkpoint', 'state.json')));
-    const before = readRecords(runDir);
+    const before = readRecordsSync(runDir);
     assert.ok(before.some((r) => r.kind === 'event' && r.code === 'stopped'));
     assert.equal(Math.max(...before.filter((r) => r.kind === 'train').map((r) => r.step)), stopped.step);
 
     const resumed = startWorker({ resumeDir: runDir });
     assert.equal((await resumed.exit).code, 0);
-    const info = readRunInfo(runDir)!;
+    const info = runInfoOf(runDir);
     assert.equal(info.status, 'completed');
-    const all = readRecords(runDir);
+    const all = readRecordsSync(runDir);
     assert.ok(all.some((r) => r.kind === 'event' && r.code === 'resumed'));
     assert.deepEqual(comparable(all), comparable(uninterrupted));
   });
@@ -152,7 +160,7 @@ describe('the forked worker', () => {
     await run.reached(5);
     run.child.kill('SIGTERM');
     assert.equal((await run.exit).code, 0);
-    assert.equal(readRunInfo(runDirOf(run))!.status, 'stopped');
+    assert.equal(runInfoOf(runDirOf(run)).status, 'stopped');
   });
 
   it('keeps training when the host disconnects (a window reload), and the files hold the whole run', async () => {
@@ -161,9 +169,9 @@ describe('the forked worker', () => {
     const runDir = runDirOf(run);
     run.child.disconnect();
     assert.equal((await run.exit).code, 0);
-    const info = readRunInfo(runDir)!;
+    const info = runInfoOf(runDir);
     assert.equal(info.status, 'completed');
-    assert.equal(readRecords(runDir).filter((r) => r.kind === 'train').length, info.totalSteps);
+    assert.equal(readRecordsSync(runDir).filter((r) => r.kind === 'train').length, info.totalSteps);
   });
 
   it('kill -9 leaves a readable run directory (status still running, records intact)', async () => {
@@ -173,11 +181,11 @@ describe('the forked worker', () => {
     const { signal } = await run.exit;
     assert.equal(signal, 'SIGKILL');
     const runDir = runDirOf(run);
-    const info = readRunInfo(runDir)!;
+    const info = runInfoOf(runDir);
     assert.equal(info.status, 'running', 'nobody wrote a final status: the extension marks it failed');
     // Simulate the crash landing mid-write: a torn last line is skipped, never fatal.
     appendFileSync(path.join(runDir, 'metrics.jsonl'), '{"kind":"train","step":99');
-    const records = readRecords(runDir);
+    const records = readRecordsSync(runDir);
     assert.ok(records.length >= 5);
     assert.ok(records.every((r) => r.kind !== 'train' || r.step < 99));
   });
@@ -215,19 +223,19 @@ describe('non-finite losses', () => {
   it('fails the run naming the step and the task', async () => {
     const run = startWorker({ configPath: nanConfig('fail') });
     assert.equal((await run.exit).code, 1);
-    const info = readRunInfo(runDirOf(run))!;
+    const info = runInfoOf(runDirOf(run));
     assert.equal(info.status, 'failed');
     assert.match(info.error!.message, /loss of task "y" is (Infinity|NaN) at step \d+/);
     assert.ok(info.error!.step! >= 1);
-    assert.ok(readRecords(runDirOf(run)).some((r) => r.kind === 'event' && r.code === 'loss-not-finite' && r.level === 'error'));
+    assert.ok(readRecordsSync(runDirOf(run)).some((r) => r.kind === 'event' && r.code === 'loss-not-finite' && r.level === 'error'));
   });
 
   it('skips the batch with an event when configured', async () => {
     const run = startWorker({ configPath: nanConfig('skip-batch') });
     assert.equal((await run.exit).code, 0);
     const runDir = runDirOf(run);
-    assert.equal(readRunInfo(runDir)!.status, 'completed');
-    const skipped = readRecords(runDir).filter((r) => r.kind === 'event' && r.code === 'batch-skipped');
+    assert.equal(runInfoOf(runDir).status, 'completed');
+    const skipped = readRecordsSync(runDir).filter((r) => r.kind === 'event' && r.code === 'batch-skipped');
     assert.equal(skipped.length, 2, 'the bad row is in one batch per epoch');
   });
 });
@@ -253,7 +261,7 @@ describe('the mtl-lab CLI', () => {
     assert.equal(info.status, 'completed');
     assert.deepEqual(info.overrides, ['training.epochs=2']);
     assert.equal(info.totalSteps, 2 * 30);
-    const gates = readRecords(info.runDir).find((x) => x.kind === 'train');
+    const gates = readRecordsSync(info.runDir).find((x) => x.kind === 'train');
     assert.ok(gates && gates.kind === 'train' && gates.matrices?.gates?.every((row) => row.length === 3) && gates.matrixInfo?.gates?.rows.includes('cls'));
     const plain = await cli(['train', configPath]);
     assert.equal(plain.code, 0);
@@ -328,6 +336,6 @@ describe('the mtl-lab CLI', () => {
     assert.ok(resumeCommand, r.stdout);
     const resumed = await cli(['train', '--resume', resumeCommand[1]]);
     assert.equal(resumed.code, 0, resumed.stderr);
-    assert.equal(readRunInfo(path.resolve(tmp, resumeCommand[1]))!.status, 'completed');
+    assert.equal(runInfoOf(path.resolve(tmp, resumeCommand[1])).status, 'completed');
   });
 });

@@ -6,7 +6,7 @@
 import type * as vscode from 'vscode';
 import type { ExperimentConfig } from '../../training/config/schema';
 import type { PositionedRecords, RunInfo } from '../../training/run/records';
-import type { RecordsRead } from '../runs/metricsTail';
+import type { RecordsRead } from '../../training/run/metricsTail';
 
 export type { RecordsRead };
 

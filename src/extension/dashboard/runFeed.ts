@@ -6,7 +6,7 @@
  * `vscode`), so the handover is tested directly and in the browser.
  */
 import type { PositionedRecords } from '../../training/run/records';
-import type { RecordsRead } from '../runs/metricsTail';
+import type { RecordsRead } from '../../training/run/metricsTail';
 import type { RunSeriesStore } from './runSeries';
 
 export class RunFeed {

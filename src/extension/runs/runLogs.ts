@@ -6,7 +6,7 @@ import * as vscode from 'vscode';
 import path from 'node:path';
 import { RUN_FILES } from '../../training/run/records';
 import type { RunManager } from './runManager';
-import { readLinesFrom } from './metricsTail';
+import { readLinesFrom } from '../../training/run/lines';
 import { DisposableOwner, toDisposable } from '../util/disposables';
 
 interface RunLog {

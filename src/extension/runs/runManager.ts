@@ -14,7 +14,10 @@ import type { ExperimentConfig } from '../../training/config/schema';
 import type { RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
 import { Emitter } from '../util/emitter';
 import type { Disposable } from '../util/disposables';
-import { MetricsTail, readAllRecords, type RecordsRead } from './metricsTail';
+import { MetricsTail, readAllRecords, type RecordsRead } from '../../training/run/metricsTail';
+import { readLastLines } from '../../training/run/lines';
+import { isRunProcessAlive } from '../../training/run/processIdentity';
+import { listRuns, readRunConfig, readRunInfo, writeRunInfo } from '../../training/run/runDirectory';
 import {
   DEFAULT_STOP_TIMINGS,
   crashMessage,
@@ -25,7 +28,6 @@ import {
   stopPlan,
   type StopTimings,
 } from './policies';
-import { isRunProcessAlive, listRunLocations, readLastLines, readRunConfig, readRunInfo, writeRunInfoAtomic } from './runDirectory';
 import type { WorkerHandle, WorkerLauncher } from './workerProcess';
 
 export interface RunManagerOptions {
@@ -201,16 +203,18 @@ export class RunManager implements Disposable {
     const seen = new Set<string>();
     let changed = false;
     for (const runsDir of this.options.runsDirectories()) {
-      for (const location of await listRunLocations(runsDir)) {
-        if (seen.has(location.runId)) continue;
-        seen.add(location.runId);
-        const existing = this.entries.get(location.runId);
+      const { runs, unreadable } = await listRuns(runsDir);
+      // A run.json caught mid-write by a writer that does not replace it atomically is unreadable for a moment:
+      // its run is still there.
+      for (const { runId } of unreadable) seen.add(runId);
+      for (const listed of runs) {
+        if (seen.has(listed.runId)) continue;
+        seen.add(listed.runId);
+        const existing = this.entries.get(listed.runId);
         if (existing?.worker || existing?.tail) continue; // live: IPC or the tail keeps it current
-        const read = await readRunInfo(location.runDir);
-        if (!read.ok) continue;
-        if (existing && sameInfo(existing.info, read.info)) continue;
-        const entry: RunEntry = existing ?? newEntry(location.runId, location.runDir, read.info);
-        entry.info = read.info;
+        if (existing && sameInfo(existing.info, listed.info)) continue;
+        const entry: RunEntry = existing ?? newEntry(listed.runId, listed.runDir, listed.info);
+        entry.info = listed.info;
         if (!existing) {
           this.entries.set(entry.runId, entry);
           entry.config = await readRunConfig(entry.runDir);
@@ -234,7 +238,7 @@ export class RunManager implements Disposable {
     if (decision.action === 'tail') {
       this.log(entry.runId, `following run ${entry.runId} (pid ${entry.info.pid}) by tailing ${RUN_FILES.metrics}`);
       // Records already on disk are read by whoever asks (readRecords); live ones are what comes after.
-      entry.tail = new MetricsTail(path.join(entry.runDir, RUN_FILES.metrics), await offsetAfterCompleteLines(path.join(entry.runDir, RUN_FILES.metrics)));
+      entry.tail = await MetricsTail.fromEnd(path.join(entry.runDir, RUN_FILES.metrics));
       this.ensurePolling();
     } else if (decision.action === 'mark-failed') {
       await this.markFailed(entry, decision.message);
@@ -579,7 +583,7 @@ export class RunManager implements Disposable {
     entry.info = failedRunInfo({ ...entry.info, step }, message, this.now());
     this.log(entry.runId, `marking run ${entry.runId} failed: ${message.split('\n')[0]}`);
     try {
-      await writeRunInfoAtomic(entry.runDir, entry.info);
+      await writeRunInfo(entry.runDir, entry.info);
     } catch (error) {
       this.log(entry.runId, `could not write run.json: ${(error as Error).message}`);
     }
@@ -670,28 +674,4 @@ function snapshotOf(entry: RunEntry): RunSnapshot {
 
 function sameInfo(a: RunInfo, b: RunInfo): boolean {
   return a.status === b.status && a.step === b.step && a.endedAt === b.endedAt && a.pid === b.pid && JSON.stringify(a.summary) === JSON.stringify(b.summary);
-}
-
-/** Where to start tailing: just past the last complete line (a torn line is read whole later). */
-async function offsetAfterCompleteLines(file: string): Promise<number> {
-  let handle: fs.FileHandle;
-  try {
-    handle = await fs.open(file, 'r');
-  } catch {
-    return 0;
-  }
-  try {
-    const { size } = await handle.stat();
-    const window = 64 * 1024;
-    for (let end = size; end > 0; end -= window) {
-      const start = Math.max(0, end - window);
-      const buffer = Buffer.alloc(end - start);
-      await handle.read(buffer, 0, buffer.length, start);
-      const index = buffer.lastIndexOf(0x0a);
-      if (index >= 0) return start + index + 1;
-    }
-    return 0;
-  } finally {
-    await handle.close();
-  }
 }

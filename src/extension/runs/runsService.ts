@@ -5,13 +5,10 @@
 import * as vscode from 'vscode';
 import path from 'node:path';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
-import { readFileSync } from 'node:fs';
-import { Value } from '@sinclair/typebox/value';
-import { RUN_FILES, RunInfoSchema } from '../../training/run/records';
-import type { ExperimentConfig } from '../../training/config/schema';
+import { readRunConfigSync, readRunInfoSync } from '../../training/run/runDirectory';
+import type { RecordsRead } from '../../training/run/metricsTail';
 import { allRunsDirectories, readSettings, runsDirectoryForConfig, SECTION, workerModulePaths, type Settings } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
-import type { RecordsRead } from './metricsTail';
 import { createWorkerLauncher } from './workerProcess';
 import { DisposableOwner, DisposableSlot, DisposableStore, toDisposable } from '../util/disposables';
 
@@ -168,19 +165,8 @@ function peekRun(runsDirectories: readonly string[], runId: string): RunSnapshot
   if (runId.includes('/') || runId.includes('\\') || runId.startsWith('.')) return undefined;
   for (const runsDir of runsDirectories) {
     const runDir = path.join(runsDir, runId);
-    try {
-      const info: unknown = JSON.parse(readFileSync(path.join(runDir, RUN_FILES.info), 'utf8'));
-      if (!Value.Check(RunInfoSchema, info)) continue;
-      let config: ExperimentConfig | undefined;
-      try {
-        config = JSON.parse(readFileSync(path.join(runDir, RUN_FILES.config), 'utf8')) as ExperimentConfig;
-      } catch {
-        config = undefined;
-      }
-      return { info, runDir, config };
-    } catch {
-      // Not in this runs directory.
-    }
+    const read = readRunInfoSync(runDir);
+    if (read.ok) return { info: read.info, runDir, config: readRunConfigSync(runDir) };
   }
   return undefined;
 }

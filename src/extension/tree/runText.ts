@@ -3,6 +3,7 @@
  * computed from the run's files so they are unit-tested without VS Code.
  */
 import type { RunInfo, RunStatus, TaskMetrics } from '../../training/run/records';
+import { formatDuration } from '../../training/run/duration';
 import type { RunSnapshot } from '../dashboard/dataSource';
 
 export type RunIcon = 'running' | 'queued' | 'completed' | 'stopped' | 'failed';
@@ -87,15 +88,6 @@ export function runDescription(info: RunInfo, liveStep?: number): string {
   }
 }
 
-export function formatDuration(ms: number): string {
-  if (!Number.isFinite(ms) || ms < 0) return '—';
-  const seconds = Math.round(ms / 1000);
-  if (seconds < 60) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 60) return `${minutes}m ${seconds % 60}s`;
-  return `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
-}
-
 /** Escapes text for a Markdown tooltip (run ids and error messages are user-controlled). */
 export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, (c) => `\\${c}`);
@@ -154,7 +146,7 @@ export function runTooltipMarkdown(run: RunSnapshot, options: { liveStep?: numbe
   if (info.summary) facts.push(`${formatNumber(info.summary.stepsPerSecond)} steps/s`);
   if (info.startedAt) {
     const end = info.endedAt ? Date.parse(info.endedAt) : (options.now ?? new Date()).getTime();
-    facts.push(`${info.endedAt ? 'took' : 'running for'} ${formatDuration(end - Date.parse(info.startedAt))}`);
+    facts.push(`${info.endedAt ? 'took' : 'running for'} ${formatDuration((end - Date.parse(info.startedAt)) / 1000)}`);
   }
   lines.push(facts.join(' · '), '');
   if (info.summary && Object.keys(info.summary.metrics).length > 0) {

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { RunSnapshot } from '../dashboard/dataSource';
+import { byNewestFirst } from '../../training/run/runDirectory';
 import { formatConfigValue, readConfigValues, readExperimentObject, readTasks, type ConfigField } from '../configEditing/configFields';
 import { CONTEXT, runContextValue, runDescription, runIcon, runLabel, runTooltipMarkdown, type RunIcon } from './runText';
 
@@ -98,7 +99,7 @@ function sameFile(a: string | null | undefined, b: string): boolean {
 }
 
 export function newestFirst(runs: readonly RunSnapshot[]): RunSnapshot[] {
-  return [...runs].sort((a, b) => b.info.createdAt.localeCompare(a.info.createdAt) || b.info.id.localeCompare(a.info.id));
+  return [...runs].sort(byNewestFirst);
 }
 
 export function runsOfExperiment(runs: readonly RunSnapshot[], file: string): RunSnapshot[] {

@@ -11,7 +11,8 @@ import type { Parameter } from '../models/dense';
 import type { MultiTaskModel, ReportedMatrix } from '../models/model';
 import { createModel } from '../models/registry';
 import { deriveSeed, rngFor } from '../random/rng';
-import type { EvalRecord, EventRecord, MetricRecord, TaskMetrics, TrainRecord } from '../run/records';
+import type { EvalRecord, EventCode, EventRecord, MetricRecord, TaskMetrics, TrainRecord } from '../run/records';
+import { eventRecord } from '../run/events';
 import { cosineFromGram } from '../gradients/gramian';
 import { conflictMatrixInfo } from '../run/matrices';
 import { createWeighting } from '../weighting/registry';
@@ -119,10 +120,8 @@ export class Trainer {
     return out;
   }
 
-  private event(step: number, level: EventRecord['level'], code: string, message: string, data?: unknown): EventRecord {
-    const record: EventRecord = { kind: 'event', step, time: Date.now(), level, code, message };
-    if (data !== undefined) record.data = data;
-    return record;
+  private event(step: number, level: EventRecord['level'], code: EventCode, message: string, data?: unknown): EventRecord {
+    return eventRecord(step, level, code, message, data);
   }
 
   /** Runs from the current position to the end (or a stop / early stop). */

@@ -3,16 +3,11 @@
  * (`loss/<task>`, `weight/<task>`, `val/<task>/<metric>`, and a column per cell of every named matrix,
  * `<matrix>/<row>/<column>`: `attention/<task>/<tower>`, `gates/<task>/<expert>`, `conflict/<task>/<task>`, …).
  * Empty cells where a series has no value at that step. Pure: the CLI's `export` and the extension's
- * `Export Run as CSV` share it.
+ * `Export Run as CSV` share it. Fields and line ends as csv.ts writes them.
  */
+import { csvLine } from './csv';
 import { MatrixReader, matrixCellKey } from './matrices';
 import type { MetricRecord } from './records';
-
-export function csvField(value: string | number | undefined): string {
-  if (value === undefined) return '';
-  const s = typeof value === 'number' ? (Number.isFinite(value) ? String(value) : '') : value;
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 export function recordsToCsv(records: readonly MetricRecord[], taskOrder?: readonly string[]): string {
   const rows = new Map<number, Map<string, string | number>>();
@@ -45,10 +40,10 @@ export function recordsToCsv(records: readonly MetricRecord[], taskOrder?: reado
   const fixed = ['epoch', 'time', 'totalLoss', 'samplesPerSecond'].filter((c) => columns.has(c));
   const rest = [...columns].filter((c) => !fixed.includes(c)).sort();
   const header = ['step', ...fixed, ...rest];
-  const lines = [header.map(csvField).join(',')];
+  const lines = [csvLine(header)];
   for (const step of [...rows.keys()].sort((a, b) => a - b)) {
     const row = rows.get(step)!;
-    lines.push([step, ...header.slice(1).map((c) => row.get(c))].map(csvField).join(','));
+    lines.push(csvLine([step, ...header.slice(1).map((c) => row.get(c))]));
   }
-  return lines.join('\n') + '\n';
+  return lines.join('');
 }

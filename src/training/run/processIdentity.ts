@@ -25,3 +25,26 @@ export function processStartTicks(pid: number, procRoot = '/proc'): number | und
   const ticks = Number(procStatFields(pid, procRoot)?.[22 - 3]);
   return Number.isInteger(ticks) ? ticks : undefined;
 }
+
+/**
+ * Whether the worker that wrote `pid` into run.json is still that process: alive, and (where start times
+ * can be read) started at the tick run.json recorded. Without this, a pid reused by an unrelated process
+ * after the worker died (a crash, a reboot) would look like a run still training.
+ */
+export function isRunProcessAlive(pid: number, recordedStartTicks: number | null | undefined, startTicks: (pid: number) => number | undefined = processStartTicks): boolean {
+  if (!isPidAlive(pid)) return false;
+  if (recordedStartTicks === null || recordedStartTicks === undefined) return true;
+  const current = startTicks(pid);
+  return current === undefined || current === recordedStartTicks;
+}
+
+/** Whether a process with this pid exists (EPERM: it exists but belongs to someone else). */
+export function isPidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

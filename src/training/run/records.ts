@@ -81,6 +81,7 @@ export const EvalRecordSchema = Type.Object({
   metrics: Type.Record(Type.String(), TaskMetricsSchema),
 });
 
+/** Every event code a writer of this version uses (one union: a writer cannot invent a code, a reader can switch on it). */
 export const EVENT_CODES = [
   'backend-selected',
   'run-started',
@@ -102,8 +103,11 @@ export const EventRecordSchema = Type.Object({
   step: Type.Integer({ minimum: 0 }),
   time: Type.Number(),
   level: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]),
-  /** One of EVENT_CODES; readers must tolerate codes they do not know. */
-  code: Type.String(),
+  /**
+   * One of EVENT_CODES. Checked as any string, so a record of a newer writer (or another program) is still read:
+   * readers that switch on the code keep a default branch.
+   */
+  code: Type.Unsafe<EventCode>(Type.String()),
   message: Type.String(),
   data: Type.Optional(Type.Unknown()),
 });

@@ -1,12 +1,15 @@
 /**
- * Writing and reading run directories (contract in records.ts). The worker is the only writer while it
- * lives; readers never fail on a torn last line of metrics.jsonl (a crash mid-write): it is skipped.
+ * The run directory (contract in records.ts): run ids, run.json and config.json (read and written atomically,
+ * sync for the worker and the CLI, async for the extension), listing the runs of a runs directory, and the
+ * writer. The worker is the only writer while it lives; the extension writes run.json only to mark a run
+ * whose worker died without saying so. metrics.jsonl is read in metricsTail.ts.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { MetricRecordSchema, RUN_FILES, RunInfoSchema, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
+import type { ExperimentConfig } from '../config/schema';
+import { RUN_FILES, RunInfoSchema, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 
 /** `<experiment name>-<yyyymmdd-hhmmss>-<4 hex>` (local time, as a user reads it). */
 export function makeRunId(name: string, date = new Date(), random = randomBytes(2).toString('hex')): string {
@@ -15,72 +18,165 @@ export function makeRunId(name: string, date = new Date(), random = randomBytes(
   return `${name}-${stamp}-${random}`;
 }
 
-/** Writes `data` to `file` atomically: a temp file in the same directory, then rename. */
-export function writeFileAtomic(file: string, data: string): void {
-  const tmp = `${file}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+// ---------------------------------------------------------------------------------------------------
+// Atomic writes: a temp file in the same directory, then rename. Readers see the old file or the new one.
+
+function tempPathFor(file: string): string {
+  return `${file}.tmp-${process.pid}-${randomBytes(3).toString('hex')}`;
+}
+
+export function writeFileAtomicSync(file: string, data: string): void {
+  const tmp = tempPathFor(file);
   writeFileSync(tmp, data);
   renameSync(tmp, file);
 }
 
-export function writeRunInfo(runDir: string, info: RunInfo): void {
-  writeFileAtomic(path.join(runDir, RUN_FILES.info), JSON.stringify(info, null, 2) + '\n');
+export async function writeFileAtomic(file: string, data: string): Promise<void> {
+  const tmp = tempPathFor(file);
+  await fs.writeFile(tmp, data);
+  await fs.rename(tmp, file);
 }
 
-export function readRunInfo(runDir: string): RunInfo | undefined {
+// ---------------------------------------------------------------------------------------------------
+// run.json and config.json
+
+const runInfoText = (info: RunInfo) => JSON.stringify(info, null, 2) + '\n';
+
+export function writeRunInfoSync(runDir: string, info: RunInfo): void {
+  writeFileAtomicSync(path.join(runDir, RUN_FILES.info), runInfoText(info));
+}
+
+export async function writeRunInfo(runDir: string, info: RunInfo): Promise<void> {
+  await writeFileAtomic(path.join(runDir, RUN_FILES.info), runInfoText(info));
+}
+
+/** run.json as read: its info, or why it cannot be used (`missing`: there is no run.json, so no run, or not yet). */
+export type RunInfoRead = { ok: true; info: RunInfo } | { ok: false; reason: string; missing: boolean };
+
+/** run.json's text checked against the contract; `reason` says what is wrong with it. */
+export function parseRunInfo(text: string): RunInfoRead {
+  let value: unknown;
   try {
-    const value = JSON.parse(readFileSync(path.join(runDir, RUN_FILES.info), 'utf8')) as unknown;
-    return Value.Check(RunInfoSchema, value) ? value : undefined;
+    value = JSON.parse(text);
+  } catch {
+    // run.json is replaced atomically, so this is a damaged file, not a half-written one.
+    return { ok: false, reason: 'run.json is not valid JSON', missing: false };
+  }
+  if (!Value.Check(RunInfoSchema, value)) {
+    const first = Value.Errors(RunInfoSchema, value).First();
+    return { ok: false, reason: `run.json does not match the run format${first ? ` (${first.path || '/'}: ${first.message})` : ''}`, missing: false };
+  }
+  return { ok: true, info: value };
+}
+
+function unreadable(error: unknown): RunInfoRead {
+  const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+  return { ok: false, reason: missing ? 'run.json missing' : String(error), missing };
+}
+
+export function readRunInfoSync(runDir: string): RunInfoRead {
+  try {
+    return parseRunInfo(readFileSync(path.join(runDir, RUN_FILES.info), 'utf8'));
+  } catch (error) {
+    return unreadable(error);
+  }
+}
+
+export async function readRunInfo(runDir: string): Promise<RunInfoRead> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(runDir, RUN_FILES.info), 'utf8');
+  } catch (error) {
+    return unreadable(error);
+  }
+  return parseRunInfo(text);
+}
+
+/** The resolved config the run trained with (config.json), or undefined when it cannot be read. */
+export function readRunConfigSync(runDir: string): ExperimentConfig | undefined {
+  try {
+    return JSON.parse(readFileSync(path.join(runDir, RUN_FILES.config), 'utf8')) as ExperimentConfig;
   } catch {
     return undefined;
   }
 }
 
-export interface ParsedRecords {
-  records: MetricRecord[];
-  /** Byte length of the complete lines consumed (a torn last line is not consumed). */
-  consumedBytes: number;
-  /** Complete lines that were not valid records (skipped). */
-  invalidLines: number;
-}
-
-/**
- * Parses metrics.jsonl text. A last line without its newline is a torn write unless it parses; lines
- * that are not valid records are counted and skipped, never fatal.
- */
-export function parseRecords(text: string, isWholeFile = true): ParsedRecords {
-  const records: MetricRecord[] = [];
-  let invalidLines = 0;
-  let consumed = 0;
-  let start = 0;
-  while (start < text.length) {
-    const nl = text.indexOf('\n', start);
-    const complete = nl >= 0;
-    const line = text.slice(start, complete ? nl : text.length);
-    if (!complete) {
-      // Possibly torn: keep it only if it is a whole record and nothing more can follow.
-      if (isWholeFile) {
-        const r = tryParse(line);
-        if (r) records.push(r);
-      }
-      break;
-    }
-    consumed = nl + 1;
-    start = nl + 1;
-    if (line.trim() === '') continue;
-    const r = tryParse(line);
-    if (r) records.push(r);
-    else invalidLines++;
-  }
-  return { records, consumedBytes: Buffer.byteLength(text.slice(0, consumed)), invalidLines };
-}
-
-function tryParse(line: string): MetricRecord | undefined {
+export async function readRunConfig(runDir: string): Promise<ExperimentConfig | undefined> {
   try {
-    const v = JSON.parse(line) as unknown;
-    return Value.Check(MetricRecordSchema, v) ? v : undefined;
+    return JSON.parse(await fs.readFile(path.join(runDir, RUN_FILES.config), 'utf8')) as ExperimentConfig;
   } catch {
     return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Listing
+
+export interface RunListing {
+  /** The run directory's name, which is the run's id (the key a reader follows it by). */
+  runId: string;
+  runDir: string;
+  info: RunInfo;
+}
+
+export interface RunsListing {
+  /** The runs with a valid run.json, newest first. */
+  runs: RunListing[];
+  /**
+   * Directories whose run.json exists but cannot be used now: damaged, from a newer format, or caught mid-write by
+   * a writer that does not replace it atomically. Not runs to show, but not gone either.
+   */
+  unreadable: { runId: string; runDir: string; reason: string }[];
+}
+
+/** The one order runs are listed in: newest first (run.json's createdAt), ties by id, last first. */
+export function byNewestFirst(a: { info: RunInfo }, b: { info: RunInfo }): number {
+  return b.info.createdAt.localeCompare(a.info.createdAt) || b.info.id.localeCompare(a.info.id);
+}
+
+/** A runs directory that does not exist (yet) has no runs. */
+function isMissing(error: unknown): boolean {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+/** The entries of a runs directory that may hold a run: directories (or links to one), not hidden ones (temp and tool folders). */
+function runDirectoryNames(entries: readonly Dirent[]): string[] {
+  return entries.filter((entry) => (entry.isDirectory() || entry.isSymbolicLink()) && !entry.name.startsWith('.')).map((entry) => entry.name);
+}
+
+function listing(runsDir: string, reads: readonly { name: string; read: RunInfoRead }[]): RunsListing {
+  const out: RunsListing = { runs: [], unreadable: [] };
+  for (const { name, read } of reads) {
+    const runDir = path.join(runsDir, name);
+    if (read.ok) out.runs.push({ runId: name, runDir, info: read.info });
+    else if (!read.missing) out.unreadable.push({ runId: name, runDir, reason: read.reason });
+  }
+  out.runs.sort(byNewestFirst);
+  return out;
+}
+
+/** The runs under `runsDir` (a directory with a run.json; a missing runs directory has none). */
+export function listRunsSync(runsDir: string): RunsListing {
+  let entries: Dirent[];
+  try {
+    entries = readdirSync(runsDir, { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return { runs: [], unreadable: [] };
+    throw error;
+  }
+  return listing(runsDir, runDirectoryNames(entries).map((name) => ({ name, read: readRunInfoSync(path.join(runsDir, name)) })));
+}
+
+export async function listRuns(runsDir: string): Promise<RunsListing> {
+  let entries: Dirent[];
+  try {
+    entries = await fs.readdir(runsDir, { withFileTypes: true });
+  } catch (error) {
+    if (isMissing(error)) return { runs: [], unreadable: [] };
+    throw error;
+  }
+  return listing(runsDir, await Promise.all(runDirectoryNames(entries).map(async (name) => ({ name, read: await readRunInfo(path.join(runsDir, name)) }))));
 }
 
 /**
@@ -107,34 +203,6 @@ function terminateTornLine(file: string): number {
   return size + 1;
 }
 
-export function readRecords(runDir: string): MetricRecord[] {
-  const file = path.join(runDir, RUN_FILES.metrics);
-  if (!existsSync(file)) return [];
-  return parseRecords(readFileSync(file, 'utf8')).records;
-}
-
-export interface RunListing {
-  runDir: string;
-  info: RunInfo;
-}
-
-/** Every run directory under `runsDir` with a readable run.json, newest first. */
-export function listRuns(runsDir: string): RunListing[] {
-  if (!existsSync(runsDir)) return [];
-  const out: RunListing[] = [];
-  for (const entry of readdirSync(runsDir)) {
-    const runDir = path.join(runsDir, entry);
-    try {
-      if (!statSync(runDir).isDirectory()) continue;
-    } catch {
-      continue;
-    }
-    const info = readRunInfo(runDir);
-    if (info) out.push({ runDir, info });
-  }
-  return out.sort((a, b) => b.info.createdAt.localeCompare(a.info.createdAt));
-}
-
 /**
  * The writer side: appends records (buffered, flushed at least every `flushMs`) and keeps run.json
  * current. A flush writes whole lines in one append, so readers see complete records or a torn tail.
@@ -159,8 +227,8 @@ export class RunDirectoryWriter {
   static create(runsDir: string, info: RunInfo, config: unknown, onFlush?: (batch: PositionedRecords) => void): RunDirectoryWriter {
     const runDir = path.join(runsDir, info.id);
     mkdirSync(runDir, { recursive: true });
-    writeFileAtomic(path.join(runDir, RUN_FILES.config), JSON.stringify(config, null, 2) + '\n');
-    writeRunInfo(runDir, info);
+    writeFileAtomicSync(path.join(runDir, RUN_FILES.config), JSON.stringify(config, null, 2) + '\n');
+    writeRunInfoSync(runDir, info);
     return new RunDirectoryWriter(runDir, info, onFlush);
   }
 
@@ -192,7 +260,7 @@ export class RunDirectoryWriter {
 
   update(patch: Partial<RunInfo>): RunInfo {
     this.info = { ...this.info, ...patch };
-    writeRunInfo(this.runDir, this.info);
+    writeRunInfoSync(this.runDir, this.info);
     return this.info;
   }
 

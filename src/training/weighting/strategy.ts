@@ -10,6 +10,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { LossConfig, TaskConfig } from '../config/schema';
 import type { Parameter } from '../models/dense';
+import type { EventCode } from '../run/records';
 
 export interface StepInfo {
   /** 1-based step about to be taken. */
@@ -23,7 +24,7 @@ export interface StepInfo {
 /** A warning the strategy wants recorded as an `event` (e.g. the softmax weights collapsed). */
 export interface WeightingEvent {
   level: 'info' | 'warning';
-  code: string;
+  code: EventCode;
   message: string;
   data?: unknown;
 }

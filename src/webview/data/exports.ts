@@ -2,6 +2,7 @@
  * Exports built in the webview from what the user sees: CSV of the visible series, and the comparison
  * table (rows, differing config keys, Markdown).
  */
+import { csvLine, type CsvValue } from '../../training/run/csv';
 import type { Points, RunView } from '../protocol';
 
 export interface CsvSeries {
@@ -13,30 +14,22 @@ export interface CsvSeries {
   smoothed?: readonly number[];
 }
 
-/** RFC 4180 field: quoted when it holds a comma, quote or line break; a leading =+-@ is prefixed with ' against spreadsheet formula injection. */
-export function csvField(value: string | number): string {
-  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : '';
-  let text = value;
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-/** Long-format CSV: one row per point, `run,run_id,series,step,wall_time_iso,relative_seconds,value[,smoothed]`. */
+/** Long-format CSV (csv.ts fields and line ends): one row per point, `run,run_id,series,step,wall_time,relative_seconds,value[,smoothed]`. */
 export function seriesToCsv(series: readonly CsvSeries[], origins: ReadonlyMap<string, number>): string {
   const withSmoothed = series.some((s) => s.smoothed !== undefined);
   const header = ['run', 'run_id', 'series', 'step', 'wall_time', 'relative_seconds', 'value'];
   if (withSmoothed) header.push('smoothed');
-  const lines = [header.join(',')];
+  const lines = [csvLine(header)];
   for (const s of series) {
     const origin = origins.get(s.runId) ?? 0;
     for (let i = 0; i < s.points.steps.length; i++) {
       const t = s.points.times[i];
-      const row = [csvField(s.runName), csvField(s.runId), csvField(s.key), csvField(s.points.steps[i]), csvField(new Date(t).toISOString()), csvField((t - origin) / 1000), csvField(s.points.values[i])];
-      if (withSmoothed) row.push(s.smoothed ? csvField(s.smoothed[i]) : '');
-      lines.push(row.join(','));
+      const row: CsvValue[] = [s.runName, s.runId, s.key, s.points.steps[i], new Date(t).toISOString(), (t - origin) / 1000, s.points.values[i]];
+      if (withSmoothed) row.push(s.smoothed?.[i]);
+      lines.push(csvLine(row));
     }
   }
-  return lines.join('\r\n') + '\r\n';
+  return lines.join('');
 }
 
 export type CellValue = string | number | boolean | null;

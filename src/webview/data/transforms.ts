@@ -4,6 +4,9 @@
  */
 import type { Points, XAxisMode } from '../protocol';
 
+/** Durations (ETA, relative-time ticks) are written as everywhere in MTL Lab. */
+export { formatDuration } from '../../training/run/duration';
+
 /**
  * Exponential moving average, debiased as TensorBoard does: the running average starts at 0 and is
  * divided by (1 − w^n) after n finite points, so the first points are not pulled towards 0. Non-finite
@@ -145,17 +148,6 @@ export function robustRange(values: Iterable<number>, logScale = false): { min: 
   min -= pad;
   max += pad;
   return { min, max };
-}
-
-/** Seconds → "1h 02m", "3m 05s", "42s" (ETA and relative-time ticks). */
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '—';
-  const s = Math.round(seconds);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(s % 60).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  return `${h}h ${String(m % 60).padStart(2, '0')}m`;
 }
 
 /**

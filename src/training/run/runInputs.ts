@@ -1,0 +1,125 @@
+/**
+ * What a run needs before anything is written: its config (from the experiment file with overrides, or from
+ * the directory of a stopped run being resumed), a backend that loads, and its data. Anything wrong with
+ * those is the request's fault: an InputError (exit code 2 in the CLI, a rejected start in the extension),
+ * with a `file:line:col` position where the config says what went wrong.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { BackendError, nodeModuleLoader, selectBackend, type BackendSelection, type ModuleLoader } from '../backend/select';
+import { ConfigError, isConfigError, locateJsonPath } from '../config/diagnostics';
+import { loadExperimentConfig, parseExperimentText } from '../config/load';
+import type { BackendName, ExperimentConfig } from '../config/schema';
+import { DataError, type Dataset } from '../data/dataset';
+import { loadDataset } from '../data/load';
+import { hasCheckpoint } from '../engine/checkpoint';
+import { RUN_FILES, type RunInfo } from './records';
+import { readRunInfoSync } from './runDirectory';
+
+export interface RunRequest {
+  /** The `*.mtl.json` to run (not needed when resuming). */
+  configPath?: string;
+  runsDir: string;
+  overrides?: string[];
+  /** Overrides the config's `backend`. */
+  backend?: BackendName;
+  /** Continue this stopped run instead of starting a new one. */
+  resumeDir?: string;
+  /** How native tfjs packages are loaded (tests inject one). */
+  moduleLoader?: ModuleLoader;
+  modulePaths?: string[];
+}
+
+/** The request cannot be run as given: bad config, bad data, a backend that cannot load. Exit code 2. */
+export class InputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InputError';
+  }
+}
+
+export interface RunInputs {
+  config: ExperimentConfig;
+  experimentFile: string | null;
+  /** The run being resumed. */
+  existing?: { runDir: string; info: RunInfo };
+  backend: BackendSelection;
+  dataset: Dataset;
+}
+
+interface ConfigSource {
+  config: ExperimentConfig;
+  experimentFile: string | null;
+  /** Where relative data paths are resolved. */
+  configDir: string;
+  /** The config's text, to position data errors in it. */
+  source?: { file: string; text: string };
+  existing?: { runDir: string; info: RunInfo };
+}
+
+/** The config, backend and data of `request`, or an InputError saying what is wrong with it. */
+export async function resolveRunInputs(request: RunRequest): Promise<RunInputs> {
+  let configSource: ConfigSource;
+  try {
+    configSource = await readConfig(request);
+  } catch (error) {
+    if (isConfigError(error)) throw new InputError((error as ConfigError).message);
+    throw error;
+  }
+  const { config, experimentFile, existing } = configSource;
+  const backend = await loadBackend(request.backend ?? config.backend, request);
+  const dataset = await loadData(configSource);
+  return { config, experimentFile, existing, backend, dataset };
+}
+
+function readConfig(request: RunRequest): Promise<ConfigSource> | ConfigSource {
+  if (request.resumeDir) return readResumedConfig(path.resolve(request.resumeDir));
+  if (!request.configPath) throw new InputError('no config file given');
+  return loadExperimentConfig(request.configPath, request.overrides ?? []).then(({ config, text, file }) => ({
+    config,
+    experimentFile: path.resolve(request.configPath!),
+    configDir: path.dirname(path.resolve(request.configPath!)),
+    source: { file, text },
+  }));
+}
+
+/** A stopped (or failed) run continues with the resolved config it was started with, from its checkpoint. */
+function readResumedConfig(runDir: string): ConfigSource {
+  const read = readRunInfoSync(runDir);
+  if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+  const info = read.info;
+  if (info.status === 'running') throw new InputError(`${runDir}: the run is still running (pid ${info.pid ?? '?'})`);
+  if (info.status === 'completed') throw new InputError(`${runDir}: the run already completed`);
+  if (!hasCheckpoint(path.join(runDir, RUN_FILES.checkpoint))) throw new InputError(`${runDir}: no checkpoint to resume from (the run ${info.status} before writing one)`);
+  const file = path.join(runDir, RUN_FILES.config);
+  const text = readFileSync(file, 'utf8');
+  const config = parseExperimentText(text, file);
+  const configDir = info.experimentFile ? path.dirname(info.experimentFile) : runDir;
+  return { config, experimentFile: info.experimentFile, configDir, source: { file, text }, existing: { runDir, info } };
+}
+
+async function loadBackend(requested: BackendName, request: RunRequest): Promise<BackendSelection> {
+  try {
+    return await selectBackend(requested, request.moduleLoader ?? nodeModuleLoader(request.modulePaths ?? []));
+  } catch (error) {
+    if (error instanceof BackendError) throw new InputError(error.message);
+    throw error;
+  }
+}
+
+async function loadData(configSource: ConfigSource): Promise<Dataset> {
+  try {
+    return await loadDataset(configSource.config, configSource.configDir);
+  } catch (error) {
+    if (error instanceof DataError) throw new InputError(describeDataError(error, configSource.source));
+    throw error;
+  }
+}
+
+function describeDataError(error: DataError, config: { file: string; text: string } | undefined): string {
+  if (config && error.configPath) {
+    const pos = locateJsonPath(config.text, error.configPath);
+    if (pos) return `${config.file}:${pos.line}:${pos.column}: ${error.message}`;
+  }
+  return error.message;
+}
