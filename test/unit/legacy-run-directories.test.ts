@@ -49,8 +49,10 @@ for (const id of runIds) {
     for (const r of records) assert.ok(Value.Check(MetricRecordSchema, r), JSON.stringify(r).slice(0, 200));
   });
 
-  test(`${id}: the CSV export is byte for byte the one 0.1 wrote`, () => {
-    const expected = readFileSync(path.join(root, 'expected', `${id}.csv`), 'utf8');
+  test(`${id}: the CSV export is byte for byte the one 0.1 wrote, with CRLF line ends (RFC 4180, as every export now writes)`, () => {
+    const written = readFileSync(path.join(root, 'expected', `${id}.csv`), 'utf8');
+    assert.ok(!written.includes('\r'), '0.1 wrote LF line ends');
+    const expected = written.replace(/\n/g, '\r\n');
     assert.equal(recordsToCsv(readRecordsSync(dir)), expected, 'as the CLI exports it');
     const config = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as ExperimentConfig;
     assert.equal(recordsToCsv(readRecordsSync(dir), config.tasks.map((t) => t.name)), expected, 'as the extension exports it (task order from config.json)');
