@@ -4,10 +4,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cagradCoefficients, cagradInnerWeights } from '../../src/training/gradients/cagrad';
+import { cagradCoefficients, cagradInnerWeights } from '../../src/training/weighting/cagrad';
 import { combine, cosineFromGram, dot, gramOf, projectToSimplex, quadratic } from '../../src/training/gradients/gramian';
-import { mgdaTwoTasks, mgdaWeights } from '../../src/training/gradients/mgda';
-import { pcgradCoefficients, randomOrders } from '../../src/training/gradients/pcgrad';
+import { mgdaTwoTasks, mgdaWeights } from '../../src/training/weighting/mgda';
+import { pcgradCoefficients, randomOrders } from '../../src/training/weighting/pcgrad';
 import { normals } from '../helpers/engine';
 
 const close = (a: number, b: number, tol = 1e-9) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));

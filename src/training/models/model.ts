@@ -1,8 +1,9 @@
 /**
- * One interface for every architecture (one file each, registered in `registry.ts`), so adding an
- * architecture touches one file and one registry line.
+ * One interface for every architecture, and the descriptor each one declares beside it (one file each,
+ * registered in `registry.ts`), so adding an architecture touches one file and one registry line.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MethodDescriptor, MethodOptions } from '../config/method';
 import type { ModelConfig } from '../config/schema';
 import type { ResolvedTask } from '../data/dataset';
 import type { Rng } from '../random/rng';
@@ -32,6 +33,15 @@ export interface MultiTaskModel {
   /** The kernel(s) of the last shared layer: GradNorm's W (empty when nothing is shared). */
   lastSharedParameters(): Parameter[];
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult;
+}
+
+/**
+ * An architecture's descriptor (config/method.ts): what the config, New Experiment and the docs say about
+ * it, and how to build one. Declared with its type written out (`ArchitectureMethod<'soft', typeof options>`):
+ * the config's type is derived from the descriptors, so an inferred one would be circular.
+ */
+export interface ArchitectureMethod<Id extends string = string, Options extends MethodOptions = MethodOptions> extends MethodDescriptor<Id, Options> {
+  create(context: ModelContext): MultiTaskModel;
 }
 
 export interface ModelContext {

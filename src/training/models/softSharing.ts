@@ -8,8 +8,26 @@
  *   sample), which is what makes the sharing soft.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { oneOf } from '../config/schemaTypes';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel } from './model';
+
+const options = {
+  attention: oneOf(['scalar', 'mixture'] as const, {
+    description: '"scalar" is the article\'s model (one softmax weight per task scales its own tower); with "mixture" each task attends over all towers (K×K weights).',
+    default: 'scalar',
+  }),
+};
+
+export const softSharing: ArchitectureMethod<'soft', typeof options> = {
+  id: 'soft',
+  label: 'Soft sharing with attention',
+  description: 'One tower per task, mixed by learned attention',
+  options,
+  newExperiment: { note: ['One tower per task (each with the layers sharedUnits), mixed by attention.', '"scalar" is the article\'s model; "mixture" lets each task attend over all towers.'] },
+  tests: [],
+  create: (context) => new SoftSharingModel(context),
+};
 
 export class SoftSharingModel implements MultiTaskModel {
   readonly architecture = 'soft' as const;

@@ -5,8 +5,28 @@
  * The task whose loss falls faster (smaller r_k) gets the smaller weight.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Type } from '@sinclair/typebox';
+import { defaultOf } from '../config/method';
 import type { Parameter } from '../models/dense';
-import type { StepInfo, WeightingContext, WeightingStrategy } from './strategy';
+import type { StepInfo, WeightingContext, WeightingMethod, WeightingStrategy } from './strategy';
+
+const options = {
+  temperature: Type.Number({ exclusiveMinimum: 0, description: 'temperature T.', default: 2 }),
+  window: Type.Union([Type.Literal('epoch'), Type.Integer({ minimum: 1 })], { description: 'average losses per epoch ("epoch") or over windows of N steps.', default: 'epoch' }),
+};
+
+export const dynamicWeightAverage: WeightingMethod<'dwa', typeof options> = {
+  id: 'dwa',
+  label: 'Dynamic weight average',
+  description: 'Weights from each task\'s rate of loss decrease; the faster-falling task gets the smaller weight',
+  paper: { authors: 'Liu et al.', year: 2019, title: 'End-to-End Multi-Task Learning with Attention', url: 'https://arxiv.org/abs/1803.10704' },
+  options,
+  tests: [
+    { file: 'test/unit/weighting.test.ts', test: 'proof 3: λ = 1 for every task when all loss ratios are equal' },
+    { file: 'test/unit/weighting.test.ts', test: 'proof 3: the faster-falling task gets the smaller weight; Σλ = K; T = 2' },
+  ],
+  create: (context) => new DynamicWeightAverage(context),
+};
 
 /** λ from the two previous window means (oldest first). Exported for the formula tests. */
 export function dwaWeights(previous: readonly number[], beforePrevious: readonly number[], temperature: number): number[] {
@@ -35,8 +55,8 @@ export class DynamicWeightAverage implements WeightingStrategy {
 
   constructor(context: WeightingContext) {
     this.k = context.tasks.length;
-    this.temperature = context.loss.temperature ?? 2;
-    this.windowSteps = context.loss.window ?? 'epoch';
+    this.temperature = context.loss.temperature ?? defaultOf(dynamicWeightAverage.options, 'temperature');
+    this.windowSteps = context.loss.window ?? defaultOf(dynamicWeightAverage.options, 'window');
     this.state = { window: 0, sums: new Array(this.k).fill(0), counts: 0, history: [], lambda: new Array(this.k).fill(1) };
   }
 

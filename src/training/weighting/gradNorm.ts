@@ -11,11 +11,30 @@
  * trains slower gets a larger target gradient norm, hence a larger weight. The network trains on Σ w_k L_k.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Type } from '@sinclair/typebox';
+import { defaultOf } from '../config/method';
 import type { Parameter } from '../models/dense';
-import type { StepInfo, WeightingContext, WeightingStrategy } from './strategy';
+import type { StepInfo, WeightingContext, WeightingMethod, WeightingStrategy } from './strategy';
 
-export const DEFAULT_GRADNORM_ALPHA = 1.5;
-export const DEFAULT_GRADNORM_LEARNING_RATE = 0.025;
+const options = {
+  gradnormAlpha: Type.Number({ minimum: 0, maximum: 10, description: 'α, how strongly a task that trains slower is pulled towards a larger gradient norm.', default: 1.5 }),
+  gradnormLearningRate: Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'the learning rate of the task weights (their update is sign(G_k − target_k)·‖∇_W L_k‖).', default: 0.025 }),
+};
+
+export const gradNorm: WeightingMethod<'gradnorm', typeof options> = {
+  id: 'gradnorm',
+  label: 'GradNorm',
+  description: 'Weights that balance the gradient norms on the last shared layer against each task\'s training rate; K extra backward passes to that layer a step',
+  paper: { authors: 'Chen et al.', year: 2018, title: 'GradNorm: Gradient Normalization for Adaptive Loss Balancing in Deep Multitask Networks', url: 'https://arxiv.org/abs/1711.02257' },
+  options,
+  newExperiment: { note: ['gradnormAlpha: how strongly a task that trains slower is pulled towards a larger gradient norm.'] },
+  tests: [
+    { file: 'test/unit/gradNorm.test.ts', test: 'one update follows the formula: G = |w|·‖g‖, target = mean(G)·r^α, w −= lr·sign(G − target)·‖g‖, then Σw = K' },
+    { file: 'test/unit/gradNorm.test.ts', test: 'proof 4: the task that trains slower gets the larger weight (equal gradient norms)' },
+    { file: 'test/unit/gradNorm.test.ts', test: 'proof 4 in training: a task whose labels are noise (its loss cannot fall) ends with the larger weight' },
+  ],
+  create: (context) => new GradNormWeighting(context),
+};
 /** Weights stay positive (a weight at 0 would drop its task and make sign(w) meaningless). */
 const MIN_WEIGHT = 1e-3;
 
@@ -52,8 +71,8 @@ export class GradNormWeighting implements WeightingStrategy {
   private state: GradNormState;
 
   constructor(context: WeightingContext) {
-    this.alpha = context.loss.gradnormAlpha ?? DEFAULT_GRADNORM_ALPHA;
-    this.learningRate = context.loss.gradnormLearningRate ?? DEFAULT_GRADNORM_LEARNING_RATE;
+    this.alpha = context.loss.gradnormAlpha ?? defaultOf(gradNorm.options, 'gradnormAlpha');
+    this.learningRate = context.loss.gradnormLearningRate ?? defaultOf(gradNorm.options, 'gradnormLearningRate');
     this.state = { weights: new Array(context.tasks.length).fill(1), initialLosses: null };
   }
 

@@ -1,5 +1,6 @@
 /**
- * One interface for every loss-weighting strategy (one file each, registered in `registry.ts`).
+ * One interface for every loss-weighting strategy, and the descriptor each one declares beside it (one
+ * file each, registered in `registry.ts`).
  *
  * The trainer calls, per step:
  *   combine(losses)  — inside the gradient tape: the objective from the K per-task losses;
@@ -8,6 +9,7 @@
  * Strategies with trainable parameters expose them in `parameters()`; the same optimiser trains them.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MethodDescriptor, MethodOptions, NoOptions } from '../config/method';
 import type { LossConfig, TaskConfig } from '../config/schema';
 import type { Parameter } from '../models/dense';
 
@@ -61,4 +63,15 @@ export interface WeightingContext {
   loss: LossConfig;
   tasks: TaskConfig[];
   seed: number;
+}
+
+/**
+ * A loss weighting's descriptor (config/method.ts): what the config, New Experiment and the docs say about
+ * it, and how to make one. Declared with its type written out (`WeightingMethod<'dwa', typeof options>`):
+ * the config's type is derived from the descriptors, so an inferred one would be circular.
+ */
+export interface WeightingMethod<Id extends string = string, Options extends MethodOptions = MethodOptions, TaskOptions extends MethodOptions = NoOptions> extends MethodDescriptor<Id, Options> {
+  /** Keys of each task (`tasks[].weight`) that only this weighting uses. */
+  readonly taskOptions?: TaskOptions;
+  create(context: WeightingContext): WeightingStrategy;
 }

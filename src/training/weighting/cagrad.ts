@@ -6,9 +6,37 @@
  * It maximises the worst local improvement within a ball around g₀, so it moves towards the Pareto
  * front where plain averaging stalls.
  */
-import { gramTimes, minimizeOnSimplex, quadratic, type Gramian } from './gramian';
+import { Type } from '@sinclair/typebox';
+import { defaultOf } from '../config/method';
+import { gramTimes, minimizeOnSimplex, quadratic, type Gramian } from '../gradients/gramian';
+import { GradientMethod } from './gradientMethod';
+import type { WeightingMethod } from './strategy';
 
-export const DEFAULT_CAGRAD_ALPHA = 0.5;
+const options = {
+  cagradAlpha: Type.Number({ minimum: 0, maximum: 10, description: 'c, the radius of the ball around the mean gradient, relative to its norm.', default: 0.5 }),
+};
+
+export const cagrad: WeightingMethod<'cagrad', typeof options> = {
+  id: 'cagrad',
+  label: 'CAGrad',
+  description: 'The best worst-case improvement within a ball around the mean gradient; K extra backward passes a step',
+  paper: { authors: 'Liu et al.', year: 2021, title: 'Conflict-Averse Gradient Descent for Multi-task Learning', url: 'https://arxiv.org/abs/2110.14048' },
+  options,
+  newExperiment: { note: ['cagradAlpha: the radius of the ball around the mean gradient, relative to its norm.'] },
+  tests: [
+    { file: 'test/unit/gradientMethods.test.ts', test: 'solves its inner problem: no simplex point does better (grid check)' },
+    { file: 'test/unit/gradientMethods.test.ts', test: 'proof 7: from the published starting points CAGrad reaches the Pareto front (x₂ ≈ −8.36), where averaging stalls' },
+  ],
+  create: (context) => new CaGradWeighting(context),
+};
+
+export class CaGradWeighting extends GradientMethod {
+  readonly name = 'cagrad';
+
+  protected coefficients(gram: Gramian): number[] {
+    return cagradCoefficients(gram, this.context.loss.cagradAlpha ?? defaultOf(cagrad.options, 'cagradAlpha'));
+  }
+}
 
 function objective(G: Gramian, Gb: number[], c: number, w: readonly number[]): number {
   let lin = 0;
@@ -58,7 +86,7 @@ export function cagradInnerWeights(G: Gramian, c: number): number[] {
 }
 
 /** Coefficients β of d = Σ β_j g_j. `rescale` divides by 1 + calpha² (LibMTL's default). */
-export function cagradCoefficients(G: Gramian, calpha = DEFAULT_CAGRAD_ALPHA, rescale = true): number[] {
+export function cagradCoefficients(G: Gramian, calpha: number, rescale = true): number[] {
   const K = G.length;
   const b = new Array(K).fill(1 / K);
   const g0Norm = Math.sqrt(Math.max(quadratic(G, b), 0));

@@ -4,7 +4,34 @@
  * g_j — and the update is Σ_i g_i^PC. Tracked as coefficients over the original gradients, so only
  * the Gramian is needed: g_i^PC = Σ_m c_m g_m and g_i^PC · g_j = Σ_m c_m G_mj.
  */
-import type { Gramian } from './gramian';
+import type { NoOptions } from '../config/method';
+import type { Gramian } from '../gradients/gramian';
+import { rngFor } from '../random/rng';
+import { GradientMethod } from './gradientMethod';
+import type { StepInfo, WeightingMethod } from './strategy';
+
+export const pcgrad: WeightingMethod<'pcgrad', NoOptions> = {
+  id: 'pcgrad',
+  label: 'PCGrad',
+  description: 'Projects away the conflicting components of the task gradients; K extra backward passes a step',
+  paper: { authors: 'Yu et al.', year: 2020, title: 'Gradient Surgery for Multi-Task Learning', url: 'https://arxiv.org/abs/2001.06782' },
+  options: {},
+  tests: [
+    { file: 'test/unit/gradientMethods.test.ts', test: 'proof 5: on two conflicting vectors it removes exactly the conflicting component' },
+    { file: 'test/unit/gradientMethods.test.ts', test: 'proof 5: its Gramian form equals its vector form (random vectors, K = 2…5, random orders)' },
+  ],
+  create: (context) => new PcGradWeighting(context),
+};
+
+/** The projection order of each step is drawn from (seed, step), so a resumed run projects alike. */
+export class PcGradWeighting extends GradientMethod {
+  readonly name = 'pcgrad';
+
+  protected coefficients(gram: Gramian, info: StepInfo): number[] {
+    const rng = rngFor(this.context.seed, 'pcgrad', info.step);
+    return pcgradCoefficients(gram, randomOrders(gram.length, () => rng.uniform()));
+  }
+}
 
 /** `order[i]` lists the tasks j ≠ i in the order task i is projected against them. */
 export function pcgradCoefficients(G: Gramian, order: readonly (readonly number[])[]): number[] {
