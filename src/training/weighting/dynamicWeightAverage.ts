@@ -2,7 +2,8 @@
  * Dynamic Weight Average (Liu, Johns & Davison 2019).
  * With L̄_k(t) the mean training loss of task k over window t (an epoch, or N steps):
  * r_k = L̄_k(t−1) / L̄_k(t−2), λ_k = K·exp(r_k / T) / Σ_i exp(r_i / T); λ = 1 for the first two windows.
- * The task whose loss falls faster (smaller r_k) gets the smaller weight.
+ * The task whose loss falls faster (smaller r_k) gets the smaller weight. Convention: r_k = 1 when
+ * L̄_k(t−2) = 0 (no labels in that window, or an exactly fitted task), where the paper's ratio is undefined.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Type } from '@sinclair/typebox';
@@ -28,10 +29,16 @@ export const dynamicWeightAverage: WeightingMethod<'dwa', typeof options> = {
   create: (context) => new DynamicWeightAverage(context),
 };
 
-/** λ from the two previous window means (oldest first). Exported for the formula tests. */
+/**
+ * λ from the two previous window means. Exported for the formula tests.
+ *
+ * A window mean of 0 in the denominator (no labels for the task in that window, or a task fitted exactly)
+ * says nothing about how fast the task trains: its ratio is the neutral r = 1, the ratio of a task whose loss
+ * did not change (the published formula divides by 0 there, and a NaN weight would poison every later step).
+ */
 export function dwaWeights(previous: readonly number[], beforePrevious: readonly number[], temperature: number): number[] {
   const K = previous.length;
-  const r = previous.map((l, k) => l / beforePrevious[k]);
+  const r = previous.map((l, k) => (beforePrevious[k] > 0 ? l / beforePrevious[k] : 1));
   const m = Math.max(...r.map((v) => v / temperature));
   const e = r.map((v) => Math.exp(v / temperature - m));
   const s = e.reduce((a, b) => a + b, 0);
