@@ -234,7 +234,9 @@ export class Trainer {
     const finite = Number.isFinite(total) && lossValues.every((v) => Number.isFinite(v));
     let gram: number[][] | undefined;
     if (finite && this.weighting.shareGradients) gram = this.combineSharedGradients(batch, info, dropoutSeed, grads);
-    if (finite && this.weighting.balanceGradientNorms) this.weighting.balanceGradientNorms(this.lastSharedGradientNorms(batch, dropoutSeed), lossValues, info);
+    if (finite && this.weighting.balanceGradientNorms) {
+      this.weighting.balanceGradientNorms(this.lastSharedGradientNorms(batch, dropoutSeed), lossValues, info, batch.tasks.map((t) => t.count > 0));
+    }
     if (finite) tf.dispose(this.optimizer.apply(grads));
     tf.dispose([value, lossesT!, ...Object.values(grads)]);
     return { lossValues, total, attention, gates, gram };

@@ -50,10 +50,11 @@ export interface WeightingStrategy {
   shareGradients?(gram: number[][], info: StepInfo): number[];
   /**
    * GradNorm: after the backward pass, with ‖∇_W L_k‖ per task (W = the model's last shared layer,
-   * `lastSharedParameters()`, unweighted losses) and the K loss values; updates the weights used from
-   * the next step on. When defined, the trainer computes those norms (K backward passes that stop at W).
+   * `lastSharedParameters()`, unweighted losses), the K loss values and whether this batch had labels for
+   * each task; updates the weights used from the next step on. When defined, the trainer computes those
+   * norms (K backward passes that stop at W).
    */
-  balanceGradientNorms?(norms: number[], losses: number[], info: StepInfo): void;
+  balanceGradientNorms?(norms: number[], losses: number[], info: StepInfo, labelled: readonly boolean[]): void;
   /** JSON-serialisable non-tensor state, for checkpoints (tensor state lives in `parameters()`). */
   getState?(): unknown;
   setState?(state: unknown): void;
