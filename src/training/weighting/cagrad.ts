@@ -1,10 +1,13 @@
 /**
- * CAGrad (Liu et al. 2021), conflict-averse gradient descent, as LibMTL implements it:
+ * CAGrad (Liu et al. 2021), conflict-averse gradient descent, as the paper and its authors' code state it:
  *   g₀ = mean g_i,  c = calpha · ‖g₀‖,
  *   w* = argmin over the simplex of wᵀ G b + c · √(wᵀ G w)   (b = 1/K, so wᵀGb = g_w · g₀),
- *   d = g₀ + (c / ‖g_w‖) · g_w  with g_w = Σ w_i g_i,  then d / (1 + calpha²).
+ *   d = g₀ + (c / ‖g_w‖) · g_w  with g_w = Σ w_i g_i,  then d / (1 + calpha²) (the authors' and LibMTL's
+ *   default rescaling).
  * It maximises the worst local improvement within a ball around g₀, so it moves towards the Pareto
- * front where plain averaging stalls.
+ * front where plain averaging stalls. λ = c / ‖g_w‖ uses the exact norm (0 when g_w = 0), so the step does
+ * not depend on the gradients' scale; the inner solver smooths √(wᵀGw) by 1e-12 of the largest ‖g_i‖²,
+ * relative for the same reason. All of it on the K×K Gramian, in plain JS.
  */
 import { Type } from '@sinclair/typebox';
 import { defaultOf } from '../config/method';
@@ -38,10 +41,15 @@ export class CaGradWeighting extends GradientMethod {
   }
 }
 
-function objective(G: Gramian, Gb: number[], c: number, w: readonly number[]): number {
+/** ‖g_w‖ plus a smoothing far below every gradient's squared norm (so the solver's gradient exists at g_w = 0). */
+function smoothNorm(G: Gramian, w: readonly number[], smoothing: number): number {
+  return Math.sqrt(Math.max(quadratic(G, w), 0) + smoothing);
+}
+
+function objective(G: Gramian, Gb: number[], c: number, w: readonly number[], smoothing: number): number {
   let lin = 0;
   for (let i = 0; i < w.length; i++) lin += w[i] * Gb[i];
-  return lin + c * Math.sqrt(Math.max(quadratic(G, w), 0) + 1e-12);
+  return lin + c * smoothNorm(G, w, smoothing);
 }
 
 /** The inner problem (convex: a linear term plus a norm), solved on the simplex. */
@@ -49,9 +57,10 @@ export function cagradInnerWeights(G: Gramian, c: number): number[] {
   const K = G.length;
   const b = new Array(K).fill(1 / K);
   const Gb = gramTimes(G, b);
+  const smoothing = 1e-12 * Math.max(0, ...G.map((row, i) => row[i]));
   if (K === 2) {
     // One free variable: golden-section search on the convex 1-D restriction (fast in tight loops).
-    const f = (a: number) => objective(G, Gb, c, [a, 1 - a]);
+    const f = (a: number) => objective(G, Gb, c, [a, 1 - a], smoothing);
     let lo = 0;
     let hi = 1;
     const r = (Math.sqrt(5) - 1) / 2;
@@ -79,21 +88,20 @@ export function cagradInnerWeights(G: Gramian, c: number): number[] {
   }
   const gradient = (w: number[]) => {
     const Gw = gramTimes(G, w);
-    const norm = Math.sqrt(Math.max(quadratic(G, w), 0) + 1e-12);
-    return Gb.map((v, i) => v + (c * Gw[i]) / norm);
+    const norm = smoothNorm(G, w, smoothing);
+    return Gb.map((v, i) => v + (norm > 0 ? (c * Gw[i]) / norm : 0));
   };
-  return minimizeOnSimplex((w) => objective(G, Gb, c, w), gradient, b);
+  return minimizeOnSimplex((w) => objective(G, Gb, c, w, smoothing), gradient, b);
 }
 
 /** Coefficients β of d = Σ β_j g_j. `rescale` divides by 1 + calpha² (LibMTL's default). */
 export function cagradCoefficients(G: Gramian, calpha: number, rescale = true): number[] {
   const K = G.length;
   const b = new Array(K).fill(1 / K);
-  const g0Norm = Math.sqrt(Math.max(quadratic(G, b), 0));
-  const c = calpha * g0Norm + 1e-8;
+  const c = calpha * Math.sqrt(Math.max(quadratic(G, b), 0));
   const w = cagradInnerWeights(G, c);
-  const gwNorm = Math.sqrt(Math.max(quadratic(G, w), 0) + 1e-8);
-  const lambda = c / (gwNorm + 1e-8);
+  const gwNorm = Math.sqrt(Math.max(quadratic(G, w), 0));
+  const lambda = gwNorm > 0 ? c / gwNorm : 0;
   const beta = b.map((bi, i) => bi + lambda * w[i]);
   return rescale ? beta.map((x) => x / (1 + calpha * calpha)) : beta;
 }
