@@ -34,8 +34,11 @@ describe('PCGrad', () => {
     const d = combine(beta, [g1, g2]);
     // g1^PC = g1 − (g1·g2/‖g2‖²) g2 = (0.5, 0.5) ⟂ g2;  g2^PC = g2 − (g2·g1/‖g1‖²) g1 = (0, 1) ⟂ g1.
     assert.deepEqual(d.map((v) => Number(v.toFixed(12))), [0.5, 1.5]);
-    const g1pc = [0.5, 0.5];
-    assert.equal(dot(g1pc, g2), 0);
+    // What the method kept of g1: d minus g2^PC (g2 without its component along g1, written out here).
+    const g2pc = g2.map((v, k) => v - (dot(g2, g1) / dot(g1, g1)) * g1[k]);
+    const g1pc = d.map((v, k) => v - g2pc[k]);
+    assert.ok(Math.abs(dot(g1pc, g2)) < 1e-12, `g1^PC = ${g1pc} is orthogonal to g2`);
+    assert.deepEqual(g1pc.map((v) => Number(v.toFixed(12))), [0.5, 0.5], 'and is g1 minus exactly its component along g2');
     // Non-conflicting gradients pass through unchanged.
     assert.deepEqual(pcgradCoefficients(gramOf([[1, 0], [1, 1]]), [[1], [0]]), [1, 1]);
   });
