@@ -1,7 +1,8 @@
 /**
  * What the JSON Schema cannot say: keys that only apply to one architecture, strategy, data source or
  * task type; keys required by the data source; cross-references (task names, feature columns that are
- * targets); and each chosen method's own checks (its descriptor's `check`, e.g. the softmax floor below 1/K).
+ * targets); each chosen method's own checks (its descriptor's `check`, e.g. the softmax floor below 1/K); and
+ * whether the model shares what the chosen methods need (gradient methods, GradNorm, the conflict log).
  * Which keys belong to which method comes from the method descriptors of the catalog (config/method.ts).
  *
  * Synthetic data, generator "random": the article's random inputs and labels. Classification tasks
@@ -16,11 +17,12 @@
  * when the values it depends on are not valid, so one mistake gives one message.
  */
 import type { TSchema } from '@sinclair/typebox';
+import { Errors } from '@sinclair/typebox/errors';
 import { METHODS } from './catalog';
 import { formatPath, type JsonPath } from './diagnostics';
 import { isPlainObject, quote, valueAt, type ConfigIssue } from './issues';
 import type { ConfigView, MethodCatalog, MethodDescriptor, MethodOptions, TaskView } from './method';
-import { schemaFor } from './schema';
+import { schemaFor, type ModelConfig } from './schema';
 
 /** A key that only means something when another setting (its governor) has one of `values`. */
 interface KeyRule {
@@ -198,6 +200,33 @@ function chosenMethods(resolved: unknown, catalog: MethodCatalog): MethodDescrip
   return [...chosen(catalog.architectures, ['model', 'architecture']), ...chosen(catalog.weightings, ['loss', 'weighting']), ...chosen(catalog.optimizers, ['optimizer', 'name'])];
 }
 
+/**
+ * What the chosen weighting (its descriptor's `needs`) and the gradient-conflict log need the model to share,
+ * against what the chosen architecture shares with these settings (its descriptor's `sharing`). Quiet while the
+ * model section is invalid (schema validation says why).
+ */
+function sharingIssues({ resolved }: ConfigView, catalog: MethodCatalog): ConfigIssue[] {
+  const model = valueAt(resolved, ['model']);
+  const architecture = catalog.architectures.find((m) => m.id === valueAt(resolved, ['model', 'architecture']));
+  const modelSchema = (schemaFor(catalog) as unknown as { properties: { model: TSchema } }).properties.model;
+  if (!architecture || Errors(modelSchema, model).First()) return [];
+  const sharing = architecture.sharing(model as ModelConfig);
+  const because = sharing.because ?? `architecture ${quote(architecture.id)}`;
+  const issues: ConfigIssue[] = [];
+  const weighting = catalog.weightings.find((m) => m.id === valueAt(resolved, ['loss', 'weighting']));
+  if (weighting?.needs === 'shared-parameters' && !sharing.parameters) {
+    issues.push({ path: ['loss', 'weighting'], message: `${quote(weighting.id)} combines the tasks' gradients of the parameters they share, and this model shares none (${because})` });
+  }
+  if (weighting?.needs === 'last-shared-layer' && !sharing.lastLayer) {
+    issues.push({ path: ['loss', 'weighting'], message: `${quote(weighting.id)} balances gradient norms on the last layer the tasks share, and this model has none (${because})` });
+  }
+  const conflictEvery = valueAt(resolved, ['training', 'conflictEvery']);
+  if (typeof conflictEvery === 'number' && conflictEvery > 0 && !sharing.parameters) {
+    issues.push({ path: ['training', 'conflictEvery'], message: `logs the conflict between the tasks' gradients of the parameters they share, and this model shares none (${because}); set it to 0` });
+  }
+  return issues;
+}
+
 /** Early stopping watches the validation loss; without a validation split it could never trigger. */
 function earlyStoppingIssues({ resolved }: ConfigView): ConfigIssue[] {
   const earlyStopping = valueAt(resolved, ['training', 'earlyStopping']);
@@ -213,6 +242,7 @@ export function semanticIssues(given: unknown, resolved: unknown, catalog: Metho
     ...keysTheDataSourceRequires(view),
     ...featureColumnIssues(view),
     ...chosenMethods(resolved, catalog).flatMap((method) => method.check?.(view) ?? []),
+    ...sharingIssues(view, catalog),
     ...earlyStoppingIssues(view),
   ];
 }

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { NoOptions } from '../config/method';
 import { DenseLayer, dropout, type Activation, type Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel } from './model';
+import { TaskHead, dropoutSeed, sharingOfLayers, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel } from './model';
 
 export const crossStitch: ArchitectureMethod<'cross-stitch', NoOptions> = {
   id: 'cross-stitch',
@@ -22,6 +22,7 @@ export const crossStitch: ArchitectureMethod<'cross-stitch', NoOptions> = {
     { file: 'test/unit/crossStitch.test.ts', test: 'forward: after each layer task k continues with Σ_j α_kj z_j (checked against the towers’ own layers)' },
     { file: 'test/unit/crossStitch.test.ts', test: 'with α = I the towers are separate: changing one task’s tower leaves the other task’s output alone' },
   ],
+  sharing: sharingOfLayers,
   create: (context) => new CrossStitchModel(context),
 };
 

@@ -41,7 +41,24 @@ export interface MultiTaskModel {
  * the config's type is derived from the descriptors, so an inferred one would be circular.
  */
 export interface ArchitectureMethod<Id extends string = string, Options extends MethodOptions = MethodOptions> extends MethodDescriptor<Id, Options> {
+  /** What a model of this config shares between its tasks, without building it (checked against `create` in the tests). */
+  sharing(model: ModelConfig): Sharing;
   create(context: ModelContext): MultiTaskModel;
+}
+
+export interface Sharing {
+  /** Parameters that reach every task's loss (`sharedParameters()`): gradient methods and the conflict log need them. */
+  parameters: boolean;
+  /** A last layer all tasks share (`lastSharedParameters()`): GradNorm measures gradient norms on it. */
+  lastLayer: boolean;
+  /** When either is missing, the setting that leaves it out ("model.sharedUnits is empty"), for the config error. */
+  because?: string;
+}
+
+/** Hard sharing and cross-stitch share their `sharedUnits` layers, so both exist exactly when there are layers. */
+export function sharingOfLayers(model: ModelConfig): Sharing {
+  const any = model.sharedUnits.length > 0;
+  return any ? { parameters: true, lastLayer: true } : { parameters: false, lastLayer: false, because: 'model.sharedUnits is empty' };
 }
 
 export interface ModelContext {

@@ -23,6 +23,9 @@ export const routing: ArchitectureMethod<'routing', typeof options> = {
   options,
   newExperiment: { note: ['Multi-gate mixture of experts: shared experts, one softmax gate per task, then towers.'] },
   tests: [],
+  // The experts (and today the gates) are shared whatever their layers; the last shared layer is each expert's last one.
+  sharing: (model) =>
+    (model.expertUnits ?? defaultOf(options, 'expertUnits')).length > 0 ? { parameters: true, lastLayer: true } : { parameters: true, lastLayer: false, because: 'model.expertUnits is empty' },
   create: (context) => new RoutingModel(context),
 };
 

@@ -26,6 +26,8 @@ export const softSharing: ArchitectureMethod<'soft', typeof options> = {
   options,
   newExperiment: { note: ['One tower per task (each with the layers sharedUnits), mixed by attention.', '"scalar" is the article\'s model; "mixture" lets each task attend over all towers.'] },
   tests: [],
+  // The attention layer reads every tower and feeds every task, whatever the towers' layers.
+  sharing: () => ({ parameters: true, lastLayer: true }),
   create: (context) => new SoftSharingModel(context),
 };
 

@@ -24,6 +24,7 @@ export const cagrad: WeightingMethod<'cagrad', typeof options> = {
   label: 'CAGrad',
   description: 'The best worst-case improvement within a ball around the mean gradient; K extra backward passes a step',
   paper: { authors: 'Liu et al.', year: 2021, title: 'Conflict-Averse Gradient Descent for Multi-task Learning', url: 'https://arxiv.org/abs/2110.14048' },
+  needs: 'shared-parameters',
   options,
   newExperiment: { note: ['cagradAlpha: the radius of the ball around the mean gradient, relative to its norm.'] },
   tests: [

@@ -30,6 +30,7 @@ export const gradNorm: WeightingMethod<'gradnorm', typeof options> = {
   description: 'Weights that balance the gradient norms on the last shared layer against each task\'s training rate; K extra backward passes to that layer a step',
   paper: { authors: 'Chen et al.', year: 2018, title: 'GradNorm: Gradient Normalization for Adaptive Loss Balancing in Deep Multitask Networks', url: 'https://arxiv.org/abs/1711.02257' },
   options,
+  needs: 'last-shared-layer',
   newExperiment: { note: ['gradnormAlpha: how strongly a task that trains slower is pulled towards a larger gradient norm.'] },
   tests: [
     { file: 'test/unit/gradNorm.test.ts', test: 'one update follows the formula: G = |w|·‖g‖, target = mean(G)·r^α, w −= lr·sign(G − target)·‖g‖, then Σw = K' },

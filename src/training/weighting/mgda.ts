@@ -14,6 +14,7 @@ export const mgda: WeightingMethod<'mgda', NoOptions> = {
   label: 'MGDA',
   description: 'The minimum-norm convex combination of the task gradients; K extra backward passes a step',
   paper: { authors: 'Sener & Koltun', year: 2018, title: 'Multi-Task Learning as Multi-Objective Optimization', url: 'https://arxiv.org/abs/1810.04650' },
+  needs: 'shared-parameters',
   options: {},
   tests: [
     { file: 'test/unit/gradientMethods.test.ts', test: 'proof 6: the two-task closed form matches a brute-force search on the simplex' },

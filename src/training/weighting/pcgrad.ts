@@ -15,6 +15,7 @@ export const pcgrad: WeightingMethod<'pcgrad', NoOptions> = {
   label: 'PCGrad',
   description: 'Projects away the conflicting components of the task gradients; K extra backward passes a step',
   paper: { authors: 'Yu et al.', year: 2020, title: 'Gradient Surgery for Multi-Task Learning', url: 'https://arxiv.org/abs/2001.06782' },
+  needs: 'shared-parameters',
   options: {},
   tests: [
     { file: 'test/unit/gradientMethods.test.ts', test: 'proof 5: on two conflicting vectors it removes exactly the conflicting component' },

@@ -74,5 +74,7 @@ export interface WeightingContext {
 export interface WeightingMethod<Id extends string = string, Options extends MethodOptions = MethodOptions, TaskOptions extends MethodOptions = NoOptions> extends MethodDescriptor<Id, Options> {
   /** Keys of each task (`tasks[].weight`) that only this weighting uses. */
   readonly taskOptions?: TaskOptions;
+  /** What the model must share (architecture descriptors' `sharing`): a config without it is an error. */
+  readonly needs?: 'shared-parameters' | 'last-shared-layer';
   create(context: WeightingContext): WeightingStrategy;
 }
