@@ -36,7 +36,7 @@ function argminOnUnit(f: (a: number) => number): number {
 }
 
 /** Each method's shared update for two tasks, written out on the gradient vectors from its paper. */
-const DIRECTIONS: Record<'pcgrad' | 'mgda' | 'cagrad', (g1: number[], g2: number[]) => number[]> = {
+const DIRECTIONS: Record<'pcgrad' | 'mgda' | 'cagrad' | 'imtl-g', (g1: number[], g2: number[]) => number[]> = {
   // Each gradient loses its component along the other when they conflict; the update is the sum.
   pcgrad: (g1, g2) => {
     const conflict = dot(g1, g2) < 0;
@@ -53,6 +53,12 @@ const DIRECTIONS: Record<'pcgrad' | 'mgda' | 'cagrad', (g1: number[], g2: number
     const gw = mix(argminOnUnit((a) => dot(mix(a, g1, g2), g0) + c * norm(mix(a, g1, g2))), g1, g2);
     return g0.map((v, i) => (v + (c / norm(gw)) * gw[i]) / 1.25);
   },
+  // α g₁ + (1 − α) g₂ with equal projections on both unit gradients: d·(u₁ − u₂) = 0, solved for α.
+  'imtl-g': (g1, g2) => {
+    const w = g1.map((v, i) => v / norm(g1) - g2[i] / norm(g2));
+    const a = -dot(g2, w) / (dot(g1, w) - dot(g2, w));
+    return mix(a, g1, g2);
+  },
 };
 
 /** Two regression tasks that pull the shared layer apart: opposite targets of the same inputs, one scaled. */
@@ -66,7 +72,7 @@ function conflictingTasks() {
 }
 
 describe('gradient methods in the trainer', () => {
-  for (const weighting of ['pcgrad', 'mgda', 'cagrad'] as const) {
+  for (const weighting of ['pcgrad', 'mgda', 'cagrad', 'imtl-g'] as const) {
     it(`${weighting}: one SGD step = −lr·d on shared parameters (d from the per-task gradients, computed here), −lr·∇Σ L_k on the heads`, async () => {
       const cfg = config({
         loss: { weighting },
