@@ -238,8 +238,14 @@ export class Trainer {
       this.weighting.balanceGradientNorms(this.lastSharedGradientNorms(batch, dropoutSeed), lossValues, info, batch.tasks.map((t) => t.count > 0));
     }
     if (finite) tf.dispose(this.optimizer.apply(grads));
+    if (finite && this.weighting.afterUpdate) this.weighting.afterUpdate(lossValues, this.taskLossValues(batch, dropoutSeed), info);
     tf.dispose([value, lossesT!, ...Object.values(grads)]);
     return { lossValues, total, attention, gates, gram };
+  }
+
+  /** The task losses on this batch with the current parameters and this step's dropout masks. */
+  private taskLossValues(batch: Batch, dropoutSeed: number): number[] {
+    return tf.tidy(() => Array.from(taskLosses(this.dataset.tasks, this.model.forward(batch.x, { training: true, dropoutSeed }).outputs, batch).dataSync()));
   }
 
   /**

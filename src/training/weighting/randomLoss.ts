@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { NoOptions } from '../config/method';
 import type { Parameter } from '../models/dense';
 import { rngFor } from '../random/rng';
+import { softmaxOf } from './softmax';
 import type { StepInfo, WeightingContext, WeightingMethod, WeightingStrategy } from './strategy';
 
 export const randomLoss: WeightingMethod<'rlw', NoOptions> = {
@@ -17,13 +18,6 @@ export const randomLoss: WeightingMethod<'rlw', NoOptions> = {
   tests: [{ file: 'test/unit/weighting.test.ts', test: 'RLW draws softmax(N(0,1)) weights summing to 1, fresh each step and reproducible by step' }],
   create: (context) => new RandomLossWeighting(context),
 };
-
-export function softmaxOf(z: readonly number[]): number[] {
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
 
 export class RandomLossWeighting implements WeightingStrategy {
   readonly name = 'rlw';

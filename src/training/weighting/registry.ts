@@ -5,6 +5,7 @@
 import { cagrad } from './cagrad';
 import { dynamicWeightAverage } from './dynamicWeightAverage';
 import { equal } from './equal';
+import { famo } from './famo';
 import { gradNorm } from './gradNorm';
 import { imtlG } from './imtlG';
 import { learnedSoftmax } from './learnedSoftmax';
@@ -15,7 +16,7 @@ import { staticWeighting } from './static';
 import type { WeightingContext, WeightingStrategy } from './strategy';
 import { uncertainty } from './uncertainty';
 
-export const WEIGHTING_METHODS = [equal, staticWeighting, uncertainty, dynamicWeightAverage, randomLoss, learnedSoftmax, gradNorm, pcgrad, mgda, cagrad, imtlG] as const;
+export const WEIGHTING_METHODS = [equal, staticWeighting, uncertainty, dynamicWeightAverage, randomLoss, learnedSoftmax, gradNorm, pcgrad, mgda, cagrad, imtlG, famo] as const;
 
 export function createWeighting(context: WeightingContext): WeightingStrategy {
   const method = WEIGHTING_METHODS.find((m) => m.id === context.loss.weighting);

@@ -55,6 +55,11 @@ export interface WeightingStrategy {
    * norms (K backward passes that stop at W).
    */
   balanceGradientNorms?(norms: number[], losses: number[], info: StepInfo, labelled: readonly boolean[]): void;
+  /**
+   * FAMO: after the update, this batch's task losses once more (one more forward pass, same dropout masks),
+   * beside the losses before it, for weights that follow how much each task improved.
+   */
+  afterUpdate?(before: number[], after: number[], info: StepInfo): void;
   /** JSON-serialisable non-tensor state, for checkpoints (tensor state lives in `parameters()`). */
   getState?(): unknown;
   setState?(state: unknown): void;
