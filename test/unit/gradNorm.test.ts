@@ -1,5 +1,5 @@
 /**
- * GradNorm (Chen et al. 2018): the closed-form weight update, proof 4 of METHODS.md (the task that trains
+ * GradNorm (Chen et al. 2018): the closed-form weight update, proof 4 of docs/methods.md (the task that trains
  * slower gets the larger weight), the gradient norms the trainer measures on the last shared layer, and
  * resuming its state.
  */

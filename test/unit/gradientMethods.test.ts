@@ -1,5 +1,5 @@
 /**
- * Gradient-combination methods against METHODS.md: PCGrad (proof 5), MGDA (proof 6) and CAGrad on the
+ * Gradient-combination methods against docs/methods.md: PCGrad (proof 5), MGDA (proof 6) and CAGrad on the
  * 2-D toy problem of the CAGrad / Nash-MTL papers (proof 7). Pure math on the Gramian.
  */
 import { describe, it } from 'node:test';

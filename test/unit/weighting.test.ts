@@ -1,5 +1,5 @@
 /**
- * Loss weighting: formulas and the proofs of METHODS.md (1: the learned softmax collapses and the
+ * Loss weighting: formulas and the proofs of docs/methods.md (1: the learned softmax collapses and the
  * detector fires, the entropy bonus prevents it; 2: uncertainty weighting recovers the noise;
  * 3: DWA's weights), plus equal, static and RLW basics.
  */

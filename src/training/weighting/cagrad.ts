@@ -29,6 +29,8 @@ export const cagrad: WeightingMethod<'cagrad', typeof options> = {
   newExperiment: { note: ['cagradAlpha: the radius of the ball around the mean gradient, relative to its norm.'] },
   tests: [
     { file: 'test/unit/gradientMethods.test.ts', test: 'solves its inner problem: no simplex point does better (grid check)' },
+    { file: 'test/unit/gradientMethods.test.ts', test: 'its direction is g₀ + (c/‖g_w‖)·g_w over 1 + calpha², with w from a brute-force search (vectors, two tasks)' },
+    { file: 'test/unit/gradientMethods.test.ts', test: 'its step does not depend on the gradients\' scale (‖g‖ ≈ 1, 1e-2, 1e-4, 1e-6), as the formula says' },
     { file: 'test/unit/gradientMethods.test.ts', test: 'proof 7: from the published starting points CAGrad reaches the Pareto front (x₂ ≈ −8.36), where averaging stalls' },
   ],
   create: (context) => new CaGradWeighting(context),

@@ -25,6 +25,7 @@ export const dynamicWeightAverage: WeightingMethod<'dwa', typeof options> = {
   tests: [
     { file: 'test/unit/weighting.test.ts', test: 'proof 3: λ = 1 for every task when all loss ratios are equal' },
     { file: 'test/unit/weighting.test.ts', test: 'proof 3: the faster-falling task gets the smaller weight; Σλ = K; T = 2' },
+    { file: 'test/unit/weighting.test.ts', test: 'a window whose mean loss is 0 (no labels in it, or exactly fitted) gives the neutral ratio r = 1, never NaN' },
   ],
   create: (context) => new DynamicWeightAverage(context),
 };

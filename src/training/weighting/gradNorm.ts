@@ -34,6 +34,8 @@ export const gradNorm: WeightingMethod<'gradnorm', typeof options> = {
   newExperiment: { note: ['gradnormAlpha: how strongly a task that trains slower is pulled towards a larger gradient norm.'] },
   tests: [
     { file: 'test/unit/gradNorm.test.ts', test: 'one update follows the formula: G = |w|·‖g‖, target = mean(G)·r^α, w −= lr·sign(G − target)·‖g‖, then Σw = K' },
+    { file: 'test/unit/gradNorm.test.ts', test: 'α is the exponent of the training rate: 1.5 (the default), 1 and 0 move the weights differently' },
+    { file: 'test/unit/gradNorm.test.ts', test: 'L_k(0) is the loss of the first step where task k had labels, not of a step without any' },
     { file: 'test/unit/gradNorm.test.ts', test: 'proof 4: the task that trains slower gets the larger weight (equal gradient norms)' },
     { file: 'test/unit/gradNorm.test.ts', test: 'proof 4 in training: a task whose labels are noise (its loss cannot fall) ends with the larger weight' },
   ],

@@ -3,6 +3,10 @@
  * α* = argmin over the simplex of ‖Σ α_i g_i‖² = αᵀGα; the update is Σ α_i g_i, a common descent
  * direction whenever one exists. Two tasks have a closed form; more are solved on the simplex by
  * projected gradient descent on G (the paper's code uses Frank–Wolfe; both find the same minimum).
+ *
+ * Conventions: the raw task gradients, without normalisation (LibMTL's default `mgda_gn = 'none'`; the
+ * authors' code also offers l2 and loss normalisations), and on the gradients of the shared parameters
+ * themselves (not the paper's cheaper upper bound on the shared representation).
  */
 import type { NoOptions } from '../config/method';
 import { gramTimes, minimizeOnSimplex, quadratic, type Gramian } from '../gradients/gramian';

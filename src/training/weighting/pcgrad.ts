@@ -3,6 +3,10 @@
  * if g_i^PC · g_j < 0 then g_i^PC −= (g_i^PC · g_j / ‖g_j‖²) g_j — projecting against the *original*
  * g_j — and the update is Σ_i g_i^PC. Tracked as coefficients over the original gradients, so only
  * the Gramian is needed: g_i^PC = Σ_m c_m g_m and g_i^PC · g_j = Σ_m c_m G_mj.
+ *
+ * Conventions: the update is the sum of the projected gradients, as the paper's algorithm states it (the
+ * CAGrad authors' implementation averages them, a factor 1/K); each step's projection order is drawn from
+ * (seed, step), so a resumed run projects alike.
  */
 import type { NoOptions } from '../config/method';
 import type { Gramian } from '../gradients/gramian';
