@@ -13,7 +13,7 @@ import { makeBatch, taskLoss } from '../../src/training/engine/losses';
 import { Trainer } from '../../src/training/engine/trainer';
 import type { TrainRecord } from '../../src/training/run/records';
 import { FamoWeighting } from '../../src/training/weighting/famo';
-import { config, train } from '../helpers/engine';
+import { assertClose, config, train } from '../helpers/engine';
 
 before(async () => {
   await selectBackend('cpu');
@@ -21,8 +21,6 @@ before(async () => {
 
 const tasks = (k: number) => Array.from({ length: k }, (_, i) => ({ name: `t${i}`, type: 'regression' as const }));
 const make = (k: number, loss: Record<string, unknown> = {}) => new FamoWeighting({ loss: { weighting: 'famo', ...loss } as never, tasks: tasks(k), seed: 1 });
-const close = (actual: readonly number[], expected: readonly number[], tol: number) =>
-  assert.ok(actual.length === expected.length && actual.every((v, k) => Math.abs(v - expected[k]) <= tol), `${actual} vs ${expected}`);
 
 const EPS = 1e-8;
 const softmax = (x: number[]) => x.map((v) => Math.exp(v) / x.reduce((s, w) => s + Math.exp(w), 0));
@@ -56,8 +54,8 @@ describe('FAMO (Liu et al. 2023)', () => {
     const gradient = tf.tidy(() => Array.from(tf.grad((losses: tf.Tensor) => w.combine(losses as tf.Tensor1D))(tf.tensor1d(L)).dataSync()));
     const z = softmax(logits);
     const c = z.reduce((s, zk, k) => s + zk / (L[k] + EPS), 0);
-    close(gradient, z.map((zk, k) => zk / (c * (L[k] + EPS))), 1e-6);
-    close(w.weights(), z, 1e-7);
+    assertClose(gradient, z.map((zk, k) => zk / (c * (L[k] + EPS))), 1e-6);
+    assertClose(w.weights(), z, 1e-7);
   });
 
   it('one step of the logit update, computed by hand', () => {
@@ -66,16 +64,16 @@ describe('FAMO (Liu et al. 2023)', () => {
     // z ⊙ (δ − zᵀδ) = ±½(log 2 − log(2/1.9))/2, and Adam's first step is −lr·sign of it: ξ = (−0.025, +0.025).
     w.afterUpdate([1, 2], [0.5, 1.9]);
     const first = [-0.025, 0.025];
-    close(w.weights(), softmax(first), 1e-6);
+    assertClose(w.weights(), softmax(first), 1e-6);
     assert.ok(w.weights()[0] < w.weights()[1], 'the task that improved more loses weight');
     // The second step, with the weight decay γ = 0.001 now acting on ξ ≠ 0.
     const adam = { m: [0, 0], v: [0, 0], t: 0 };
     const xi1 = adamStep([0, 0], logitGradient([0.5, 0.5], [1, 2], [0.5, 1.9]), adam, 0.025, 0.001);
-    close(xi1, first, 1e-8); // Adam's ε: |g| / (|g| + 1e-8) is 1 − 1e-7 here
+    assertClose(xi1, first, 1e-8); // Adam's ε: |g| / (|g| + 1e-8) is 1 − 1e-7 here
     w.afterUpdate([0.5, 1.9], [0.45, 1.7]);
     const xi2 = adamStep(xi1, logitGradient(softmax(xi1), [0.5, 1.9], [0.45, 1.7]), adam, 0.025, 0.001);
-    close((w.getState() as { logits: number[] }).logits, xi2, 1e-6);
-    close(w.weights(), softmax(xi2), 1e-6);
+    assertClose((w.getState() as { logits: number[] }).logits, xi2, 1e-6);
+    assertClose(w.weights(), softmax(xi2), 1e-6);
   });
 
   it('its learning rate and weight decay come from the config', () => {
@@ -84,7 +82,7 @@ describe('FAMO (Liu et al. 2023)', () => {
     w.afterUpdate([1, 2], [0.5, 1.9]);
     const xi1 = adamStep([0, 0], logitGradient([0.5, 0.5], [1, 2], [0.5, 1.9]), adam, 0.1, 0.5);
     w.afterUpdate([0.5, 1.9], [0.45, 1.7]);
-    close((w.getState() as { logits: number[] }).logits, adamStep(xi1, logitGradient(softmax(xi1), [0.5, 1.9], [0.45, 1.7]), adam, 0.1, 0.5), 1e-6);
+    assertClose((w.getState() as { logits: number[] }).logits, adamStep(xi1, logitGradient(softmax(xi1), [0.5, 1.9], [0.45, 1.7]), adam, 0.1, 0.5), 1e-6);
   });
 
   it('the trainer gives it the same batch\'s losses after the update', async () => {
@@ -97,7 +95,7 @@ describe('FAMO (Liu et al. 2023)', () => {
     trainer.trainStep(batch, { step: 1, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 10 }, 1, false);
     const afterStep = losses();
     const expected = adamStep([0, 0], logitGradient([0.5, 0.5], beforeStep, afterStep), { m: [0, 0], v: [0, 0], t: 0 }, 0.025, 0.001);
-    close((trainer.weighting.getState!() as { logits: number[] }).logits, expected, 1e-6);
+    assertClose((trainer.weighting.getState!() as { logits: number[] }).logits, expected, 1e-6);
   });
 
   it('trains: the loss falls and the weights stay a distribution', async () => {

@@ -14,7 +14,7 @@ import { makeBatch, taskLoss } from '../../src/training/engine/losses';
 import { Trainer } from '../../src/training/engine/trainer';
 import type { TrainRecord } from '../../src/training/run/records';
 import { GradNormWeighting, gradNormStep } from '../../src/training/weighting/gradNorm';
-import { arrayDataset, config, normals, train } from '../helpers/engine';
+import { arrayDataset, assertClose, config, normals, train } from '../helpers/engine';
 
 before(async () => {
   await selectBackend('cpu');
@@ -27,15 +27,13 @@ const twoTasks = [
 
 const stepInfo = (step: number) => ({ step, epoch: 0, stepInEpoch: step - 1, stepsPerEpoch: 100 });
 
-const close = (actual: readonly number[], expected: readonly number[], tol = 1e-12) =>
-  assert.ok(actual.length === expected.length && actual.every((v, k) => Math.abs(v - expected[k]) <= tol), `${actual} vs ${expected}`);
 
 describe('GradNorm (Chen et al. 2018)', () => {
   it('one update follows the formula: G = |w|·‖g‖, target = mean(G)·r^α, w −= lr·sign(G − target)·‖g‖, then Σw = K', () => {
     // G = (2, 1), mean 1.5; L̃ = (0.5, 0.9), r = (0.5/0.7, 0.9/0.7); targets 1.5·r^1.5 = (0.906, 2.187):
     // task a is above its target (w_a falls by 0.1·2), task b below (w_b rises by 0.1·1); (0.8, 1.1) · 2/1.9.
     const next = gradNormStep([1, 1], [2, 1], [0.5, 0.9], [1, 1], 1.5, 0.1);
-    close(next, [(0.8 * 2) / 1.9, (1.1 * 2) / 1.9]);
+    assertClose(next, [(0.8 * 2) / 1.9, (1.1 * 2) / 1.9], 1e-12);
   });
 
   it('α is the exponent of the training rate: 1.5 (the default), 1 and 0 move the weights differently', () => {
@@ -44,10 +42,10 @@ describe('GradNorm (Chen et al. 2018)', () => {
     // α = 1.5: targets (0.8^1.5, 1.2^1.5) = (0.716, 1.315): G_a above its target, G_b below:
     // w = (1 − 0.1·0.75, 1 + 0.1·1.25) = (0.925, 1.125), then Σw = 2.
     const atOneAndAHalf = [(0.925 * 2) / 2.05, (1.125 * 2) / 2.05];
-    close(step(1.5), atOneAndAHalf);
+    assertClose(step(1.5), atOneAndAHalf, 1e-12);
     // α = 1: targets (0.8, 1.2): G_a below, G_b above: w = (1.075, 0.875). α = 0: targets (1, 1), the same signs.
-    close(step(1), [(1.075 * 2) / 1.95, (0.875 * 2) / 1.95]);
-    close(step(0), [(1.075 * 2) / 1.95, (0.875 * 2) / 1.95]);
+    assertClose(step(1), [(1.075 * 2) / 1.95, (0.875 * 2) / 1.95], 1e-12);
+    assertClose(step(0), [(1.075 * 2) / 1.95, (0.875 * 2) / 1.95], 1e-12);
     // The strategy takes α from the config, 1.5 when not given.
     const strategy = (loss: Record<string, unknown>) => new GradNormWeighting({ loss: { weighting: 'gradnorm', gradnormLearningRate: 0.1, ...loss } as never, tasks: twoTasks, seed: 1 });
     const byDefault = strategy({});
@@ -60,7 +58,7 @@ describe('GradNorm (Chen et al. 2018)', () => {
     const meanG = (G[0] + G[1]) / 2;
     const targets = [meanG * 0.8 ** 1.5, meanG * 1.2 ** 1.5];
     const moved = [afterFirst[0] - 0.1 * Math.sign(G[0] - targets[0]) * 0.75, afterFirst[1] - 0.1 * Math.sign(G[1] - targets[1]) * 1.25];
-    close(byDefault.weights(), moved.map((w) => (2 * w) / (moved[0] + moved[1])));
+    assertClose(byDefault.weights(), moved.map((w) => (2 * w) / (moved[0] + moved[1])), 1e-12);
     assert.equal(Math.sign(G[0] - targets[0]), 1, 'the example is one where α = 1.5 and α = 1 disagree');
     assert.equal(Math.sign(G[0] - meanG * 0.8), -1);
   });
@@ -69,11 +67,11 @@ describe('GradNorm (Chen et al. 2018)', () => {
     const w = new GradNormWeighting({ loss: { weighting: 'gradnorm', gradnormLearningRate: 0.1 } as never, tasks: twoTasks, seed: 1 });
     // Step 1: task b has no labels (loss 0, gradient 0); nothing moves (both gradient norms 0).
     w.balanceGradientNorms([0, 0], [2, 0], stepInfo(1), [true, false]);
-    close(w.weights(), [1, 1]);
+    assertClose(w.weights(), [1, 1], 1e-12);
     // Step 2, b's first labels: L(0) = (2, 3), L̃ = (3/2, 3/3) = (1.5, 1), r = (1.2, 0.8); G = (0.9, 1.1), mean 1;
     // targets (1.2^1.5, 0.8^1.5) = (1.315, 0.716): a below (w_a += 0.1·0.9), b above (w_b −= 0.1·1.1).
     w.balanceGradientNorms([0.9, 1.1], [3, 3], stepInfo(2), [true, true]);
-    close(w.weights(), [(1.09 * 2) / 1.98, (0.89 * 2) / 1.98]);
+    assertClose(w.weights(), [(1.09 * 2) / 1.98, (0.89 * 2) / 1.98], 1e-12);
   });
 
   it('proof 4: the task that trains slower gets the larger weight (equal gradient norms)', () => {

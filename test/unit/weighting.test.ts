@@ -17,7 +17,7 @@ import { StaticWeighting } from '../../src/training/weighting/static';
 import { UncertaintyWeighting } from '../../src/training/weighting/uncertainty';
 import type { StepInfo } from '../../src/training/weighting/strategy';
 import type { EventRecord, TrainRecord } from '../../src/training/run/records';
-import { arrayDataset, config, normals, train } from '../helpers/engine';
+import { arrayDataset, assertClose, config, normals, train } from '../helpers/engine';
 
 const info = (step: number, epoch = 0): StepInfo => ({ step, epoch, stepInEpoch: 0, stepsPerEpoch: 10 });
 const twoTasks = [
@@ -189,8 +189,6 @@ function dwaFromRatios(r: number[], T: number): number[] {
   return e.map((v) => (r.length * v) / sum);
 }
 
-const close = (actual: readonly number[], expected: readonly number[], tol = 1e-12) =>
-  assert.ok(actual.length === expected.length && actual.every((v, k) => Math.abs(v - expected[k]) <= tol), `${actual} vs ${expected}`);
 
 describe('DWA (Liu et al. 2019)', () => {
   it('proof 3: λ = 1 for every task when all loss ratios are equal', () => {
@@ -207,11 +205,11 @@ describe('DWA (Liu et al. 2019)', () => {
 
   it('a window whose mean loss is 0 (no labels in it, or exactly fitted) gives the neutral ratio r = 1, never NaN', () => {
     // Task a: 0 in both windows (0/0); task b: 2 → 1 (r = 0.5).
-    close(dwaWeights([0, 1], [0, 2], 2), dwaFromRatios([1, 0.5], 2));
+    assertClose(dwaWeights([0, 1], [0, 2], 2), dwaFromRatios([1, 0.5], 2), 1e-12);
     // Task a rises from a zero window (1/0): no rate either; task b: 3 → 3 (r = 1). Both neutral: λ = 1.
-    close(dwaWeights([1, 3], [0, 3], 2), [1, 1]);
+    assertClose(dwaWeights([1, 3], [0, 3], 2), [1, 1], 1e-12);
     // A task that falls to exactly 0 is an ordinary ratio: r = 0 / 2 = 0, the smallest weight.
-    close(dwaWeights([0, 1], [2, 1], 2), dwaFromRatios([0, 1], 2));
+    assertClose(dwaWeights([0, 1], [2, 1], 2), dwaFromRatios([0, 1], 2), 1e-12);
   });
 
   it('in training, a task without labels keeps DWA finite: no NaN loss, no batch skipped', async () => {
@@ -258,10 +256,10 @@ describe('DWA (Liu et al. 2019)', () => {
       }
     }
     // In epoch 2 (the third window) λ comes from epochs 0 and 1: r = (0.5 / 1, 0.9 / 1).
-    close(seen[2], dwaFromRatios([0.5, 0.9], 2));
+    assertClose(seen[2], dwaFromRatios([0.5, 0.9], 2), 1e-12);
     // In epoch 3, from epochs 1 and 2: r = (0.4 / 0.5, 0.8 / 0.9).
     w.beforeStep(info(++step, 3));
-    close(w.weights(), dwaFromRatios([0.4 / 0.5, 0.8 / 0.9], 2));
+    assertClose(w.weights(), dwaFromRatios([0.4 / 0.5, 0.8 / 0.9], 2), 1e-12);
   });
 
   it('the windowed variant averages every N steps', () => {
@@ -277,7 +275,7 @@ describe('DWA (Liu et al. 2019)', () => {
       w.afterStep(l);
     });
     w.beforeStep(info(5));
-    close(w.weights(), dwaFromRatios([2 / 4, 3 / 4], 2));
+    assertClose(w.weights(), dwaFromRatios([2 / 4, 3 / 4], 2), 1e-12);
     const restored = new DynamicWeightAverage({ loss: { weighting: 'dwa', window: 2 }, tasks: twoTasks, seed: 1 });
     restored.setState(w.getState());
     assert.deepEqual(restored.weights(), w.weights());
