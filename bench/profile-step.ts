@@ -23,7 +23,7 @@ async function main() {
       const l2 = tf.div(tf.neg(tf.sum(tf.mul(y2, tf.logSoftmax(o[1])))), batch);
       return tf.add(l1, l2) as tf.Scalar;
     }, vars);
-    if (withOpt) tf.dispose(opt.apply(grads));
+    if (withOpt) opt.apply(grads);
     value.dataSync();
     tf.dispose([value, ...Object.values(grads)]);
   };

@@ -37,6 +37,9 @@ if (code) {
   const { startCodeServer } = tsx.require('./vscode-test/codeServer.ts', import.meta.url);
   console.log('`code` is not on the PATH: starting code-server (the first start installs it into .vscode-test/, a few minutes)…');
   const server = await startCodeServer({ workspace: examples, port });
+  // startCodeServer lets go of the server's process (tests must not be held open by it); here it is the
+  // whole point: serve until Ctrl+C, instead of letting Node's event loop empty and exit at once.
+  server.process.ref();
   console.log(`\nMTL Lab is running in code-server ${server.install.codeServerVersion}:\n\n  ${server.workspaceUrl}\n\nOpen that URL in a browser on this machine. Ctrl+C stops it.`);
   let stopping = false;
   const stop = async () => {

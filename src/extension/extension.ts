@@ -30,7 +30,7 @@ export function activate(context: vscode.ExtensionContext): MtlLabApi {
     new RunsStatusBar(runs.manager),
     new ConfigDiagnostics(),
     vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.mtl.json' }, new ExperimentCodeLens(runs.manager)),
-    ...registerCommands({ context, runs, tree, logs, openDashboard: (ids) => dashboard.open(ids), activeDashboardRuns: () => dashboard.activeRunIds() }),
+    registerCommands({ context, runs, tree, logs, openDashboard: (ids) => dashboard.open(ids), activeDashboardRuns: () => dashboard.activeRunIds() }),
     runs.manager.onDidCrash(async ({ runId, message }) => {
       const show = 'Show Log';
       const answer = await vscode.window.showErrorMessage(`MTL Lab: run ${runId} failed: ${message.split('\n')[0]}`, show);

@@ -150,7 +150,7 @@ async function train(args: Args): Promise<number> {
         onStarted: (runDir, info) => {
           if (!args.json) process.stderr.write(`run ${info.id} → ${path.relative(process.cwd(), runDir) || runDir}\n`);
         },
-        onRecords: (records) => {
+        onRecords: ({ records }) => {
           if (args.json) return;
           for (const r of records) {
             if (r.kind === 'event' && (r.level !== 'info' || r.code === 'backend-selected')) {

@@ -10,7 +10,8 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { MetricRecordSchema, RunInfoSchema } from './run/records';
 
-export const PROTOCOL_VERSION = 1;
+/** 2: `records` carry each record's end offset in metrics.jsonl. */
+export const PROTOCOL_VERSION = 2;
 
 export const StartRequestSchema = Type.Object({
   /** Absolute path of the `*.mtl.json` to run (ignored when resuming). */
@@ -46,8 +47,8 @@ export type BackendProbe = Static<typeof BackendProbeSchema>;
 export const WorkerMessageSchema = Type.Union([
   /** The run directory exists and run.json says running. */
   Type.Object({ type: Type.Literal('started'), runId: Type.String(), runDir: Type.String(), info: RunInfoSchema }),
-  /** Records in the order they were appended to metrics.jsonl, batched. */
-  Type.Object({ type: Type.Literal('records'), runId: Type.String(), records: Type.Array(MetricRecordSchema) }),
+  /** Records in the order they were appended to metrics.jsonl, batched, with where each ends in the file. */
+  Type.Object({ type: Type.Literal('records'), runId: Type.String(), records: Type.Array(MetricRecordSchema), offsets: Type.Array(Type.Integer({ minimum: 1 })) }),
   /** run.json changed status (final statuses are sent just before the worker exits). */
   Type.Object({ type: Type.Literal('status'), runId: Type.String(), info: RunInfoSchema }),
   /** The request could not be started (bad config, missing run directory). Nothing was written. */

@@ -39,7 +39,7 @@ async function start(request: StartRequest): Promise<number> {
           runId = info.id;
           void send({ type: 'started', runId, runDir, info });
         },
-        onRecords: (records) => void send({ type: 'records', runId, records }),
+        onRecords: ({ records, offsets }) => void send({ type: 'records', runId, records, offsets }),
         onStatus: (info) => void send({ type: 'status', runId, info }),
         shouldStop: () => stopRequested,
       },

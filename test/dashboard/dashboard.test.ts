@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startHarness, send, charts, posted, pageErrors, inkedFraction, screenshotDir, type Harness, type ChartInfo } from './harness';
-import { fixtureRun, FixtureHost } from './fixtures';
+import { fixtureRun, FixtureHost, openDuringTraining } from './fixtures';
 import { defaultDashboardState, parseWebviewMessage, type InitMessage } from '../../src/webview/protocol';
 import { emaDebiased } from '../../src/webview/data/transforms';
 
@@ -334,6 +334,27 @@ test('live appends: only new points cross, charts follow', async () => {
   assert.match(step ?? '', /step 1,000/);
   await drawAll(page);
   await page.screenshot({ path: path.join(screenshotDir, 'live.png'), fullPage: true });
+  await assertClean(page);
+  await page.close();
+});
+
+test('a dashboard opened on a running run, records arriving during its history read: whole history drawn, then live without gap or duplicate', async () => {
+  // 300 steps: few enough that the chart draws every point (no decimation to its pixel width).
+  const run = fixtureRun({ id: 'opened-mid-run', steps: 300, totalSteps: 5000, status: 'running', evalEvery: 50 });
+  const opened = await openDuringTraining(run, { batchSize: 20, readAtStep: 137, arrivedDuringRead: 2 });
+  const host = new FixtureHost([{ ...run, records: [] }]);
+  host.attachFeed(run.info.id, opened.feed);
+  const page = await harness.open({ state: noSmoothing([run.info.id]) });
+  await send(page, host.init());
+  const drawnSteps = async () => chart(await charts(page), 'loss:income').drawn.find((d) => d.label.endsWith(' train'))!.x;
+  const first = await drawnSteps();
+  assert.equal(first[0], 1, 'the first drawn step is the run\'s first');
+  assert.deepEqual(first, Array.from({ length: first.length }, (_, i) => i + 1), 'no gap and no duplicate in the history');
+  const newestDuringRead = Math.max(...opened.during.flatMap((b) => b.records).filter((r) => r.kind === 'train').map((r) => r.step));
+  assert.ok(newestDuringRead > 137 + 30, 'two batches arrived after the one the read cut');
+  assert.equal(first.length, newestDuringRead, 'the records that arrived during the read are drawn');
+  for (const batch of opened.later) await send(page, host.receive(run.info.id, batch));
+  assert.deepEqual(await drawnSteps(), Array.from({ length: 300 }, (_, i) => i + 1), 'then every live step once');
   await assertClean(page);
   await page.close();
 });

@@ -4,9 +4,13 @@
  * (RunSeriesStore, runView), so the browser tests feed exactly what the panel would post.
  *   node --import tsx test/dashboard/fixtures.ts [outDir]   writes the streams as JSON for inspection
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import type { MetricRecord, RunInfo } from '../../src/training/run/records';
+import type { MetricRecord, PositionedRecords, RunInfo } from '../../src/training/run/records';
+import { RunDirectoryWriter } from '../../src/training/run/runDirectory';
+import { readAllRecords } from '../../src/extension/runs/metricsTail';
+import { RunFeed } from '../../src/extension/dashboard/runFeed';
 import type { ExperimentConfig } from '../../src/training/config/schema';
 import { rngFor } from '../../src/training/random/rng';
 import { RunSeriesStore, newRunCursor, runView, type RunCursor } from '../../src/extension/dashboard/runSeries';
@@ -200,8 +204,76 @@ export class FixtureHost {
   append(runId: string, records: MetricRecord[]): AppendMessage {
     const store = this.stores.get(runId)!;
     store.add(records);
-    const d = store.deltas(this.cursors.get(runId)!);
+    return this.deltas(runId);
+  }
+
+  /** Show a run through its feed (history handed over to live records) instead of a store filled at once. */
+  attachFeed(runId: string, feed: RunFeed): void {
+    this.stores.set(runId, feed.store);
+    this.feeds.set(runId, feed);
+  }
+
+  /** A live batch through the run's feed, as the panel receives it; the append it would flush. */
+  receive(runId: string, batch: PositionedRecords): AppendMessage {
+    this.feeds.get(runId)!.receive(batch);
+    return this.deltas(runId);
+  }
+
+  private readonly feeds = new Map<string, RunFeed>();
+
+  private deltas(runId: string): AppendMessage {
+    const d = this.stores.get(runId)!.deltas(this.cursors.get(runId)!);
     return { type: 'append', series: d.series, matrices: d.matrices, events: d.events };
+  }
+}
+
+export interface OpenedDuringTraining {
+  run: FixtureRun;
+  /** The run's feed after the history read, with the records that arrived during the read handed over. */
+  feed: RunFeed;
+  /** Batches that reached the feed during the history read (already delivered). */
+  during: PositionedRecords[];
+  /** Batches the worker streams after the dashboard opened (deliver them through `feed`). */
+  later: PositionedRecords[];
+}
+
+/**
+ * A dashboard opened on a run that trains, with records arriving during the history read on purpose: a real
+ * RunDirectoryWriter appends the run's records in batches of `batchSize`; the history read sees metrics.jsonl
+ * only up to the middle of one batch, cut inside a line (a write in progress); the batches streamed live before
+ * the read ended — the one already read whole, the one cut by the read, and newer ones — reach the feed before
+ * the history does, as IPC messages do when a run streams fast. `later` holds the rest.
+ */
+export async function openDuringTraining(run: FixtureRun, options: { batchSize: number; readAtStep: number; arrivedDuringRead: number }): Promise<OpenedDuringTraining> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mtl-handover-'));
+  try {
+    const batches: PositionedRecords[] = [];
+    const writer = RunDirectoryWriter.create(dir, run.info, run.config, (batch) => batches.push(batch));
+    const metrics = path.join(writer.runDir, 'metrics.jsonl');
+    let seen: string | undefined;
+    for (let i = 0; i < run.records.length; i += options.batchSize) {
+      for (const record of run.records.slice(i, i + options.batchSize)) writer.append(record);
+      writer.flush();
+      const last = batches[batches.length - 1]!;
+      const readAt = last.records.findIndex((r) => r.kind === 'train' && r.step === options.readAtStep);
+      if (readAt >= 0) {
+        // What a reader sees while this batch is being written: up to record `readAt`, then half of the next line.
+        const bytes = readFileSync(metrics);
+        const end = last.offsets[readAt]!;
+        seen = path.join(dir, 'as-read.jsonl');
+        writeFileSync(seen, bytes.subarray(0, end + Math.floor(((last.offsets[readAt + 1] ?? end) - end) / 2)));
+      }
+    }
+    if (seen === undefined) throw new Error(`no train record at step ${options.readAtStep}`);
+    const history = await readAllRecords(seen);
+    const cut = batches.findIndex((b) => b.offsets[b.offsets.length - 1]! > history.offset);
+    const during = batches.slice(Math.max(0, cut - 1), cut + options.arrivedDuringRead);
+    const feed = new RunFeed(new RunSeriesStore(run.info.id, 2000, run.config.tasks.map((t) => t.name)));
+    for (const batch of during) feed.receive(batch);
+    feed.history(history);
+    return { run, feed, during, later: batches.slice(cut + options.arrivedDuringRead) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -191,6 +191,43 @@ async function rowState(row: Locator): Promise<string> {
   return `${text} ${aria ?? ''} ${icons}`;
 }
 
+/** What the dashboard in front draws: each chart's series and its first drawn step. */
+async function firstDrawnSteps(frame: FrameLocator): Promise<{ chart: string; label: string; first: number }[]> {
+  return frame.locator('body').evaluate(() => {
+    const dashboard = (window as unknown as { mtlLabDashboard: { charts(): { id: string; drawn: { label: string; x: number[] }[] }[] } }).mtlLabDashboard;
+    return dashboard.charts().flatMap((chart) => chart.drawn.filter((d) => d.x.length > 0).map((d) => ({ chart: chart.id, label: d.label, first: d.x[0]! })));
+  });
+}
+
+/**
+ * Compare Runs from the palette on a run that trains and a finished one, both ticked: the comparison draws the
+ * running run's whole history, not only what arrived after it opened (a race between the history read and the
+ * live records once lost it), and goes on live.
+ */
+async function compareWithRunningRun(wb: Workbench, workspace: string, running: RunOnDisk): Promise<void> {
+  const finished = listRuns(workspace).find((r) => r.id !== running.id && (r.info.status === 'completed' || r.info.status === 'stopped'));
+  if (!finished) throw new E2EError(`A finished run to compare with the running ${running.id} (scenario 4 leaves one); ${describeRuns(workspace)}`);
+  const stepsAtOpen = trainSteps(running.dir);
+  if (runStatus(workspace, running.id) !== 'running' || stepsAtOpen < 200) throw new E2EError(`Run ${running.id} should be training with some history (status ${runStatus(workspace, running.id)}, ${stepsAtOpen} steps).`);
+  await wb.runCommand('MTL Lab: Compare Runs');
+  await wb.pickMany([running.id, finished.id], 'the runs to compare');
+  const frame = await wb.waitForWebview('Compare Runs on a running run');
+  const lossOf = (id: string) => (s: { chart: string; label: string }) => s.chart.startsWith('loss:') && s.label.includes(id) && s.label.endsWith(' train');
+  const drawn = await waitUntil('the comparison to draw the train losses of both runs', async () => {
+    const series = await firstDrawnSteps(frame).catch(() => []);
+    return series.some(lossOf(running.id)) && series.some(lossOf(finished.id)) ? series : undefined;
+  }, 30_000, 500);
+  await wb.screenshot('5-soft-sharing', 'compare-running-run');
+  // Min–max downsampling keeps a point of the first step bucket (a few steps wide), so each series starts
+  // near step 1; without the history it would start where the run was when the dashboard opened.
+  for (const series of drawn.filter((s) => s.label.includes(running.id) || s.label.includes(finished.id))) {
+    assert.ok(series.first < stepsAtOpen / 4, `${series.chart} "${series.label}" starts at step ${series.first}: its history is drawn (the run had ${stepsAtOpen} steps when the comparison opened)`);
+  }
+  for (const id of [running.id, finished.id]) assert.ok(drawn.filter((s) => s.label.includes(id)).length > 0, `series of ${id} are drawn`);
+  const chart = frame.locator('figure[data-chart-id^="loss:"] canvas').first();
+  await assertChartGrows(chart, workspace, running.id, 'the comparison of a running run');
+}
+
 describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_TIMEOUT_MS }, () => {
   before(
     async () => {
@@ -302,8 +339,10 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await wb.screenshot('4-stop-resume', 'completed-in-tree');
   });
 
-  scenario('5 a soft-sharing run renders its attention card', 120_000, async ({ workbench: wb, workspace }) => {
+  scenario('5 a soft-sharing run renders its attention card; a comparison opened on it draws its whole history', 150_000, async ({ workbench: wb, workspace }) => {
     const soft = exampleFor(workspace, 'soft');
+    // Three times the usual length: it must still train when the comparison below opens on it.
+    editJsonc(path.join(workspace, soft.file), [[['training', 'epochs'], RUN_SIZE.epochs * 3]]);
     const view = await experimentsView(wb);
     const run = await startRunFromEditor(wb, workspace, soft);
     // Starting reveals the new run in the tree (its experiment, collapsed until now, expands) while the run
@@ -327,6 +366,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     // The heatmap redraws with every batch (never "stable" for Playwright): scroll it into view directly.
     await card.evaluate((element) => element.scrollIntoView({ block: 'center' }));
     await wb.screenshot('5-soft-sharing', 'attention-card');
+    await compareWithRunningRun(wb, workspace, run);
     // Stopped rather than run to the end (unless it has finished already): scenario 6 compares it.
     if (runStatus(workspace, run.id) === 'running') await stopFromPalette(wb, workspace, run.id, ['completed']);
   });

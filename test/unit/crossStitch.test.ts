@@ -77,6 +77,7 @@ it('trains: the loss falls, α moves from its start and is logged as the attenti
   const alpha = (trainer.model as CrossStitchModel).stitches[0].arraySync() as number[][];
   assert.ok(Math.abs(alpha[0][0] - 0.9) > 1e-3, `α moved: ${JSON.stringify(alpha)}`);
   assert.deepEqual(Object.keys(trains.at(-1)!.attention!), ['a', 'b'], 'attention rows by task');
-  assert.ok(trainer.model.sharedParameters().some((p) => p.name === 'stitch0' && !p.decay), 'α is shared, without weight decay');
+  assert.ok(trainer.model.parameters().some((p) => p.name === 'stitch0' && !p.decay), 'α is trained, without weight decay');
+  assert.ok(!trainer.model.sharedParameters().some((p) => p.name === 'stitch0'), 'the last α is task-specific: row k feeds task k alone');
   assert.deepEqual(trainer.model.lastSharedParameters().map((p) => p.name), ['tower/a/dense0/w', 'tower/b/dense0/w']);
 });

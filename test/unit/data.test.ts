@@ -7,7 +7,8 @@ import type { ExperimentConfig, TaskConfig } from '../../src/training/config/sch
 import { DataError, type Dataset } from '../../src/training/data/dataset';
 import { loadDataset } from '../../src/training/data/load';
 import { generateMmoe, MMOE_SCALE, quantileThresholds, bucketOf } from '../../src/training/data/synthetic';
-import { parseCsv } from '../../src/training/data/csv';
+import { parseCsv, parseCsvRecords } from '../../src/training/data/csv';
+import { readCsvFile } from '../../src/training/data/csvFile';
 import { parseJsonl } from '../../src/training/data/jsonl';
 import { splitIndices, validationCount } from '../../src/training/data/split';
 import { BatchSampler } from '../../src/training/data/sampler';
@@ -279,6 +280,46 @@ describe('CSV parser', () => {
     assert.throws(() => parseCsv('a,b\n"x"y,2\n', 'f.csv'), /f\.csv:2: unexpected text after the closing quote of field 1/);
     assert.throws(() => parseCsv('a,a\n1,2\n', 'f.csv'), /column "a" appears twice/);
     assert.throws(() => parseCsv('a,,c\n1,2,3\n', 'f.csv'), /f\.csv:1: column 2 of the header has no name/);
+  });
+
+  it('skips whitespace-only lines and counts them; keeps a quote inside an unquoted field even when the file also has text after a closing quote', () => {
+    assert.deepEqual(parseCsv('a,b\n  \t\n1,2\n', 'f.csv').lines, [3]);
+    // csv-parse relaxes both quote rules at once: in a file with a quote inside an unquoted field, text
+    // after a closing quote is kept literally (csv.ts says why).
+    assert.deepEqual(parseCsv('a,b\n5\'10",1\n"x"y,2\n', 'f.csv').rows, [['5\'10"', '1'], ['"x"y', '2']]);
+    assert.throws(() => parseCsv('a,b\n5\'10",2\n"open,3\n', 'f.csv'), /f\.csv:3: a quoted field starting here is never closed/);
+    assert.deepEqual(parseCsvRecords('x,y\r\n"1\r\n2",3\r\n\r\n4,5', 'head.csv'), { records: [['x', 'y'], ['1\r\n2', '3'], ['4', '5']], lines: [1, 2, 5] });
+  });
+
+  it('streams a file to the same table, lines and errors as the text gives, whatever the chunk size', async () => {
+    const texts = [
+      '\uFEFFname,note,value\r\n"Smith, J.","said ""hi""",1\r\nplain,"two\r\nlines",2\r\n"",x,3\r\n',
+      'a,b\n1,\n\n5\'10",2',
+      'a,b\r1,"x\ry"\r3,4',
+      'a,b,c,d,e\n1,2,3,4,5\n1,2,3,4,5\n"multi\nline",2,3,4,5\n1,2,3,4,5\n1,2,3,4\n',
+      'a,b\n1,2\n"open,3\n4,5\n',
+      'a,b\n"x"y,2\n',
+      'a,a\n1,2\n',
+      'h\u00e9,\u65e5\u672c\n"\u00fc\r\n\u00df",\u20ac\n',
+      ' \n\n',
+    ];
+    const outcome = (run: () => unknown) => {
+      try {
+        return run();
+      } catch (error) {
+        return `${(error as DataError).message} @ ${(error as DataError).line}`;
+      }
+    };
+    for (const [k, text] of texts.entries()) {
+      const file = path.join(dir, `stream-${k}.csv`);
+      writeFileSync(file, text);
+      const expected = outcome(() => parseCsv(text, 'f.csv'));
+      for (const chunkBytes of [1, 2, 3, 7, 65536]) {
+        const streamed = await readCsvFile(file, 'f.csv', { chunkBytes }).then((t) => t, (error: DataError) => `${error.message} @ ${error.line}`);
+        assert.deepEqual(streamed, expected, `${JSON.stringify(text)} in chunks of ${chunkBytes} bytes`);
+      }
+    }
+    assert.equal(outcome(() => parseCsv(' \n\n', 'f.csv')), 'f.csv: the file is empty @ undefined');
   });
 });
 

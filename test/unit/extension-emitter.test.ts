@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DisposableStore, Emitter, type Disposable } from '../../src/extension/util/emitter';
+import { Emitter } from '../../src/extension/util/emitter';
+import type { Disposable } from '../../src/extension/util/disposables';
 
 test('Emitter: listeners get events until disposed; a throwing listener does not starve the others', () => {
   const emitter = new Emitter<number>();
@@ -31,16 +32,4 @@ test('Emitter: listeners get events until disposed; a throwing listener does not
   emitter.fire(7);
   assert.equal(context.total, 5);
   emitter.event(() => assert.fail('no listener after dispose')).dispose();
-});
-
-test('DisposableStore disposes in reverse order, once, and disposes late additions at once', () => {
-  const order: string[] = [];
-  const store = new DisposableStore();
-  store.add({ dispose: () => order.push('a') });
-  store.add({ dispose: () => order.push('b') });
-  store.dispose();
-  store.dispose();
-  assert.deepEqual(order, ['b', 'a']);
-  store.add({ dispose: () => order.push('late') });
-  assert.deepEqual(order, ['b', 'a', 'late']);
 });

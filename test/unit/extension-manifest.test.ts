@@ -3,12 +3,28 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { COMMAND_IDS } from '../../src/extension/commands/commandIds';
+import { installFakeVscode } from '../helpers/fakeVscode';
 
 const root = path.resolve(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
 const contributes = pkg.contributes;
-const commandSource = readFileSync(path.join(root, 'src/extension/commands/registerCommands.ts'), 'utf8');
-const registered = new Set([...commandSource.matchAll(/register\('(mtlLab\.[A-Za-z]+)'/g)].map((m) => m[1]));
+
+// What registerCommands really registers, through a stand-in for VS Code's command registry.
+const registrations = new Map<string, { disposed: boolean }>();
+installFakeVscode({
+  commands: {
+    registerCommand: (id: string) => {
+      assert.ok(!registrations.has(id), `${id} is registered once`);
+      const registration = { disposed: false, dispose: () => void (registration.disposed = true) };
+      registrations.set(id, registration);
+      return registration;
+    },
+  },
+});
+const { registerCommands } = require('../../src/extension/commands/registerCommands') as typeof import('../../src/extension/commands/registerCommands');
+const commandsRegistration = registerCommands({} as Parameters<typeof registerCommands>[0]);
+const registered = new Set(registrations.keys());
 
 test('the fixed command titles, all in category "MTL Lab"', () => {
   const titles = new Map<string, string>(contributes.commands.map((c: { command: string; title: string; category: string }) => {
@@ -24,6 +40,7 @@ test('every contributed command is registered in code and every registered one i
   const contributed = new Set<string>(contributes.commands.map((c: { command: string }) => c.command));
   assert.deepEqual([...contributed].filter((c) => !registered.has(c)), [], 'contributed but never registered');
   assert.deepEqual([...registered].filter((c) => !contributed.has(c)), [], 'registered but not contributed');
+  assert.deepEqual([...registered].sort(), [...COMMAND_IDS].sort(), 'the registered commands are exactly those of COMMANDS (commandIds.ts), the constant the code refers to');
   for (const [menu, items] of Object.entries(contributes.menus as Record<string, { command: string }[]>)) {
     for (const item of items) assert.ok(contributed.has(item.command), `${menu} uses unknown ${item.command}`);
   }
@@ -61,4 +78,10 @@ test('tree menus key on the context values the tree model produces', () => {
   }
   assert.ok(used.size >= 5);
   for (const value of used) assert.ok(contextValues.has(value), `menu uses context value "${value}" that the tree never sets`);
+});
+
+test('disposing the commands registration unregisters every command', () => {
+  assert.ok([...registrations.values()].every((r) => !r.disposed));
+  commandsRegistration.dispose();
+  assert.deepEqual([...registrations].filter(([, r]) => !r.disposed).map(([id]) => id), []);
 });

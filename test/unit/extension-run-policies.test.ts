@@ -95,14 +95,18 @@ test('splitCompleteLines keeps a torn last line for later and never cuts a multi
   const bytes = Buffer.from('{"a":1}\n{"b":"é', 'utf8');
   const chunk = splitCompleteLines(bytes, 100);
   assert.deepEqual(chunk.lines, ['{"a":1}']);
+  assert.deepEqual(chunk.ends, [108]);
   assert.equal(chunk.nextOffset, 108);
-  assert.deepEqual(splitCompleteLines(Buffer.from('no newline'), 5), { lines: [], nextOffset: 5 });
-  assert.deepEqual(splitCompleteLines(Buffer.from('x\r\ny\n'), 0).lines, ['x', 'y']);
+  assert.deepEqual(splitCompleteLines(Buffer.from('no newline'), 5), { lines: [], ends: [], nextOffset: 5 });
+  const crlf = splitCompleteLines(Buffer.from('x\r\nyé\n'), 10);
+  assert.deepEqual(crlf.lines, ['x', 'yé']);
+  assert.deepEqual(crlf.ends, [13, 17], 'byte offsets past each newline (é is two bytes)');
 });
 
-test('parseRecordLines skips lines that are not records', () => {
-  const parsed = parseRecordLines([train(1), 'not json', '{"kind":"train"}', '', train(2)]);
+test("parseRecordLines skips lines that are not records and keeps each record's line end", () => {
+  const parsed = parseRecordLines([train(1), 'not json', '{"kind":"train"}', '', train(2)], [10, 20, 30, 31, 40]);
   assert.deepEqual(parsed.records.map((r) => r.step), [1, 2]);
+  assert.deepEqual(parsed.offsets, [10, 40]);
   assert.equal(parsed.skipped, 2);
 });
 
@@ -115,8 +119,14 @@ test('MetricsTail reads appended records once, waits for a torn line to complete
   assert.deepEqual((await tail.poll()).records.map((r) => r.step), [1, 2]);
   assert.deepEqual((await tail.poll()).records, []);
   await fs.appendFile(file, `${train(3).slice(20)}\n${train(4)}\n`);
-  assert.deepEqual((await tail.poll()).records.map((r) => r.step), [3, 4]);
-  assert.deepEqual((await readAllRecords(file)).map((r) => r.step), [1, 2, 3, 4]);
+  const polled = await tail.poll();
+  assert.deepEqual(polled.records.map((r) => r.step), [3, 4]);
+  const size = (await fs.stat(file)).size;
+  assert.deepEqual(polled.offsets, [size - train(4).length - 1, size], 'each record ends where its line ends');
+  await fs.appendFile(file, train(5).slice(0, 9));
+  const history = await readAllRecords(file);
+  assert.deepEqual(history.records.map((r) => r.step), [1, 2, 3, 4]);
+  assert.equal(history.offset, size, 'the history read stops before the torn line');
   await fs.writeFile(file, `${train(9)}\n`);
   assert.deepEqual((await tail.poll()).records.map((r) => r.step), [9]);
   await fs.rm(dir, { recursive: true });

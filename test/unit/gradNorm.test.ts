@@ -172,7 +172,7 @@ describe('GradNorm (Chen et al. 2018)', () => {
     return Promise.all([make(routing), make(soft)]).then(async ([r, s]) => {
       assert.deepEqual(r.model.lastSharedParameters().map((p) => p.name), ['expert0/dense1/w', 'expert1/dense1/w', 'expert2/dense1/w']);
       assert.deepEqual(s.model.lastSharedParameters().map((p) => p.name), ['attention/w']);
-      // No shared layer is a config error before any trainer exists (test/unit/sharedParameters.test.ts has the positions).
+      // No shared layer is a config error before any trainer exists (test/unit/modelSharing.test.ts has the positions).
       assert.throws(() => config({ loss: { weighting: 'gradnorm' }, model: { architecture: 'hard', sharedUnits: [], taskUnits: [] } }), /loss\.weighting: "gradnorm" balances gradient norms on the last layer the tasks share, and this model has none \(model\.sharedUnits is empty\)/);
     });
   });

@@ -74,7 +74,7 @@ describe('metrics.jsonl parsing', () => {
 describe('RunDirectoryWriter', () => {
   it('round-trips run.json, config.json and records (buffered, flushed in whole lines)', () => {
     const flushed: MetricRecord[][] = [];
-    const writer = RunDirectoryWriter.create(tmp, info('exp-1', '2026-11-29T10:00:00.000Z'), { name: 'exp' }, (b) => flushed.push(b));
+    const writer = RunDirectoryWriter.create(tmp, info('exp-1', '2026-11-29T10:00:00.000Z'), { name: 'exp' }, (b) => flushed.push(b.records));
     for (let s = 1; s <= 5; s++) writer.append(train(s));
     assert.equal(readRecords(writer.runDir).length, 0, 'buffered until flush');
     writer.flush();
@@ -88,6 +88,44 @@ describe('RunDirectoryWriter', () => {
     // A crash mid-append leaves a torn line: readers still get every whole record.
     appendFileSync(path.join(writer.runDir, 'metrics.jsonl'), '{"kind":"eval","st');
     assert.equal(readRecords(writer.runDir).length, 5);
+  });
+
+  it("tells where each flushed record ends in metrics.jsonl, across flushes and a resumed writer", () => {
+    const batches: { records: MetricRecord[]; offsets: number[] }[] = [];
+    const first = RunDirectoryWriter.create(path.join(tmp, 'positions'), info('exp-offsets', '2026-11-29T10:30:00.000Z'), {}, (b) => batches.push(b));
+    const named: MetricRecord = { kind: 'event', step: 2, time: 2, level: 'info', code: 'x', message: 'ρ ≈ 0.8 — multi-byte' };
+    first.append(train(1));
+    first.append(named);
+    first.flush();
+    first.append(train(3));
+    first.flush();
+    const resumed = new RunDirectoryWriter(first.runDir, first.info, (b) => batches.push(b));
+    resumed.append(train(4));
+    resumed.flush();
+    const bytes = readFileSync(path.join(first.runDir, 'metrics.jsonl'));
+    // Independently: the offset just past each newline of the file, in order.
+    const ends = [...bytes.entries()].filter(([, b]) => b === 0x0a).map(([i]) => i + 1);
+    assert.deepEqual(batches.flatMap((b) => b.offsets), ends);
+    assert.deepEqual(batches.flatMap((b) => b.records), [train(1), named, train(3), train(4)]);
+    // Each offset closes exactly its record's line.
+    const all = batches.flatMap((b) => b.records);
+    batches.flatMap((b) => b.offsets).forEach((end, i) => {
+      const start = i === 0 ? 0 : ends[i - 1]!;
+      assert.deepEqual(JSON.parse(bytes.subarray(start, end).toString('utf8')), all[i]);
+    });
+  });
+
+  it('a writer resuming after a crash mid-write ends the torn line first, so its first record is not lost', () => {
+    const crashed = RunDirectoryWriter.create(path.join(tmp, 'positions'), info('exp-torn', '2026-11-29T10:40:00.000Z'), {});
+    crashed.append(train(1));
+    crashed.flush();
+    appendFileSync(path.join(crashed.runDir, 'metrics.jsonl'), '{"kind":"train","st');
+    const batches: { records: MetricRecord[]; offsets: number[] }[] = [];
+    const resumed = new RunDirectoryWriter(crashed.runDir, crashed.info, (b) => batches.push(b));
+    resumed.append(train(2));
+    resumed.flush();
+    assert.deepEqual(readRecords(crashed.runDir), [train(1), train(2)]);
+    assert.equal(batches[0]!.offsets[0], readFileSync(path.join(crashed.runDir, 'metrics.jsonl')).length);
   });
 
   it('flushes by itself within the interval', async () => {

@@ -103,10 +103,32 @@ function waitFor(m: RunManager, predicate: (info: RunInfo) => boolean, timeoutMs
   });
 }
 
+/** Live records per run; `offsetsOf` keeps where each one said it ends in metrics.jsonl. */
+const offsetsOf = new WeakMap<Map<string, MetricRecord[]>, Map<string, number[]>>();
 function collect(m: RunManager): Map<string, MetricRecord[]> {
   const byRun = new Map<string, MetricRecord[]>();
-  m.onDidAppendRecords(({ runId, records }) => byRun.set(runId, [...(byRun.get(runId) ?? []), ...records]));
+  const offsets = new Map<string, number[]>();
+  offsetsOf.set(byRun, offsets);
+  m.onDidAppendRecords(({ runId, records, offsets: ends }) => {
+    byRun.set(runId, [...(byRun.get(runId) ?? []), ...records]);
+    offsets.set(runId, [...(offsets.get(runId) ?? []), ...ends]);
+  });
   return byRun;
+}
+
+/** Each live record's offset is the end of its own line in metrics.jsonl (checked against the file's bytes). */
+async function assertOffsetsMatchFile(streamed: Map<string, MetricRecord[]>, runId: string, runDir: string): Promise<void> {
+  const bytes = await fs.readFile(path.join(runDir, 'metrics.jsonl'));
+  const live = streamed.get(runId) ?? [];
+  const ends = offsetsOf.get(streamed)!.get(runId) ?? [];
+  assert.equal(ends.length, live.length, 'one offset per live record');
+  const lineEnds = [...bytes.entries()].filter(([, b]) => b === 0x0a).map(([i]) => i + 1);
+  ends.forEach((end, i) => {
+    const at = lineEnds.indexOf(end);
+    assert.ok(at >= 0, `offset ${end} is the end of a line`);
+    const start = at === 0 ? 0 : lineEnds[at - 1]!;
+    assert.deepEqual(JSON.parse(bytes.subarray(start, end).toString('utf8')), live[i], `record ${i} is the line that ends at ${end}`);
+  });
 }
 
 function firstTrainRecord(m: RunManager): Promise<string> {
@@ -130,11 +152,13 @@ test('start → records stream over IPC → completed, and the streamed records 
   assert.equal(run.info.status, 'running');
   const final = await waitFor(m, (info) => info.id === run.info.id && info.status === 'completed');
   assert.ok(final.summary, 'a completed run has a summary');
-  const onDisk = await m.readRecords(run.info.id);
+  const { records: onDisk, offset } = await m.readRecords(run.info.id);
   const live = streamed.get(run.info.id) ?? [];
   assert.ok(live.some((r) => r.kind === 'train'), 'train records arrived live');
   // Everything that arrived live is on disk in the same order (the file may hold records written before `started`).
   assert.deepEqual(onDisk.slice(onDisk.length - live.length), live);
+  await assertOffsetsMatchFile(streamed, run.info.id, run.runDir);
+  assert.equal(offset, (await fs.stat(path.join(run.runDir, 'metrics.jsonl'))).size, 'the history read reaches the end of a finished file');
   const disk = await readRunInfo(run.runDir);
   assert.ok(disk.ok && disk.info.status === 'completed');
   await waitUntil(() => !m.isLive(run.info.id));
@@ -170,7 +194,7 @@ test('resume: a stopped run continues in its own directory to completed, and the
   const live = streamed.get(runId) ?? [];
   assert.ok(live.some((r) => r.kind === 'train' && r.step > stoppedAt), 'records after the stop point arrived live');
   if (useReal) {
-    const records = await m.readRecords(runId);
+    const { records } = await m.readRecords(runId);
     assert.ok(records.some((r) => r.kind === 'event' && r.code === 'resumed'), 'metrics.jsonl records the resume');
   }
   assert.throws(() => m.resume(runId), /completed/);
@@ -243,8 +267,9 @@ test('re-attach after a simulated host restart: the worker keeps training, the n
   assert.equal(final.status, 'completed');
   const live = streamed.get(runId) ?? [];
   assert.ok(live.length > 0, 'records arrived by tailing metrics.jsonl');
-  const onDisk = await second.readRecords(runId);
+  const { records: onDisk } = await second.readRecords(runId);
   assert.deepEqual(onDisk.slice(onDisk.length - live.length), live, 'tailed records are the file\'s last records, none twice');
+  await assertOffsetsMatchFile(streamed, runId, second.get(runId)!.runDir);
 });
 
 test('stopping a re-attached run (no IPC) sends SIGTERM, and the worker stops cleanly', async () => {

@@ -8,7 +8,7 @@ import { fork, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseWorkerMessage, type WorkerMessage } from '../../src/training/protocol';
+import { parseWorkerMessage, PROTOCOL_VERSION, type WorkerMessage } from '../../src/training/protocol';
 import type { MetricRecord, RunInfo } from '../../src/training/run/records';
 import { readRecords, readRunInfo } from '../../src/training/run/runDirectory';
 
@@ -69,7 +69,7 @@ function startWorker(request: { configPath?: string; resumeDir?: string }): Work
     }
   });
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  child.send({ type: 'start', protocol: 1, request: { runsDir: path.join(tmp, 'runs'), overrides: [], ...request } });
+  child.send({ type: 'start', protocol: PROTOCOL_VERSION, request: { runsDir: path.join(tmp, 'runs'), overrides: [], ...request } });
   return { child, messages, records, exit, reached: (step) => new Promise((resolve) => waiters.push({ step, resolve })) };
 }
 
@@ -107,6 +107,10 @@ describe('the forked worker', () => {
     assert.ok(info.summary && info.summary.metrics.reg.rmse! > 0 && info.summary.metrics.cls.accuracy! >= 0);
     const onDisk = readRecords(runDir);
     assert.deepEqual(run.records, onDisk);
+    // Each streamed record says where its line ends in metrics.jsonl: the file's newlines, in order.
+    const bytes = readFileSync(path.join(runDir, 'metrics.jsonl'));
+    const lineEnds = [...bytes.entries()].filter(([, b]) => b === 0x0a).map(([i]) => i + 1);
+    assert.deepEqual(run.messages.flatMap((m) => (m.type === 'records' ? m.offsets : [])), lineEnds);
     const backend = onDisk.find((r) => r.kind === 'event' && r.code === 'backend-selected');
     assert.ok(backend && backend.kind === 'event' && /^backend wasm \(WebAssembly/.test(backend.message), JSON.stringify(backend));
     const trains = onDisk.filter((r) => r.kind === 'train');
@@ -122,7 +126,7 @@ describe('the forked worker', () => {
     const configPath = writeConfig('complete', tinyConfig(4));
     const run = startWorker({ configPath });
     await run.reached(10);
-    run.child.send({ type: 'stop', protocol: 1 });
+    run.child.send({ type: 'stop', protocol: PROTOCOL_VERSION });
     assert.equal((await run.exit).code, 0);
     const runDir = runDirOf(run);
     const stopped = readRunInfo(runDir)!;

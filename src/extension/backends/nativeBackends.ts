@@ -3,7 +3,7 @@
  * `MTL Lab: Install GPU Backend` installs into a folder of the extension's global storage, never into the
  * user's project; the worker searches the workspace folders first (a project may install the package
  * itself), then that folder. Pure Node (no `vscode`), so the search order and the install are tested
- * directly; the command in registerCommands.ts adds the dialogs and the progress notification.
+ * directly; the commands in backendCommands.ts add the dialogs and the progress notification.
  */
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';

@@ -5,6 +5,9 @@
 import * as vscode from 'vscode';
 import { computeConfigEdit, formatConfigValue, readConfigValues, validateFieldInput, type ConfigField } from './configFields';
 import type { ConfigValueNode } from '../tree/treeModel';
+import { ensureTrusted } from '../runs/runsService';
+import { COMMANDS, type FeatureCommands } from '../commands/commandIds';
+import { isTreeNode } from '../commands/runSelection';
 
 export async function editConfigValue(node: ConfigValueNode | undefined): Promise<boolean> {
   let file: vscode.Uri;
@@ -71,3 +74,13 @@ async function askValue(field: ConfigField, current: unknown): Promise<string | 
   return checked.ok ? checked.value : undefined;
 }
 
+
+export function configEditingCommands(): FeatureCommands<'editConfigValue'> {
+  return {
+    [COMMANDS.editConfigValue]: async (arg?: unknown) => {
+      // The tree is read-only in an untrusted workspace; the editor itself stays editable as usual.
+      if (!(await ensureTrusted('edit the experiment from the tree'))) return false;
+      return editConfigValue(isTreeNode(arg) && arg.kind === 'configValue' ? arg : undefined);
+    },
+  };
+}

@@ -5,7 +5,10 @@
  */
 import type * as vscode from 'vscode';
 import type { ExperimentConfig } from '../../training/config/schema';
-import type { MetricRecord, RunInfo } from '../../training/run/records';
+import type { PositionedRecords, RunInfo } from '../../training/run/records';
+import type { RecordsRead } from '../runs/metricsTail';
+
+export type { RecordsRead };
 
 export interface RunSnapshot {
   info: RunInfo;
@@ -15,18 +18,17 @@ export interface RunSnapshot {
   config: ExperimentConfig | undefined;
 }
 
-export interface RecordsAppended {
+/** Records appended since the last event for this run, in file order, with where each ends in metrics.jsonl. */
+export interface RecordsAppended extends PositionedRecords {
   runId: string;
-  /** Records appended since the last event for this run, in file order. */
-  records: MetricRecord[];
 }
 
 export interface DashboardDataSource {
   /** Every run known in the workspace's runs directories. */
   listRuns(): RunSnapshot[];
   getRun(runId: string): RunSnapshot | undefined;
-  /** All records of a run as on disk now (a torn last line skipped). */
-  readRecords(runId: string): Promise<MetricRecord[]>;
+  /** All records of a run as on disk now (a torn last line skipped), and the offset the read reached. */
+  readRecords(runId: string): Promise<RecordsRead>;
   /** Live records: from a worker's IPC stream, or from tailing metrics.jsonl after a window reload. */
   readonly onDidAppendRecords: vscode.Event<RecordsAppended>;
   /** run.json changed (status, step, summary) or a run appeared / was deleted. */

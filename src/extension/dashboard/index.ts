@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 import type { DashboardDataSource } from './dataSource';
 import { DashboardPanel, dashboardWebviewOptions } from './panel';
 import { DASHBOARD_VIEW_TYPE, parseDashboardState } from '../../webview/protocol';
+import { DisposableStore, toDisposable } from '../util/disposables';
 
 export const MAX_POINTS_SETTING = 'mtlLab.dashboard.maxPointsPerSeries';
 const DEFAULT_MAX_POINTS = 2000;
@@ -25,8 +26,9 @@ export interface DashboardRegistration extends vscode.Disposable {
 }
 
 export function registerDashboard(context: vscode.ExtensionContext, source: DashboardDataSource): DashboardRegistration {
+  const owned = new DisposableStore();
   const panels = new Set<DashboardPanel>();
-  const log = vscode.window.createOutputChannel('MTL Lab Dashboard', { log: true });
+  const log = owned.add(vscode.window.createOutputChannel('MTL Lab Dashboard', { log: true }));
   const panelContext = {
     extensionUri: context.extensionUri,
     workspaceState: context.workspaceState,
@@ -44,18 +46,26 @@ export function registerDashboard(context: vscode.ExtensionContext, source: Dash
     return panel;
   };
 
-  const serializer = vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
-    async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: unknown) {
-      const saved = parseDashboardState(state);
-      const ids = (saved?.runIds ?? []).filter((id) => source.getRun(id) !== undefined);
-      if (ids.length === 0) {
-        log.info('dashboard: a restored panel had no runs that still exist; closing it');
-        webviewPanel.dispose();
-        return;
-      }
-      track(new DashboardPanel(webviewPanel, ids, panelContext));
-    },
-  });
+  owned.add(
+    toDisposable(() => {
+      // Each panel takes itself out of the set as it goes.
+      for (const p of [...panels]) p.dispose();
+    }),
+  );
+  owned.add(
+    vscode.window.registerWebviewPanelSerializer(DASHBOARD_VIEW_TYPE, {
+      async deserializeWebviewPanel(webviewPanel: vscode.WebviewPanel, state: unknown) {
+        const saved = parseDashboardState(state);
+        const ids = (saved?.runIds ?? []).filter((id) => source.getRun(id) !== undefined);
+        if (ids.length === 0) {
+          log.info('dashboard: a restored panel had no runs that still exist; closing it');
+          webviewPanel.dispose();
+          return;
+        }
+        track(new DashboardPanel(webviewPanel, ids, panelContext));
+      },
+    }),
+  );
 
   const registration: DashboardRegistration = {
     open(runIds: string[]) {
@@ -77,11 +87,7 @@ export function registerDashboard(context: vscode.ExtensionContext, source: Dash
       for (const p of panels) if (p.panel.active) return p.ids;
       return [];
     },
-    dispose() {
-      for (const p of [...panels]) p.dispose();
-      serializer.dispose();
-      log.dispose();
-    },
+    dispose: () => owned.dispose(),
   };
   context.subscriptions.push(registration);
   return registration;

@@ -1,13 +1,16 @@
 /**
- * One dashboard panel: owns its webview, the bounded series stores of its runs and each run's cursor
- * (what the webview already holds). History is read once from disk; live records come from the data
- * source and are flushed to the webview at most FLUSH_INTERVAL_MS apart, as deltas only.
+ * One dashboard panel: owns its webview, the feeds (bounded series stores) of its runs and each run's cursor
+ * (what the webview already holds). History is read once from disk and handed over to the live records of
+ * the data source at one offset of metrics.jsonl (RunFeed); deltas are flushed to the webview at most
+ * FLUSH_INTERVAL_MS apart.
  */
 import * as vscode from 'vscode';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from './dataSource';
 import { RunSeriesStore, newRunCursor, runView, type RunCursor } from './runSeries';
+import { RunFeed } from './runFeed';
 import { dashboardHtml, makeNonce } from './html';
 import { FLUSH_INTERVAL_MS, Throttle } from './throttle';
+import { DisposableStore } from '../util/disposables';
 import {
   describeInvalidMessage,
   parseWebviewMessage,
@@ -44,8 +47,8 @@ function safeFileName(name: string, extension: string): string {
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
 export class DashboardPanel implements vscode.Disposable {
-  private readonly disposables: vscode.Disposable[] = [];
-  private stores = new Map<string, RunSeriesStore>();
+  private readonly owned = new DisposableStore();
+  private feeds = new Map<string, RunFeed>();
   private cursors = new Map<string, RunCursor>();
   private loading: Promise<void> = Promise.resolve();
   /** The webview announced `ready` and has received `init`: deltas may be sent. */
@@ -62,7 +65,7 @@ export class DashboardPanel implements vscode.Disposable {
   ) {
     panel.webview.options = dashboardWebviewOptions(ctx.extensionUri);
     panel.iconPath = vscode.Uri.joinPath(ctx.extensionUri, 'media', 'dashboard.svg');
-    this.disposables.push(
+    this.owned.addAll(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       // Without retainContextWhenHidden the page is destroyed when hidden; it sends `ready` again when shown.
@@ -103,19 +106,22 @@ export class DashboardPanel implements vscode.Disposable {
     this.panel.title = first ? `MTL: ${first.info.name} (${first.info.id})` : `MTL: compare ${this.runIds.length} runs`;
   }
 
-  /** Read the history of `ids` from disk into fresh stores. Live records that arrive meanwhile are kept in order. */
+  /**
+   * Read the history of `ids` from disk into fresh stores. Live records that arrive meanwhile wait in the
+   * run's feed and are handed over at the offset the read reached (RunFeed).
+   */
   private load(ids: string[]): void {
     const max = this.ctx.maxPointsPerSeries();
     const pending = ids.map(async (id) => {
       const snapshot = this.ctx.source.getRun(id);
-      const store = new RunSeriesStore(id, max, snapshot?.config?.tasks.map((t) => t.name) ?? []);
-      this.stores.set(id, store);
+      const feed = new RunFeed(new RunSeriesStore(id, max, snapshot?.config?.tasks.map((t) => t.name) ?? []));
+      this.feeds.set(id, feed);
       this.cursors.set(id, newRunCursor());
       try {
-        // Records appended while reading are also in the file; the store skips steps it already has.
-        store.add(await this.ctx.source.readRecords(id));
+        feed.history(await this.ctx.source.readRecords(id));
       } catch (error) {
         this.ctx.log.warn(`dashboard: could not read the records of run ${id}: ${String(error)}`);
+        if (!feed.ready) feed.history({ records: [], offset: 0 });
       }
     });
     const previous = this.loading;
@@ -150,11 +156,11 @@ export class DashboardPanel implements vscode.Disposable {
       readOnly: this.ctx.source.isReadOnly(),
     };
     for (const id of this.runIds) {
-      const store = this.stores.get(id);
-      if (!store) continue;
+      const feed = this.feeds.get(id);
+      if (!feed) continue;
       const cursor = newRunCursor();
       this.cursors.set(id, cursor);
-      const d = store.deltas(cursor);
+      const d = feed.store.deltas(cursor);
       init.series.push(...d.series);
       init.matrices.push(...d.matrices);
       init.events.push(...d.events);
@@ -164,20 +170,17 @@ export class DashboardPanel implements vscode.Disposable {
   }
 
   private onRecords(e: RecordsAppended): void {
-    const store = this.stores.get(e.runId);
-    if (!store) return;
-    store.add(e.records);
-    this.flushes.request();
+    if (this.feeds.get(e.runId)?.receive(e)) this.flushes.request();
   }
 
   private flush(): void {
     if (!this.live) return; // the next `ready` sends everything through `init`
     const message: AppendMessage = { type: 'append', series: [], matrices: [], events: [] };
     for (const id of this.runIds) {
-      const store = this.stores.get(id);
+      const feed = this.feeds.get(id);
       const cursor = this.cursors.get(id);
-      if (!store || !cursor) continue;
-      const d = store.deltas(cursor);
+      if (!feed || !cursor) continue;
+      const d = feed.store.deltas(cursor);
       message.series.push(...d.series);
       message.matrices.push(...d.matrices);
       message.events.push(...d.events);
@@ -191,7 +194,7 @@ export class DashboardPanel implements vscode.Disposable {
     if (removed.length > 0) {
       this.runIds = this.runIds.filter((id) => known.has(id));
       for (const id of removed) {
-        this.stores.delete(id);
+        this.feeds.delete(id);
         this.cursors.delete(id);
       }
       this.updateTitle();
@@ -274,7 +277,7 @@ export class DashboardPanel implements vscode.Disposable {
       case 'removeRun':
         if (this.runIds.length > 1 && this.runIds.includes(message.runId)) {
           this.runIds = this.runIds.filter((id) => id !== message.runId);
-          this.stores.delete(message.runId);
+          this.feeds.delete(message.runId);
           this.cursors.delete(message.runId);
           this.updateTitle();
           this.post({ type: 'runs', runs: this.runViews(), removed: [message.runId] });
@@ -300,9 +303,9 @@ export class DashboardPanel implements vscode.Disposable {
     if (this.disposed) return;
     this.disposed = true;
     this.flushes.dispose();
-    this.stores.clear();
+    this.feeds.clear();
     this.cursors.clear();
-    for (const d of this.disposables) d.dispose();
+    this.owned.dispose();
     this.panel.dispose();
     this.onDisposeEmitter.fire();
     this.onDisposeEmitter.dispose();

@@ -5,6 +5,7 @@
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
 import { configProblems } from './configDiagnostics';
+import { DisposableOwner } from '../util/disposables';
 
 const HEAD_BYTES = 64 * 1024;
 
@@ -28,14 +29,13 @@ export function isExperimentDocument(document: vscode.TextDocument): boolean {
   return document.uri.scheme === 'file' && /\.mtl\.json$/i.test(document.uri.fsPath);
 }
 
-export class ConfigDiagnostics implements vscode.Disposable {
-  private readonly collection = vscode.languages.createDiagnosticCollection('mtlLab');
-  private readonly disposables: vscode.Disposable[] = [];
+export class ConfigDiagnostics extends DisposableOwner {
+  private readonly collection = this.own(vscode.languages.createDiagnosticCollection('mtlLab'));
   private readonly versions = new Map<string, number>();
 
   constructor() {
-    this.disposables.push(
-      this.collection,
+    super();
+    this.ownAll(
       vscode.workspace.onDidOpenTextDocument((d) => this.check(d)),
       vscode.workspace.onDidSaveTextDocument((d) => {
         if (isExperimentDocument(d)) void this.check(d);
@@ -66,9 +66,5 @@ export class ConfigDiagnostics implements vscode.Disposable {
         return diagnostic;
       }),
     );
-  }
-
-  dispose(): void {
-    for (const d of this.disposables) d.dispose();
   }
 }

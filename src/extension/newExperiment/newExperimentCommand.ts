@@ -7,6 +7,8 @@ import { promises as fs, existsSync } from 'node:fs';
 import path from 'node:path';
 import { answer, back, nextStep, type FlowAnswers, type FlowContext, type Question } from './flow';
 import { experimentFileName, experimentTemplate, previewCsv } from './template';
+import { DisposableStore } from '../util/disposables';
+import { COMMANDS, type FeatureCommands } from '../commands/commandIds';
 
 const TITLE = 'MTL Lab: New Experiment';
 const BACK = Symbol('back');
@@ -36,7 +38,7 @@ async function readCsvHead(file: string): Promise<string> {
 /** Shows one question; resolves with the answer, BACK, or undefined when dismissed. */
 function ask(question: Question, totalSteps: number, previous: FlowAnswers): Promise<Reply> {
   return new Promise((resolve) => {
-    const disposables: vscode.Disposable[] = [];
+    const owned = new DisposableStore();
     let settled = false;
     const finish = (reply: Reply) => {
       // Settle before disposing: disposing hides the input, and its onDidHide must not turn an answer
@@ -44,13 +46,12 @@ function ask(question: Question, totalSteps: number, previous: FlowAnswers): Pro
       if (settled) return;
       settled = true;
       resolve(reply);
-      for (const d of disposables) d.dispose();
+      owned.dispose();
     };
     if (question.kind === 'input') {
-      const input = vscode.window.createInputBox();
-      disposables.push(input);
+      const input = owned.add(vscode.window.createInputBox());
       Object.assign(input, { title: TITLE, step: question.step, totalSteps, prompt: question.prompt, value: (previous.name as string | undefined) ?? question.value, buttons: [vscode.QuickInputButtons.Back] });
-      disposables.push(
+      owned.addAll(
         input.onDidChangeValue((value) => (input.validationMessage = question.validate(value))),
         input.onDidAccept(() => {
           const problem = question.validate(input.value);
@@ -63,8 +64,7 @@ function ask(question: Question, totalSteps: number, previous: FlowAnswers): Pro
       input.show();
       return;
     }
-    const pick = vscode.window.createQuickPick<vscode.QuickPickItem & { id: string }>();
-    disposables.push(pick);
+    const pick = owned.add(vscode.window.createQuickPick<vscode.QuickPickItem & { id: string }>());
     Object.assign(pick, {
       title: TITLE,
       step: question.step,
@@ -75,7 +75,7 @@ function ask(question: Question, totalSteps: number, previous: FlowAnswers): Pro
       buttons: question.step > 1 ? [vscode.QuickInputButtons.Back] : [],
       items: question.items,
     });
-    disposables.push(
+    owned.addAll(
       pick.onDidAccept(() => {
         const chosen = question.kind === 'pickMany' ? pick.selectedItems : pick.activeItems;
         if (chosen.length === 0) return;
@@ -121,4 +121,8 @@ export async function newExperiment(): Promise<vscode.Uri | undefined> {
     if (reply === undefined) return undefined;
     answers = reply === BACK ? back(answers, state.question.key) : answer(answers, state.question.key, reply);
   }
+}
+
+export function newExperimentCommands(): FeatureCommands<'newExperiment'> {
+  return { [COMMANDS.newExperiment]: () => newExperiment() };
 }

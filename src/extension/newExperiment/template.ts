@@ -145,7 +145,7 @@ const GENERAL_COMMENTS: JsoncComment[] = [
   { path: ['optimizer'], lines: ['clipNorm: global-norm gradient clipping (null = off).'] },
   { path: ['training', 'sampling'], lines: ['How batches are drawn when tasks have different label counts.'] },
   { path: ['training', 'conflictEvery'], lines: ['Every N steps, log the cosine between the tasks\' gradients (0 = off; costs extra backward passes).'] },
-  { path: ['training', 'onNonFinite'], lines: ['A NaN or infinite loss fails the run ("fail") or skips the batch ("skip-batch").'] },
+  { path: ['training', 'onNonFinite'], lines: ['A NaN or infinite loss or gradient fails the run ("fail") or skips the batch ("skip-batch").'] },
   { path: ['backend'], lines: ['"auto" picks the fastest backend that loads: tensorflow-gpu, tensorflow, wasm, cpu.'] },
 ];
 

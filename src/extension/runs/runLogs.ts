@@ -7,6 +7,7 @@ import path from 'node:path';
 import { RUN_FILES } from '../../training/run/records';
 import type { RunManager } from './runManager';
 import { readLinesFrom } from './metricsTail';
+import { DisposableOwner, toDisposable } from '../util/disposables';
 
 interface RunLog {
   channel: vscode.LogOutputChannel;
@@ -14,15 +15,18 @@ interface RunLog {
   runDir: string;
 }
 
-export class RunLogs implements vscode.Disposable {
+export class RunLogs extends DisposableOwner {
   private readonly logs = new Map<string, RunLog>();
-  private readonly disposables: vscode.Disposable[] = [];
   private timer: NodeJS.Timeout | undefined;
   /** Manager events for runs whose channel is not open yet, kept briefly so Show Log has them. */
   private readonly pendingLines = new Map<string, string[]>();
 
   constructor(private readonly manager: RunManager) {
-    this.disposables.push(
+    super();
+    this.ownAll(
+      toDisposable(() => {
+        if (this.timer) clearInterval(this.timer);
+      }),
       manager.onDidLog(({ runId, message }) => {
         if (!runId) return;
         const log = this.logs.get(runId);
@@ -33,7 +37,7 @@ export class RunLogs implements vscode.Disposable {
         const ids = new Set(runs.map((r) => r.info.id));
         for (const [runId, log] of this.logs) {
           if (!ids.has(runId)) {
-            log.channel.dispose();
+            this.disown(log.channel);
             this.logs.delete(runId);
           }
         }
@@ -46,7 +50,7 @@ export class RunLogs implements vscode.Disposable {
     if (!run) throw new Error(`Unknown run ${runId}`);
     let log = this.logs.get(runId);
     if (!log) {
-      log = { channel: vscode.window.createOutputChannel(`MTL Lab: ${runId}`, { log: true }), offset: 0, runDir: run.runDir };
+      log = { channel: this.own(vscode.window.createOutputChannel(`MTL Lab: ${runId}`, { log: true })), offset: 0, runDir: run.runDir };
       this.logs.set(runId, log);
       for (const line of this.pendingLines.get(runId) ?? []) log.channel.info(`[MTL Lab] ${line}`);
       this.pendingLines.delete(runId);
@@ -78,11 +82,5 @@ export class RunLogs implements vscode.Disposable {
         this.timer = undefined;
       }
     }, 1000);
-  }
-
-  dispose(): void {
-    if (this.timer) clearInterval(this.timer);
-    for (const log of this.logs.values()) log.channel.dispose();
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -9,11 +9,12 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PROTOCOL_VERSION, parseWorkerMessage, type BackendProbe, type StartRequest, type WorkerMessage } from '../../training/protocol';
-import { RUN_FILES, type MetricRecord, type RunInfo } from '../../training/run/records';
+import { RUN_FILES, type RunInfo } from '../../training/run/records';
 import type { ExperimentConfig } from '../../training/config/schema';
 import type { RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
-import { Emitter, type Disposable } from '../util/emitter';
-import { MetricsTail, readAllRecords } from './metricsTail';
+import { Emitter } from '../util/emitter';
+import type { Disposable } from '../util/disposables';
+import { MetricsTail, readAllRecords, type RecordsRead } from './metricsTail';
 import {
   DEFAULT_STOP_TIMINGS,
   crashMessage,
@@ -176,7 +177,7 @@ export class RunManager implements Disposable {
     return [...this.entries.values()].filter((e) => e.info.status === 'running').map(snapshotOf);
   }
 
-  async readRecords(runId: string): Promise<MetricRecord[]> {
+  async readRecords(runId: string): Promise<RecordsRead> {
     const entry = this.entries.get(runId);
     if (!entry) throw new Error(`Unknown run ${runId}`);
     return readAllRecords(path.join(entry.runDir, RUN_FILES.metrics));
@@ -373,7 +374,7 @@ export class RunManager implements Disposable {
       case 'records': {
         if (message.records.length === 0) return;
         for (const record of message.records) if (record.kind === 'train') entry.liveStep = Math.max(entry.liveStep ?? 0, record.step);
-        this.appendEmitter.fire({ runId: entry.runId, records: message.records });
+        this.appendEmitter.fire({ runId: entry.runId, records: message.records, offsets: message.offsets });
         return;
       }
       case 'status': {
@@ -524,10 +525,10 @@ export class RunManager implements Disposable {
       const followed = [...this.entries.values()].filter((e) => e.tail);
       for (const entry of followed) {
         const tail = entry.tail!;
-        const { records } = await tail.poll();
+        const { records, offsets } = await tail.poll();
         if (records.length > 0) {
           for (const record of records) if (record.kind === 'train') entry.liveStep = Math.max(entry.liveStep ?? 0, record.step);
-          this.appendEmitter.fire({ runId: entry.runId, records });
+          this.appendEmitter.fire({ runId: entry.runId, records, offsets });
           changed = true;
         }
         const read = await readRunInfo(entry.runDir);
@@ -539,7 +540,7 @@ export class RunManager implements Disposable {
           // The worker writes its last records before its final status, possibly between the two reads
           // above: read them before letting go (seen under load: a run's last hundred steps never arrived).
           const rest = await tail.poll();
-          if (rest.records.length > 0) this.appendEmitter.fire({ runId: entry.runId, records: rest.records });
+          if (rest.records.length > 0) this.appendEmitter.fire({ runId: entry.runId, records: rest.records, offsets: rest.offsets });
           entry.tail = undefined;
           this.settleStop(entry);
           changed = true;
@@ -547,7 +548,7 @@ export class RunManager implements Disposable {
           // Gone without a final status. Read once more: the worker may have finished between the reads.
           const last = await readRunInfo(entry.runDir);
           const rest = await tail.poll();
-          if (rest.records.length > 0) this.appendEmitter.fire({ runId: entry.runId, records: rest.records });
+          if (rest.records.length > 0) this.appendEmitter.fire({ runId: entry.runId, records: rest.records, offsets: rest.offsets });
           entry.tail = undefined;
           if (last.ok && isFinal(last.info.status)) {
             entry.info = last.info;

@@ -7,16 +7,18 @@ import path from 'node:path';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
 import { readFileSync } from 'node:fs';
 import { Value } from '@sinclair/typebox/value';
-import { RUN_FILES, RunInfoSchema, type MetricRecord } from '../../training/run/records';
+import { RUN_FILES, RunInfoSchema } from '../../training/run/records';
 import type { ExperimentConfig } from '../../training/config/schema';
 import { allRunsDirectories, readSettings, runsDirectoryForConfig, SECTION, workerModulePaths, type Settings } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
+import type { RecordsRead } from './metricsTail';
 import { createWorkerLauncher } from './workerProcess';
+import { DisposableOwner, DisposableSlot, DisposableStore, toDisposable } from '../util/disposables';
 
-export class RunsService implements DashboardDataSource, vscode.Disposable {
+export class RunsService extends DisposableOwner implements DashboardDataSource {
   readonly manager: RunManager;
-  private readonly disposables: vscode.Disposable[] = [];
-  private watchers: vscode.Disposable[] = [];
+  /** The watchers of the current runs directories (replaced by rewatch). */
+  private readonly watchers = new DisposableSlot<DisposableStore>();
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private refreshAgain = false;
@@ -25,6 +27,7 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
   readonly onDidChangeRuns: vscode.Event<RunSnapshot[]>;
 
   constructor(private readonly context: vscode.ExtensionContext) {
+    super();
     const workerPath = path.join(context.extensionPath, 'dist', 'worker.js');
     this.manager = new RunManager({
       launch: createWorkerLauncher(() => {
@@ -37,7 +40,13 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
     });
     this.onDidAppendRecords = this.manager.onDidAppendRecords;
     this.onDidChangeRuns = this.manager.onDidChangeRuns;
-    this.disposables.push(
+    this.ownAll(
+      // Workers keep training when the manager goes; the next window re-attaches.
+      this.manager,
+      this.watchers,
+      toDisposable(() => {
+        if (this.refreshTimer) clearTimeout(this.refreshTimer);
+      }),
       vscode.workspace.onDidChangeWorkspaceFolders(() => this.rewatch()),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SECTION}.runsDirectory`)) this.rewatch();
@@ -64,12 +73,11 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
 
   /** Watches each runs directory for new, changed or deleted run.json files. */
   private rewatch(): void {
-    for (const watcher of this.watchers) watcher.dispose();
-    this.watchers = [];
+    const watchers = (this.watchers.value = new DisposableStore());
     for (const runsDir of allRunsDirectories()) {
       const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(runsDir), '*/run.json'));
       const changed = () => this.scheduleRefresh(200);
-      this.watchers.push(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
+      watchers.addAll(watcher, watcher.onDidCreate(changed), watcher.onDidChange(changed), watcher.onDidDelete(changed));
     }
     this.scheduleRefresh(0);
   }
@@ -119,7 +127,7 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
     return peekRun(allRunsDirectories(), runId);
   }
 
-  async readRecords(runId: string): Promise<MetricRecord[]> {
+  async readRecords(runId: string): Promise<RecordsRead> {
     await this.whenReady();
     return this.manager.readRecords(runId);
   }
@@ -152,14 +160,6 @@ export class RunsService implements DashboardDataSource, vscode.Disposable {
 
   get extensionPath(): string {
     return this.context.extensionPath;
-  }
-
-  dispose(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    for (const watcher of this.watchers) watcher.dispose();
-    for (const d of this.disposables) d.dispose();
-    // Workers keep training; the next window re-attaches.
-    this.manager.dispose();
   }
 }
 

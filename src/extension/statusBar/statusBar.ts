@@ -2,16 +2,21 @@
 import * as vscode from 'vscode';
 import type { RunManager } from '../runs/runManager';
 import { statusBarText } from '../tree/runText';
+import { COMMANDS } from '../commands/commandIds';
+import { DisposableOwner, toDisposable } from '../util/disposables';
 
-export class RunsStatusBar implements vscode.Disposable {
-  private readonly item = vscode.window.createStatusBarItem('mtlLab.runs', vscode.StatusBarAlignment.Left, 50);
-  private readonly disposables: vscode.Disposable[] = [];
+export class RunsStatusBar extends DisposableOwner {
+  private readonly item = this.own(vscode.window.createStatusBarItem('mtlLab.runs', vscode.StatusBarAlignment.Left, 50));
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly manager: RunManager) {
+    super();
     this.item.name = 'MTL Lab Runs';
-    this.item.command = 'mtlLab.openDashboard';
-    this.disposables.push(
+    this.item.command = COMMANDS.openDashboard;
+    this.ownAll(
+      toDisposable(() => {
+        if (this.timer) clearTimeout(this.timer);
+      }),
       manager.onDidChangeRuns(() => this.schedule()),
       manager.onDidChangeQueue(() => this.schedule()),
       manager.onDidAppendRecords(() => this.schedule()),
@@ -48,11 +53,5 @@ export class RunsStatusBar implements vscode.Disposable {
     this.item.text = text;
     this.item.tooltip = active.length > 0 ? `MTL Lab: ${active.map((r) => r.info.id).join(', ')} — click to open the dashboard` : 'MTL Lab: runs waiting for a free slot';
     this.item.show();
-  }
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    for (const d of this.disposables) d.dispose();
-    this.item.dispose();
   }
 }

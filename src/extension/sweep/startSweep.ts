@@ -8,6 +8,9 @@ import { promises as fs } from 'node:fs';
 import { readSettings } from '../settings';
 import { ensureTrusted, saveIfDirty, type RunsService } from '../runs/runsService';
 import type { DashboardHandle } from '../dashboard';
+import { dashboardGatherer } from '../dashboard/gather';
+import { COMMANDS, type FeatureCommands } from '../commands/commandIds';
+import { experimentOrPick, type CommandDeps } from '../commands/commandContext';
 import { planSweep } from './sweepPlan';
 
 /** Above this many runs the user confirms first. */
@@ -38,19 +41,26 @@ export async function startSweep(deps: StartSweepDeps, configPath: string): Prom
     );
     if (answer !== start) return [];
   }
-  let dashboard: DashboardHandle | undefined;
+  const gather = dashboardGatherer(deps.openDashboard);
   const started: string[] = [];
   const queued = plan.points.map((point) => deps.runs.start(configPath, point.overrides, settings));
   void vscode.window.setStatusBarMessage(`MTL Lab: sweep of ${plan.points.length} runs queued`, 5000);
-  // One comparison dashboard gathers the runs as they start; closing it is respected.
   await Promise.all(
     queued.map(async (q) => {
       const run = await q.started.catch(() => undefined);
       if (!run) return;
       started.push(run.info.id);
-      if (dashboard === undefined) dashboard = deps.openDashboard([run.info.id]);
-      else if (!dashboard.closed) dashboard.addRuns([run.info.id]);
+      gather(run.info.id);
     }),
   );
   return started;
+}
+
+export function sweepCommands(deps: CommandDeps): FeatureCommands<'startSweep'> {
+  return {
+    [COMMANDS.startSweep]: async (arg?: unknown) => {
+      const configPath = await experimentOrPick(deps, arg);
+      if (configPath) await startSweep(deps, configPath);
+    },
+  };
 }

@@ -9,6 +9,8 @@ import type { RunsService } from '../runs/runsService';
 import type { RunSnapshot } from '../dashboard/dataSource';
 import { childNodes, rootNodes, runNode, type ExperimentFile, type TreeNode, type TreeState } from './treeModel';
 import type { RunIcon } from './runText';
+import { DisposableOwner, DisposableSlot, toDisposable } from '../util/disposables';
+import { COMMANDS } from '../commands/commandIds';
 
 const ICONS: Record<RunIcon, [string, string | undefined]> = {
   running: ['sync~spin', undefined],
@@ -21,26 +23,29 @@ const ICONS: Record<RunIcon, [string, string | undefined]> = {
 /** When revealRun reveals a started run: at once (after a refresh), and twice more as live refreshes come in. */
 const REVEAL_AT_MS = [0, 1000, 2500];
 
-export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
-  private readonly changeEmitter = new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>();
+export class ExperimentsTree extends DisposableOwner implements vscode.TreeDataProvider<TreeNode> {
+  private readonly changeEmitter = this.own(new vscode.EventEmitter<TreeNode | TreeNode[] | undefined>());
   readonly onDidChangeTreeData = this.changeEmitter.event;
-  private readonly experimentsEmitter = new vscode.EventEmitter<readonly ExperimentFile[]>();
+  private readonly experimentsEmitter = this.own(new vscode.EventEmitter<readonly ExperimentFile[]>());
   /** The set of experiment files changed (for the CodeLens and the welcome view). */
   readonly onDidChangeExperiments = this.experimentsEmitter.event;
 
   private experiments: ExperimentFile[] = [];
   private readonly texts = new Map<string, string>();
-  private readonly disposables: vscode.Disposable[] = [];
-  private watcher: vscode.FileSystemWatcher | undefined;
+  /** The watcher of the current experiment glob (replaced by rescan). */
+  private readonly watcher = this.own(new DisposableSlot<vscode.FileSystemWatcher>());
   private refreshTimer: NodeJS.Timeout | undefined;
   readonly view: vscode.TreeView<TreeNode>;
 
   constructor(private readonly runs: RunsService) {
-    this.view = vscode.window.createTreeView('mtlLab.experiments', { treeDataProvider: this, canSelectMany: true, showCollapseAll: true });
-    this.disposables.push(
-      this.view,
-      this.changeEmitter,
-      this.experimentsEmitter,
+    super();
+    this.view = this.own(vscode.window.createTreeView('mtlLab.experiments', { treeDataProvider: this, canSelectMany: true, showCollapseAll: true }));
+    this.ownAll(
+      toDisposable(() => {
+        if (this.refreshTimer) clearTimeout(this.refreshTimer);
+        if (this.fireTimer) clearTimeout(this.fireTimer);
+        if (this.liveTimer) clearTimeout(this.liveTimer);
+      }),
       runs.manager.onDidChangeRuns((list) => this.onRunsChanged(list)),
       runs.manager.onDidChangeQueue(() => this.fire()),
       // Live steps in run descriptions: once a second is enough for a progress figure, and only those
@@ -74,11 +79,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
   /** Finds the experiment files again and re-watches the glob. */
   rescan(): void {
     const glob = readSettings().experimentGlob;
-    this.watcher?.dispose();
-    this.watcher = vscode.workspace.createFileSystemWatcher(glob);
-    this.watcher.onDidCreate(() => this.scheduleRescan());
-    this.watcher.onDidDelete(() => this.scheduleRescan());
-    this.watcher.onDidChange(async (uri) => {
+    // Disposing a watcher ends its events too.
+    const watcher = (this.watcher.value = vscode.workspace.createFileSystemWatcher(glob));
+    watcher.onDidCreate(() => this.scheduleRescan());
+    watcher.onDidDelete(() => this.scheduleRescan());
+    watcher.onDidChange(async (uri) => {
       await this.loadText(uri.fsPath);
       this.fire();
     });
@@ -223,19 +228,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
         break;
       case 'configValue':
         item.iconPath = new vscode.ThemeIcon('symbol-property');
-        item.command = { command: 'mtlLab.editConfigValue', title: 'Edit Config Value', arguments: [node] };
+        item.command = { command: COMMANDS.editConfigValue, title: 'Edit Config Value', arguments: [node] };
         break;
       case 'tasks':
         item.iconPath = new vscode.ThemeIcon('checklist');
         break;
       case 'task':
         item.iconPath = new vscode.ThemeIcon('target');
-        item.command = { command: 'mtlLab.revealOffset', title: 'Reveal', arguments: [node.file, node.offset] };
+        item.command = { command: COMMANDS.revealOffset, title: 'Reveal', arguments: [node.file, node.offset] };
         break;
       case 'run': {
         const [icon, color] = ICONS[node.icon];
         item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
-        item.command = { command: 'mtlLab.openDashboard', title: 'Open Dashboard', arguments: [node] };
+        item.command = { command: COMMANDS.openDashboard, title: 'Open Dashboard', arguments: [node] };
         item.accessibilityInformation = { label: node.accessibilityLabel };
         break;
       }
@@ -307,13 +312,5 @@ export class ExperimentsTree implements vscode.TreeDataProvider<TreeNode>, vscod
   private currentRunNode(runId: string, state: TreeState = this.state()): TreeNode | undefined {
     const run = this.runs.manager.get(runId);
     return run ? this.identical([runNode(run, state)])[0] : undefined;
-  }
-
-  dispose(): void {
-    if (this.refreshTimer) clearTimeout(this.refreshTimer);
-    if (this.fireTimer) clearTimeout(this.fireTimer);
-    if (this.liveTimer) clearTimeout(this.liveTimer);
-    this.watcher?.dispose();
-    for (const d of this.disposables) d.dispose();
   }
 }

@@ -3,9 +3,7 @@
  * core (which must not import `vscode`, to be unit-tested under plain Node) can expose events that the
  * VS Code side hands straight to `DashboardDataSource` and tree providers.
  */
-export interface Disposable {
-  dispose(): void;
-}
+import type { Disposable } from './disposables';
 
 export type Event<T> = (listener: (e: T) => unknown, thisArgs?: unknown, disposables?: Disposable[]) => Disposable;
 
@@ -36,29 +34,5 @@ export class Emitter<T> implements Disposable {
   dispose(): void {
     this.disposed = true;
     this.listeners.clear();
-  }
-}
-
-/** Owns a set of disposables and disposes them in reverse order of registration. */
-export class DisposableStore implements Disposable {
-  private items: Disposable[] = [];
-  private disposed = false;
-
-  add<T extends Disposable>(item: T): T {
-    if (this.disposed) item.dispose();
-    else this.items.push(item);
-    return item;
-  }
-
-  dispose(): void {
-    this.disposed = true;
-    for (const item of this.items.reverse()) {
-      try {
-        item.dispose();
-      } catch (error) {
-        console.error('MTL Lab: dispose failed', error);
-      }
-    }
-    this.items = [];
   }
 }

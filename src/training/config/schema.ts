@@ -168,7 +168,7 @@ export const TrainingSchema = Type.Object(
     evalEvery: Type.Integer({ minimum: 1, description: 'Evaluate on the validation split every N steps (and at the end of every epoch).', default: 100 }),
     conflictEvery: Type.Integer({ minimum: 0, description: 'Log the gradient conflict (cosine matrix of per-task gradients on the shared parameters) every N steps; 0 = off. Costs K extra backward passes each time.', default: 0 }),
     earlyStopping: Type.Optional(Type.Union([EarlyStoppingSchema, Type.Null()], { description: 'Stop when the validation loss stops improving; null = off.', default: null })),
-    onNonFinite: oneOf(['fail', 'skip-batch'] as const, { description: 'A NaN or infinite loss fails the run ("fail") or skips that batch with a warning ("skip-batch").', default: 'fail' }),
+    onNonFinite: oneOf(['fail', 'skip-batch'] as const, { description: 'A NaN or infinite loss, or a NaN or infinite gradient behind a finite loss, fails the run naming the step and task ("fail") or skips that batch with a warning ("skip-batch"); either way nothing is updated from it.', default: 'fail' }),
   },
   { additionalProperties: false, description: 'The training loop.', default: {} },
 );

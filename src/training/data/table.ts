@@ -3,6 +3,7 @@
  * both parse into this shape, so the encoding rules (missing values, numbers, categories) are written
  * once and apply identically to both formats.
  */
+import { DataError } from './dataset';
 
 /** One cell: CSV gives strings; JSONL gives JSON scalars; `undefined` = a JSONL key absent from a row. */
 export type Cell = string | number | boolean | null | undefined;
@@ -16,6 +17,11 @@ export interface RawTable {
   rows: Cell[][];
   /** 1-based line in the file where row i starts, i.e. what an editor shows for it. */
   lines: number[];
+}
+
+/** The data file (the config's `data.path`) has nothing in it but blank lines. */
+export function emptyDataFile(file: string): DataError {
+  return new DataError(`${file}: the file is empty`, { configPath: ['data', 'path'], file });
 }
 
 /**

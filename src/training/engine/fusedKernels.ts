@@ -23,6 +23,8 @@ export const TASK_LOSSES = 'MtlTaskLosses';
 export const TASK_LOSSES_GRAD = 'MtlTaskLossesGrad';
 export const ACTIVATION_BIAS_GRAD = 'MtlActivationBiasGrad';
 export const OPTIMIZER_STEP = 'MtlOptimizerStep';
+/** Every kernel this module registers. */
+export const FUSED_KERNELS: readonly string[] = [TASK_LOSSES, TASK_LOSSES_GRAD, ACTIVATION_BIAS_GRAD, OPTIMIZER_STEP];
 
 const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
 type FusedBackendName = (typeof FUSED_BACKENDS)[number];
@@ -199,7 +201,8 @@ function activationDerivative(activation: FusedActivation, dy: Float32Array, y: 
 
 // ---------------------------------------------------------------------------------------------
 // One optimiser update for every parameter at once (see optimizers.ts for the formulas, which this
-// mirrors): global gradient norm, clipping, L2 weight decay, then Adam / SGD / RMSprop.
+// mirrors): global gradient norm, clipping, L2 weight decay, then Adam / SGD / RMSprop. When the norm is
+// not finite the parameters come back unchanged and the slots are left alone (the caller skips the step).
 //
 // The one exception to "results are new tensors": the optimiser's slot variables (Adam's m and v,
 // momentum buffers) are updated in place. They belong to the optimiser alone, never enter a matmul,
@@ -327,6 +330,11 @@ function optimizerStep(memory: HostMemory, inputs: Record<string, tf.TensorInfo>
     for (let k = 0; k < gv.length; k++) sumSquares += gv[k] * gv[k];
   }
   const norm = Math.sqrt(sumSquares);
+  memory.view(normInfo)[0] = norm;
+  if (!Number.isFinite(norm)) {
+    params.forEach((p, i) => memory.view(outParams[i]).set(memory.view(p)));
+    return [...outParams, normInfo];
+  }
   const scale = a.clipNorm >= 0 ? a.clipNorm / Math.max(norm, a.clipNorm) : 1;
 
   const bias2 = Math.sqrt(1 - a.beta2 ** a.t);
@@ -355,7 +363,6 @@ function optimizerStep(memory: HostMemory, inputs: Record<string, tf.TensorInfo>
         break;
     }
   }
-  memory.view(normInfo)[0] = norm;
   return [...outParams, normInfo];
 }
 

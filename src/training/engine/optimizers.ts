@@ -1,7 +1,9 @@
 /**
  * Optimisers with state we own (so checkpoints hold it exactly): Adam (bias-corrected, as PyTorch),
  * SGD with momentum, RMSprop. Weight decay is L2 added to the gradients of weight matrices; global-norm
- * clipping bounds the update's magnitude without a host round trip. On wasm and cpu the whole update
+ * clipping bounds the update's magnitude. The global norm is read on the host before anything changes
+ * (one scalar): a NaN or infinite gradient must change no parameter and no slot, since one non-finite
+ * value would otherwise spread into every parameter through Adam's moments. On wasm and cpu the whole update
  * runs as one fused kernel (engine/fusedKernels.ts); the per-tensor ops below are the reference and
  * the path on the native backends. Slots stay tfjs variables with the same names either way, so
  * checkpoints do not depend on the path.
@@ -14,8 +16,13 @@ import type { Parameter } from '../models/dense';
 import { hasFusedKernels, OPTIMIZER_STEP, runFused, type OptimizerKind, type OptimizerStepAttrs } from './fusedKernels';
 
 export interface Optimizer {
-  /** Applies one update. `grads` maps tfjs variable name (`variable.name`) → gradient. Returns the global gradient norm (before clipping) as a scalar tensor. */
-  apply(grads: Record<string, tf.Tensor>): tf.Scalar;
+  /**
+   * Applies one update. `grads` maps tfjs variable name (`variable.name`) → gradient. Returns the global
+   * gradient norm (before clipping). When that is not finite (a NaN or infinite gradient, or one so large
+   * that its squared norm overflows) nothing changes — no parameter, no slot, no iteration count — and the
+   * caller decides what the step becomes.
+   */
+  apply(grads: Record<string, tf.Tensor>): number;
   /** Slot tensors keyed by "<variable>/<slot>", for checkpoints. */
   slots(): Map<string, tf.Variable>;
   iterations: number;
@@ -76,31 +83,36 @@ abstract class BaseOptimizer implements Optimizer {
   protected abstract slotNames(): string[];
   protected abstract update(param: Parameter, grad: tf.Tensor, t: number): void;
 
-  apply(grads: Record<string, tf.Tensor>): tf.Scalar {
-    this.iterations += 1;
-    const t = this.iterations;
-    if (this.useFused() && hasFusedKernels()) return this.applyFused(grads, t);
-    return tf.tidy(() => {
-      const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
-      const norm = tf.sqrt(tf.addN(active.map((p) => tf.sum(tf.square(grads[p.variable.name]))))) as tf.Scalar;
-      const clip = this.config.clipNorm;
-      // scale = clip / max(norm, clip): 1 when under the threshold, no data sync needed.
-      const scale = clip != null ? tf.div(clip, tf.maximum(norm, clip)) : null;
+  apply(grads: Record<string, tf.Tensor>): number {
+    const t = this.iterations + 1;
+    const norm = this.useFused() && hasFusedKernels() ? this.applyFused(grads, t) : this.applyPerTensor(grads, t);
+    if (Number.isFinite(norm)) this.iterations = t;
+    return norm;
+  }
+
+  private applyPerTensor(grads: Record<string, tf.Tensor>, t: number): number {
+    const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
+    const norm = tf.tidy(() => tf.sqrt(tf.addN(active.map((p) => tf.sum(tf.square(grads[p.variable.name]))))).dataSync()[0]);
+    if (!Number.isFinite(norm)) return norm;
+    const clip = this.config.clipNorm;
+    // clip / max(norm, clip): 1 when under the threshold.
+    const scale = clip != null && norm > clip ? clip / norm : null;
+    tf.tidy(() => {
       for (const p of active) {
         let g = grads[p.variable.name];
-        if (scale) g = tf.mul(g, scale);
+        if (scale !== null) g = tf.mul(g, scale);
         if (this.config.weightDecay > 0 && p.decay) g = tf.add(g, tf.mul(p.variable, this.config.weightDecay));
         this.update(p, g, t);
       }
-      return tf.keep(norm);
     });
+    return norm;
   }
 
   /**
-   * The same update as `apply`'s per-tensor ops, for every parameter in one kernel: ~15 kernels per
+   * The same update as the per-tensor ops, for every parameter in one kernel: ~15 kernels per
    * parameter tensor become one per step (the new values are then assigned to the variables).
    */
-  private applyFused(grads: Record<string, tf.Tensor>, t: number): tf.Scalar {
+  private applyFused(grads: Record<string, tf.Tensor>, t: number): number {
     const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
     const slotNames = this.slotNames();
     const inputs: tf.NamedTensorMap = {};
@@ -131,7 +143,9 @@ abstract class BaseOptimizer implements Optimizer {
       // The variable now holds the new value; drop the kernel's own handle.
       out[i].dispose();
     });
-    return out[active.length] as tf.Scalar;
+    const norm = out[active.length].dataSync()[0];
+    out[active.length].dispose();
+    return norm;
   }
 }
 

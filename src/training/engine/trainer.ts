@@ -17,23 +17,13 @@ import { createWeighting } from '../weighting/registry';
 import type { StepInfo, WeightingStrategy } from '../weighting/strategy';
 import { disposeBatch, makeBatch, taskLoss, taskLosses, type Batch } from './losses';
 import { TaskMetricAccumulator, meanLoss } from './metrics';
+import { isFiniteMatrix, nonFiniteError, describeNonFinite, type NonFiniteValue } from './nonFinite';
 import { createOptimizer, type Optimizer } from './optimizers';
 
 /** The order in which training rows are visited: deterministic per epoch (see data/sampler.ts). */
 export interface BatchOrder {
   readonly stepsPerEpoch: number;
   batchesForEpoch(epoch: number): Int32Array[];
-}
-
-export class NonFiniteLossError extends Error {
-  constructor(
-    readonly step: number,
-    readonly task: string,
-    readonly value: number,
-  ) {
-    super(`loss of task "${task}" is ${value} at step ${step} (set training.onNonFinite to "skip-batch" to skip such batches, lower optimizer.learningRate, or set optimizer.clipNorm)`);
-    this.name = 'NonFiniteLossError';
-  }
 }
 
 export interface TrainerHooks {
@@ -53,6 +43,8 @@ export interface StepResult {
   gates?: tf.Tensor2D;
   /** Gradient methods: the Gramian of the per-task shared gradients this step used. */
   gram?: number[][];
+  /** Set when a loss or a gradient was not finite: then nothing was updated. */
+  nonFinite?: NonFiniteValue;
 }
 
 export type TrainOutcome = 'completed' | 'stopped' | 'early-stopped';
@@ -167,16 +159,13 @@ export class Trainer {
         const result = this.trainStep(batch, info, dropoutSeed, logThis);
         if (conflictDue && result.gram) conflict = cosineFromGram(result.gram);
         disposeBatch(batch);
-        const { lossValues, total, attention, gates } = result;
-        const badTask = lossValues.findIndex((v) => !Number.isFinite(v));
-        const nonFinite = badTask >= 0 || !Number.isFinite(total);
+        const { lossValues, attention, gates, nonFinite } = result;
 
         if (nonFinite) {
           tf.dispose([attention, gates].filter((t): t is tf.Tensor2D => t !== undefined));
-          const task = badTask >= 0 ? this.taskNames[badTask] : 'total';
-          const v = badTask >= 0 ? lossValues[badTask] : total;
-          if (training.onNonFinite === 'fail') throw new NonFiniteLossError(step, task, v);
-          hooks.onRecord(this.event(step, 'warning', 'batch-skipped', `loss of task "${task}" is ${v} at step ${step}; batch skipped (training.onNonFinite = "skip-batch")`, { task, value: String(v) }));
+          if (training.onNonFinite === 'fail') throw nonFiniteError(step, nonFinite);
+          const data = { ...nonFinite, value: String(nonFinite.value) };
+          hooks.onRecord(this.event(step, 'warning', 'batch-skipped', `${describeNonFinite(nonFinite, step)}; batch skipped (training.onNonFinite = "skip-batch")`, data));
           this.position.step = step;
           continue;
         }
@@ -210,9 +199,13 @@ export class Trainer {
   }
 
   /**
-   * One optimisation step on a batch: forward, backward and (when every loss is finite) the update.
-   * The hot path of `run()`, public so benchmarks time exactly what training does. `capture` keeps
-   * the attention / gate matrices for the train record (the caller disposes them).
+   * One optimisation step on a batch: forward, backward and (when every loss and gradient is finite)
+   * the update. The hot path of `run()`, public so benchmarks time exactly what training does. `capture`
+   * keeps the attention / gate matrices for the train record (the caller disposes them).
+   *
+   * A non-finite value changes nothing — no parameter, optimiser slot or weighting state — and is
+   * reported in `nonFinite`. Gradients are checked where they are already reduced to numbers: the
+   * per-task Gramian (gradient methods), the per-task norms (GradNorm), and the optimiser's global norm.
    */
   trainStep(batch: Batch, info: StepInfo, dropoutSeed: number, capture: boolean): StepResult {
     this.weighting.beforeStep?.(info);
@@ -231,16 +224,56 @@ export class Trainer {
     }, this.varList);
     const lossValues = Array.from(lossesT!.dataSync());
     const total = value.dataSync()[0];
-    const finite = Number.isFinite(total) && lossValues.every((v) => Number.isFinite(v));
+    let nonFinite = this.nonFiniteLoss(lossValues, total);
     let gram: number[][] | undefined;
-    if (finite && this.weighting.shareGradients) gram = this.combineSharedGradients(batch, info, dropoutSeed, grads);
-    if (finite && this.weighting.balanceGradientNorms) {
-      this.weighting.balanceGradientNorms(this.lastSharedGradientNorms(batch, dropoutSeed), lossValues, info, batch.tasks.map((t) => t.count > 0));
+    if (!nonFinite && this.weighting.shareGradients) {
+      gram = this.combineSharedGradients(batch, info, dropoutSeed, grads);
+      if (!isFiniteMatrix(gram)) nonFinite = this.locateNonFiniteGradient(batch, dropoutSeed, grads, NaN);
     }
-    if (finite) tf.dispose(this.optimizer.apply(grads));
-    if (finite && this.weighting.afterUpdate) this.weighting.afterUpdate(lossValues, this.taskLossValues(batch, dropoutSeed), info);
+    let norms: number[] | undefined;
+    if (!nonFinite && this.weighting.balanceGradientNorms) {
+      norms = this.lastSharedGradientNorms(batch, dropoutSeed);
+      if (!norms.every(Number.isFinite)) nonFinite = this.locateNonFiniteGradient(batch, dropoutSeed, grads, NaN);
+    }
+    if (!nonFinite) {
+      const norm = this.optimizer.apply(grads);
+      if (!Number.isFinite(norm)) nonFinite = this.locateNonFiniteGradient(batch, dropoutSeed, grads, norm);
+      else {
+        // GradNorm's weights are for the next step: updated only once this step is known to be applied.
+        if (norms) this.weighting.balanceGradientNorms!(norms, lossValues, info, batch.tasks.map((t) => t.count > 0));
+        // FAMO: this batch's losses once more, after the update.
+        this.weighting.afterUpdate?.(lossValues, this.taskLossValues(batch, dropoutSeed), info);
+      }
+    }
     tf.dispose([value, lossesT!, ...Object.values(grads)]);
-    return { lossValues, total, attention, gates, gram };
+    return { lossValues, total, attention, gates, gram, nonFinite };
+  }
+
+  private nonFiniteLoss(lossValues: number[], total: number): NonFiniteValue | undefined {
+    const k = lossValues.findIndex((v) => !Number.isFinite(v));
+    if (k >= 0) return { quantity: 'loss', task: this.taskNames[k], value: lossValues[k] };
+    return Number.isFinite(total) ? undefined : { quantity: 'loss', task: 'total', value: total };
+  }
+
+  /**
+   * Where a non-finite gradient is (off the hot path: only once one was seen): the first task whose own
+   * loss has one in some model parameter, on this batch with the same dropout masks; else the first
+   * parameter of the combined gradient `grads` that holds one; else only the global norm overflowed.
+   */
+  private locateNonFiniteGradient(batch: Batch, dropoutSeed: number, grads: tf.NamedTensorMap, norm: number): NonFiniteValue {
+    const firstBad = (values: tf.NamedTensorMap, params: Parameter[]): { parameter: string; value: number } | undefined => {
+      for (const p of params) {
+        const value = values[p.variable.name]?.dataSync().find((v) => !Number.isFinite(v));
+        if (value !== undefined) return { parameter: p.name, value };
+      }
+      return undefined;
+    };
+    const modelParams = this.model.parameters();
+    const perTask = this.perTaskGradients(batch, dropoutSeed, modelParams.map((p) => p.variable));
+    const k = perTask.findIndex((g) => firstBad(g, modelParams) !== undefined);
+    const found = k >= 0 ? { task: this.taskNames[k], ...firstBad(perTask[k], modelParams)! } : firstBad(grads, this.params);
+    tf.dispose(perTask.flatMap((g) => Object.values(g)));
+    return { quantity: 'gradient', ...(found ?? { value: norm }) };
   }
 
   /** The task losses on this batch with the current parameters and this step's dropout masks. */
@@ -251,12 +284,15 @@ export class Trainer {
   /**
    * Gradient methods: replaces the shared parameters' gradients in `grads` by Σ β_k g_k, with β from
    * the strategy on the Gramian of the per-task gradients. Returns the Gramian (for the conflict record).
+   * A Gramian with a non-finite entry is returned untouched by the strategy (the step will not be applied).
    */
   private combineSharedGradients(batch: Batch, info: StepInfo, dropoutSeed: number, grads: tf.NamedTensorMap): number[][] {
     const { perTask, gram } = this.perTaskSharedGradients(batch, dropoutSeed);
-    const beta = this.weighting.shareGradients!(gram, info);
-    for (const name of Object.keys(perTask[0])) {
-      grads[name] = tf.tidy(() => tf.addN(perTask.map((g, k) => tf.mul(g[name], beta[k]))));
+    if (isFiniteMatrix(gram)) {
+      const beta = this.weighting.shareGradients!(gram, info);
+      for (const name of Object.keys(perTask[0])) {
+        grads[name] = tf.tidy(() => tf.addN(perTask.map((g, k) => tf.mul(g[name], beta[k]))));
+      }
     }
     tf.dispose(perTask.flatMap((g) => Object.values(g)));
     return gram;

@@ -4,6 +4,11 @@
  * Σ_j α_kj z_j. α starts near separate towers — α_kk = 0.9, α_kj = 0.1/(K−1) (0.9 / 0.1 for two tasks,
  * rows summing to 1) — and is trained by the same optimiser, without weight decay. The last layer's α is
  * reported as the attention matrix (task × tower) for the dashboard.
+ *
+ * Shared: every tower layer (through the stitch after it, each feeds every task) and every stitch but
+ * the last (its row k feeds tower k's next layer, which the next stitch mixes into every task). The
+ * last stitch is task-specific: its row k forms task k's head input alone, so under the gradient
+ * methods row k moves by task k's own gradient. GradNorm's last shared layer: every tower's last kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { NoOptions } from '../config/method';
@@ -83,15 +88,19 @@ export class CrossStitchModel implements MultiTaskModel {
   }
 
   parameters(): Parameter[] {
-    return [...this.sharedParameters(), ...this.heads.flatMap((h) => h.parameters())];
+    return [...this.towerParameters(), ...this.stitchParameters(), ...this.heads.flatMap((h) => h.parameters())];
   }
 
   sharedParameters(): Parameter[] {
-    // Through the stitches every tower layer feeds every task.
-    return [
-      ...this.towers.flatMap((tower) => tower.flatMap((layer) => layer.parameters())),
-      ...this.stitches.map((variable, l) => ({ name: `stitch${l}`, variable, decay: false })),
-    ];
+    return [...this.towerParameters(), ...this.stitchParameters().slice(0, -1)];
+  }
+
+  private towerParameters(): Parameter[] {
+    return this.towers.flatMap((tower) => tower.flatMap((layer) => layer.parameters()));
+  }
+
+  private stitchParameters(): Parameter[] {
+    return this.stitches.map((variable, l) => ({ name: `stitch${l}`, variable, decay: false }));
   }
 
   lastSharedParameters(): Parameter[] {

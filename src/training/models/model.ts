@@ -28,7 +28,14 @@ export interface MultiTaskModel {
   readonly architecture: ModelConfig['architecture'];
   /** Every trainable parameter, with stable names. */
   parameters(): Parameter[];
-  /** The parameters all tasks share: per-task gradients on these measure gradient conflict. */
+  /**
+   * The parameters more than one task's loss depends on (each architecture's header says which, and
+   * why). Gradient methods combine the per-task gradients of these and the conflict cosines are
+   * measured on them. Every other parameter is read by one task only — a head, an MMoE gate, a task's
+   * row of a mixing matrix, even when several tasks' values sit in one tensor — and is trained with
+   * the plain gradient of the objective, which there is that task's own gradient. With one task these
+   * are the parameters every task would read.
+   */
   sharedParameters(): Parameter[];
   /** The kernel(s) of the last shared layer: GradNorm's W (empty when nothing is shared). */
   lastSharedParameters(): Parameter[];

@@ -2,6 +2,11 @@
  * Task routing: multi-gate mixture of experts (MMoE, Ma et al. 2018).
  * E shared experts f_e (MLPs of `expertUnits`); each task k has a gate g_k(x) = softmax(W_k x + b_k)
  * over the experts; task k's input is Σ_e g_k(x)_e f_e(x); then its tower (`taskUnits`) and output.
+ *
+ * Shared: the experts only (every gate mixes every expert), as in LibMTL's MMoE. The gates are not:
+ * one layer holds all K of them, but its column block k (W_k, b_k) feeds task k's softmax alone, so
+ * under the gradient methods each gate moves by its own task's gradient (not β_k g_k, and not with
+ * other tasks' gate gradients in the projections), and the conflict cosines compare the experts' gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Type } from '@sinclair/typebox';
@@ -22,10 +27,10 @@ export const routing: ArchitectureMethod<'routing', typeof options> = {
   paper: { authors: 'Ma et al.', year: 2018, title: 'Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts', url: 'https://doi.org/10.1145/3219819.3220007' },
   options,
   newExperiment: { note: ['Multi-gate mixture of experts: shared experts, one softmax gate per task, then towers.'] },
-  tests: [],
-  // The experts (and today the gates) are shared whatever their layers; the last shared layer is each expert's last one.
+  tests: [{ file: 'test/unit/forwardPasses.test.ts', test: 'every task\'s output and the reported matrix' }],
+  // Only the experts are shared, so with layer-less experts (expertUnits []) nothing is.
   sharing: (model) =>
-    (model.expertUnits ?? defaultOf(options, 'expertUnits')).length > 0 ? { parameters: true, lastLayer: true } : { parameters: true, lastLayer: false, because: 'model.expertUnits is empty' },
+    (model.expertUnits ?? defaultOf(options, 'expertUnits')).length > 0 ? { parameters: true, lastLayer: true } : { parameters: false, lastLayer: false, because: 'model.expertUnits is empty' },
   create: (context) => new RoutingModel(context),
 };
 
@@ -63,7 +68,7 @@ export class RoutingModel implements MultiTaskModel {
   }
 
   sharedParameters(): Parameter[] {
-    return [...this.experts.flatMap((e) => e.parameters()), ...this.gateLayer.parameters()];
+    return this.experts.flatMap((e) => e.parameters());
   }
 
   lastSharedParameters(): Parameter[] {

@@ -6,11 +6,18 @@
  * - "scalar" (the article exactly): a = softmax(W·[h_1…h_K] + b) ∈ R^K; task k's head sees h_k · a_k.
  * - "mixture": each task k gets its own softmax over the towers, z_k = Σ_j a_kj h_j (a K×K matrix per
  *   sample), which is what makes the sharing soft.
+ *
+ * Shared: every tower (each feeds the attention logits that weight every task, and in the mixture
+ * form every task's z_k). The attention layer depends on the form: scalar — shared, since a_k is a
+ * softmax over all K logits and so depends on every column; mixture — task-specific, since column
+ * block k holds the logits of task k's own softmax and no other task reads it (like MMoE's gates).
+ * GradNorm's last shared layer: the attention kernel (scalar), every tower's last kernel (mixture).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultOf } from '../config/method';
 import { oneOf } from '../config/schemaTypes';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel } from './model';
+import { TaskHead, dropoutSeed, sharingOfLayers, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel } from './model';
 
 const options = {
   attention: oneOf(['scalar', 'mixture'] as const, {
@@ -25,9 +32,9 @@ export const softSharing: ArchitectureMethod<'soft', typeof options> = {
   description: 'One tower per task, mixed by learned attention',
   options,
   newExperiment: { note: ['One tower per task (each with the layers sharedUnits), mixed by attention.', '"scalar" is the article\'s model; "mixture" lets each task attend over all towers.'] },
-  tests: [],
-  // The attention layer reads every tower and feeds every task, whatever the towers' layers.
-  sharing: () => ({ parameters: true, lastLayer: true }),
+  tests: [{ file: 'test/unit/forwardPasses.test.ts', test: 'every task\'s output and the reported matrix' }],
+  // Scalar: the attention layer is shared whatever the towers' layers. Mixture: only the towers are.
+  sharing: (model) => ((model.attention ?? defaultOf(options, 'attention')) === 'mixture' ? sharingOfLayers(model) : { parameters: true, lastLayer: true }),
   create: (context) => new SoftSharingModel(context),
 };
 
@@ -75,12 +82,12 @@ export class SoftSharingModel implements MultiTaskModel {
   }
 
   sharedParameters(): Parameter[] {
-    // Every tower feeds every task through the attention layer, so all of them are shared.
-    return [...this.towers.flatMap((t) => t.parameters()), ...this.attentionLayer.parameters()];
+    const towers = this.towers.flatMap((t) => t.parameters());
+    return this.mixture ? towers : [...towers, ...this.attentionLayer.parameters()];
   }
 
   lastSharedParameters(): Parameter[] {
-    // The attention layer reads every tower and feeds every task: the last layer all tasks share.
-    return [this.attentionLayer.parameters()[0]];
+    // Scalar: the attention layer reads every tower and weights every task, the last layer all tasks share.
+    return this.mixture ? this.towers.flatMap((t) => t.lastKernel()) : [this.attentionLayer.parameters()[0]];
   }
 }

@@ -57,6 +57,7 @@ export const EVENT_CODES = [
   'weights-collapsed',
   'weights-recovered',
   'loss-not-finite',
+  'gradient-not-finite',
   'batch-skipped',
   'early-stopped',
   'stopped',
@@ -137,3 +138,14 @@ export const RUN_FILES = {
   checkpoint: 'checkpoint',
   log: 'worker.log',
 } as const;
+
+/**
+ * Records with where each one ends in metrics.jsonl: `offsets[i]` is the byte offset just past record i's
+ * line. Readers that met the same file at some offset (a history read) take over live records exactly
+ * there: those with an offset at or below it are already theirs.
+ */
+export const PositionedRecordsSchema = Type.Object({
+  records: Type.Array(MetricRecordSchema),
+  offsets: Type.Array(Type.Integer({ minimum: 1 })),
+});
+export type PositionedRecords = Static<typeof PositionedRecordsSchema>;

@@ -3,10 +3,10 @@
  * lives; readers never fail on a torn last line of metrics.jsonl (a crash mid-write): it is skipped.
  */
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Value } from '@sinclair/typebox/value';
-import { MetricRecordSchema, RUN_FILES, RunInfoSchema, type MetricRecord, type RunInfo } from './records';
+import { MetricRecordSchema, RUN_FILES, RunInfoSchema, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 
 /** `<experiment name>-<yyyymmdd-hhmmss>-<4 hex>` (local time, as a user reads it). */
 export function makeRunId(name: string, date = new Date(), random = randomBytes(2).toString('hex')): string {
@@ -83,6 +83,30 @@ function tryParse(line: string): MetricRecord | undefined {
   }
 }
 
+/**
+ * The size of `file` after making sure it ends with a newline. A run resumed after a crash mid-write
+ * would otherwise glue its first record onto the torn fragment, and readers would skip both.
+ */
+function terminateTornLine(file: string): number {
+  let size: number;
+  try {
+    size = statSync(file).size;
+  } catch {
+    return 0;
+  }
+  if (size === 0) return 0;
+  const last = Buffer.alloc(1);
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, last, 0, 1, size - 1);
+  } finally {
+    closeSync(fd);
+  }
+  if (last[0] === 0x0a) return size;
+  appendFileSync(file, '\n');
+  return size + 1;
+}
+
 export function readRecords(runDir: string): MetricRecord[] {
   const file = path.join(runDir, RUN_FILES.metrics);
   if (!existsSync(file)) return [];
@@ -114,19 +138,25 @@ export function listRuns(runsDir: string): RunListing[] {
 /**
  * The writer side: appends records (buffered, flushed at least every `flushMs`) and keeps run.json
  * current. A flush writes whole lines in one append, so readers see complete records or a torn tail.
+ * It knows where each record ends in metrics.jsonl, so a reader that read the file up to some offset can
+ * take over live records exactly from there (the dashboard's history/live handover).
  */
 export class RunDirectoryWriter {
   private pending: MetricRecord[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** Bytes in metrics.jsonl: where the next line starts. */
+  private metricsBytes: number;
 
   constructor(
     readonly runDir: string,
     public info: RunInfo,
-    private readonly onFlush: (records: MetricRecord[]) => void = () => {},
+    private readonly onFlush: (batch: PositionedRecords) => void = () => {},
     private readonly flushMs = 250,
-  ) {}
+  ) {
+    this.metricsBytes = terminateTornLine(this.metricsFile);
+  }
 
-  static create(runsDir: string, info: RunInfo, config: unknown, onFlush?: (records: MetricRecord[]) => void): RunDirectoryWriter {
+  static create(runsDir: string, info: RunInfo, config: unknown, onFlush?: (batch: PositionedRecords) => void): RunDirectoryWriter {
     const runDir = path.join(runsDir, info.id);
     mkdirSync(runDir, { recursive: true });
     writeFileAtomic(path.join(runDir, RUN_FILES.config), JSON.stringify(config, null, 2) + '\n');
@@ -148,10 +178,16 @@ export class RunDirectoryWriter {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
     if (!this.pending.length) return;
-    const batch = this.pending;
+    const records = this.pending;
     this.pending = [];
-    appendFileSync(this.metricsFile, batch.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    this.onFlush(batch);
+    const lines = records.map((r) => JSON.stringify(r) + '\n');
+    const offsets: number[] = [];
+    for (const line of lines) {
+      this.metricsBytes += Buffer.byteLength(line);
+      offsets.push(this.metricsBytes);
+    }
+    appendFileSync(this.metricsFile, lines.join(''));
+    this.onFlush({ records, offsets });
   }
 
   update(patch: Partial<RunInfo>): RunInfo {

@@ -13,8 +13,9 @@ import { DataError, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load';
 import { BatchSampler } from '../data/sampler';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
-import { NonFiniteLossError, Trainer, type TrainOutcome } from '../engine/trainer';
-import { RUN_FILES, type EventRecord, type MetricRecord, type RunInfo } from './records';
+import { NonFiniteError } from '../engine/nonFinite';
+import { Trainer, type TrainOutcome } from '../engine/trainer';
+import { RUN_FILES, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 import { makeRunId, readRunInfo, RunDirectoryWriter } from './runDirectory';
 
 export interface RunRequest {
@@ -34,8 +35,8 @@ export interface RunRequest {
 export interface RunCallbacks {
   /** The run directory exists and run.json says running. */
   onStarted?(runDir: string, info: RunInfo): void;
-  /** Records as they are flushed to metrics.jsonl (the same batches). */
-  onRecords?(records: MetricRecord[]): void;
+  /** Records as they are flushed to metrics.jsonl (the same batches), with where each ends in the file. */
+  onRecords?(batch: PositionedRecords): void;
   onStatus?(info: RunInfo): void;
   /** Progress after every step (cheap; the CLI draws its bar from it). */
   onStep?(step: number, totalSteps: number): void;
@@ -127,7 +128,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
 
   const now = new Date();
   let writer: RunDirectoryWriter;
-  const onFlush = (records: MetricRecord[]) => callbacks.onRecords?.(records);
+  const onFlush = (batch: PositionedRecords) => callbacks.onRecords?.(batch);
   if (existing) {
     loadCheckpoint(trainer, path.join(existing.runDir, RUN_FILES.checkpoint));
     writer = new RunDirectoryWriter(existing.runDir, existing.info, onFlush);
@@ -195,8 +196,8 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
     });
   } catch (error) {
     const message = (error as Error).message;
-    const step = error instanceof NonFiniteLossError ? error.step : trainer.position.step + 1;
-    record(event('error', error instanceof NonFiniteLossError ? 'loss-not-finite' : 'failed', message));
+    const step = error instanceof NonFiniteError ? error.step : trainer.position.step + 1;
+    record(event('error', error instanceof NonFiniteError ? error.code : 'failed', message));
     log((error as Error).stack ?? message);
     return finish({ status: 'failed', error: { message, step } });
   }

@@ -93,7 +93,8 @@ export class FamoWeighting implements WeightingStrategy {
     const improvement = before.map((l, k) => Math.log(l + EPSILON) - Math.log(after[k] + EPSILON));
     const mean = improvement.reduce((sum, d, k) => sum + z[k] * d, 0);
     const gradient = tf.tensor1d(z.map((zk, k) => zk * (improvement[k] - mean)));
-    tf.dispose([this.optimizer.apply({ [this.logits.name]: gradient }), gradient]);
+    this.optimizer.apply({ [this.logits.name]: gradient });
+    gradient.dispose();
     this.current = softmaxOf(Array.from(this.logits.dataSync()));
   }
 

@@ -165,21 +165,30 @@ export class Workbench {
   }
 
   /**
-   * Checks rows of a multi-select quick pick and accepts. Each label is typed into the filter and the
-   * "select all" box is ticked, which toggles exactly the rows the filter shows; the selection count
-   * is checked before accepting.
+   * Checks rows of a multi-select quick pick and accepts. Each label is typed into the filter; once every
+   * row shown matches it, the first row is clicked (which toggles its box) and the selection count must
+   * grow by one before the next label — so a click never lands on a list the filter has not updated yet
+   * (the "toggle all" box did, once, with two labels: it toggled the previous filter's row).
    */
   async pickMany(labels: string[], what: string): Promise<void> {
     await this.waitForQuickPick(what);
     const input = this.quickInput.locator('input.input').first();
-    for (const label of labels) {
+    const count = this.quickInput.locator('.quick-input-count');
+    const selected = async () => Number((await count.innerText().catch(() => '')).match(/\d+/)?.[0] ?? 0);
+    for (const [index, label] of labels.entries()) {
       await input.fill(label);
       const rows = this.quickPickRows();
-      await waitUntil(`the quick pick for ${what} to show ${label}`, async () => (await rows.count()) > 0 && (await rows.first().innerText()).includes(label), 5000, 200);
-      await this.quickInput.locator('.quick-input-header .monaco-checkbox[aria-label="Toggle all checkboxes"], .quick-input-header .monaco-checkbox').first().click();
+      await waitUntil(`the quick pick for ${what} to show only ${label}`, async () => {
+        const texts = await rows.allInnerTexts();
+        return texts.length > 0 && texts.every((text) => text.includes(label));
+      }, 5000, 200);
+      for (let attempt = 1; (await selected()) < index + 1; attempt++) {
+        if (attempt > 3) throw new E2EError(`Ticking ${label} in the quick pick for ${what} did not select it (${await selected()} selected).`);
+        await rows.first().click();
+        await waitUntil(`${label} to be ticked in the quick pick for ${what}`, async () => (await selected()) === index + 1, 2000, 100).catch(() => undefined);
+      }
     }
-    const count = this.quickInput.locator('.quick-input-count');
-    await waitUntil(`${labels.length} selected in the quick pick for ${what}`, async () => ((await count.innerText().catch(() => '')).match(/\d+/)?.[0] ?? '') === String(labels.length), 5000, 200);
+    await waitUntil(`${labels.length} selected in the quick pick for ${what}`, async () => (await selected()) === labels.length, 5000, 200);
     await input.press('Enter');
     await this.quickInput.waitFor({ state: 'hidden', timeout: 5000 });
   }
