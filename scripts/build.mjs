@@ -34,10 +34,22 @@ const builds = [
   { ...node, entryPoints: { cli: 'src/training/cli.ts' }, outdir: dist, external: nativeModules, banner: { js: '#!/usr/bin/env node' } },
   { ...node, entryPoints: { worker: 'src/training/worker.ts' }, outdir: dist, external: nativeModules },
 ];
+/**
+ * The extension host never runs tensor code, but it reads the method descriptors (the config schema, New
+ * Experiment), which sit beside their implementations in src/training/: there TensorFlow.js resolves to an
+ * empty module, so the host bundle never contains or loads it (a tensor call there would fail loudly).
+ */
+const withoutTensorFlow = {
+  name: 'without-tensorflow',
+  setup(build) {
+    build.onResolve({ filter: /^@tensorflow\// }, (args) => ({ path: args.path, namespace: 'without-tensorflow' }));
+    build.onLoad({ filter: /.*/, namespace: 'without-tensorflow' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
+  },
+};
 if (existsSync(path.join(root, 'src/extension/extension.ts'))) {
   // The extension host bundle stays small: no TensorFlow.js, minified.
   // jsonc-parser's CommonJS entry cannot be bundled (it requires files by computed paths): prefer ESM entries.
-  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'], minify: true, metafile: true, mainFields: ['module', 'main'] });
+  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode'], minify: true, metafile: true, mainFields: ['module', 'main'], plugins: [withoutTensorFlow] });
 }
 if (existsSync(path.join(root, 'src/webview/main.ts'))) {
   builds.push({

@@ -1,11 +1,14 @@
 /**
- * The config reference, generated from the one schema (src/training/config/schema.ts), so the docs
- * cannot drift from what the code accepts. `node --import tsx scripts/config-reference.ts` rewrites
- * docs/config-reference.md; test/unit/configReference.test.ts fails when the committed file is stale.
+ * The config reference, generated from the one schema (src/training/config/schema.ts) and the method
+ * descriptors it is derived from, so the docs cannot drift from what the code accepts.
+ * `node --import tsx scripts/config-reference.ts` rewrites docs/config-reference.md;
+ * test/unit/configReference.test.ts fails when the committed file is stale.
  */
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { experimentJsonSchema } from '../src/training/config/schema';
+import { METHODS } from '../src/training/config/catalog';
+import { citation, type MethodCatalog, type MethodDescriptor } from '../src/training/config/method';
+import { experimentJsonSchema, schemaFor } from '../src/training/config/schema';
 
 type Schema = {
   type?: string;
@@ -58,15 +61,22 @@ function section(title: string, prefix: string, s: Schema): string[] {
   return [`## ${title}`, '', s.description && prefix ? `${s.description}\n` : '', '| key | type | required | default | range | meaning |', '|---|---|---|---|---|---|', ...rows, ''].filter((l, i) => l !== '' || i > 0);
 }
 
-export function configReference(): string {
-  const schema = experimentJsonSchema() as Schema;
+/** One table per kind of method: what each one is, its paper, and the keys only it uses. */
+function methodTable(title: string, section: string, methods: readonly (MethodDescriptor & { taskOptions?: object })[]): string[] {
+  const keys = (m: (typeof methods)[number]) => [...Object.keys(m.options).map((k) => `\`${section}.${k}\``), ...Object.keys(m.taskOptions ?? {}).map((k) => `\`tasks[].${k}\``)].join(', ');
+  const rows = methods.map((m) => `| \`"${m.id}"\` | ${m.label} | ${cell(m.description)} | ${m.paper ? `[${citation(m.paper)}](${m.paper.url})` : ''} | ${keys(m)} |`);
+  return [`### ${title}`, '', '| value | name | what it does | paper | its own keys |', '|---|---|---|---|---|', ...rows, ''];
+}
+
+export function configReference(catalog: MethodCatalog = METHODS): string {
+  const schema = experimentJsonSchema(schemaFor(catalog)) as Schema;
   const props = schema.properties!;
   // Sections are objects with fixed keys (and the tasks array); everything else, maps included (\`sweep\`), is a top-level row.
   const top: Schema = { properties: Object.fromEntries(Object.entries(props).filter(([, p]) => (p.type !== 'object' || p.patternProperties) && p.type !== 'array')), required: schema.required };
   const lines = [
     '# Experiment config reference (`*.mtl.json`)',
     '',
-    '<!-- Generated from src/training/config/schema.ts by scripts/config-reference.ts. Do not edit by hand. -->',
+    '<!-- Generated from src/training/config/schema.ts and the method descriptors by scripts/config-reference.ts. Do not edit by hand. -->',
     '',
     'An experiment is one JSON file with comments (`// …`, `/* … */`) and trailing commas allowed. Unknown keys are errors;',
     'keys that only apply to one architecture, weighting, data source or optimiser are errors elsewhere. Every error names',
@@ -83,6 +93,16 @@ export function configReference(): string {
   ];
   const es = props.training.properties!.earlyStopping.anyOf?.find((a) => a.type === 'object');
   if (es) lines.push(...section('training.earlyStopping', 'training.earlyStopping.', es));
+  lines.push(
+    '## Methods',
+    '',
+    'What each choice of `model.architecture`, `loss.weighting` and `optimizer.name` is (formulas, conventions and the tests',
+    'that check them: [methods.md](methods.md)).',
+    '',
+    ...methodTable('model.architecture', 'model', catalog.architectures),
+    ...methodTable('loss.weighting', 'loss', catalog.weightings),
+    ...methodTable('optimizer.name', 'optimizer', catalog.optimizers),
+  );
   return lines.join('\n').replace(/\n{3,}/g, '\n\n').trimEnd() + '\n';
 }
 

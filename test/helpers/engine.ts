@@ -1,4 +1,5 @@
-/** Test helpers: resolved configs from partial objects, in-memory datasets, and a trainer run collecting records. */
+/** Test helpers: resolved configs from partial objects, in-memory datasets, a trainer run collecting records, and a numbers check. */
+import assert from 'node:assert/strict';
 import { parseExperimentText } from '../../src/training/config/parse';
 import type { ExperimentConfig } from '../../src/training/config/schema';
 import type { Dataset, ResolvedTask, Split } from '../../src/training/data/dataset';
@@ -67,4 +68,9 @@ export function normals(n: number, seed: number): number[] {
     return (s + 0.5) / 4294967296;
   };
   return Array.from({ length: n }, () => Math.sqrt(-2 * Math.log(u())) * Math.cos(2 * Math.PI * u()));
+}
+
+/** Asserts two vectors agree entry by entry within `tol` (absolute), naming both when they do not. */
+export function assertClose(actual: readonly number[], expected: readonly number[], tol: number): void {
+  assert.ok(actual.length === expected.length && actual.every((v, k) => Math.abs(v - expected[k]) <= tol), `${actual} vs ${expected}`);
 }

@@ -1,13 +1,13 @@
 /**
- * Gradient-combination methods against METHODS.md: PCGrad (proof 5), MGDA (proof 6) and CAGrad on the
+ * Gradient-combination methods against docs/methods.md: PCGrad (proof 5), MGDA (proof 6) and CAGrad on the
  * 2-D toy problem of the CAGrad / Nash-MTL papers (proof 7). Pure math on the Gramian.
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { cagradCoefficients, cagradInnerWeights } from '../../src/training/gradients/cagrad';
+import { cagradCoefficients, cagradInnerWeights } from '../../src/training/weighting/cagrad';
 import { combine, cosineFromGram, dot, gramOf, projectToSimplex, quadratic } from '../../src/training/gradients/gramian';
-import { mgdaTwoTasks, mgdaWeights } from '../../src/training/gradients/mgda';
-import { pcgradCoefficients, randomOrders } from '../../src/training/gradients/pcgrad';
+import { mgdaTwoTasks, mgdaWeights } from '../../src/training/weighting/mgda';
+import { pcgradCoefficients, randomOrders } from '../../src/training/weighting/pcgrad';
 import { normals } from '../helpers/engine';
 
 const close = (a: number, b: number, tol = 1e-9) => Math.abs(a - b) <= tol * Math.max(1, Math.abs(a), Math.abs(b));
@@ -34,8 +34,11 @@ describe('PCGrad', () => {
     const d = combine(beta, [g1, g2]);
     // g1^PC = g1 − (g1·g2/‖g2‖²) g2 = (0.5, 0.5) ⟂ g2;  g2^PC = g2 − (g2·g1/‖g1‖²) g1 = (0, 1) ⟂ g1.
     assert.deepEqual(d.map((v) => Number(v.toFixed(12))), [0.5, 1.5]);
-    const g1pc = [0.5, 0.5];
-    assert.equal(dot(g1pc, g2), 0);
+    // What the method kept of g1: d minus g2^PC (g2 without its component along g1, written out here).
+    const g2pc = g2.map((v, k) => v - (dot(g2, g1) / dot(g1, g1)) * g1[k]);
+    const g1pc = d.map((v, k) => v - g2pc[k]);
+    assert.ok(Math.abs(dot(g1pc, g2)) < 1e-12, `g1^PC = ${g1pc} is orthogonal to g2`);
+    assert.deepEqual(g1pc.map((v) => Number(v.toFixed(12))), [0.5, 0.5], 'and is g1 minus exactly its component along g2');
     // Non-conflicting gradients pass through unchanged.
     assert.deepEqual(pcgradCoefficients(gramOf([[1, 0], [1, 1]]), [[1], [0]]), [1, 1]);
   });
@@ -122,6 +125,47 @@ describe('CAGrad', () => {
     const same = cagradCoefficients(gramOf([[1, 1], [1, 1]]), 0.5);
     // g_w = g₀ whatever w: d = g₀ + (0.5‖g₀‖/‖g₀‖)·g₀ = 1.5·g₀, rescaled by 1/(1 + 0.25) → 1.2·g₀.
     assert.ok(close(same[0] + same[1], 1.2, 1e-6));
+  });
+
+  it('λ = c/‖g_w‖ as published: at ‖g‖ ≈ 1e-4 agreeing gradients still give d = (1 + calpha)/(1 + calpha²)·g₀', () => {
+    // g₁ = g₂ = g with ‖g‖ = 1e-4: g_w = g₀ = g whatever w, c = 0.5·‖g‖, λ = c/‖g‖ = 0.5, d = 1.5·g / 1.25 = 1.2·g.
+    const g = [6e-5, 8e-5];
+    const beta = cagradCoefficients(gramOf([g, g]), 0.5);
+    assert.ok(close(beta[0] + beta[1], 1.2, 1e-9), `Σβ = ${beta[0] + beta[1]}`);
+  });
+
+  it('its step does not depend on the gradients\' scale (‖g‖ ≈ 1, 1e-2, 1e-4, 1e-6), as the formula says', () => {
+    let seed = 1300;
+    for (let trial = 0; trial < 10; trial++) {
+      const g = [normals(4, seed++), normals(4, seed++), normals(4, seed++)];
+      const reference = cagradCoefficients(gramOf(g), 0.5);
+      for (const scale of [1e-2, 1e-4, 1e-6]) {
+        const beta = cagradCoefficients(gramOf(g.map((v) => v.map((x) => x * scale))), 0.5);
+        beta.forEach((b, k) => assert.ok(Math.abs(b - reference[k]) < 1e-6, `trial ${trial}, scale ${scale}: β = ${beta} vs ${reference}`));
+      }
+    }
+  });
+
+  it('its direction is g₀ + (c/‖g_w‖)·g_w over 1 + calpha², with w from a brute-force search (vectors, two tasks)', () => {
+    let seed = 1700;
+    for (let trial = 0; trial < 10; trial++) {
+      const g = [normals(3, seed++), normals(3, seed++)];
+      const g0 = g[0].map((v, i) => (v + g[1][i]) / 2);
+      const norm = (v: number[]) => Math.sqrt(dot(v, v));
+      const c = 0.5 * norm(g0);
+      const gw = (w: number) => g[0].map((v, i) => w * v + (1 - w) * g[1][i]);
+      let best = Infinity;
+      let bestW = 0;
+      for (let i = 0; i <= 200000; i++) {
+        const w = i / 200000;
+        const value = dot(gw(w), g0) + c * norm(gw(w));
+        if (value < best) [best, bestW] = [value, w];
+      }
+      const lambda = c / norm(gw(bestW));
+      const expected = g0.map((v, i) => (v + lambda * gw(bestW)[i]) / 1.25);
+      const d = combine(cagradCoefficients(gramOf(g), 0.5), g);
+      d.forEach((v, i) => assert.ok(Math.abs(v - expected[i]) < 1e-4 * norm(g0) + 1e-9, `trial ${trial}: ${d} vs ${expected}`));
+    }
   });
 
   // The 2-D toy problem of the CAGrad paper (also used by Nash-MTL): two objectives of x = (x1, x2).

@@ -1,5 +1,5 @@
 /**
- * Proof 8 of METHODS.md: on synthetic data with ρ = 0.9, hard sharing beats single-task baselines
+ * Proof 8 of docs/methods.md: on synthetic data with ρ = 0.9, hard sharing beats single-task baselines
  * (Δm > 0) at small N. Each baseline trains one task alone with the same trunk on the same rows;
  * metrics are validation RMSE at each model's best evaluation. Runs are deterministic per seed and
  * backend, so the outcome below is a fixed experiment, not a lucky draw: three seeds, mean Δm > 0.

@@ -1,5 +1,5 @@
 /**
- * Loss weighting: formulas and the proofs of METHODS.md (1: the learned softmax collapses and the
+ * Loss weighting: formulas and the proofs of docs/methods.md (1: the learned softmax collapses and the
  * detector fires, the entropy bonus prevents it; 2: uncertainty weighting recovers the noise;
  * 3: DWA's weights), plus equal, static and RLW basics.
  */
@@ -17,7 +17,7 @@ import { StaticWeighting } from '../../src/training/weighting/static';
 import { UncertaintyWeighting } from '../../src/training/weighting/uncertainty';
 import type { StepInfo } from '../../src/training/weighting/strategy';
 import type { EventRecord, TrainRecord } from '../../src/training/run/records';
-import { arrayDataset, config, normals, train } from '../helpers/engine';
+import { arrayDataset, assertClose, config, normals, train } from '../helpers/engine';
 
 const info = (step: number, epoch = 0): StepInfo => ({ step, epoch, stepInEpoch: 0, stepsPerEpoch: 10 });
 const twoTasks = [
@@ -182,6 +182,14 @@ describe('uncertainty weighting (Kendall et al. 2018)', () => {
   });
 });
 
+/** DWA's λ written out for the tests: λ_k = K·exp(r_k/T) / Σ_i exp(r_i/T), from the ratios r the test states. */
+function dwaFromRatios(r: number[], T: number): number[] {
+  const e = r.map((v) => Math.exp(v / T));
+  const sum = e.reduce((a, b) => a + b, 0);
+  return e.map((v) => (r.length * v) / sum);
+}
+
+
 describe('DWA (Liu et al. 2019)', () => {
   it('proof 3: λ = 1 for every task when all loss ratios are equal', () => {
     assert.deepEqual(dwaWeights([0.5, 2, 8], [1, 4, 16], 2).map((v) => Number(v.toFixed(12))), [1, 1, 1]);
@@ -195,24 +203,63 @@ describe('DWA (Liu et al. 2019)', () => {
     assert.ok(Math.abs(lambda[0] - expected0) < 1e-12);
   });
 
-  it('uses λ = 1 for the first two windows, then epoch means', () => {
+  it('a window whose mean loss is 0 (no labels in it, or exactly fitted) gives the neutral ratio r = 1, never NaN', () => {
+    // Task a: 0 in both windows (0/0); task b: 2 → 1 (r = 0.5).
+    assertClose(dwaWeights([0, 1], [0, 2], 2), dwaFromRatios([1, 0.5], 2), 1e-12);
+    // Task a rises from a zero window (1/0): no rate either; task b: 3 → 3 (r = 1). Both neutral: λ = 1.
+    assertClose(dwaWeights([1, 3], [0, 3], 2), [1, 1], 1e-12);
+    // A task that falls to exactly 0 is an ordinary ratio: r = 0 / 2 = 0, the smallest weight.
+    assertClose(dwaWeights([0, 1], [2, 1], 2), dwaFromRatios([0, 1], 2), 1e-12);
+  });
+
+  it('in training, a task without labels keeps DWA finite: no NaN loss, no batch skipped', async () => {
+    const N = 64;
+    const x = normals(N, 31);
+    const tasks: ResolvedTask[] = [
+      { name: 'a', type: 'regression', outputs: 1 },
+      { name: 'b', type: 'regression', outputs: 1 },
+    ];
+    const dataset = arrayDataset(tasks, { x: x.map((v) => [v]), labels: { a: x.map((v) => 3 * v), b: x.map(() => null) } });
+    const cfg = config({
+      tasks: twoTasks,
+      model: { architecture: 'hard', sharedUnits: [4], taskUnits: [] },
+      loss: { weighting: 'dwa', window: 2 },
+      optimizer: { name: 'sgd', learningRate: 0.05 },
+      training: { epochs: 8, batchSize: N, logEvery: 1, evalEvery: 100000, onNonFinite: 'fail' },
+    });
+    const { records } = await train(cfg, dataset);
+    const trains = records.filter((r): r is TrainRecord => r.kind === 'train');
+    assert.equal(trains.length, 8);
+    assert.ok(!records.some((r) => r.kind === 'event' && r.code === 'batch-skipped'));
+    const last = trains[trains.length - 1];
+    assert.ok(Number.isFinite(last.totalLoss), `total loss ${last.totalLoss}`);
+    // From step 5 on, λ comes from windows (1, 2) and (3, 4): task b's ratio is 0/0 → 1, task a's is below 1.
+    assert.ok(last.weights.b > 1 && last.weights.a < 1, JSON.stringify(last.weights));
+    assert.ok(Math.abs(last.weights.a + last.weights.b - 2) < 1e-6);
+  });
+
+  it('uses λ = 1 for the first two windows, then the means of the two windows before', () => {
     const w = new DynamicWeightAverage({ loss: { weighting: 'dwa', temperature: 2 }, tasks: twoTasks, seed: 1 });
     const epochLosses = [
       [1, 1],
       [0.5, 0.9],
       [0.4, 0.8],
     ];
+    const seen: number[][] = [];
     let step = 0;
     for (let epoch = 0; epoch < 3; epoch++) {
       for (let i = 0; i < 4; i++) {
         w.beforeStep(info(++step, epoch));
+        seen[epoch] = w.weights();
         if (epoch < 2) assert.deepEqual(w.weights(), [1, 1]);
         w.afterStep(epochLosses[epoch]);
       }
     }
+    // In epoch 2 (the third window) λ comes from epochs 0 and 1: r = (0.5 / 1, 0.9 / 1).
+    assertClose(seen[2], dwaFromRatios([0.5, 0.9], 2), 1e-12);
+    // In epoch 3, from epochs 1 and 2: r = (0.4 / 0.5, 0.8 / 0.9).
     w.beforeStep(info(++step, 3));
-    assert.deepEqual(w.weights(), dwaWeights([0.4, 0.8], [0.5, 0.9], 2));
-    // In epoch 2 (the third window) λ came from epochs 0 and 1.
+    assertClose(w.weights(), dwaFromRatios([0.4 / 0.5, 0.8 / 0.9], 2), 1e-12);
   });
 
   it('the windowed variant averages every N steps', () => {
@@ -228,7 +275,7 @@ describe('DWA (Liu et al. 2019)', () => {
       w.afterStep(l);
     });
     w.beforeStep(info(5));
-    assert.deepEqual(w.weights(), dwaWeights([2, 3], [4, 4], 2));
+    assertClose(w.weights(), dwaFromRatios([2 / 4, 3 / 4], 2), 1e-12);
     const restored = new DynamicWeightAverage({ loss: { weighting: 'dwa', window: 2 }, tasks: twoTasks, seed: 1 });
     restored.setState(w.getState());
     assert.deepEqual(restored.weights(), w.weights());

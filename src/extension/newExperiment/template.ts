@@ -1,11 +1,17 @@
 /**
  * `MTL Lab: New Experiment`: the choices of the quick-pick flow, tasks inferred from a CSV, and the
- * commented `*.mtl.json` text it writes. No `vscode` import; every template is checked against the
- * config parser in the unit tests.
+ * commented `*.mtl.json` text it writes. The architecture and weighting choices, and each method's keys
+ * and defaults in the file, come from the method descriptors (training/config/method.ts). No `vscode`
+ * import; every template is checked against the config parser in the unit tests.
  */
-import type { Architecture, Weighting } from '../../training/config/schema';
+import { METHODS } from '../../training/config/catalog';
+import { fillDefaults } from '../../training/config/defaults';
+import { citation, type MethodCatalog, type MethodDescriptor } from '../../training/config/method';
+import { schemaFor, type Architecture, type Weighting } from '../../training/config/schema';
+import { pruneInapplicable } from '../../training/config/semantics';
 import { parseCsvRecords } from '../../training/data/csv';
 import { isMissing } from '../../training/data/table';
+import { printJsonc, type JsoncComment } from './printJsonc';
 
 export type DataChoice =
   | { kind: 'synthetic' }
@@ -34,25 +40,13 @@ export const DATA_CHOICES = [
   { id: 'random', label: 'The article\'s random data', detail: '100 random inputs, random labels of 10 and 20 classes, drawn fresh each epoch (nothing to learn; for speed and weighting studies).' },
 ] as const;
 
-export const ARCHITECTURE_CHOICES: { id: Architecture; label: string; detail: string }[] = [
-  { id: 'hard', label: 'Hard parameter sharing', detail: 'A shared trunk and one head per task.' },
-  { id: 'soft', label: 'Soft sharing with attention', detail: 'One tower per task, mixed by learned attention.' },
-  { id: 'routing', label: 'Routing (multi-gate mixture of experts)', detail: 'Shared experts with one softmax gate per task.' },
-  { id: 'cross-stitch', label: 'Cross-stitch', detail: 'One tower per task, mixed after every layer by a learned matrix.' },
-];
+/** A method as a quick-pick item: its name, and what it does (with its paper). */
+export function methodChoices<M extends MethodDescriptor>(methods: readonly M[]): { id: M['id']; label: string; detail: string }[] {
+  return methods.map((m) => ({ id: m.id, label: m.label, detail: m.paper ? `${m.description} (${citation(m.paper)})` : m.description }));
+}
 
-export const WEIGHTING_CHOICES: { id: Weighting; label: string; detail: string }[] = [
-  { id: 'equal', label: 'Equal', detail: 'Σ L_i' },
-  { id: 'static', label: 'Static', detail: 'Σ w_i L_i with fixed weights' },
-  { id: 'uncertainty', label: 'Uncertainty', detail: 'Learned homoscedastic uncertainty (Kendall et al. 2018)' },
-  { id: 'dwa', label: 'Dynamic weight average', detail: 'Weights from the rate of loss decrease (Liu et al. 2019)' },
-  { id: 'rlw', label: 'Random loss weighting', detail: 'Random weights every step' },
-  { id: 'softmax', label: 'Learned softmax weights', detail: 'The article\'s method; collapses without its remedies' },
-  { id: 'gradnorm', label: 'GradNorm', detail: 'Balances gradient norms on the last shared layer against training rates (Chen et al. 2018)' },
-  { id: 'pcgrad', label: 'PCGrad', detail: 'Projects away conflicting task gradients (Yu et al. 2020)' },
-  { id: 'mgda', label: 'MGDA', detail: 'Minimum-norm combination of the task gradients (Sener & Koltun 2018)' },
-  { id: 'cagrad', label: 'CAGrad', detail: 'Best worst-case improvement near the mean gradient (Liu et al. 2021)' },
-];
+export const ARCHITECTURE_CHOICES = methodChoices(METHODS.architectures);
+export const WEIGHTING_CHOICES = methodChoices(METHODS.weightings);
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
@@ -114,161 +108,79 @@ export function inferTasks(preview: CsvPreview, targets: readonly string[]): Inf
 // ---------------------------------------------------------------------------------------------------
 // The file
 
-const ARCHITECTURE_LINES: Record<Architecture, string[]> = {
-  hard: [
-    '    // A shared trunk (sharedUnits) and one head per task (taskUnits).',
-    '    "architecture": "hard",',
-  ],
-  soft: [
-    '    // One tower per task (each with the layers sharedUnits), mixed by attention.',
-    '    // "scalar" is the article\'s model; "mixture" lets each task attend over all towers.',
-    '    "architecture": "soft",',
-    '    "attention": "scalar",',
-  ],
-  routing: [
-    '    // Multi-gate mixture of experts: shared experts, one softmax gate per task, then towers.',
-    '    "architecture": "routing",',
-    '    "experts": 4,',
-    '    "expertUnits": [32],',
-  ],
-  'cross-stitch': [
-    '    // One tower per task (each with the layers sharedUnits); after every layer a learned matrix',
-    '    // mixes the towers, starting near separate towers (0.9 own, 0.1 the others).',
-    '    "architecture": "cross-stitch",',
-  ],
-};
+const HEADER = ['MTL Lab experiment. Hover a key for its documentation; Ctrl+Space lists the others.', 'Start it with ▶ (editor title), the CodeLens above, or "MTL Lab: Start Run".'];
 
-function lossLines(weighting: Weighting, taskNames: readonly string[]): string[] {
-  const lines = ['    "weighting": "' + weighting + '"'];
-  switch (weighting) {
-    case 'static': {
-      const weight = Number((1 / Math.max(1, taskNames.length)).toFixed(3));
-      lines[0] += ',';
-      lines.push('    // Fixed weight per task.', `    "weights": { ${taskNames.map((t) => `${JSON.stringify(t)}: ${weight}`).join(', ')} }`);
-      break;
-    }
-    case 'softmax':
-      lines[0] += ',';
-      lines.push(
-        '    // The learned softmax weights collapse onto one task without a remedy:',
-        '    // an entropy bonus τ, a weight floor ε (below 1/K), or normalised losses.',
-        '    "entropy": 0.01,',
-        '    "floor": 0,',
-        '    "normalize": "none"',
-      );
-      break;
-    case 'dwa':
-      lines[0] += ',';
-      lines.push('    "temperature": 2,', '    "window": "epoch"');
-      break;
-    case 'gradnorm':
-      lines[0] += ',';
-      lines.push('    // α: how strongly a task that trains slower is pulled towards a larger gradient norm.', '    "gradnormAlpha": 1.5,', '    "gradnormLearningRate": 0.025');
-      break;
-    case 'cagrad':
-      lines[0] += ',';
-      lines.push('    // c: the radius of the ball around the mean gradient, relative to its norm.', '    "cagradAlpha": 0.5');
-      break;
-    default:
-      break;
-  }
-  return lines;
-}
-
-function taskLine(task: { name: string; type: string; classes?: number; target?: string }, last: boolean, comment?: string): string {
-  const parts = [`"name": ${JSON.stringify(task.name)}`, `"type": "${task.type}"`];
-  if (task.classes !== undefined) parts.push(`"classes": ${task.classes}`);
-  if (task.target !== undefined) parts.push(`"target": ${JSON.stringify(task.target)}`);
-  return `    { ${parts.join(', ')} }${last ? '' : ','}${comment ? ` // ${comment}` : ''}`;
-}
-
-export function experimentTemplate(choices: NewExperimentChoices): string {
-  const { data } = choices;
-  let dataLines: string[];
-  let taskLines: string[];
-  let taskNames: string[];
-  let hidden = 64;
-  let epochs = 10;
+/** What the choices say about data and tasks, before defaults; with the comments that explain them. */
+function dataAndTasks(data: DataChoice): { written: Record<string, unknown>; taskNames: string[]; comments: JsoncComment[] } {
   if (data.kind === 'csv') {
-    dataLines = [
-      '    "source": "csv",',
-      `    // Relative to this file.`,
-      `    "path": ${JSON.stringify(data.path)},`,
-      '    // Every column that is no task\'s target; categorical columns are one-hot encoded.',
-      '    "features": "auto",',
-      '    "validationSplit": 0.2',
-    ];
-    taskLines = data.tasks.map((t, i) =>
-      taskLine({ name: t.name, type: t.type, target: t.column }, i === data.tasks.length - 1, t.type === 'classification' ? `${t.classes ?? '?'} classes seen; inferred from the data` : 'numeric: inferred as regression'),
-    );
-    taskNames = data.tasks.map((t) => t.name);
-  } else if (data.kind === 'random') {
-    dataLines = [
-      '    "source": "synthetic",',
-      '    // The article\'s data: random inputs and labels, drawn fresh each epoch. Nothing is learnable.',
-      '    "generator": "random",',
-      '    "samples": 12000,',
-      '    "inputDim": 100,',
-      '    "validationSplit": 0.2',
-    ];
-    taskLines = [taskLine({ name: 'task1', type: 'classification', classes: 10 }, false), taskLine({ name: 'task2', type: 'classification', classes: 20 }, true)];
-    taskNames = ['task1', 'task2'];
-    hidden = 50;
-  } else {
-    dataLines = [
-      '    "source": "synthetic",',
-      '    // Tasks with controlled relatedness: correlation ρ of their linear parts (1 = identical).',
-      '    "generator": "mmoe",',
-      '    "samples": 12000,',
-      '    "inputDim": 100,',
-      '    "correlation": 0.8,',
-      '    "validationSplit": 0.2',
-    ];
-    taskLines = [taskLine({ name: 'task1', type: 'regression' }, false), taskLine({ name: 'task2', type: 'classification', classes: 10 }, true, 'labels bucketed by quantile')];
-    taskNames = ['task1', 'task2'];
-    epochs = 10;
+    return {
+      written: { data: { source: 'csv', path: data.path }, tasks: data.tasks.map((t) => ({ name: t.name, type: t.type, target: t.column })) },
+      taskNames: data.tasks.map((t) => t.name),
+      comments: [
+        { path: ['data', 'path'], lines: ['Relative to this file.'] },
+        { path: ['data', 'features'], lines: ['Every column that is no task\'s target; categorical columns are one-hot encoded.'] },
+        ...data.tasks.map((t, i) => ({ path: ['tasks', i], lines: [t.type === 'classification' ? `${t.name}: ${t.classes ?? '?'} classes seen; inferred from the data` : `${t.name}: numeric, inferred as regression`] })),
+      ],
+    };
   }
-  return [
-    `// MTL Lab experiment. Hover a key for its documentation; Ctrl+Space lists the others.`,
-    `// Start it with ▶ (editor title), the CodeLens above, or "MTL Lab: Start Run".`,
-    '{',
-    `  "name": ${JSON.stringify(choices.name)},`,
-    '  "seed": 42,',
-    '  "data": {',
-    ...dataLines,
-    '  },',
-    '  "tasks": [',
-    ...taskLines,
-    '  ],',
-    '  "model": {',
-    ...ARCHITECTURE_LINES[choices.architecture],
-    `    "sharedUnits": [${hidden}],`,
-    '    "taskUnits": [16],',
-    '    "activation": "relu",',
-    '    "dropout": 0',
-    '  },',
-    '  "loss": {',
-    ...lossLines(choices.weighting, taskNames),
-    '  },',
-    '  // clipNorm: global-norm gradient clipping (null = off).',
-    '  "optimizer": { "name": "adam", "learningRate": 0.001, "weightDecay": 0, "clipNorm": null },',
-    '  "training": {',
-    `    "epochs": ${epochs},`,
-    '    "batchSize": 32,',
-    '    // How batches are drawn when tasks have different label counts.',
-    '    "sampling": "proportional",',
-    '    "logEvery": 1,',
-    '    "evalEvery": 100,',
-    '    // Every N steps, log the cosine between the tasks\' gradients (0 = off; costs extra backward passes).',
-    '    "conflictEvery": 0,',
-    '    // A NaN or infinite loss or gradient fails the run ("fail") or skips the batch ("skip-batch").',
-    '    "onNonFinite": "fail"',
-    '  },',
-    '  // "auto" picks the fastest backend that loads: tensorflow-gpu, tensorflow, wasm, cpu.',
-    '  "backend": "auto"',
-    '}',
-    '',
-  ].join('\n');
+  if (data.kind === 'random') {
+    return {
+      // The article's model: 50 hidden units.
+      written: { data: { source: 'synthetic', generator: 'random' }, tasks: [{ name: 'task1', type: 'classification', classes: 10 }, { name: 'task2', type: 'classification', classes: 20 }], model: { sharedUnits: [50] } },
+      taskNames: ['task1', 'task2'],
+      comments: [{ path: ['data', 'generator'], lines: ['The article\'s data: random inputs and labels, drawn fresh each epoch. Nothing is learnable.'] }],
+    };
+  }
+  return {
+    written: { data: { source: 'synthetic', generator: 'mmoe' }, tasks: [{ name: 'task1', type: 'regression' }, { name: 'task2', type: 'classification', classes: 10 }] },
+    taskNames: ['task1', 'task2'],
+    comments: [
+      { path: ['data', 'generator'], lines: ['Tasks with controlled relatedness: correlation ρ of their linear parts (1 = identical).'] },
+      { path: ['tasks', 1], lines: ['task2: labels bucketed by quantile'] },
+    ],
+  };
+}
+
+const GENERAL_COMMENTS: JsoncComment[] = [
+  { path: ['optimizer'], lines: ['clipNorm: global-norm gradient clipping (null = off).'] },
+  { path: ['training', 'sampling'], lines: ['How batches are drawn when tasks have different label counts.'] },
+  { path: ['training', 'conflictEvery'], lines: ['Every N steps, log the cosine between the tasks\' gradients (0 = off; costs extra backward passes).'] },
+  { path: ['training', 'onNonFinite'], lines: ['A NaN or infinite loss or gradient fails the run ("fail") or skips the batch ("skip-batch").'] },
+  { path: ['backend'], lines: ['"auto" picks the fastest backend that loads: tensorflow-gpu, tensorflow, wasm, cpu.'] },
+];
+
+function chosen<M extends MethodDescriptor>(methods: readonly M[], id: string): M {
+  const method = methods.find((m) => m.id === id);
+  if (!method) throw new Error(`no method ${JSON.stringify(id)}`);
+  return method;
+}
+
+/**
+ * The new file's config: what the choices say (and the values the chosen methods suggest), completed with
+ * every default that applies — the same resolution a run does — and the comments that go with it.
+ */
+export function templateConfig(choices: NewExperimentChoices, catalog: MethodCatalog = METHODS): { config: Record<string, unknown>; comments: JsoncComment[] } {
+  const architecture = chosen(catalog.architectures, choices.architecture);
+  const weighting = chosen(catalog.weightings, choices.weighting);
+  const { written, taskNames, comments } = dataAndTasks(choices.data);
+  const config = fillDefaults(schemaFor(catalog), {
+    name: choices.name,
+    ...written,
+    model: { ...(written.model as object), architecture: architecture.id, ...architecture.newExperiment?.values?.(taskNames) },
+    loss: { weighting: weighting.id, ...weighting.newExperiment?.values?.(taskNames) },
+  }) as Record<string, unknown>;
+  pruneInapplicable(config, catalog);
+  const notes = [
+    { path: ['model', 'architecture'], lines: architecture.newExperiment?.note ?? [] },
+    { path: ['loss', 'weighting'], lines: weighting.newExperiment?.note ?? [] },
+  ].filter((note) => note.lines.length > 0);
+  return { config, comments: [...comments, ...notes, ...GENERAL_COMMENTS] };
+}
+
+/** The commented `*.mtl.json` that New Experiment writes. */
+export function experimentTemplate(choices: NewExperimentChoices, catalog: MethodCatalog = METHODS): string {
+  const { config, comments } = templateConfig(choices, catalog);
+  return printJsonc(config, comments, HEADER);
 }
 
 /** `<name>.mtl.json`, or `<name>-2.mtl.json`... when taken. */

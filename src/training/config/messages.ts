@@ -7,7 +7,6 @@ import type { TSchema } from '@sinclair/typebox';
 import { Errors, ValueErrorType, type ValueError } from '@sinclair/typebox/errors';
 import { formatPath, type JsonPath } from './diagnostics';
 import { kindOf, quote, showValue, type ConfigIssue } from './issues';
-import { ExperimentSchema } from './schema';
 import { closestMatch } from './suggest';
 
 /** The JSON Schema keywords this module reads (TypeBox schemas are plain JSON Schema objects). */
@@ -94,9 +93,8 @@ function jsonTypeOfValue(value: unknown): string {
  * Object and array paths in the config schema, to suggest where a key belongs when it is written in the
  * wrong place (`"epochs"` at the top level → `training.epochs`).
  */
-function objectSections(): { path: string; keys: string[] }[] {
+function objectSections(root: SchemaShape): { path: string; keys: string[] }[] {
   const sections: { path: string; keys: string[] }[] = [];
-  const root = ExperimentSchema as unknown as SchemaShape;
   sections.push({ path: '', keys: Object.keys(root.properties ?? {}) });
   for (const [key, schema] of Object.entries(root.properties ?? {})) {
     if (schema.type === 'object' && schema.properties) sections.push({ path: key, keys: Object.keys(schema.properties) });
@@ -104,15 +102,16 @@ function objectSections(): { path: string; keys: string[] }[] {
   }
   return sections;
 }
-let sections: { path: string; keys: string[] }[] | undefined;
+const sectionsBySchema = new WeakMap<SchemaShape, { path: string; keys: string[] }[]>();
 
-function unknownKeyMessage(key: string, objectSchema: SchemaShape, objectPath: JsonPath): string {
+function unknownKeyMessage(key: string, objectSchema: SchemaShape, objectPath: JsonPath, root: SchemaShape): string {
   const message = `unknown key ${quote(key)}`;
   const known = Object.keys(objectSchema.properties ?? {});
   const close = closestMatch(key, known);
   if (close !== undefined) return `${message}; did you mean ${quote(close)}?`;
   // Not a typo here: maybe a key of another section, written in the wrong place.
-  sections ??= objectSections();
+  let sections = sectionsBySchema.get(root);
+  if (!sections) sectionsBySchema.set(root, (sections = objectSections(root)));
   const here = formatPath(objectPath).replace(/\[\d+\]/g, '[0]');
   for (const section of sections) {
     if (section.path === here) continue;
@@ -132,7 +131,7 @@ function patternMessage(schema: SchemaShape, value: unknown): string {
 }
 
 /** The human message for one TypeBox error. */
-function issueFor(error: ValueError, path: JsonPath): ConfigIssue {
+function issueFor(error: ValueError, path: JsonPath, root: SchemaShape): ConfigIssue {
   const schema = error.schema as unknown as SchemaShape;
   const value = error.value;
   const at = (message: string): ConfigIssue => ({ path, message });
@@ -140,7 +139,7 @@ function issueFor(error: ValueError, path: JsonPath): ConfigIssue {
     case ValueErrorType.ObjectAdditionalProperties: {
       const key = String(path[path.length - 1]);
       const parent = path.slice(0, -1);
-      return { path: parent, message: unknownKeyMessage(key, schema, parent), at: path, atKey: true };
+      return { path: parent, message: unknownKeyMessage(key, schema, parent, root), at: path, atKey: true };
     }
     case ValueErrorType.ObjectRequiredProperty: {
       const parent = path.slice(0, -1);
@@ -227,7 +226,7 @@ export function schemaIssues(schema: TSchema, value: unknown): ConfigIssue[] {
         }
       }
       reported.add(error.path);
-      issues.push(issueFor(error, pointerToPath(error.path, value)));
+      issues.push(issueFor(error, pointerToPath(error.path, value), schema as unknown as SchemaShape));
     }
   };
   collect(Errors(schema, value));

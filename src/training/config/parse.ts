@@ -15,7 +15,9 @@ import { parseTree, printParseErrorCode, type JsonNode, type JsonParseError } fr
 import { schemaIssues } from './messages';
 import { MAX_SWEEP_RUNS, sweepKeyProblem, sweepPoints, sweepSize, type SweepPoint } from './sweep';
 import { applyOverridesCollecting, overrideFor } from './overrides';
-import { ExperimentSchema, type ExperimentConfig } from './schema';
+import { METHODS } from './catalog';
+import type { MethodCatalog } from './method';
+import { schemaFor, type ExperimentConfig } from './schema';
 import { pruneInapplicable, semanticIssues } from './semantics';
 
 const SYNTAX_MESSAGES: Record<string, string> = {
@@ -92,12 +94,12 @@ export interface ExperimentAnalysis {
   config?: ExperimentConfig;
 }
 
-/** Parses, overrides, resolves and checks; never throws for a bad config. */
-export function analyseExperimentText(text: string, file: string, overrides: readonly string[] = []): ExperimentAnalysis {
+/** Parses, overrides, resolves and checks against the methods of `catalog`; never throws for a bad config. */
+export function analyseExperimentText(text: string, file: string, overrides: readonly string[] = [], catalog: MethodCatalog = METHODS): ExperimentAnalysis {
   // The sweep section's values are checked against the file as written (what the editor shows). With
   // overrides this is one run (a sweep point, --set): its values are not what runs, and a value checked
   // on a config that already carries another sweep value could be flagged for a combination nobody runs.
-  return analyse(text, file, overrides, overrides.length === 0);
+  return analyse(text, file, overrides, overrides.length === 0, catalog);
 }
 
 /** Up to this many combinations, every one is checked; beyond, each value on its own. */
@@ -108,7 +110,7 @@ const CHECK_EVERY_COMBINATION = 64;
  * combination (or, for large sweeps, every value on its own) must make a valid config. A problem is
  * reported at the swept value it concerns (or at the section), naming the combination.
  */
-function sweepIssues(text: string, file: string, overrides: readonly string[], sweep: unknown): ConfigIssue[] {
+function sweepIssues(text: string, file: string, overrides: readonly string[], sweep: unknown, catalog: MethodCatalog): ConfigIssue[] {
   if (!isPlainObject(sweep)) return [];
   const issues: ConfigIssue[] = [];
   const section = sweep as Record<string, unknown>;
@@ -124,7 +126,7 @@ function sweepIssues(text: string, file: string, overrides: readonly string[], s
   const seen = new Set<string>();
   // `at` gets the index in `extra` of the override a problem came from (analyse names it), if any.
   const check = (extra: string[], label: string, at: (index: number | undefined) => JsonPath) => {
-    const [first] = analyse(text, file, [...overrides, ...extra], false).diagnostics;
+    const [first] = analyse(text, file, [...overrides, ...extra], false, catalog).diagnostics;
     if (!first || seen.has(`${first.path}\u0000${first.message}`) || issues.length >= 5) return;
     seen.add(`${first.path}\u0000${first.message}`);
     const index = first.override === undefined ? -1 : extra.indexOf(first.override);
@@ -139,7 +141,8 @@ function sweepIssues(text: string, file: string, overrides: readonly string[], s
   return issues;
 }
 
-function analyse(text: string, file: string, overrides: readonly string[], checkSweep: boolean): ExperimentAnalysis {
+function analyse(text: string, file: string, overrides: readonly string[], checkSweep: boolean, catalog: MethodCatalog): ExperimentAnalysis {
+  const schema = schemaFor(catalog);
   const source = withoutBom(text);
   const lines = new LineIndex(source);
   const syntaxErrors: JsonParseError[] = [];
@@ -164,15 +167,15 @@ function analyse(text: string, file: string, overrides: readonly string[], check
   duplicateKeyIssues(root, [], issues);
   const applied = applyOverridesCollecting(nodeValue(root), overrides, file);
   const given = applied.value;
-  const resolved = fillDefaults(ExperimentSchema, given);
-  const semantic = semanticIssues(given, resolved);
+  const resolved = fillDefaults(schema, given);
+  const semantic = semanticIssues(given, resolved, catalog);
   // "model.experts: only used by architecture "routing"" says all there is to say about that key;
   // what is wrong inside its value does not matter once it goes.
   const moot = semantic.filter((issue) => issue.moot).map((issue) => issue.path);
   const isMoot = (path: readonly (string | number)[]) => moot.some((prefix) => prefix.length <= path.length && prefix.every((s, i) => s === path[i]));
-  issues.push(...schemaIssues(ExperimentSchema, resolved).filter((issue) => !isMoot(issue.at ?? issue.path)), ...semantic);
+  issues.push(...schemaIssues(schema, resolved).filter((issue) => !isMoot(issue.at ?? issue.path)), ...semantic);
   // Each swept value is checked on a config that is otherwise valid (else every value would repeat its problems).
-  if (checkSweep && issues.length === 0 && isPlainObject(given)) issues.push(...sweepIssues(text, file, overrides, (given as Record<string, unknown>).sweep));
+  if (checkSweep && issues.length === 0 && isPlainObject(given)) issues.push(...sweepIssues(text, file, overrides, (given as Record<string, unknown>).sweep, catalog));
 
   const diagnostics: ConfigDiagnostic[] = [];
   const seen = new Set<string>();
@@ -195,9 +198,9 @@ function analyse(text: string, file: string, overrides: readonly string[], check
   diagnostics.push(...applied.diagnostics);
   if (diagnostics.length > 0) return { diagnostics };
 
-  pruneInapplicable(resolved);
+  pruneInapplicable(resolved, catalog);
   // The resolved config must satisfy its own schema; if not, this module has a bug, not the user.
-  const leftover = Errors(ExperimentSchema, resolved).First();
+  const leftover = Errors(schema, resolved).First();
   if (leftover) throw new Error(`internal error: the resolved config fails its schema at ${leftover.path}: ${leftover.message}`);
   if (!isPlainObject(resolved)) throw new Error('internal error: the resolved config is not an object');
   return { diagnostics: [], config: resolved as ExperimentConfig };

@@ -7,37 +7,57 @@
  * Objects are flat on purpose (architecture- and strategy-specific keys live beside the common ones):
  * a flat object with `additionalProperties: false` gives the clearest errors ("model.experts: only
  * used by architecture "routing"") where a discriminated union would give "no union member matched".
+ *
+ * The method-specific parts (which architectures, weightings and optimisers exist, and their own keys)
+ * come from the methods' descriptors (config/method.ts, config/catalog.ts): `experimentSchema(catalog)`.
  */
-import { Kind, Type, TypeRegistry, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type Static, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
+import { METHODS } from './catalog';
+import { quote } from './issues';
+import { citation, type MethodCatalog, type MethodDescriptor, type MethodOptions } from './method';
+import { identifier, layerSizes, oneOf } from './schemaTypes';
 
-/**
- * The TypeBox kind of `oneOf` schemas. A plain `Type.Unsafe` has kind "Unsafe", which TypeBox's
- * `Value.Check` / `Value.Errors` reject as an unknown type (they throw), so the kind is registered
- * here with a check that matches the emitted `enum` exactly.
- */
-export const STRING_ENUM_KIND = 'MtlStringEnum';
-if (!TypeRegistry.Has(STRING_ENUM_KIND)) {
-  TypeRegistry.Set<{ enum: string[] }>(STRING_ENUM_KIND, (schema, value) => typeof value === 'string' && schema.enum.includes(value));
-}
+export { STRING_ENUM_KIND } from './schemaTypes';
 
-/** A closed set of strings. Emitted as `enum` so editors offer completion. */
-function oneOf<const T extends readonly string[]>(values: T, options: { description: string; default?: T[number] }) {
-  return Type.Unsafe<T[number]>({ [Kind]: STRING_ENUM_KIND, type: 'string', enum: [...values], ...options });
-}
-
-const identifier = (description: string) =>
-  Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$', description });
-
-const layerSizes = (description: string, dflt: number[]) =>
-  Type.Array(Type.Integer({ minimum: 1, maximum: 65536 }), { maxItems: 16, description, default: dflt });
-
-export const ARCHITECTURES = ['hard', 'soft', 'routing', 'cross-stitch'] as const;
-export const WEIGHTINGS = ['equal', 'static', 'rlw', 'softmax', 'uncertainty', 'dwa', 'gradnorm', 'pcgrad', 'mgda', 'cagrad'] as const;
+const ids = <M extends readonly { id: string }[]>(methods: M) => methods.map((m) => m.id) as unknown as readonly M[number]['id'][];
+export const ARCHITECTURES = ids(METHODS.architectures);
+export const WEIGHTINGS = ids(METHODS.weightings);
+export const OPTIMIZERS = ids(METHODS.optimizers);
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const TASK_TYPES = ['classification', 'regression'] as const;
-export const OPTIMIZERS = ['adam', 'sgd', 'rmsprop'] as const;
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu', 'linear'] as const;
 export const SAMPLINGS = ['proportional', 'uniform', 'temperature'] as const;
+
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** The options of every method of a kind, each optional in the one flat config section. */
+type OptionalProperties<O> = { [K in keyof O]: O[K] extends TSchema ? TOptional<O[K]> : never };
+type OptionsOf<M extends readonly { options: MethodOptions }[]> = OptionalProperties<UnionToIntersection<M[number]['options']>>;
+type TaskOptionsOf<M extends readonly { taskOptions?: MethodOptions }[]> = OptionalProperties<UnionToIntersection<NonNullable<M[number]['taskOptions']>>>;
+
+/**
+ * The keys methods of one kind declare, each optional and documented with who uses it (`Weighting "dwa"
+ * only: temperature T.`). A key declared by several methods must be one shared schema object.
+ */
+function methodProperties(methods: readonly MethodDescriptor[], noun: string, optionsOf: (method: MethodDescriptor) => MethodOptions | undefined): TProperties {
+  const byKey = new Map<string, { schema: TSchema; users: string[] }>();
+  for (const method of methods) {
+    for (const [key, schema] of Object.entries(optionsOf(method) ?? {})) {
+      const seen = byKey.get(key);
+      if (seen && seen.schema !== schema) throw new Error(`${noun} ${quote(method.id)} declares the option ${quote(key)} with another schema than ${quote(seen.users[0])}: share one schema object`);
+      if (seen) seen.users.push(method.id);
+      else byKey.set(key, { schema, users: [method.id] });
+    }
+  }
+  return Object.fromEntries(
+    [...byKey].map(([key, { schema, users }]) => [key, Type.Optional({ ...schema, description: `${noun} ${users.map(quote).join(' / ')} only: ${schema.description ?? ''}` } as TSchema)]),
+  );
+}
+
+/** The setting that chooses a method: its ids, with what each one is (and its paper) in the description. */
+function methodChoice<M extends readonly MethodDescriptor[]>(methods: M, intro: string, dflt: M[number]['id']) {
+  const each = methods.map((m) => `${quote(m.id)}: ${m.description}${m.paper ? ` (${citation(m.paper)})` : ''}.`);
+  return oneOf(ids(methods), { description: [intro, ...each].join(' '), default: dflt });
+}
 
 export const DataSchema = Type.Object(
   {
@@ -74,82 +94,58 @@ export const DataSchema = Type.Object(
   { additionalProperties: false, description: 'The data set.', default: {} },
 );
 
-export const TaskSchema = Type.Object(
-  {
-    name: identifier('Task name, used in charts, records and `loss.weights`.'),
-    type: oneOf(TASK_TYPES, { description: '"classification": softmax cross-entropy (loss, accuracy). "regression": mean squared error (loss, RMSE, MAE).' }),
-    classes: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, description: 'Classification only: number of classes. Inferred from the data file when omitted; required for synthetic data.' })),
-    target: Type.Optional(Type.String({ minLength: 1, description: 'CSV / JSONL only: the column holding this task\'s label.' })),
-    weight: Type.Optional(Type.Number({ minimum: 0, description: 'Weighting "static" only: this task\'s fixed loss weight.' })),
-  },
-  { additionalProperties: false },
-);
+function taskSchema<W extends readonly (MethodDescriptor & { taskOptions?: MethodOptions })[]>(weightings: W) {
+  return Type.Object(
+    {
+      name: identifier('Task name, used in charts, records and `loss.weights`.'),
+      type: oneOf(TASK_TYPES, { description: '"classification": softmax cross-entropy (loss, accuracy). "regression": mean squared error (loss, RMSE, MAE).' }),
+      classes: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, description: 'Classification only: number of classes. Inferred from the data file when omitted; required for synthetic data.' })),
+      target: Type.Optional(Type.String({ minLength: 1, description: 'CSV / JSONL only: the column holding this task\'s label.' })),
+      ...(methodProperties(weightings, 'Weighting', (m) => (m as W[number]).taskOptions) as TaskOptionsOf<W>),
+    },
+    { additionalProperties: false },
+  );
+}
 
-export const ModelSchema = Type.Object(
-  {
-    architecture: oneOf(ARCHITECTURES, {
-      description: '"hard": shared trunk + one head per task. "soft": one tower per task mixed by attention. "routing": multi-gate mixture of experts (MMoE). "cross-stitch": one tower per task, mixed after every layer by a learned K×K matrix (Misra et al. 2016).',
-      default: 'hard',
-    }),
-    sharedUnits: layerSizes('Hidden layer sizes of the shared trunk (hard) or of each task tower (soft, cross-stitch).', [64]),
-    taskUnits: layerSizes('Hidden layer sizes of each task head, before its output layer.', [16]),
-    attention: Type.Optional(
-      oneOf(['scalar', 'mixture'] as const, {
-        description: 'Architecture "soft" only. "scalar": the article\'s model, one softmax weight per task scales its own tower. "mixture": each task attends over all towers (K×K weights).',
-        default: 'scalar',
-      }),
-    ),
-    experts: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, description: 'Architecture "routing" only: number of shared experts.', default: 4 })),
-    expertUnits: Type.Optional(layerSizes('Architecture "routing" only: hidden layer sizes of each expert.', [32])),
-    activation: oneOf(ACTIVATIONS, { description: 'Activation of every hidden layer.', default: 'relu' }),
-    dropout: Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Dropout rate after every hidden layer (training only).', default: 0 }),
-  },
-  { additionalProperties: false, description: 'The network.', default: {} },
-);
+function modelSchema<A extends readonly MethodDescriptor[]>(architectures: A) {
+  return Type.Object(
+    {
+      architecture: methodChoice(architectures, 'The architecture.', 'hard'),
+      sharedUnits: layerSizes('Hidden layer sizes of the shared trunk (hard) or of each task tower (soft, cross-stitch).', [64]),
+      taskUnits: layerSizes('Hidden layer sizes of each task head, before its output layer.', [16]),
+      ...(methodProperties(architectures, 'Architecture', (m) => m.options) as OptionsOf<A>),
+      activation: oneOf(ACTIVATIONS, { description: 'Activation of every hidden layer.', default: 'relu' }),
+      dropout: Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Dropout rate after every hidden layer (training only).', default: 0 }),
+    },
+    { additionalProperties: false, description: 'The network.', default: {} },
+  );
+}
 
-export const LossSchema = Type.Object(
-  {
-    weighting: oneOf(WEIGHTINGS, {
-      description:
-        'How task losses are combined. "equal": Σ L_i. "static": Σ w_i L_i. "rlw": random weights every step. "softmax": the article\'s learned softmax weights (collapses; see the remedies). "uncertainty": Kendall et al. 2018. "dwa": dynamic weight average (Liu et al. 2019). "gradnorm": GradNorm (Chen et al. 2018), weights that balance the gradient norms on the last shared layer against each task\'s training rate (K extra backward passes to that layer a step). Gradient methods on the shared parameters (K extra backward passes a step): "pcgrad" (Yu et al. 2020), "mgda" (Sener & Koltun 2018), "cagrad" (Liu et al. 2021).',
-      default: 'equal',
-    }),
-    weights: Type.Optional(Type.Record(Type.String(), Type.Number({ minimum: 0 }), { description: 'Weighting "static" only: task name → weight (overrides `tasks[].weight`).' })),
-    entropy: Type.Optional(Type.Number({ minimum: 0, description: 'Weighting "softmax" only: entropy bonus τ (L − τ·H(p)); > 0 keeps the weights from collapsing.', default: 0 })),
-    floor: Type.Optional(Type.Number({ minimum: 0, description: 'Weighting "softmax" only: weight floor ε, p̃ = (1 − Kε)·p + ε. Must be below 1/K.', default: 0 })),
-    normalize: Type.Optional(
-      oneOf(['none', 'initial', 'log'] as const, {
-        description: 'Weighting "softmax" only: weigh L_i / L_i(0) ("initial") or log L_i ("log") instead of the raw loss.',
-        default: 'none',
-      }),
-    ),
-    temperature: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Weighting "dwa" only: temperature T.', default: 2 })),
-    window: Type.Optional(
-      Type.Union([Type.Literal('epoch'), Type.Integer({ minimum: 1 })], {
-        description: 'Weighting "dwa" only: average losses per epoch ("epoch") or over windows of N steps.',
-        default: 'epoch',
-      }),
-    ),
-    gradnormAlpha: Type.Optional(Type.Number({ minimum: 0, maximum: 10, description: 'Weighting "gradnorm" only: α, how strongly a task that trains slower is pulled towards a larger gradient norm.', default: 1.5 })),
-    gradnormLearningRate: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'Weighting "gradnorm" only: the learning rate of the task weights (their update is sign(G_k − target_k)·‖∇_W L_k‖).', default: 0.025 })),
-    cagradAlpha: Type.Optional(Type.Number({ minimum: 0, maximum: 10, description: 'Weighting "cagrad" only: c, the radius of the ball around the mean gradient, relative to its norm.', default: 0.5 })),
-  },
-  { additionalProperties: false, description: 'How the task losses are weighted.', default: {} },
-);
+function lossSchema<W extends readonly MethodDescriptor[]>(weightings: W) {
+  return Type.Object(
+    {
+      weighting: methodChoice(weightings, 'How task losses are combined.', 'equal'),
+      ...(methodProperties(weightings, 'Weighting', (m) => m.options) as OptionsOf<W>),
+    },
+    { additionalProperties: false, description: 'How the task losses are weighted.', default: {} },
+  );
+}
 
-export const OptimizerSchema = Type.Object(
-  {
-    name: oneOf(OPTIMIZERS, { description: 'The optimiser.', default: 'adam' }),
-    learningRate: Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'Learning rate.', default: 0.001 }),
-    momentum: Type.Optional(Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'Optimiser "sgd" / "rmsprop" only: momentum.', default: 0 })),
-    weightDecay: Type.Number({ minimum: 0, description: 'L2 weight decay added to the gradients of weight matrices.', default: 0 }),
-    clipNorm: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()], {
-      description: 'Global-norm gradient clipping threshold (the article\'s remedy); null = off.',
-      default: null,
-    }),
-  },
-  { additionalProperties: false, description: 'The optimiser.', default: {} },
-);
+function optimizerSchema<O extends readonly MethodDescriptor[]>(optimizers: O) {
+  return Type.Object(
+    {
+      name: methodChoice(optimizers, 'The optimiser.', 'adam'),
+      learningRate: Type.Number({ exclusiveMinimum: 0, maximum: 10, description: 'Learning rate.', default: 0.001 }),
+      ...(methodProperties(optimizers, 'Optimiser', (m) => m.options) as OptionsOf<O>),
+      weightDecay: Type.Number({ minimum: 0, description: 'L2 weight decay added to the gradients of weight matrices.', default: 0 }),
+      clipNorm: Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Null()], {
+        description: 'Global-norm gradient clipping threshold (the article\'s remedy); null = off.',
+        default: null,
+      }),
+    },
+    { additionalProperties: false, description: 'The optimiser.', default: {} },
+  );
+}
 
 export const EarlyStoppingSchema = Type.Object(
   {
@@ -177,35 +173,56 @@ export const TrainingSchema = Type.Object(
   { additionalProperties: false, description: 'The training loop.', default: {} },
 );
 
-export const ExperimentSchema = Type.Object(
-  {
-    $schema: Type.Optional(Type.String({ description: 'The JSON Schema this file follows (for editors).' })),
-    name: identifier('Experiment name; run ids start with it.'),
-    description: Type.Optional(Type.String({ description: 'Free text, shown in the tree tooltip.' })),
-    seed: Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Seed for data, initialisation, shuffling, dropout and RLW: same seed and backend, same run.', default: 42 }),
-    data: DataSchema,
-    tasks: Type.Array(TaskSchema, { minItems: 1, maxItems: 64, description: 'The tasks, each with a head and a loss.' }),
-    model: ModelSchema,
-    loss: LossSchema,
-    optimizer: OptimizerSchema,
-    training: TrainingSchema,
-    sweep: Type.Optional(
-      Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.Unknown(), { minItems: 1, maxItems: 64 }), {
-        description:
-          'A hyperparameter sweep: config path (as in --set, e.g. "optimizer.learningRate") → the values to try. Start Sweep (or `mtl-lab sweep`) trains one run per combination, the first key varying slowest; Start Run trains the config as written. At most 256 combinations.',
+/** Methods as the schema sees them: ids, descriptions and options (their implementations do not matter here). */
+type Described = readonly MethodDescriptor[];
+type DescribedWeightings = readonly (MethodDescriptor & { taskOptions?: MethodOptions })[];
+
+/** The config schema of a catalog of methods (a MethodCatalog); `ExperimentSchema` is the one of every registered method. */
+export function experimentSchema<A extends Described, W extends DescribedWeightings, O extends Described>(catalog: { architectures: A; weightings: W; optimizers: O }) {
+  return Type.Object(
+    {
+      $schema: Type.Optional(Type.String({ description: 'The JSON Schema this file follows (for editors).' })),
+      name: identifier('Experiment name; run ids start with it.'),
+      description: Type.Optional(Type.String({ description: 'Free text, shown in the tree tooltip.' })),
+      seed: Type.Integer({ minimum: 0, maximum: 4294967295, description: 'Seed for data, initialisation, shuffling, dropout and RLW: same seed and backend, same run.', default: 42 }),
+      data: DataSchema,
+      tasks: Type.Array(taskSchema(catalog.weightings), { minItems: 1, maxItems: 64, description: 'The tasks, each with a head and a loss.' }),
+      model: modelSchema(catalog.architectures),
+      loss: lossSchema(catalog.weightings),
+      optimizer: optimizerSchema(catalog.optimizers),
+      training: TrainingSchema,
+      sweep: Type.Optional(
+        Type.Record(Type.String({ minLength: 1 }), Type.Array(Type.Unknown(), { minItems: 1, maxItems: 64 }), {
+          description:
+            'A hyperparameter sweep: config path (as in --set, e.g. "optimizer.learningRate") → the values to try. Start Sweep (or `mtl-lab sweep`) trains one run per combination, the first key varying slowest; Start Run trains the config as written. At most 256 combinations.',
+        }),
+      ),
+      backend: oneOf(BACKENDS, {
+        description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, tensorflow, wasm, cpu in that order and records why each was or was not chosen. An explicit choice that cannot load is an error.',
+        default: 'auto',
       }),
-    ),
-    backend: oneOf(BACKENDS, {
-      description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, tensorflow, wasm, cpu in that order and records why each was or was not chosen. An explicit choice that cannot load is an error.',
-      default: 'auto',
-    }),
-  },
-  {
-    additionalProperties: false,
-    title: 'MTL Lab experiment',
-    description: 'A multi-task learning experiment for MTL Lab (`*.mtl.json`).',
-  },
-);
+    },
+    {
+      additionalProperties: false,
+      title: 'MTL Lab experiment',
+      description: 'A multi-task learning experiment for MTL Lab (`*.mtl.json`).',
+    },
+  );
+}
+
+export const ExperimentSchema = experimentSchema(METHODS);
+
+const schemas = new WeakMap<MethodCatalog, TSchema>([[METHODS, ExperimentSchema]]);
+
+/** The schema of a catalog, made once (the real catalog's is `ExperimentSchema`). */
+export function schemaFor(catalog: MethodCatalog): TSchema {
+  let schema = schemas.get(catalog);
+  if (!schema) {
+    schema = experimentSchema(catalog);
+    schemas.set(catalog, schema);
+  }
+  return schema;
+}
 
 export type ExperimentConfig = Static<typeof ExperimentSchema>;
 export type DataConfig = ExperimentConfig['data'];
@@ -219,8 +236,8 @@ export type Architecture = (typeof ARCHITECTURES)[number];
 export type Weighting = (typeof WEIGHTINGS)[number];
 
 /** The JSON Schema as emitted for editors (TypeBox schemas are JSON Schema already; drop its symbols). */
-export function experimentJsonSchema(): Record<string, unknown> {
-  const plain = JSON.parse(JSON.stringify(ExperimentSchema as TSchema)) as Record<string, unknown>;
+export function experimentJsonSchema(schema: TSchema = ExperimentSchema): Record<string, unknown> {
+  const plain = JSON.parse(JSON.stringify(schema)) as Record<string, unknown>;
   return { $schema: 'http://json-schema.org/draft-07/schema#', ...(withoutDefaultedRequirements(plain) as Record<string, unknown>) };
 }
 

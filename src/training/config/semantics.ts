@@ -1,7 +1,9 @@
 /**
  * What the JSON Schema cannot say: keys that only apply to one architecture, strategy, data source or
- * task type; keys required by the data source; cross-references (task names in `loss.weights`,
- * feature columns that are targets); limits that depend on the number of tasks.
+ * task type; keys required by the data source; cross-references (task names, feature columns that are
+ * targets); each chosen method's own checks (its descriptor's `check`, e.g. the softmax floor below 1/K); and
+ * whether the model shares what the chosen methods need (gradient methods, GradNorm, the conflict log).
+ * Which keys belong to which method comes from the method descriptors of the catalog (config/method.ts).
  *
  * Synthetic data, generator "random": the article's random inputs and labels. Classification tasks
  * draw labels uniformly over their classes; regression tasks are allowed too and draw targets from
@@ -14,10 +16,13 @@
  * invalid in other ways (reported by schema validation); every check tolerates that and stays quiet
  * when the values it depends on are not valid, so one mistake gives one message.
  */
+import type { TSchema } from '@sinclair/typebox';
+import { Errors } from '@sinclair/typebox/errors';
+import { METHODS } from './catalog';
 import { formatPath, type JsonPath } from './diagnostics';
 import { isPlainObject, quote, valueAt, type ConfigIssue } from './issues';
-import { ExperimentSchema } from './schema';
-import { closestMatch } from './suggest';
+import type { ConfigView, MethodCatalog, MethodDescriptor, MethodOptions, TaskView } from './method';
+import { schemaFor, type ModelConfig } from './schema';
 
 /** A key that only means something when another setting (its governor) has one of `values`. */
 interface KeyRule {
@@ -32,40 +37,55 @@ interface KeyRule {
   values: readonly string[];
 }
 
-const RULES: KeyRule[] = [
+const FIXED_RULES: KeyRule[] = [
   { holder: ['data'], keys: ['generator', 'samples', 'inputDim', 'correlation', 'noise'], governor: ['data', 'source'], label: 'source', values: ['synthetic'] },
   { holder: ['data'], keys: ['correlation', 'noise'], governor: ['data', 'generator'], label: 'generator', values: ['mmoe'] },
   { holder: ['data'], keys: ['path', 'features', 'impute'], governor: ['data', 'source'], label: 'source', values: ['csv', 'jsonl'] },
   { holder: 'each task', keys: ['classes'], governor: ['type'], governorInTask: true, label: 'type', values: ['classification'] },
   { holder: 'each task', keys: ['target'], governor: ['data', 'source'], label: 'data.source', values: ['csv', 'jsonl'] },
-  { holder: 'each task', keys: ['weight'], governor: ['loss', 'weighting'], label: 'loss.weighting', values: ['static'] },
-  { holder: ['model'], keys: ['attention'], governor: ['model', 'architecture'], label: 'architecture', values: ['soft'] },
-  { holder: ['model'], keys: ['experts', 'expertUnits'], governor: ['model', 'architecture'], label: 'architecture', values: ['routing'] },
-  { holder: ['loss'], keys: ['weights'], governor: ['loss', 'weighting'], label: 'weighting', values: ['static'] },
-  { holder: ['loss'], keys: ['entropy', 'floor', 'normalize'], governor: ['loss', 'weighting'], label: 'weighting', values: ['softmax'] },
-  { holder: ['loss'], keys: ['temperature', 'window'], governor: ['loss', 'weighting'], label: 'weighting', values: ['dwa'] },
-  { holder: ['loss'], keys: ['gradnormAlpha', 'gradnormLearningRate'], governor: ['loss', 'weighting'], label: 'weighting', values: ['gradnorm'] },
-  { holder: ['loss'], keys: ['cagradAlpha'], governor: ['loss', 'weighting'], label: 'weighting', values: ['cagrad'] },
-  { holder: ['optimizer'], keys: ['momentum'], governor: ['optimizer', 'name'], label: 'optimizer', values: ['sgd', 'rmsprop'] },
   { holder: ['training'], keys: ['samplingTemperature'], governor: ['training', 'sampling'], label: 'sampling', values: ['temperature'] },
 ];
 
-/** The allowed values of an enum setting, read from the schema (`['model', 'architecture']` → hard, soft, routing). */
-function enumAt(path: JsonPath): readonly string[] | undefined {
-  let schema = ExperimentSchema as unknown as { properties?: Record<string, unknown>; items?: unknown; enum?: string[] };
-  for (const segment of path) {
-    const next = typeof segment === 'number' ? schema.items : schema.properties?.[segment];
-    if (!next) return undefined;
-    schema = next as typeof schema;
+/** One rule per key that methods of a kind declare: the key is only used by the methods that declare it. */
+function optionRules<M extends MethodDescriptor>(methods: readonly M[], optionsOf: (method: M) => MethodOptions | undefined, site: Omit<KeyRule, 'keys' | 'values'>): KeyRule[] {
+  const users = new Map<string, string[]>();
+  for (const method of methods) for (const key of Object.keys(optionsOf(method) ?? {})) users.set(key, [...(users.get(key) ?? []), method.id]);
+  return [...users].map(([key, values]) => ({ ...site, keys: [key], values }));
+}
+
+const rulesByCatalog = new WeakMap<MethodCatalog, KeyRule[]>();
+
+function keyRules(catalog: MethodCatalog): KeyRule[] {
+  let rules = rulesByCatalog.get(catalog);
+  if (!rules) {
+    rules = [
+      ...FIXED_RULES,
+      ...optionRules(catalog.weightings, (m) => m.taskOptions, { holder: 'each task', governor: ['loss', 'weighting'], label: 'loss.weighting' }),
+      ...optionRules(catalog.architectures, (m) => m.options, { holder: ['model'], governor: ['model', 'architecture'], label: 'architecture' }),
+      ...optionRules(catalog.weightings, (m) => m.options, { holder: ['loss'], governor: ['loss', 'weighting'], label: 'weighting' }),
+      ...optionRules(catalog.optimizers, (m) => m.options, { holder: ['optimizer'], governor: ['optimizer', 'name'], label: 'optimizer' }),
+    ];
+    rulesByCatalog.set(catalog, rules);
   }
-  return schema.enum;
+  return rules;
+}
+
+/** The allowed values of an enum setting, read from the schema (`['model', 'architecture']` → hard, soft, routing). */
+function enumAt(schema: TSchema, path: JsonPath): readonly string[] | undefined {
+  let node = schema as unknown as { properties?: Record<string, unknown>; items?: unknown; enum?: string[] };
+  for (const segment of path) {
+    const next = typeof segment === 'number' ? node.items : node.properties?.[segment];
+    if (!next) return undefined;
+    node = next as typeof node;
+  }
+  return node.enum;
 }
 
 /** Each place a rule applies: the holder's path and the governor's current (resolved) value, when valid. */
-function* ruleSites(rule: KeyRule, resolved: unknown): Generator<{ holder: JsonPath; governorValue: string }> {
+function* ruleSites(rule: KeyRule, resolved: unknown, schema: TSchema): Generator<{ holder: JsonPath; governorValue: string }> {
   const holders: JsonPath[] =
     rule.holder === 'each task' ? (Array.isArray(valueAt(resolved, ['tasks'])) ? (valueAt(resolved, ['tasks']) as unknown[]).map((_, i) => ['tasks', i]) : []) : [rule.holder];
-  const allowed = enumAt(rule.governorInTask ? ['tasks', 0, ...rule.governor] : rule.governor);
+  const allowed = enumAt(schema, rule.governorInTask ? ['tasks', 0, ...rule.governor] : rule.governor);
   for (const holder of holders) {
     const governorPath = rule.governorInTask ? [...holder, ...rule.governor] : rule.governor;
     const governorValue = valueAt(resolved, governorPath);
@@ -75,11 +95,13 @@ function* ruleSites(rule: KeyRule, resolved: unknown): Generator<{ holder: JsonP
   }
 }
 
-function keyRuleIssues(given: unknown, resolved: unknown): ConfigIssue[] {
+/** Keys written where their governor does not use them: `model.experts: only used by architecture "routing"`. */
+function keyRuleIssues(given: unknown, resolved: unknown, catalog: MethodCatalog): ConfigIssue[] {
+  const schema = schemaFor(catalog);
   const issues: ConfigIssue[] = [];
   const reported = new Set<string>();
-  for (const rule of RULES) {
-    for (const { holder, governorValue } of ruleSites(rule, resolved)) {
+  for (const rule of keyRules(catalog)) {
+    for (const { holder, governorValue } of ruleSites(rule, resolved, schema)) {
       if (rule.values.includes(governorValue)) continue;
       const written = valueAt(given, holder);
       if (!isPlainObject(written)) continue;
@@ -100,21 +122,15 @@ function keyRuleIssues(given: unknown, resolved: unknown): ConfigIssue[] {
  * resolved config that passed every check. Such keys can only have come from defaults, since written
  * ones are errors.
  */
-export function pruneInapplicable(resolved: unknown): void {
-  for (const rule of RULES) {
-    for (const { holder, governorValue } of ruleSites(rule, resolved)) {
+export function pruneInapplicable(resolved: unknown, catalog: MethodCatalog = METHODS): void {
+  const schema = schemaFor(catalog);
+  for (const rule of keyRules(catalog)) {
+    for (const { holder, governorValue } of ruleSites(rule, resolved, schema)) {
       if (rule.values.includes(governorValue)) continue;
       const holderValue = valueAt(resolved, holder);
       if (isPlainObject(holderValue)) for (const key of rule.keys) delete holderValue[key];
     }
   }
-}
-
-interface TaskView {
-  index: number;
-  name?: string;
-  type?: string;
-  given: Record<string, unknown>;
 }
 
 function taskViews(given: unknown, resolved: unknown): TaskView[] {
@@ -127,17 +143,9 @@ function taskViews(given: unknown, resolved: unknown): TaskView[] {
   });
 }
 
-function fmt(x: number): string {
-  return String(Number(x.toPrecision(4)));
-}
-
-export function semanticIssues(given: unknown, resolved: unknown): ConfigIssue[] {
-  const issues: ConfigIssue[] = keyRuleIssues(given, resolved);
-  const tasks = taskViews(given, resolved);
-  const source = valueAt(resolved, ['data', 'source']);
-  const fileSource = source === 'csv' || source === 'jsonl';
-
-  // Task names are keys everywhere (records, charts, loss.weights): they must be unique.
+/** Task names are keys everywhere (records, charts, loss.weights): they must be unique. */
+function duplicateTaskNames({ tasks }: ConfigView): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
   const firstWithName = new Map<string, number>();
   for (const task of tasks) {
     if (task.name === undefined) continue;
@@ -145,82 +153,96 @@ export function semanticIssues(given: unknown, resolved: unknown): ConfigIssue[]
     if (first === undefined) firstWithName.set(task.name, task.index);
     else issues.push({ path: ['tasks', task.index, 'name'], message: `duplicate task name ${quote(task.name)} (also ${formatPath(['tasks', first, 'name'])})` });
   }
+  return issues;
+}
 
-  // Keys the data source requires.
+const isFileSource = (source: unknown): source is 'csv' | 'jsonl' => source === 'csv' || source === 'jsonl';
+
+/** Keys the data source requires: `classes` of synthetic classification tasks, a file's `path` and each task's `target`. */
+function keysTheDataSourceRequires({ given, resolved, tasks }: ConfigView): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const source = valueAt(resolved, ['data', 'source']);
   for (const task of tasks) {
     if (source === 'synthetic' && task.type === 'classification' && !Object.hasOwn(task.given, 'classes')) {
       issues.push({ path: ['tasks', task.index], message: 'missing required key "classes" (a classification task on synthetic data must say how many)' });
     }
-    if (fileSource && !Object.hasOwn(task.given, 'target')) {
+    if (isFileSource(source) && !Object.hasOwn(task.given, 'target')) {
       issues.push({ path: ['tasks', task.index], message: `missing required key "target" (every task names its label column when data.source is ${quote(source)})` });
     }
   }
   const givenData = valueAt(given, ['data']);
-  if (fileSource && isPlainObject(givenData) && !Object.hasOwn(givenData, 'path')) {
+  if (isFileSource(source) && isPlainObject(givenData) && !Object.hasOwn(givenData, 'path')) {
     issues.push({ path: ['data'], message: `missing required key "path" (the ${source === 'csv' ? 'CSV' : 'JSON Lines'} file, relative to this config)` });
   }
-
-  // Feature columns: no duplicates, and no task's label among the inputs.
-  const features = valueAt(resolved, ['data', 'features']);
-  if (fileSource && Array.isArray(features)) {
-    const targets = new Map<string, string>();
-    for (const task of tasks) if (typeof task.given.target === 'string') targets.set(task.given.target, task.name ?? `tasks[${task.index}]`);
-    const seen = new Set<string>();
-    features.forEach((column, j) => {
-      if (typeof column !== 'string') return;
-      if (seen.has(column)) issues.push({ path: ['data', 'features', j], message: `duplicate column ${quote(column)}` });
-      else if (targets.has(column)) issues.push({ path: ['data', 'features', j], message: `column ${quote(column)} is the target of task ${quote(targets.get(column) ?? '')}; a label cannot be an input` });
-      seen.add(column);
-    });
-  }
-
-  const weighting = valueAt(resolved, ['loss', 'weighting']);
-  const taskNames = tasks.flatMap((task) => (task.name !== undefined ? [task.name] : []));
-
-  // Static weighting: a weight for every task, every named task exists, and not all weights zero.
-  if (weighting === 'static') {
-    const weights = valueAt(resolved, ['loss', 'weights']);
-    const byName = isPlainObject(weights) ? weights : {};
-    for (const key of Object.keys(byName)) {
-      if (taskNames.includes(key)) continue;
-      const close = closestMatch(key, taskNames);
-      issues.push({
-        path: ['loss', 'weights'],
-        message: `no task named ${quote(key)}${close !== undefined ? `; did you mean ${quote(close)}?` : ''}`,
-        at: ['loss', 'weights', key],
-        atKey: true,
-      });
-    }
-    const effective: number[] = [];
-    for (const task of tasks) {
-      if (task.name === undefined) continue;
-      const weight = Object.hasOwn(byName, task.name) ? byName[task.name] : task.given.weight;
-      if (weight === undefined) {
-        issues.push({
-          path: ['tasks', task.index],
-          message: `no weight for task ${quote(task.name)}: weighting "static" needs one for every task (set ${formatPath(['tasks', task.index, 'weight'])} or ${formatPath(['loss', 'weights', task.name])})`,
-        });
-      } else if (typeof weight === 'number') {
-        effective.push(weight);
-      }
-    }
-    if (effective.length === tasks.length && effective.length > 0 && effective.every((w) => w === 0)) {
-      issues.push({ path: ['loss', 'weighting'], message: 'weighting "static" needs at least one positive task weight; all are 0' });
-    }
-  }
-
-  // Softmax weight floor ε: p̃ = (1 − Kε)·p + ε is a distribution only while Kε < 1.
-  const floor = valueAt(resolved, ['loss', 'floor']);
-  if (weighting === 'softmax' && typeof floor === 'number' && floor > 0 && tasks.length > 0 && floor * tasks.length >= 1) {
-    const k = tasks.length;
-    issues.push({ path: ['loss', 'floor'], message: `must be < 1/K = ${fmt(1 / k)} with ${k} task${k === 1 ? '' : 's'}, got ${floor}` });
-  }
-
-  // Early stopping watches the validation loss; without a validation split it could never trigger.
-  const earlyStopping = valueAt(resolved, ['training', 'earlyStopping']);
-  if (isPlainObject(earlyStopping) && valueAt(resolved, ['data', 'validationSplit']) === 0) {
-    issues.push({ path: ['training', 'earlyStopping'], message: 'needs validation data, but data.validationSplit is 0' });
-  }
-
   return issues;
+}
+
+/** Feature columns: no duplicates, and no task's label among the inputs. */
+function featureColumnIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
+  const features = valueAt(resolved, ['data', 'features']);
+  if (!isFileSource(valueAt(resolved, ['data', 'source'])) || !Array.isArray(features)) return [];
+  const issues: ConfigIssue[] = [];
+  const targets = new Map<string, string>();
+  for (const task of tasks) if (typeof task.given.target === 'string') targets.set(task.given.target, task.name ?? `tasks[${task.index}]`);
+  const seen = new Set<string>();
+  features.forEach((column, j) => {
+    if (typeof column !== 'string') return;
+    if (seen.has(column)) issues.push({ path: ['data', 'features', j], message: `duplicate column ${quote(column)}` });
+    else if (targets.has(column)) issues.push({ path: ['data', 'features', j], message: `column ${quote(column)} is the target of task ${quote(targets.get(column) ?? '')}; a label cannot be an input` });
+    seen.add(column);
+  });
+  return issues;
+}
+
+/** The methods the config chooses (those whose selecting setting is valid). */
+function chosenMethods(resolved: unknown, catalog: MethodCatalog): MethodDescriptor[] {
+  const chosen = (methods: readonly MethodDescriptor[], path: JsonPath) => methods.filter((m) => m.id === valueAt(resolved, path));
+  return [...chosen(catalog.architectures, ['model', 'architecture']), ...chosen(catalog.weightings, ['loss', 'weighting']), ...chosen(catalog.optimizers, ['optimizer', 'name'])];
+}
+
+/**
+ * What the chosen weighting (its descriptor's `needs`) and the gradient-conflict log need the model to share,
+ * against what the chosen architecture shares with these settings (its descriptor's `sharing`). Quiet while the
+ * model section is invalid (schema validation says why).
+ */
+function sharingIssues({ resolved }: ConfigView, catalog: MethodCatalog): ConfigIssue[] {
+  const model = valueAt(resolved, ['model']);
+  const architecture = catalog.architectures.find((m) => m.id === valueAt(resolved, ['model', 'architecture']));
+  const modelSchema = (schemaFor(catalog) as unknown as { properties: { model: TSchema } }).properties.model;
+  if (!architecture || Errors(modelSchema, model).First()) return [];
+  const sharing = architecture.sharing(model as ModelConfig);
+  const because = sharing.because ?? `architecture ${quote(architecture.id)}`;
+  const issues: ConfigIssue[] = [];
+  const weighting = catalog.weightings.find((m) => m.id === valueAt(resolved, ['loss', 'weighting']));
+  if (weighting?.needs === 'shared-parameters' && !sharing.parameters) {
+    issues.push({ path: ['loss', 'weighting'], message: `${quote(weighting.id)} combines the tasks' gradients of the parameters they share, and this model shares none (${because})` });
+  }
+  if (weighting?.needs === 'last-shared-layer' && !sharing.lastLayer) {
+    issues.push({ path: ['loss', 'weighting'], message: `${quote(weighting.id)} balances gradient norms on the last layer the tasks share, and this model has none (${because})` });
+  }
+  const conflictEvery = valueAt(resolved, ['training', 'conflictEvery']);
+  if (typeof conflictEvery === 'number' && conflictEvery > 0 && !sharing.parameters) {
+    issues.push({ path: ['training', 'conflictEvery'], message: `logs the conflict between the tasks' gradients of the parameters they share, and this model shares none (${because}); set it to 0` });
+  }
+  return issues;
+}
+
+/** Early stopping watches the validation loss; without a validation split it could never trigger. */
+function earlyStoppingIssues({ resolved }: ConfigView): ConfigIssue[] {
+  const earlyStopping = valueAt(resolved, ['training', 'earlyStopping']);
+  if (!isPlainObject(earlyStopping) || valueAt(resolved, ['data', 'validationSplit']) !== 0) return [];
+  return [{ path: ['training', 'earlyStopping'], message: 'needs validation data, but data.validationSplit is 0' }];
+}
+
+export function semanticIssues(given: unknown, resolved: unknown, catalog: MethodCatalog = METHODS): ConfigIssue[] {
+  const view: ConfigView = { given, resolved, tasks: taskViews(given, resolved) };
+  return [
+    ...keyRuleIssues(given, resolved, catalog),
+    ...duplicateTaskNames(view),
+    ...keysTheDataSourceRequires(view),
+    ...featureColumnIssues(view),
+    ...chosenMethods(resolved, catalog).flatMap((method) => method.check?.(view) ?? []),
+    ...sharingIssues(view, catalog),
+    ...earlyStoppingIssues(view),
+  ];
 }

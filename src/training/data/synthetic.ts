@@ -1,6 +1,6 @@
 /**
  * Synthetic tasks with controlled relatedness: the MMoE recipe (Ma et al. 2018, keras-mmoe), as
- * METHODS.md specifies it, generalised to K tasks.
+ * docs/methods.md states it, generalised to K tasks.
  *
  *   u_1 … u_K   orthonormal in R^d (Gram–Schmidt of Gaussian vectors)
  *   w_1 = c·u_1,   w_k = c·(ρ·u_1 + √(1−ρ²)·u_k)  for k ≥ 2,   c = 0.3

@@ -367,7 +367,8 @@ function optimizerStep(memory: HostMemory, inputs: Record<string, tf.TensorInfo>
 }
 
 // ---------------------------------------------------------------------------------------------
-// Registration (once per backend name; importing this module registers them).
+// Registration (once per backend name, on first use: importing this module does nothing, so the extension
+// host, which bundles the method descriptors without TensorFlow.js, can load it).
 
 type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: tf.NamedAttrMap };
 
@@ -380,7 +381,15 @@ function register(kernelName: string, backendName: FusedBackendName, run: (memor
   });
 }
 
-for (const backendName of FUSED_BACKENDS) {
+let registered = false;
+
+function registerFusedKernels(): void {
+  if (registered) return;
+  registered = true;
+  for (const backendName of FUSED_BACKENDS) registerFor(backendName);
+}
+
+function registerFor(backendName: FusedBackendName): void {
   register(TASK_LOSSES, backendName, (memory, { inputs, attrs }) => taskLosses(memory, inputs, attrs as unknown as TaskLossAttrs));
   register(TASK_LOSSES_GRAD, backendName, (memory, { inputs, attrs }) => taskLossesGrad(memory, inputs, attrs as unknown as TaskLossAttrs));
   register(ACTIVATION_BIAS_GRAD, backendName, (memory, { inputs, attrs }) => {
@@ -396,6 +405,7 @@ let checkedResult = false;
 
 /** Whether the active backend runs these kernels (wasm and cpu do; the native TensorFlow backends do not). */
 export function hasFusedKernels(): boolean {
+  registerFusedKernels();
   // Asked several times per step: remember the answer for the active backend instance.
   const backend = tf.backend();
   if (backend !== checkedBackend) {
@@ -407,5 +417,6 @@ export function hasFusedKernels(): boolean {
 
 /** Runs one of the kernels above on the active backend. */
 export function runFused(kernelName: string, inputs: tf.NamedTensorMap, attrs: object): tf.Tensor | tf.Tensor[] {
+  registerFusedKernels();
   return tf.engine().runKernel(kernelName, inputs, attrs as tf.NamedAttrMap);
 }

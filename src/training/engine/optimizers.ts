@@ -9,6 +9,8 @@
  * checkpoints do not depend on the path.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Type } from '@sinclair/typebox';
+import type { MethodDescriptor, MethodOptions, NoOptions } from '../config/method';
 import type { OptimizerConfig } from '../config/schema';
 import type { Parameter } from '../models/dense';
 import { hasFusedKernels, OPTIMIZER_STEP, runFused, type OptimizerKind, type OptimizerStepAttrs } from './fusedKernels';
@@ -211,13 +213,49 @@ export class RmsProp extends BaseOptimizer {
   }
 }
 
+/** An optimiser's descriptor (config/method.ts): what the config and the docs say about it, and how to make one. Typed explicitly, as WeightingMethod says why. */
+export interface OptimizerMethod<Id extends string = string, Options extends MethodOptions = MethodOptions> extends MethodDescriptor<Id, Options> {
+  create(params: Parameter[], config: OptimizerConfig, options: OptimizerOptions): Optimizer;
+}
+
+/** Shared by SGD and RMSprop: one schema object, so the config has one `optimizer.momentum`. */
+const momentum = Type.Number({ minimum: 0, exclusiveMaximum: 1, description: 'momentum.', default: 0 });
+
+const OPTIMIZER_TESTS = [{ file: 'test/unit/fused-kernels.test.ts', test: 'one fused kernel equals the per-tensor ops' }];
+
+const adam: OptimizerMethod<'adam', NoOptions> = {
+  id: 'adam',
+  label: 'Adam',
+  description: 'Adam with bias correction, as PyTorch writes it (β₁ 0.9, β₂ 0.999, ε 1e-8)',
+  paper: { authors: 'Kingma & Ba', year: 2015, title: 'Adam: A Method for Stochastic Optimization', url: 'https://arxiv.org/abs/1412.6980' },
+  options: {},
+  tests: OPTIMIZER_TESTS,
+  create: (params, config, options) => new Adam(params, config, options),
+};
+
+const sgd: OptimizerMethod<'sgd', { momentum: typeof momentum }> = {
+  id: 'sgd',
+  label: 'SGD',
+  description: 'Stochastic gradient descent, with optional momentum',
+  options: { momentum },
+  tests: OPTIMIZER_TESTS,
+  create: (params, config, options) => new StochasticGradientDescent(params, config, options),
+};
+
+const rmsprop: OptimizerMethod<'rmsprop', { momentum: typeof momentum }> = {
+  id: 'rmsprop',
+  label: 'RMSprop',
+  description: 'RMSprop (ρ 0.99, ε 1e-8), with optional momentum',
+  paper: { authors: 'Tieleman & Hinton', year: 2012, title: 'Lecture 6.5, RMSprop: divide the gradient by a running average of its recent magnitude', url: 'https://www.cs.toronto.edu/~tijmen/csc321/slides/lecture_slides_lec6.pdf' },
+  options: { momentum },
+  tests: OPTIMIZER_TESTS,
+  create: (params, config, options) => new RmsProp(params, config, options),
+};
+
+export const OPTIMIZER_METHODS = [adam, sgd, rmsprop] as const;
+
 export function createOptimizer(params: Parameter[], config: OptimizerConfig, options: OptimizerOptions = {}): Optimizer {
-  switch (config.name) {
-    case 'adam':
-      return new Adam(params, config, options);
-    case 'sgd':
-      return new StochasticGradientDescent(params, config, options);
-    case 'rmsprop':
-      return new RmsProp(params, config, options);
-  }
+  const method = OPTIMIZER_METHODS.find((m) => m.id === config.name);
+  if (!method) throw new Error(`unknown optimizer.name ${JSON.stringify(config.name)}`);
+  return method.create(params, config, options);
 }

@@ -236,8 +236,12 @@ export class Trainer {
     if (!nonFinite) {
       const norm = this.optimizer.apply(grads);
       if (!Number.isFinite(norm)) nonFinite = this.locateNonFiniteGradient(batch, dropoutSeed, grads, norm);
-      // GradNorm's weights are for the next step: updated only once this step is known to be applied.
-      else if (norms) this.weighting.balanceGradientNorms!(norms, lossValues, info);
+      else {
+        // GradNorm's weights are for the next step: updated only once this step is known to be applied.
+        if (norms) this.weighting.balanceGradientNorms!(norms, lossValues, info, batch.tasks.map((t) => t.count > 0));
+        // FAMO: this batch's losses once more, after the update.
+        this.weighting.afterUpdate?.(lossValues, this.taskLossValues(batch, dropoutSeed), info);
+      }
     }
     tf.dispose([value, lossesT!, ...Object.values(grads)]);
     return { lossValues, total, matrices, gram, nonFinite };
@@ -268,6 +272,11 @@ export class Trainer {
     const found = k >= 0 ? { task: this.taskNames[k], ...firstBad(perTask[k], modelParams)! } : firstBad(grads, this.params);
     tf.dispose(perTask.flatMap((g) => Object.values(g)));
     return { quantity: 'gradient', ...(found ?? { value: norm }) };
+  }
+
+  /** The task losses on this batch with the current parameters and this step's dropout masks. */
+  private taskLossValues(batch: Batch, dropoutSeed: number): number[] {
+    return tf.tidy(() => Array.from(taskLosses(this.dataset.tasks, this.model.forward(batch.x, { training: true, dropoutSeed }).outputs, batch).dataSync()));
   }
 
   /**

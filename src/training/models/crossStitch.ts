@@ -11,9 +11,26 @@
  * methods row k moves by task k's own gradient. GradNorm's last shared layer: every tower's last kernel.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { NoOptions } from '../config/method';
 import { DenseLayer, dropout, type Activation, type Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel, type ReportedMatrix } from './model';
+import { TaskHead, dropoutSeed, sharingOfLayers, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel, type ReportedMatrix } from './model';
 import type { MatrixInfo } from '../run/matrices';
+
+export const crossStitch: ArchitectureMethod<'cross-stitch', NoOptions> = {
+  id: 'cross-stitch',
+  label: 'Cross-stitch',
+  description: 'One tower per task, mixed after every layer by a learned K×K matrix',
+  paper: { authors: 'Misra et al.', year: 2016, title: 'Cross-stitch Networks for Multi-task Learning', url: 'https://arxiv.org/abs/1604.03539' },
+  options: {},
+  newExperiment: { note: ['One tower per task (each with the layers sharedUnits); after every layer a learned matrix', 'mixes the towers, starting near separate towers (0.9 own, 0.1 the others).'] },
+  tests: [
+    { file: 'test/unit/crossStitch.test.ts', test: 'starts near separate towers: 0.9 on the own tower, the rest spread, rows summing to 1' },
+    { file: 'test/unit/crossStitch.test.ts', test: 'forward: after each layer task k continues with Σ_j α_kj z_j (checked against the towers’ own layers)' },
+    { file: 'test/unit/crossStitch.test.ts', test: 'with α = I the towers are separate: changing one task’s tower leaves the other task’s output alone' },
+  ],
+  sharing: sharingOfLayers,
+  create: (context) => new CrossStitchModel(context),
+};
 
 /** The initial cross-stitch matrix: mostly each task's own tower. */
 export function initialStitch(K: number, same = 0.9): number[][] {

@@ -1,7 +1,20 @@
 /** Hard parameter sharing: one shared MLP trunk, then one head per task. */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { NoOptions } from '../config/method';
 import { MultiLayerPerceptron, type Activation, type Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+import { TaskHead, dropoutSeed, sharingOfLayers, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel } from './model';
+
+export const hardSharing: ArchitectureMethod<'hard', NoOptions> = {
+  id: 'hard',
+  label: 'Hard parameter sharing',
+  description: 'A shared trunk and one head per task',
+  paper: { authors: 'Caruana', year: 1997, title: 'Multitask Learning', url: 'https://doi.org/10.1023/A:1007379606734' },
+  options: {},
+  newExperiment: { note: ['A shared trunk (sharedUnits) and one head per task (taskUnits).'] },
+  sharing: sharingOfLayers,
+  tests: [{ file: 'test/unit/sharing.test.ts', test: 'Δm > 0 against single-task baselines at ρ = 0.9, 110 training rows' }],
+  create: (context) => new HardSharingModel(context),
+};
 
 export class HardSharingModel implements MultiTaskModel {
   readonly architecture = 'hard' as const;

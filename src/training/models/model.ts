@@ -1,8 +1,9 @@
 /**
- * One interface for every architecture (one file each, registered in `registry.ts`), so adding an
- * architecture touches one file and one registry line.
+ * One interface for every architecture, and the descriptor each one declares beside it (one file each,
+ * registered in `registry.ts`), so adding an architecture touches one file and one registry line.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MethodDescriptor, MethodOptions } from '../config/method';
 import type { ModelConfig } from '../config/schema';
 import type { ResolvedTask } from '../data/dataset';
 import type { Rng } from '../random/rng';
@@ -49,6 +50,32 @@ export interface MultiTaskModel {
   /** The kernel(s) of the last shared layer: GradNorm's W (empty when nothing is shared). */
   lastSharedParameters(): Parameter[];
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult;
+}
+
+/**
+ * An architecture's descriptor (config/method.ts): what the config, New Experiment and the docs say about
+ * it, and how to build one. Declared with its type written out (`ArchitectureMethod<'soft', typeof options>`):
+ * the config's type is derived from the descriptors, so an inferred one would be circular.
+ */
+export interface ArchitectureMethod<Id extends string = string, Options extends MethodOptions = MethodOptions> extends MethodDescriptor<Id, Options> {
+  /** What a model of this config shares between its tasks, without building it (checked against `create` in the tests). */
+  sharing(model: ModelConfig): Sharing;
+  create(context: ModelContext): MultiTaskModel;
+}
+
+export interface Sharing {
+  /** Parameters that reach every task's loss (`sharedParameters()`): gradient methods and the conflict log need them. */
+  parameters: boolean;
+  /** A last layer all tasks share (`lastSharedParameters()`): GradNorm measures gradient norms on it. */
+  lastLayer: boolean;
+  /** When either is missing, the setting that leaves it out ("model.sharedUnits is empty"), for the config error. */
+  because?: string;
+}
+
+/** Hard sharing and cross-stitch share their `sharedUnits` layers, so both exist exactly when there are layers. */
+export function sharingOfLayers(model: ModelConfig): Sharing {
+  const any = model.sharedUnits.length > 0;
+  return any ? { parameters: true, lastLayer: true } : { parameters: false, lastLayer: false, because: 'model.sharedUnits is empty' };
 }
 
 export interface ModelContext {

@@ -1,18 +1,17 @@
-/** Architecture name → implementation. Adding an architecture: one file and one line here. */
-import type { Architecture } from '../config/schema';
-import { HardSharingModel } from './hardSharing';
-import { CrossStitchModel } from './crossStitch';
+/**
+ * Every architecture, in the order the config schema, New Experiment and the docs list them. Adding an
+ * architecture: one file (its descriptor and implementation) and one line here.
+ */
+import { crossStitch } from './crossStitch';
+import { hardSharing } from './hardSharing';
 import type { ModelContext, MultiTaskModel } from './model';
-import { RoutingModel } from './routing';
-import { SoftSharingModel } from './softSharing';
+import { routing } from './routing';
+import { softSharing } from './softSharing';
 
-const ARCHITECTURES: Record<Architecture, new (context: ModelContext) => MultiTaskModel> = {
-  hard: HardSharingModel,
-  soft: SoftSharingModel,
-  routing: RoutingModel,
-  'cross-stitch': CrossStitchModel,
-};
+export const ARCHITECTURE_METHODS = [hardSharing, softSharing, routing, crossStitch] as const;
 
 export function createModel(context: ModelContext): MultiTaskModel {
-  return new ARCHITECTURES[context.config.architecture](context);
+  const method = ARCHITECTURE_METHODS.find((m) => m.id === context.config.architecture);
+  if (!method) throw new Error(`unknown model.architecture ${JSON.stringify(context.config.architecture)}`);
+  return method.create(context);
 }

@@ -9,9 +9,31 @@
  * other tasks' gate gradients in the projections), and the conflict cosines compare the experts' gradients.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Type } from '@sinclair/typebox';
+import { defaultOf } from '../config/method';
+import { layerSizes } from '../config/schemaTypes';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel } from './model';
 import { gateMatrixInfo, type MatrixInfo } from '../run/matrices';
+
+const options = {
+  experts: Type.Integer({ minimum: 1, maximum: 256, description: 'number of shared experts.', default: 4 }),
+  expertUnits: layerSizes('hidden layer sizes of each expert.', [32]),
+};
+
+export const routing: ArchitectureMethod<'routing', typeof options> = {
+  id: 'routing',
+  label: 'Routing (multi-gate mixture of experts)',
+  description: 'Multi-gate mixture of experts (MMoE): shared experts with one softmax gate per task',
+  paper: { authors: 'Ma et al.', year: 2018, title: 'Modeling Task Relationships in Multi-task Learning with Multi-gate Mixture-of-Experts', url: 'https://doi.org/10.1145/3219819.3220007' },
+  options,
+  newExperiment: { note: ['Multi-gate mixture of experts: shared experts, one softmax gate per task, then towers.'] },
+  tests: [{ file: 'test/unit/forwardPasses.test.ts', test: 'every task\'s output and the reported matrix' }],
+  // Only the experts are shared, so with layer-less experts (expertUnits []) nothing is.
+  sharing: (model) =>
+    (model.expertUnits ?? defaultOf(options, 'expertUnits')).length > 0 ? { parameters: true, lastLayer: true } : { parameters: false, lastLayer: false, because: 'model.expertUnits is empty' },
+  create: (context) => new RoutingModel(context),
+};
 
 export class RoutingModel implements MultiTaskModel {
   readonly architecture = 'routing' as const;
@@ -23,8 +45,8 @@ export class RoutingModel implements MultiTaskModel {
 
   constructor(private readonly context: ModelContext) {
     const { config, inputDim, tasks, rng } = context;
-    const E = config.experts ?? 4;
-    const units = config.expertUnits ?? [32];
+    const E = config.experts ?? defaultOf(routing.options, 'experts');
+    const units = config.expertUnits ?? defaultOf(routing.options, 'expertUnits');
     this.experts = Array.from({ length: E }, (_, e) => new MultiLayerPerceptron(`expert${e}`, inputDim, units, config.activation as Activation, rng, false));
     this.gateLayer = new DenseLayer('gates', inputDim, tasks.length * E, 'linear', rng, false);
     this.heads = tasks.map((task) => new TaskHead(task, this.experts[0].outputs, config, rng));

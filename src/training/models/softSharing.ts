@@ -14,9 +14,30 @@
  * GradNorm's last shared layer: the attention kernel (scalar), every tower's last kernel (mixture).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { defaultOf } from '../config/method';
+import { oneOf } from '../config/schemaTypes';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+import { TaskHead, dropoutSeed, sharingOfLayers, type ForwardOptions, type ForwardResult, type ArchitectureMethod, type ModelContext, type MultiTaskModel } from './model';
 import { attentionMatrixInfo, type MatrixInfo } from '../run/matrices';
+
+const options = {
+  attention: oneOf(['scalar', 'mixture'] as const, {
+    description: '"scalar" is the article\'s model (one softmax weight per task scales its own tower); with "mixture" each task attends over all towers (K×K weights).',
+    default: 'scalar',
+  }),
+};
+
+export const softSharing: ArchitectureMethod<'soft', typeof options> = {
+  id: 'soft',
+  label: 'Soft sharing with attention',
+  description: 'One tower per task, mixed by learned attention',
+  options,
+  newExperiment: { note: ['One tower per task (each with the layers sharedUnits), mixed by attention.', '"scalar" is the article\'s model; "mixture" lets each task attend over all towers.'] },
+  tests: [{ file: 'test/unit/forwardPasses.test.ts', test: 'every task\'s output and the reported matrix' }],
+  // Scalar: the attention layer is shared whatever the towers' layers. Mixture: only the towers are.
+  sharing: (model) => ((model.attention ?? defaultOf(options, 'attention')) === 'mixture' ? sharingOfLayers(model) : { parameters: true, lastLayer: true }),
+  create: (context) => new SoftSharingModel(context),
+};
 
 export class SoftSharingModel implements MultiTaskModel {
   readonly architecture = 'soft' as const;

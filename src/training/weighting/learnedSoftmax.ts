@@ -8,8 +8,44 @@
  * H(p̃)/log K drops below 0.3 or max p̃ exceeds 0.9.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { Type } from '@sinclair/typebox';
+import { valueAt, type ConfigIssue } from '../config/issues';
+import { defaultOf, type ConfigView } from '../config/method';
+import { oneOf } from '../config/schemaTypes';
 import type { Parameter } from '../models/dense';
-import type { StepInfo, WeightingContext, WeightingEvent, WeightingStrategy } from './strategy';
+import type { StepInfo, WeightingContext, WeightingEvent, WeightingMethod, WeightingStrategy } from './strategy';
+
+const options = {
+  entropy: Type.Number({ minimum: 0, description: 'entropy bonus τ (L − τ·H(p)); > 0 keeps the weights from collapsing.', default: 0 }),
+  floor: Type.Number({ minimum: 0, description: 'weight floor ε, p̃ = (1 − Kε)·p + ε. Must be below 1/K.', default: 0 }),
+  normalize: oneOf(['none', 'initial', 'log'] as const, { description: 'weigh L_i / L_i(0) ("initial") or log L_i ("log") instead of the raw loss.', default: 'none' }),
+};
+
+export const learnedSoftmax: WeightingMethod<'softmax', typeof options> = {
+  id: 'softmax',
+  label: 'Learned softmax weights',
+  description: 'The article\'s learned softmax weights, as written; they collapse onto one task without a remedy',
+  options,
+  check: floorIssues,
+  newExperiment: {
+    note: ['The learned softmax weights collapse onto one task without a remedy:', 'an entropy bonus τ, a weight floor ε (below 1/K), or normalised losses.'],
+    values: () => ({ entropy: 0.01 }),
+  },
+  tests: [
+    { file: 'test/unit/weighting.test.ts', test: 'its gradient is ∂L/∂w_j = p_j (L_j − L̄)' },
+    { file: 'test/unit/weighting.test.ts', test: 'proof 1: collapses onto the small-loss task when the other task is scaled ×10, and the detector fires' },
+    { file: 'test/unit/weighting.test.ts', test: 'proof 1: with the entropy bonus it does not collapse' },
+  ],
+  create: (context) => new LearnedSoftmaxWeighting(context),
+};
+
+/** The weight floor ε: p̃ = (1 − Kε)·p + ε is a distribution only while Kε < 1. */
+function floorIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
+  const floor = valueAt(resolved, ['loss', 'floor']);
+  const k = tasks.length;
+  if (typeof floor !== 'number' || floor <= 0 || k === 0 || floor * k < 1) return [];
+  return [{ path: ['loss', 'floor'], message: `must be < 1/K = ${Number((1 / k).toPrecision(4))} with ${k} task${k === 1 ? '' : 's'}, got ${floor}` }];
+}
 
 export const COLLAPSE_ENTROPY = 0.3;
 export const COLLAPSE_MAX_WEIGHT = 0.9;
@@ -45,9 +81,9 @@ export class LearnedSoftmaxWeighting implements WeightingStrategy {
 
   constructor(private readonly context: WeightingContext) {
     this.k = context.tasks.length;
-    this.tau = context.loss.entropy ?? 0;
-    this.epsilon = context.loss.floor ?? 0;
-    this.normalize = context.loss.normalize ?? 'none';
+    this.tau = context.loss.entropy ?? defaultOf(learnedSoftmax.options, 'entropy');
+    this.epsilon = context.loss.floor ?? defaultOf(learnedSoftmax.options, 'floor');
+    this.normalize = context.loss.normalize ?? defaultOf(learnedSoftmax.options, 'normalize');
     this.logits = tf.variable(tf.zeros([this.k]), true);
     this.current = new Array(this.k).fill(1 / this.k);
   }

@@ -3,16 +3,21 @@
  * As in LibMTL the weights sum to 1. Draws come from (seed, step), so a resumed run draws the same.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { NoOptions } from '../config/method';
 import type { Parameter } from '../models/dense';
 import { rngFor } from '../random/rng';
-import type { StepInfo, WeightingContext, WeightingStrategy } from './strategy';
+import { softmaxOf } from './softmax';
+import type { StepInfo, WeightingContext, WeightingMethod, WeightingStrategy } from './strategy';
 
-export function softmaxOf(z: readonly number[]): number[] {
-  const m = Math.max(...z);
-  const e = z.map((v) => Math.exp(v - m));
-  const s = e.reduce((a, b) => a + b, 0);
-  return e.map((v) => v / s);
-}
+export const randomLoss: WeightingMethod<'rlw', NoOptions> = {
+  id: 'rlw',
+  label: 'Random loss weighting',
+  description: 'Random weights softmax(z), z ~ N(0, I), drawn every step',
+  paper: { authors: 'Lin et al.', year: 2022, title: 'Reasonable Effectiveness of Random Weighting: A Litmus Test for Multi-Task Learning', url: 'https://arxiv.org/abs/2111.10603' },
+  options: {},
+  tests: [{ file: 'test/unit/weighting.test.ts', test: 'RLW draws softmax(N(0,1)) weights summing to 1, fresh each step and reproducible by step' }],
+  create: (context) => new RandomLossWeighting(context),
+};
 
 export class RandomLossWeighting implements WeightingStrategy {
   readonly name = 'rlw';

@@ -1,28 +1,25 @@
-/** Weighting name → implementation. Adding a strategy: one file and one line here. */
-import type { Weighting } from '../config/schema';
-import { DynamicWeightAverage } from './dynamicWeightAverage';
-import { EqualWeighting } from './equal';
-import { GradNormWeighting } from './gradNorm';
-import { CaGradWeighting, MgdaWeighting, PcGradWeighting } from './gradientMethods';
-import { LearnedSoftmaxWeighting } from './learnedSoftmax';
-import { RandomLossWeighting } from './randomLoss';
-import { StaticWeighting } from './static';
+/**
+ * Every loss weighting, in the order the config schema, New Experiment and the docs list them. Adding a
+ * strategy: one file (its descriptor and implementation) and one line here.
+ */
+import { cagrad } from './cagrad';
+import { dynamicWeightAverage } from './dynamicWeightAverage';
+import { equal } from './equal';
+import { famo } from './famo';
+import { gradNorm } from './gradNorm';
+import { imtlG } from './imtlG';
+import { learnedSoftmax } from './learnedSoftmax';
+import { mgda } from './mgda';
+import { pcgrad } from './pcgrad';
+import { randomLoss } from './randomLoss';
+import { staticWeighting } from './static';
 import type { WeightingContext, WeightingStrategy } from './strategy';
-import { UncertaintyWeighting } from './uncertainty';
+import { uncertainty } from './uncertainty';
 
-const STRATEGIES: Record<Weighting, new (context: WeightingContext) => WeightingStrategy> = {
-  equal: EqualWeighting,
-  static: StaticWeighting,
-  rlw: RandomLossWeighting,
-  softmax: LearnedSoftmaxWeighting,
-  uncertainty: UncertaintyWeighting,
-  dwa: DynamicWeightAverage,
-  gradnorm: GradNormWeighting,
-  pcgrad: PcGradWeighting,
-  mgda: MgdaWeighting,
-  cagrad: CaGradWeighting,
-};
+export const WEIGHTING_METHODS = [equal, staticWeighting, uncertainty, dynamicWeightAverage, randomLoss, learnedSoftmax, gradNorm, pcgrad, mgda, cagrad, imtlG, famo] as const;
 
 export function createWeighting(context: WeightingContext): WeightingStrategy {
-  return new STRATEGIES[context.loss.weighting](context);
+  const method = WEIGHTING_METHODS.find((m) => m.id === context.loss.weighting);
+  if (!method) throw new Error(`unknown loss.weighting ${JSON.stringify(context.loss.weighting)}`);
+  return method.create(context);
 }

@@ -1,5 +1,6 @@
 /**
- * One interface for every loss-weighting strategy (one file each, registered in `registry.ts`).
+ * One interface for every loss-weighting strategy, and the descriptor each one declares beside it (one
+ * file each, registered in `registry.ts`).
  *
  * The trainer calls, per step:
  *   combine(losses)  — inside the gradient tape: the objective from the K per-task losses;
@@ -8,6 +9,7 @@
  * Strategies with trainable parameters expose them in `parameters()`; the same optimiser trains them.
  */
 import type * as tf from '@tensorflow/tfjs-core';
+import type { MethodDescriptor, MethodOptions, NoOptions } from '../config/method';
 import type { LossConfig, TaskConfig } from '../config/schema';
 import type { Parameter } from '../models/dense';
 import type { EventCode } from '../run/records';
@@ -49,10 +51,16 @@ export interface WeightingStrategy {
   shareGradients?(gram: number[][], info: StepInfo): number[];
   /**
    * GradNorm: after the backward pass, with ‖∇_W L_k‖ per task (W = the model's last shared layer,
-   * `lastSharedParameters()`, unweighted losses) and the K loss values; updates the weights used from
-   * the next step on. When defined, the trainer computes those norms (K backward passes that stop at W).
+   * `lastSharedParameters()`, unweighted losses), the K loss values and whether this batch had labels for
+   * each task; updates the weights used from the next step on. When defined, the trainer computes those
+   * norms (K backward passes that stop at W).
    */
-  balanceGradientNorms?(norms: number[], losses: number[], info: StepInfo): void;
+  balanceGradientNorms?(norms: number[], losses: number[], info: StepInfo, labelled: readonly boolean[]): void;
+  /**
+   * FAMO: after the update, this batch's task losses once more (one more forward pass, same dropout masks),
+   * beside the losses before it, for weights that follow how much each task improved.
+   */
+  afterUpdate?(before: number[], after: number[], info: StepInfo): void;
   /** JSON-serialisable non-tensor state, for checkpoints (tensor state lives in `parameters()`). */
   getState?(): unknown;
   setState?(state: unknown): void;
@@ -62,4 +70,17 @@ export interface WeightingContext {
   loss: LossConfig;
   tasks: TaskConfig[];
   seed: number;
+}
+
+/**
+ * A loss weighting's descriptor (config/method.ts): what the config, New Experiment and the docs say about
+ * it, and how to make one. Declared with its type written out (`WeightingMethod<'dwa', typeof options>`):
+ * the config's type is derived from the descriptors, so an inferred one would be circular.
+ */
+export interface WeightingMethod<Id extends string = string, Options extends MethodOptions = MethodOptions, TaskOptions extends MethodOptions = NoOptions> extends MethodDescriptor<Id, Options> {
+  /** Keys of each task (`tasks[].weight`) that only this weighting uses. */
+  readonly taskOptions?: TaskOptions;
+  /** What the model must share (architecture descriptors' `sharing`): a config without it is an error. */
+  readonly needs?: 'shared-parameters' | 'last-shared-layer';
+  create(context: WeightingContext): WeightingStrategy;
 }

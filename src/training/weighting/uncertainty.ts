@@ -5,8 +5,22 @@
  * At equilibrium e^{s_i} = L_i: scale-invariant, and it cannot collapse.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import type { NoOptions } from '../config/method';
 import type { Parameter } from '../models/dense';
-import type { WeightingContext, WeightingStrategy } from './strategy';
+import type { WeightingContext, WeightingMethod, WeightingStrategy } from './strategy';
+
+export const uncertainty: WeightingMethod<'uncertainty', NoOptions> = {
+  id: 'uncertainty',
+  label: 'Uncertainty',
+  description: 'Weights from each task\'s learned homoscedastic uncertainty; scale-invariant',
+  paper: { authors: 'Kendall et al.', year: 2018, title: 'Multi-Task Learning Using Uncertainty to Weigh Losses for Scene Geometry and Semantics', url: 'https://arxiv.org/abs/1705.07115' },
+  options: {},
+  tests: [
+    { file: 'test/unit/weighting.test.ts', test: 'objective and reported weights follow the formula' },
+    { file: 'test/unit/weighting.test.ts', test: 'proof 2: recovers the noise of y1 = 2x + 8 + 10ε and y2 = 3x + 3 + ε (N = 100) as σ ≈ (10, 1)' },
+  ],
+  create: (context) => new UncertaintyWeighting(context),
+};
 
 export const INITIAL_LOG_VARIANCE = -0.5;
 
