@@ -7,7 +7,7 @@
  * Both sides validate what they receive with `parseHostMessage` / `parseWorkerMessage`.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Check } from '@sinclair/typebox/value';
 import { MetricRecordSchema, RunInfoSchema } from './run/records';
 
 /** 2: `records` carry each record's end offset in metrics.jsonl. */
@@ -58,9 +58,9 @@ export const WorkerMessageSchema = Type.Union([
 export type WorkerMessage = Static<typeof WorkerMessageSchema>;
 
 export function parseHostMessage(value: unknown): HostMessage | undefined {
-  return Value.Check(HostMessageSchema, value) ? value : undefined;
+  return Check(HostMessageSchema, value) ? value : undefined;
 }
 
 export function parseWorkerMessage(value: unknown): WorkerMessage | undefined {
-  return Value.Check(WorkerMessageSchema, value) ? value : undefined;
+  return Check(WorkerMessageSchema, value) ? value : undefined;
 }

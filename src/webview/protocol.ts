@@ -21,7 +21,8 @@
  * only new points (plus the ≤ 3-point open bucket, `tail`), never a re-send of the history.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Check } from '@sinclair/typebox/value';
+import { Errors } from '@sinclair/typebox/errors';
 
 export const WEBVIEW_PROTOCOL_VERSION = 1;
 
@@ -299,24 +300,24 @@ function seriesConsistent(deltas: SeriesDelta[]): boolean {
 
 /** A host message, or undefined when it is not one (wrong shape, unequal columns). */
 export function parseHostMessage(value: unknown): HostToWebview | undefined {
-  if (!Value.Check(HostToWebviewSchema, value)) return undefined;
+  if (!Check(HostToWebviewSchema, value)) return undefined;
   if ((value.type === 'init' || value.type === 'append') && !seriesConsistent(value.series)) return undefined;
   return value;
 }
 
 /** A webview message, or undefined when it is not one. The host drops (and logs) undefined. */
 export function parseWebviewMessage(value: unknown): WebviewToHost | undefined {
-  return Value.Check(WebviewToHostSchema, value) ? value : undefined;
+  return Check(WebviewToHostSchema, value) ? value : undefined;
 }
 
 /** Why a webview message was rejected, for the log (first few TypeBox errors). */
 export function describeInvalidMessage(schema: 'host' | 'webview', value: unknown): string {
-  const errors = [...Value.Errors(schema === 'host' ? HostToWebviewSchema : WebviewToHostSchema, value)].slice(0, 3);
+  const errors = [...Errors(schema === 'host' ? HostToWebviewSchema : WebviewToHostSchema, value)].slice(0, 3);
   const type = typeof value === 'object' && value !== null && 'type' in value ? String((value as { type: unknown }).type).slice(0, 40) : typeof value;
   return `message type "${type}": ${errors.map((e) => `${e.path || '/'} ${e.message}`).join('; ') || 'inconsistent columns'}`;
 }
 
 /** Persisted state, or undefined when it is missing or from another version (the panel then starts fresh). */
 export function parseDashboardState(value: unknown): DashboardState | undefined {
-  return Value.Check(DashboardStateSchema, value) ? value : undefined;
+  return Check(DashboardStateSchema, value) ? value : undefined;
 }

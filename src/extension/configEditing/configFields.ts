@@ -4,7 +4,7 @@
  * turns the returned text edits into a WorkspaceEdit (which makes the change undoable with Ctrl+Z).
  */
 import { findNodeAtLocation, modify, parseTree, printParseErrorCode, type Edit, type JSONPath, type Node, type ParseError } from 'jsonc-parser/lib/esm/main.js';
-import { Value } from '@sinclair/typebox/value';
+import { Check } from '@sinclair/typebox/value';
 import type { TSchema } from '@sinclair/typebox';
 import { ARCHITECTURES, BACKENDS, ExperimentSchema, WEIGHTINGS } from '../../training/config/schema';
 
@@ -163,7 +163,7 @@ export function validateFieldInput(fieldDef: ConfigField, input: string): FieldI
     return { ok: false, message: `${fieldDef.label} must be ${describeNumberRange(fieldDef)}` };
   }
   const value = Number(trimmed);
-  if (!Number.isFinite(value) || !Value.Check(fieldDef.schema, value)) {
+  if (!Number.isFinite(value) || !Check(fieldDef.schema, value)) {
     return { ok: false, message: `${fieldDef.label} must be ${describeNumberRange(fieldDef)}` };
   }
   return { ok: true, value };

@@ -7,7 +7,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Value } from '@sinclair/typebox/value';
+import { Check } from '@sinclair/typebox/value';
 import { MetricRecordSchema, RUN_FILES, type MetricRecord, type PositionedRecords } from './records';
 import { offsetAfterCompleteLines, readLinesFrom, splitCompleteLines } from './lines';
 
@@ -24,7 +24,7 @@ function parseRecordLine(line: string): MetricRecord | undefined {
   } catch {
     return undefined;
   }
-  return Value.Check(MetricRecordSchema, value) ? value : undefined;
+  return Check(MetricRecordSchema, value) ? value : undefined;
 }
 
 /** The valid records among `lines`, each with its line's end offset (`ends[i]` belongs to `lines[i]`). */

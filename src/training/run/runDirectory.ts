@@ -7,7 +7,8 @@
 import { randomBytes } from 'node:crypto';
 import { appendFileSync, closeSync, mkdirSync, openSync, promises as fs, readdirSync, readFileSync, readSync, renameSync, statSync, writeFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { Value } from '@sinclair/typebox/value';
+import { Check } from '@sinclair/typebox/value';
+import { Errors } from '@sinclair/typebox/errors';
 import type { ExperimentConfig } from '../config/schema';
 import { RUN_FILES, RunInfoSchema, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 
@@ -62,8 +63,8 @@ export function parseRunInfo(text: string): RunInfoRead {
     // run.json is replaced atomically, so this is a damaged file, not a half-written one.
     return { ok: false, reason: 'run.json is not valid JSON', missing: false };
   }
-  if (!Value.Check(RunInfoSchema, value)) {
-    const first = Value.Errors(RunInfoSchema, value).First();
+  if (!Check(RunInfoSchema, value)) {
+    const first = Errors(RunInfoSchema, value).First();
     return { ok: false, reason: `run.json does not match the run format${first ? ` (${first.path || '/'}: ${first.message})` : ''}`, missing: false };
   }
   return { ok: true, info: value };
