@@ -477,6 +477,17 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     const problems = await wb.showProblems();
     await waitUntil('a Problems entry for broken.mtl.json naming the missing CSV', async () => /broken\.mtl\.json/.test(await problems.innerText()) && /no-such-data\.csv/.test(await problems.innerText()), 30_000);
     await wb.screenshot('8-invalid-config', 'problems');
+    // A column the CSV does not have: the diagnostics read the file's header with the CSV parser, which the host
+    // loads on first use from its own bundle (dist/csvHead.js), so this entry proves that bundle loads.
+    writeFileSync(
+      path.join(workspace, 'wrong-column.mtl.json'),
+      JSON.stringify({ name: 'wrong-column', data: { source: 'csv', path: 'data/orchard.csv' }, tasks: [{ name: 'grade', type: 'classification', target: 'no_such_column' }] }, null, 2),
+    );
+    await wb.openFile('wrong-column.mtl.json');
+    await waitUntil('a Problems entry naming the unknown column and the header read from the CSV', async () => {
+      const text = await problems.innerText();
+      return /target column "no_such_column" is not in data\/orchard\.csv/.test(text) && /"variety"/.test(text);
+    }, 30_000);
   });
 
   scenario('9 reloading the window during a run: the run continues and the dashboard re-attaches', 180_000, async ({ workbench: wb, workspace, page }) => {

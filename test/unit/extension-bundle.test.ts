@@ -5,11 +5,13 @@
  */
 import { it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
 import Module from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 
-const bundle = path.resolve(__dirname, '../../dist/extension.js');
+const root = path.resolve(__dirname, '../..');
+const bundle = path.join(root, 'dist/extension.js');
 
 it('holds no TensorFlow.js code', () => {
   // A message of tfjs-core's flag registry: present in every bundle that includes tfjs-core.
@@ -33,4 +35,37 @@ it('loads without TensorFlow.js (nothing calls it at load time) and exports acti
   } finally {
     loader._load = original;
   }
+});
+
+/** `import { a, b } from '<…>/training/data/csv'` in every source file under src/extension: the names the host uses. */
+function hostCsvImports(): Set<string> {
+  const names = new Set<string>();
+  const walk = (dir: string): void => {
+    for (const entry of readdirSync(dir)) {
+      const file = path.join(dir, entry);
+      if (statSync(file).isDirectory()) walk(file);
+      else if (file.endsWith('.ts')) {
+        for (const m of readFileSync(file, 'utf8').matchAll(/import\s*(type\s*)?\{([^}]*)\}\s*from\s*'[./]*training\/data\/csv'/g)) {
+          if (m[1]) continue;
+          for (const name of m[2]!.split(',')) if (name.trim() && !name.trim().startsWith('type ')) names.add(name.trim().split(/\s+as\s+/)[0]!);
+        }
+      }
+    }
+  };
+  walk(path.join(root, 'src/extension'));
+  return names;
+}
+
+it('keeps the CSV parser out of the host bundle and loads it from dist/csvHead.js on first use', async () => {
+  const text = readFileSync(bundle, 'utf8');
+  assert.ok(!text.includes('relax_quotes'), "csv-parse's code is not in dist/extension.js");
+  assert.ok(text.includes('require("./csvHead.js")'), 'the host requires dist/csvHead.js (lazily, see scripts/build.mjs)');
+  const { LAZY_CSV_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyCsv.mjs')).href)) as { LAZY_CSV_EXPORTS: string[] };
+  const used = [...hostCsvImports()].sort();
+  assert.ok(used.length > 0, 'src/extension imports from training/data/csv');
+  assert.deepEqual([...LAZY_CSV_EXPORTS].sort(), used, 'the lazy stub forwards exactly what src/extension imports');
+  const csvHead = require(path.join(root, 'dist/csvHead.js')) as Record<string, unknown>;
+  for (const name of used) assert.equal(typeof csvHead[name], 'function', `dist/csvHead.js exports ${name}`);
+  const parsed = (csvHead.parseCsvRecords as (text: string, file: string) => { records: string[][] })('"a,b",c\n1,2\n', 'x.csv');
+  assert.deepEqual(parsed.records, [['a,b', 'c'], ['1', '2']]);
 });
