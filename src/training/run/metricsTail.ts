@@ -8,39 +8,75 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Check } from '@sinclair/typebox/value';
-import { MetricRecordSchema, RUN_FILES, type MetricRecord, type PositionedRecords } from './records';
+import { MetricRecordSchema, RECORD_FORMAT_VERSION, RUN_FILES, type EventRecord, type MetricRecord, type PositionedRecords } from './records';
 import { offsetAfterCompleteLines, readLinesFrom, splitCompleteLines } from './lines';
 
 export interface ParsedRecords extends PositionedRecords {
   /** Lines that were not valid records (never fatal; counted so callers can log them). */
   skipped: number;
+  /** Of those, lines of a newer major record format (each read reports the first as a `format-newer` event). */
+  newer: number;
 }
 
-/** One line's record, or undefined when it is not JSON or not a record of the contract. */
-function parseRecordLine(line: string): MetricRecord | undefined {
+/** A record of a newer major format: its fields may mean something else, so it is rejected, never guessed at. */
+function newerFormat(value: unknown): number | undefined {
+  if (!value || typeof value !== 'object') return undefined;
+  const version = (value as { version?: unknown }).version;
+  return typeof version === 'number' && version > RECORD_FORMAT_VERSION ? version : undefined;
+}
+
+/** One line's record, `newer` for a record of a newer major format, or undefined when it is not JSON or not a record of the contract. */
+function parseRecordLine(line: string): MetricRecord | { newer: number } | undefined {
   let value: unknown;
   try {
     value = JSON.parse(line);
   } catch {
     return undefined;
   }
+  const newer = newerFormat(value);
+  if (newer !== undefined) return { newer };
   return Check(MetricRecordSchema, value) ? value : undefined;
 }
 
-/** The valid records among `lines`, each with its line's end offset (`ends[i]` belongs to `lines[i]`). */
-export function parseRecordLines(lines: readonly string[], ends: readonly number[]): ParsedRecords {
+/** The event a reader shows (not written to disk) in place of the records it rejected for their newer format. */
+export function formatNewerEvent(version: number, step: number): EventRecord {
+  return {
+    kind: 'event',
+    step,
+    time: Date.now(),
+    level: 'error',
+    code: 'format-newer',
+    message: `metrics.jsonl holds records of format version ${version}; this MTL Lab reads version ${RECORD_FORMAT_VERSION}, so they are not shown. Update MTL Lab.`,
+    data: { version, supported: RECORD_FORMAT_VERSION },
+  };
+}
+
+/**
+ * The valid records among `lines`, each with its line's end offset (`ends[i]` belongs to `lines[i]`). The first
+ * line of a newer format becomes a `format-newer` event at that line's offset, unless `reportNewer` is false (the
+ * reader already reported it).
+ */
+export function parseRecordLines(lines: readonly string[], ends: readonly number[], reportNewer = true): ParsedRecords {
   const records: MetricRecord[] = [];
   const offsets: number[] = [];
   let skipped = 0;
+  let newer = 0;
   lines.forEach((line, i) => {
     if (line.trim() === '') return;
     const record = parseRecordLine(line);
-    if (record) {
+    if (record && 'newer' in record) {
+      if (newer++ === 0 && reportNewer) {
+        const last = records.at(-1);
+        records.push(formatNewerEvent(record.newer, last ? last.step : 0));
+        offsets.push(ends[i]!);
+      }
+      skipped++;
+    } else if (record) {
       records.push(record);
       offsets.push(ends[i]!);
     } else skipped++;
   });
-  return { records, offsets, skipped };
+  return { records, offsets, skipped, newer };
 }
 
 /**
@@ -53,7 +89,7 @@ export function parseRecords(text: string | Buffer, isWholeFile = true): ParsedR
   const parsed = parseRecordLines(chunk.lines, chunk.ends);
   if (isWholeFile && chunk.nextOffset < bytes.length) {
     const last = parseRecordLine(bytes.subarray(chunk.nextOffset).toString('utf8'));
-    if (last) {
+    if (last && !('newer' in last)) {
       parsed.records.push(last);
       parsed.offsets.push(bytes.length);
     }
@@ -76,6 +112,8 @@ export function readRecordsSync(runDir: string): MetricRecord[] {
 /** Tails one `metrics.jsonl`: each `poll()` returns the records appended since the previous one. */
 export class MetricsTail {
   private offset: number;
+  /** Whether this tail already showed its `format-newer` event (one per reader, not one per line). */
+  private reportedNewer = false;
 
   constructor(
     readonly file: string,
@@ -97,18 +135,21 @@ export class MetricsTail {
     const records: MetricRecord[] = [];
     const offsets: number[] = [];
     let skipped = 0;
+    let newer = 0;
     // Loop so a large backlog (re-attaching to a long run) is read in bounded chunks.
     for (;;) {
       const chunk = await readLinesFrom(this.file, this.offset);
       const advanced = chunk.nextOffset !== this.offset;
       this.offset = chunk.nextOffset;
-      const parsed = parseRecordLines(chunk.lines, chunk.ends);
+      const parsed = parseRecordLines(chunk.lines, chunk.ends, !this.reportedNewer);
+      if (parsed.newer > 0) this.reportedNewer = true;
       records.push(...parsed.records);
       offsets.push(...parsed.offsets);
       skipped += parsed.skipped;
+      newer += parsed.newer;
       if (!advanced || chunk.lines.length === 0) break;
     }
-    return { records, offsets, skipped };
+    return { records, offsets, skipped, newer };
   }
 }
 

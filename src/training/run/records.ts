@@ -15,6 +15,15 @@ const NumberMap = Type.Record(Type.String(), Type.Number());
 const VectorMap = Type.Record(Type.String(), Type.Array(Type.Number()));
 const Matrix = Type.Array(Type.Array(Type.Number()));
 
+/**
+ * The major version of the record format (metrics.jsonl lines and run.json). A record may carry it as
+ * `version`; absent means 1. Additive changes (new optional keys, new event codes) keep it; a change an older
+ * reader would misread bumps it, and readers of this version reject such records with a `format-newer` event
+ * instead of drawing wrong numbers. Published as JSON Schemas in docs/schemas/ (scripts/record-schemas.ts).
+ */
+export const RECORD_FORMAT_VERSION = 1;
+const RecordVersion = Type.Optional(Type.Literal(RECORD_FORMAT_VERSION, { description: 'Major version of the record format; absent means 1.' }));
+
 /** What a named matrix is: enough for a reader to label, chart and explain it without knowing its name. */
 export const MatrixInfoSchema = Type.Object({
   /** Short title, e.g. "Attention". */
@@ -38,6 +47,7 @@ export type MatrixInfo = Static<typeof MatrixInfoSchema>;
 
 export const TrainRecordSchema = Type.Object({
   kind: Type.Literal('train'),
+  version: RecordVersion,
   step: Type.Integer({ minimum: 1 }),
   epoch: Type.Integer({ minimum: 0 }),
   /** Wall-clock time, milliseconds since the Unix epoch. */
@@ -74,6 +84,7 @@ export const TaskMetricsSchema = Type.Object({
 
 export const EvalRecordSchema = Type.Object({
   kind: Type.Literal('eval'),
+  version: RecordVersion,
   step: Type.Integer({ minimum: 0 }),
   epoch: Type.Integer({ minimum: 0 }),
   time: Type.Number(),
@@ -95,11 +106,13 @@ export const EVENT_CODES = [
   'resumed',
   'completed',
   'failed',
+  'format-newer',
 ] as const;
 export type EventCode = (typeof EVENT_CODES)[number];
 
 export const EventRecordSchema = Type.Object({
   kind: Type.Literal('event'),
+  version: RecordVersion,
   step: Type.Integer({ minimum: 0 }),
   time: Type.Number(),
   level: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]),
@@ -125,7 +138,7 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 
 export const RunInfoSchema = Type.Object({
   /** Format version of the run directory. */
-  version: Type.Literal(1),
+  version: Type.Literal(RECORD_FORMAT_VERSION),
   id: Type.String(),
   /** Experiment name (config `name`). */
   name: Type.String(),

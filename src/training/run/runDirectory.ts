@@ -10,7 +10,7 @@ import path from 'node:path';
 import { Check } from '@sinclair/typebox/value';
 import { Errors } from '@sinclair/typebox/errors';
 import type { ExperimentConfig } from '../config/schema';
-import { RUN_FILES, RunInfoSchema, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
+import { RECORD_FORMAT_VERSION, RUN_FILES, RunInfoSchema, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 
 /** `<experiment name>-<yyyymmdd-hhmmss>-<4 hex>` (local time, as a user reads it). */
 export function makeRunId(name: string, date = new Date(), random = randomBytes(2).toString('hex')): string {
@@ -62,6 +62,10 @@ export function parseRunInfo(text: string): RunInfoRead {
   } catch {
     // run.json is replaced atomically, so this is a damaged file, not a half-written one.
     return { ok: false, reason: 'run.json is not valid JSON', missing: false };
+  }
+  const version = (value as { version?: unknown } | null)?.version;
+  if (typeof version === 'number' && version > RECORD_FORMAT_VERSION) {
+    return { ok: false, reason: `run.json is format version ${version}; this MTL Lab reads version ${RECORD_FORMAT_VERSION} (update MTL Lab)`, missing: false };
   }
   if (!Check(RunInfoSchema, value)) {
     const first = Errors(RunInfoSchema, value).First();
