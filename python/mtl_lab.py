@@ -30,13 +30,15 @@ import time
 import traceback
 from datetime import datetime, timezone
 
-__all__ = ["open_run", "Run", "matrix", "overrides", "RECORD_FORMAT_VERSION", "ENV_RUN_DIR", "ENV_OVERRIDES"]
+__all__ = ["open_run", "Run", "matrix", "conflict_matrix", "overrides", "params", "apply_overrides",
+           "RECORD_FORMAT_VERSION", "ENV_RUN_DIR", "ENV_OVERRIDES", "ENV_PARAMS"]
 
 RECORD_FORMAT_VERSION = 1
 ENV_RUN_DIR = "MTL_LAB_RUN_DIR"
 ENV_OVERRIDES = "MTL_LAB_OVERRIDES"
 ENV_EXPERIMENT_FILE = "MTL_LAB_EXPERIMENT_FILE"
 ENV_TOTAL_STEPS = "MTL_LAB_TOTAL_STEPS"
+ENV_PARAMS = "MTL_LAB_PARAMS"
 STATUSES = ("queued", "running", "completed", "stopped", "failed")
 
 
@@ -162,6 +164,15 @@ def overrides(argv=None, environ=None):
         if pair is not None and "=" in pair:
             path, text = pair.split("=", 1)
             out[path] = _parse_value(text)
+    return out
+
+
+def params(defaults=None, environ=None):
+    """Your hyperparameters: ``defaults`` updated with the experiment's resolved ``program.params`` (``MTL_LAB_PARAMS``,
+    sweep and ``--set program.params.x=...`` values applied by MTL Lab)."""
+    environ = os.environ if environ is None else environ
+    out = dict(defaults or {})
+    out.update(json.loads(environ.get(ENV_PARAMS) or "{}"))
     return out
 
 

@@ -93,6 +93,7 @@ export function configReference(catalog: MethodCatalog = METHODS): string {
   ];
   const es = props.training.properties!.earlyStopping.anyOf?.find((a) => a.type === 'object');
   if (es) lines.push(...section('training.earlyStopping', 'training.earlyStopping.', es));
+  if (props.program) lines.push(...section('program', 'program.', props.program));
   lines.push(
     '## Methods',
     '',

@@ -112,6 +112,12 @@ class EnvironmentTest(unittest.TestCase):
                          {"optimizer": {"learningRate": 0.01, "kind": "adam"}, "seed": 1, "name": "x"})
 
 
+    def test_params_are_the_defaults_updated_with_the_experiments(self):
+        env = {mtl_lab.ENV_PARAMS: '{"lr": 0.5, "layers": [8]}'}
+        self.assertEqual(mtl_lab.params({"lr": 0.1, "epochs": 3}, env), {"lr": 0.5, "epochs": 3, "layers": [8]})
+        self.assertEqual(mtl_lab.params({"lr": 0.1}, {}), {"lr": 0.1})
+
+
 class WritingTest(unittest.TestCase):
     def test_run_json_is_replaced_atomically(self):
         runs = tempdir(self)

@@ -12,6 +12,8 @@ export interface Settings {
   maxConcurrentRuns: number;
   /** Empty = VS Code's own Node. Ignored in untrusted workspaces (it names a program to execute). */
   nodePath: string;
+  /** Empty = the Python extension's selected interpreter, else the command as written. Ignored in untrusted workspaces. */
+  pythonInterpreter: string;
   experimentGlob: string;
 }
 
@@ -23,6 +25,7 @@ export function readSettings(): Settings {
     backend: config.get<string>('backend', 'config'),
     maxConcurrentRuns: config.get<number>('maxConcurrentRuns', 1),
     nodePath,
+    pythonInterpreter: vscode.workspace.isTrusted ? config.get<string>('pythonInterpreter', '').trim() : '',
     experimentGlob: config.get<string>('experimentGlob', '**/*.mtl.json').trim() || '**/*.mtl.json',
   };
 }

@@ -86,7 +86,7 @@ async function train(args: Args): Promise<number> {
   let result;
   try {
     result = await runExperiment(
-      { configPath, runsDir: args.runsDir, overrides: args.sets, backend: args.backend, resumeDir: args.resume },
+      { configPath, runsDir: args.runsDir, overrides: args.sets, backend: args.backend, resumeDir: args.resume, python: args.python },
       {
         onStarted: (runDir, info) => {
           if (!args.json) process.stderr.write(`run ${info.id} → ${path.relative(process.cwd(), runDir) || runDir}\n`);
@@ -166,7 +166,7 @@ async function sweep(args: Args): Promise<number> {
     const progress = new Progress(Boolean(process.stderr.isTTY) && !args.json);
     try {
       const result = await runExperiment(
-        { configPath, runsDir: args.runsDir, overrides: [...args.sets, ...point.overrides], backend: args.backend },
+        { configPath, runsDir: args.runsDir, overrides: [...args.sets, ...point.overrides], backend: args.backend, python: args.python },
         {
           onStarted: (runDir, info) => {
             if (!args.json) process.stderr.write(`run ${info.id} → ${path.relative(process.cwd(), runDir) || runDir}\n`);

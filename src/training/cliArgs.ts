@@ -9,9 +9,9 @@ import { BACKENDS, type BackendName } from './config/schema';
 export const USAGE = `mtl-lab — multi-task learning experiments with TensorFlow.js
 
 Usage:
-  mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
+  mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab train --resume <runDir> [--backend B] [--json]
-  mtl-lab sweep <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
+  mtl-lab sweep <config.mtl.json> [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
   mtl-lab export <runDir> --csv [--out FILE]
@@ -20,6 +20,7 @@ Usage:
 Options:
   --runs-dir DIR   where run directories live (default: ./mtl-runs)
   --backend B      one of ${BACKENDS.join(', ')} (overrides the config)
+  --python PATH    the interpreter for a "program" experiment whose command starts with python (default: $MTL_LAB_PYTHON, else as written)
   --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
   --json           machine-readable output on stdout
 sweep trains one run per combination of the config's "sweep" section (path → values), one after another.
@@ -32,6 +33,7 @@ export interface Args {
   positional: string[];
   runsDir: string;
   backend?: BackendName;
+  python?: string;
   sets: string[];
   json: boolean;
   resume?: string;
@@ -43,6 +45,7 @@ export interface Args {
 const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   'runs-dir': { type: 'string', default: 'mtl-runs' },
   backend: { type: 'string' },
+  python: { type: 'string' },
   set: { type: 'string', multiple: true, default: [] },
   json: { type: 'boolean', default: false },
   resume: { type: 'string' },
@@ -76,6 +79,8 @@ export function parseArgs(argv: readonly string[]): Args {
     help: values.help as boolean,
   };
   if (backend !== undefined) args.backend = backend as BackendName;
+  const python = (values.python as string | undefined) ?? process.env.MTL_LAB_PYTHON;
+  if (python) args.python = python;
   if (values.resume !== undefined) args.resume = values.resume as string;
   if (values.out !== undefined) args.out = values.out as string;
   return args;

@@ -26,6 +26,8 @@ export const StartRequestSchema = Type.Object({
   resumeDir: Type.Optional(Type.String()),
   /** Extra directories in which to look for the native tfjs-node(-gpu) packages. */
   modulePaths: Type.Optional(Type.Array(Type.String())),
+  /** The interpreter for a "program" experiment whose command starts with python / python3. */
+  python: Type.Optional(Type.String()),
 });
 export type StartRequest = Static<typeof StartRequestSchema>;
 

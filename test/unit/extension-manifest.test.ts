@@ -53,14 +53,16 @@ test('view container, view, welcome buttons, settings with descriptions and defa
   assert.match(welcome, /\[New Experiment\]\(command:mtlLab\.newExperiment\)/);
   assert.match(welcome, /\[Open Examples\]\(command:mtlLab\.openExamples\)/);
   const settings = contributes.configuration.properties as Record<string, { description?: string; default?: unknown; scope?: string }>;
-  for (const key of ['mtlLab.runsDirectory', 'mtlLab.backend', 'mtlLab.maxConcurrentRuns', 'mtlLab.nodePath', 'mtlLab.experimentGlob']) {
+  for (const key of ['mtlLab.runsDirectory', 'mtlLab.backend', 'mtlLab.maxConcurrentRuns', 'mtlLab.nodePath', 'mtlLab.pythonInterpreter', 'mtlLab.experimentGlob']) {
     assert.ok(settings[key]?.description, `${key} has a description`);
     assert.notEqual(settings[key]?.default, undefined, `${key} has a default`);
   }
   assert.equal(settings['mtlLab.maxConcurrentRuns']!.default, 1);
   assert.equal(settings['mtlLab.experimentGlob']!.default, '**/*.mtl.json');
   assert.equal(settings['mtlLab.nodePath']!.scope, 'machine');
-  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['mtlLab.nodePath']);
+  assert.equal(settings['mtlLab.pythonInterpreter']!.scope, 'machine');
+  // Both name a program to execute: an untrusted workspace must not set them.
+  assert.deepEqual(pkg.capabilities.untrustedWorkspaces.restrictedConfigurations, ['mtlLab.nodePath', 'mtlLab.pythonInterpreter']);
   assert.equal(pkg.capabilities.untrustedWorkspaces.supported, 'limited');
   assert.deepEqual(contributes.jsonValidation, [{ fileMatch: '*.mtl.json', url: './schemas/mtl-experiment.schema.json' }]);
   assert.deepEqual(pkg.extensionKind, ['workspace']);

@@ -18,6 +18,7 @@ import { createWorkerLauncher } from '../../src/extension/runs/workerProcess';
 import { readRunInfo } from '../../src/training/run/runDirectory';
 import { EXITED_WHILE_CLOSED } from '../../src/extension/runs/policies';
 import { processStartTicks } from '../../src/training/run/processIdentity';
+import { PYTHON } from '../../scripts/ensure-python';
 
 const root = path.resolve(__dirname, '../..');
 const realWorker = path.join(root, 'dist/worker.js');
@@ -372,6 +373,40 @@ test('stop escalation: a worker that ignores stop gets SIGTERM, then SIGKILL, an
   assert.equal(info.status, 'failed');
   assert.match(info.error!.message, /^did not stop at a step boundary in time after Stop; the worker was killed by SIGKILL/);
   assert.ok(log.some((l) => /sending SIGTERM/.test(l)) && log.some((l) => /sending SIGKILL/.test(l)), log.join('\n'));
+});
+
+test('a program experiment (Python logger): Start → records stream live → Stop → the program checkpoints and the run is stopped', { skip: !useReal && 'needs the real worker' }, async () => {
+  const { runsDir } = await setup();
+  const script = path.join(workspace, 'program_run.py');
+  await fs.writeFile(
+    script,
+    `import sys, time
+sys.path.insert(0, ${JSON.stringify(path.join(root, 'python'))})
+import mtl_lab
+def checkpoint():
+    open("program_run.ckpt", "w").write(str(run.step))
+run = mtl_lab.open_run(total_steps=100000, on_stop=checkpoint)
+step = 0
+while True:
+    step += 1
+    run.train(step, {"t1": 1.0 / step, "t2": 2.0 / step})
+    time.sleep(0.005)
+`,
+  );
+  const configPath = path.join(workspace, 'program.mtl.json');
+  await fs.writeFile(configPath, JSON.stringify({ name: 'program', tasks: [{ name: 't1', type: 'regression' }, { name: 't2', type: 'regression' }], program: { command: ['python', 'program_run.py'] } }));
+  const m = manager(runsDir);
+  const streamed = collect(m);
+  const started = firstTrainRecord(m);
+  m.start({ configPath, runsDir, python: PYTHON });
+  const runId = await started;
+  await m.stop(runId);
+  const { info, runDir } = m.get(runId)!;
+  assert.equal(info.status, 'stopped');
+  assert.ok(info.step > 0, `step ${info.step}`);
+  assert.equal(Number(await fs.readFile(path.join(workspace, 'program_run.ckpt'), 'utf8')), info.step, 'the checkpoint callback ran before the run was marked stopped');
+  await assertOffsetsMatchFile(streamed, runId, runDir);
+  assert.equal(info.backend, 'python');
 });
 
 test('the backend probe lists the backends that load', async () => {

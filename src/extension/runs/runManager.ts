@@ -51,6 +51,8 @@ export interface StartRunRequest {
   overrides?: string[];
   backend?: string;
   modulePaths?: string[];
+  /** The interpreter for a "program" experiment whose command starts with python. */
+  python?: string;
 }
 
 export interface QueuedRun {
@@ -250,7 +252,7 @@ export class RunManager implements Disposable {
 
   start(request: StartRunRequest): QueuedRun {
     const label = path.basename(request.configPath).replace(/\.mtl\.json$/i, '');
-    return this.enqueue(label, { configPath: request.configPath, runsDir: request.runsDir, overrides: request.overrides ?? [], backend: request.backend, modulePaths: request.modulePaths }, undefined);
+    return this.enqueue(label, { configPath: request.configPath, runsDir: request.runsDir, overrides: request.overrides ?? [], backend: request.backend, modulePaths: request.modulePaths, python: request.python }, undefined);
   }
 
   /** Continues a stopped (or failed, if it has a checkpoint) run in its own directory. */

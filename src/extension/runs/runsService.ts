@@ -9,6 +9,7 @@ import { readRunConfigSync, readRunInfoSync } from '../../training/run/runDirect
 import type { RecordsRead } from '../../training/run/metricsTail';
 import { allRunsDirectories, readSettings, runsDirectoryForConfig, SECTION, workerModulePaths, type Settings } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
+import { pythonInterpreter } from './pythonInterpreter';
 import { createWorkerLauncher } from './workerProcess';
 import { DisposableOwner, DisposableSlot, DisposableStore, toDisposable } from '../util/disposables';
 
@@ -146,9 +147,9 @@ export class RunsService extends DisposableOwner implements DashboardDataSource 
     return this.manager.start({ configPath, runsDir: runsDirectoryForConfig(configPath, settings), overrides, ...this.workerOptions(settings) });
   }
 
-  /** What every worker this window starts is given: the backend setting, and where native backends may be installed. */
-  private workerOptions(settings: Settings): { backend?: string; modulePaths: string[] } {
-    return { backend: settings.backend === 'config' ? undefined : settings.backend, modulePaths: workerModulePaths(this.context) };
+  /** What every worker this window starts is given: the backend setting, where native backends may be installed, the Python interpreter for programs. */
+  private workerOptions(settings: Settings): { backend?: string; modulePaths: string[]; python?: string } {
+    return { backend: settings.backend === 'config' ? undefined : settings.backend, modulePaths: workerModulePaths(this.context), python: pythonInterpreter(settings) };
   }
 
   isReadOnly(): boolean {

@@ -173,6 +173,31 @@ export const TrainingSchema = Type.Object(
   { additionalProperties: false, description: 'The training loop.', default: {} },
 );
 
+/** Your own program instead of the built-in engine: MTL Lab starts it, tails the run directory it writes, stops it. */
+export const ProgramSchema = Type.Object(
+  {
+    command: Type.Array(Type.String({ minLength: 1 }), {
+      minItems: 1,
+      description:
+        'The program and its arguments, e.g. ["python", "train.py", "--epochs", "3"]. A first word "python" or "python3" is replaced by the interpreter MTL Lab is set to use (setting mtlLab.pythonInterpreter, else the Python extension\'s selected one; `mtl-lab train --python` or $MTL_LAB_PYTHON on the command line). It gets the run directory in MTL_LAB_RUN_DIR (the Python logger in python/ reads it).',
+    }),
+    cwd: Type.Optional(Type.String({ minLength: 1, description: 'Working directory, relative to the experiment file\'s folder (default: that folder).' })),
+    env: Type.Optional(Type.Record(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' }), Type.String(), { additionalProperties: false, description: 'Extra environment variables for the program (names: letters, digits, _).' })),
+    params: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'Your program\'s own hyperparameters (any JSON), passed resolved in MTL_LAB_PARAMS, so sweeps and --set can vary them: "program.params.lr".',
+      }),
+    ),
+    firstRecordTimeout: Type.Number({
+      minimum: 1,
+      maximum: 86_400,
+      description: 'Seconds the program may take to write its first record to metrics.jsonl; one that writes none by then is stopped and the run fails.',
+      default: 300,
+    }),
+  },
+  { additionalProperties: false, description: 'Run your own program (PyTorch through the Python logger, or anything that writes a run directory) instead of the built-in engine. The sections data, model, loss, optimizer, training and backend are then not used, except tasks (their names).' },
+);
+
 /** Methods as the schema sees them: ids, descriptions and options (their implementations do not matter here). */
 type Described = readonly MethodDescriptor[];
 type DescribedWeightings = readonly (MethodDescriptor & { taskOptions?: MethodOptions })[];
@@ -197,6 +222,7 @@ export function experimentSchema<A extends Described, W extends DescribedWeighti
             'A hyperparameter sweep: config path (as in --set, e.g. "optimizer.learningRate") → the values to try. Start Sweep (or `mtl-lab sweep`) trains one run per combination, the first key varying slowest; Start Run trains the config as written. At most 256 combinations.',
         }),
       ),
+      program: Type.Optional(ProgramSchema),
       backend: oneOf(BACKENDS, {
         description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, tensorflow, wasm, cpu in that order and records why each was or was not chosen. An explicit choice that cannot load is an error.',
         default: 'auto',
@@ -231,6 +257,7 @@ export type ModelConfig = ExperimentConfig['model'];
 export type LossConfig = ExperimentConfig['loss'];
 export type OptimizerConfig = ExperimentConfig['optimizer'];
 export type TrainingConfig = ExperimentConfig['training'];
+export type ProgramConfig = NonNullable<ExperimentConfig['program']>;
 export type BackendName = (typeof BACKENDS)[number];
 export type Architecture = (typeof ARCHITECTURES)[number];
 export type Weighting = (typeof WEIGHTINGS)[number];

@@ -1,5 +1,6 @@
 /**
- * One run, end to end: its inputs (runInputs.ts) → trainer → run directory. The worker (forked by the
+ * One run, end to end: its inputs (runInputs.ts) → trainer → run directory (or, for a `"program"` experiment, the
+ * user's program, supervised by runProgram.ts). The worker (forked by the
  * extension) and the `mtl-lab` CLI both call this, so a run looks the same wherever it started.
  */
 import path from 'node:path';
@@ -11,7 +12,8 @@ import { eventRecord } from './events';
 import { processStartTicks } from './processIdentity';
 import { RUN_FILES, type EventCode, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 import { makeRunId, RunDirectoryWriter } from './runDirectory';
-import { resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
+import { readRunConfigSource, resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
+import { runProgram } from './runProgram';
 
 export interface RunCallbacks {
   /** The run directory exists and run.json says running. */
@@ -31,7 +33,13 @@ export interface RunResult {
 }
 
 export async function runExperiment(request: RunRequest, callbacks: RunCallbacks): Promise<RunResult> {
-  const inputs = await resolveRunInputs(request);
+  const source = await readRunConfigSource(request);
+  const { config: read } = source;
+  if (read.program) {
+    const config = { ...read, program: read.program };
+    return runProgram({ config, experimentFile: source.experimentFile, configDir: source.configDir, runsDir: request.runsDir, overrides: request.overrides ?? [], python: request.python }, callbacks);
+  }
+  const inputs = await resolveRunInputs(request, source);
   const { config, dataset, backend } = inputs;
   const sampler = new BatchSampler(dataset.train, dataset.tasks, config.training, config.seed);
   const trainer = new Trainer(config, dataset, sampler);

@@ -28,6 +28,8 @@ export interface RunRequest {
   /** How native tfjs packages are loaded (tests inject one). */
   moduleLoader?: ModuleLoader;
   modulePaths?: string[];
+  /** The interpreter for a program experiment whose command starts with "python" / "python3". */
+  python?: string;
 }
 
 /** The request cannot be run as given: bad config, bad data, a backend that cannot load. Exit code 2. */
@@ -47,7 +49,7 @@ export interface RunInputs {
   dataset: Dataset;
 }
 
-interface ConfigSource {
+export interface ConfigSource {
   config: ExperimentConfig;
   experimentFile: string | null;
   /** Where relative data paths are resolved. */
@@ -57,15 +59,19 @@ interface ConfigSource {
   existing?: { runDir: string; info: RunInfo };
 }
 
-/** The config, backend and data of `request`, or an InputError saying what is wrong with it. */
-export async function resolveRunInputs(request: RunRequest): Promise<RunInputs> {
-  let configSource: ConfigSource;
+/** The config of `request` (from its file with overrides, or from the run being resumed), or an InputError. */
+export async function readRunConfigSource(request: RunRequest): Promise<ConfigSource> {
   try {
-    configSource = await readConfig(request);
+    return await readConfig(request);
   } catch (error) {
     if (isConfigError(error)) throw new InputError((error as ConfigError).message);
     throw error;
   }
+}
+
+/** The config, backend and data of `request` (its config already read, or read now), or an InputError saying what is wrong with it. */
+export async function resolveRunInputs(request: RunRequest, source?: ConfigSource): Promise<RunInputs> {
+  const configSource = source ?? (await readRunConfigSource(request));
   const { config, experimentFile, existing } = configSource;
   const backend = await loadBackend(request.backend ?? config.backend, request);
   const dataset = await loadData(configSource);
@@ -88,6 +94,7 @@ function readResumedConfig(runDir: string): ConfigSource {
   const read = readRunInfoSync(runDir);
   if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
   const info = read.info;
+  if (info.backend === 'program') throw new InputError(`${runDir}: a program run cannot be resumed by MTL Lab (your program restores its own checkpoint); start a new run`);
   if (info.status === 'running') throw new InputError(`${runDir}: the run is still running (pid ${info.pid ?? '?'})`);
   if (info.status === 'completed') throw new InputError(`${runDir}: the run already completed`);
   if (!hasCheckpoint(path.join(runDir, RUN_FILES.checkpoint))) throw new InputError(`${runDir}: no checkpoint to resume from (the run ${info.status} before writing one)`);
