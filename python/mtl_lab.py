@@ -40,6 +40,8 @@ ENV_EXPERIMENT_FILE = "MTL_LAB_EXPERIMENT_FILE"
 ENV_TOTAL_STEPS = "MTL_LAB_TOTAL_STEPS"
 ENV_PARAMS = "MTL_LAB_PARAMS"
 STATUSES = ("queued", "running", "completed", "stopped", "failed")
+# The collapse alert's thresholds, as MTL Lab's learned softmax weighting uses them (with hysteresis).
+COLLAPSE_ENTROPY, COLLAPSE_MAX_WEIGHT, RECOVER_ENTROPY, RECOVER_MAX_WEIGHT = 0.3, 0.9, 0.5, 0.8
 
 
 # ------------------------------------------------------------------------------------------- values
@@ -199,8 +201,10 @@ def _make_run_id(name, now=None):
 class Run:
     """An open run directory. Use :func:`open_run` to make one; every method may be called from the training loop."""
 
-    def __init__(self, run_dir, info, backend, batch_size=None, on_stop=None):
+    def __init__(self, run_dir, info, backend, batch_size=None, on_stop=None, collapse_alert=False):
         self.run_dir = run_dir
+        self._collapse_alert = collapse_alert
+        self._collapsed = False
         self.info = info
         self.on_stop = on_stop
         self._backend = backend
@@ -260,8 +264,29 @@ class Run:
             return
         self._append(record)
         self.info["step"] = max(self.info["step"], int(step))
+        if self._collapse_alert:
+            self._watch_collapse(int(step), weights)
         if time.time() - self._last_info_write > 2:  # run.json's step roughly current without a rewrite per step
             self._write_info()
+
+    def _watch_collapse(self, step, weights):
+        """MTL Lab's collapse alert for learned weights (as its own learned softmax): warn when the normalised
+        entropy of p = w / sum(w) drops below 0.3 or max p exceeds 0.9; clear once it is above 0.5 and below 0.8."""
+        total = sum(weights.values())
+        if len(weights) < 2 or total <= 0:
+            return
+        p = {t: w / total for t, w in weights.items()}
+        entropy = -sum(v * math.log(v) for v in p.values() if v > 0) / math.log(len(p))
+        top = max(p, key=p.get)
+        named = ", ".join("%s %.3f" % (t, v) for t, v in p.items())
+        data = {"weights": list(p.values()), "entropy": entropy}
+        if not self._collapsed and (entropy < COLLAPSE_ENTROPY or p[top] > COLLAPSE_MAX_WEIGHT):
+            self._collapsed = True
+            self.event("weights-collapsed", "task weights collapsed at step %d onto %r (%s; normalised entropy %.3f)"
+                       % (step, top, named, entropy), level="warning", step=step, data=data)
+        elif self._collapsed and entropy > RECOVER_ENTROPY and p[top] < RECOVER_MAX_WEIGHT:
+            self._collapsed = False
+            self.event("weights-recovered", "task weights spread again at step %d (%s)" % (step, named), step=step, data=data)
 
     def _samples_per_second(self, step, given):
         if given is not None:
@@ -425,13 +450,15 @@ atexit.register(_at_exit)
 
 
 def open_run(name=None, config=None, runs_dir="mtl-runs", total_steps=None, backend=None, batch_size=None,
-             on_stop=None, handle_signals=True, run_dir=None, environ=None):
+             on_stop=None, handle_signals=True, run_dir=None, environ=None, collapse_alert=False):
     """Opens a run directory and marks it running.
 
     The directory is ``run_dir``, else ``$MTL_LAB_RUN_DIR`` (MTL Lab started this program and made it), else a
     new ``<runs_dir>/<name>-<yyyymmdd-hhmmss>-<4 hex>``. ``config`` (a JSON-able dict) goes to config.json unless
     MTL Lab already wrote the experiment's there. ``on_stop`` runs on SIGINT/SIGTERM before the run is marked
     stopped (write your checkpoint there). ``backend`` names where it trains, e.g. "pytorch-cuda".
+    ``collapse_alert`` watches the logged task weights and writes ``weights-collapsed`` / ``weights-recovered``
+    events (the dashboard's alert) when learned weights pile onto one task.
     """
     environ = os.environ if environ is None else environ
     run_dir = run_dir or environ.get(ENV_RUN_DIR)
@@ -474,7 +501,7 @@ def open_run(name=None, config=None, runs_dir="mtl-runs", total_steps=None, back
     config_file = os.path.join(run_dir, "config.json")
     if config is not None and not os.path.exists(config_file):
         _write_atomic(config_file, json.dumps(config, indent=2, default=_plain) + "\n")
-    run = Run(run_dir, info, backend, batch_size=batch_size, on_stop=on_stop)
+    run = Run(run_dir, info, backend, batch_size=batch_size, on_stop=on_stop, collapse_alert=collapse_alert)
     _install(run, handle_signals)
     run.event("run-started", "%s: %d steps on %s" % (name, info["totalSteps"], backend))
     return run
