@@ -27,7 +27,7 @@ with mtl_lab.open_run("py", config={"lr": 0.1}, runs_dir=sys.argv[2], total_step
 
 it('a Python run is listed, and every line of it is a record MTL Lab reads', () => {
   const runsDir = mkdtempSync(path.join(os.tmpdir(), 'mtl-py-'));
-  execFileSync(PYTHON, ['-c', SCRIPT, path.resolve('python'), runsDir]);
+  execFileSync(PYTHON, ['-c', SCRIPT, path.resolve(__dirname, '../../python'), runsDir]);
   const { runs, unreadable } = listRunsSync(runsDir);
   assert.deepEqual(unreadable, []);
   assert.equal(runs.length, 1);
