@@ -36,7 +36,8 @@ export interface FixtureRunOptions {
 
 export interface FixtureRun {
   info: RunInfo;
-  config: ExperimentConfig;
+  /** Undefined for a run whose config.json is not an experiment's (a standalone Python run). */
+  config: ExperimentConfig | undefined;
   records: MetricRecord[];
 }
 
@@ -171,7 +172,7 @@ export class FixtureHost {
     readonly maxPoints = 2000,
   ) {
     for (const r of runs) {
-      const store = new RunSeriesStore(r.info.id, maxPoints, r.config.tasks.map((t) => t.name));
+      const store = new RunSeriesStore(r.info.id, maxPoints, r.config?.tasks.map((t) => t.name) ?? []);
       store.add(r.records);
       this.stores.set(r.info.id, store);
       this.views.set(r.info.id, runView(r.info, r.config));
@@ -268,7 +269,7 @@ export async function openDuringTraining(run: FixtureRun, options: { batchSize: 
     const history = await readAllRecords(seen);
     const cut = batches.findIndex((b) => b.offsets[b.offsets.length - 1]! > history.offset);
     const during = batches.slice(Math.max(0, cut - 1), cut + options.arrivedDuringRead);
-    const feed = new RunFeed(new RunSeriesStore(run.info.id, 2000, run.config.tasks.map((t) => t.name)));
+    const feed = new RunFeed(new RunSeriesStore(run.info.id, 2000, run.config?.tasks.map((t) => t.name) ?? []));
     for (const batch of during) feed.receive(batch);
     feed.history(history);
     return { run, feed, during, later: batches.slice(cut + options.arrivedDuringRead) };

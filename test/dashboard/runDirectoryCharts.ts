@@ -5,11 +5,10 @@
  * The golden files of test/fixtures/legacy-0.1/expected were written this way by the code that wrote those
  * run directories (see the README there).
  */
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import type { ExperimentConfig } from '../../src/training/config/schema';
-import { readRunInfoSync } from '../../src/training/run/runDirectory';
+import { readRunConfigSync, readRunInfoSync } from '../../src/training/run/runDirectory';
 import { readRecordsSync } from '../../src/training/run/metricsTail';
 import { defaultDashboardState, type InitMessage } from '../../src/webview/protocol';
 import { FixtureHost, type FixtureRun } from './fixtures';
@@ -29,7 +28,7 @@ export function runsFromDirectory(runsDir: string): FixtureRun[] {
     .map((entry) => path.join(runsDir, entry))
     .map((dir) => ({
       info: runInfoOf(dir),
-      config: JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8')) as ExperimentConfig,
+      config: readRunConfigSync(dir),
       records: readRecordsSync(dir),
     }));
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { recordsToCsv } from '../../src/training/run/exportCsv';
 import type { MetricRecord, RunInfo, TrainRecord } from '../../src/training/run/records';
-import { listRuns, listRunsSync, makeRunId, readRunInfo, readRunInfoSync, RunDirectoryWriter, writeRunInfo } from '../../src/training/run/runDirectory';
+import { listRuns, listRunsSync, makeRunId, readRunConfig, readRunConfigSync, readRunInfo, readRunInfoSync, RunDirectoryWriter, writeRunInfo } from '../../src/training/run/runDirectory';
 import { MetricsTail, parseRecordLines, parseRecords, readAllRecords, readRecordsSync } from '../../src/training/run/metricsTail';
 import { readLastLines, splitCompleteLines } from '../../src/training/run/lines';
 
@@ -255,5 +255,21 @@ describe('tailing metrics.jsonl, run.json (async) and the log tail', () => {
     assert.deepEqual(await readLastLines(path.join(runDir, 'worker.log'), 2), ['two', 'three']);
     assert.deepEqual(await readLastLines(path.join(runDir, 'missing.log'), 2), []);
     await fs.rm(runsDir, { recursive: true });
+  });
+});
+
+describe('config.json', () => {
+  it('is read as an experiment only when it is one: a program\'s own settings are not taken for tasks and a model', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mtl-config-'));
+    const experiment = { name: 'x', tasks: [{ name: 'a', type: 'regression' }], model: { architecture: 'hard' }, loss: { weighting: 'equal' } };
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify(experiment));
+    assert.deepEqual(readRunConfigSync(dir), experiment);
+    assert.deepEqual(await readRunConfig(dir), experiment);
+    for (const own of [{ lr: 0.1 }, { tasks: 'a,b', model: {}, loss: {} }, { tasks: [{ id: 1 }], model: {}, loss: {} }, [1, 2], null]) {
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify(own));
+      assert.equal(readRunConfigSync(dir), undefined, JSON.stringify(own));
+      assert.equal(await readRunConfig(dir), undefined, JSON.stringify(own));
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -97,10 +97,10 @@ export async function readRunInfo(runDir: string): Promise<RunInfoRead> {
   return parseRunInfo(text);
 }
 
-/** The resolved config the run trained with (config.json), or undefined when it cannot be read. */
+/** The resolved config the run trained with (config.json), or undefined when it cannot be read or is not an experiment's. */
 export function readRunConfigSync(runDir: string): ExperimentConfig | undefined {
   try {
-    return JSON.parse(readFileSync(path.join(runDir, RUN_FILES.config), 'utf8')) as ExperimentConfig;
+    return asExperimentConfig(JSON.parse(readFileSync(path.join(runDir, RUN_FILES.config), 'utf8')));
   } catch {
     return undefined;
   }
@@ -108,10 +108,21 @@ export function readRunConfigSync(runDir: string): ExperimentConfig | undefined 
 
 export async function readRunConfig(runDir: string): Promise<ExperimentConfig | undefined> {
   try {
-    return JSON.parse(await fs.readFile(path.join(runDir, RUN_FILES.config), 'utf8')) as ExperimentConfig;
+    return asExperimentConfig(JSON.parse(await fs.readFile(path.join(runDir, RUN_FILES.config), 'utf8')));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * config.json as a resolved experiment, or undefined when it is not one: a program's own run (the Python logger
+ * started without MTL Lab) writes the script's own settings there, which readers must not take for tasks and a model.
+ */
+function asExperimentConfig(value: unknown): ExperimentConfig | undefined {
+  const v = value as Partial<Record<keyof ExperimentConfig, unknown>> | null;
+  const isObject = (x: unknown) => typeof x === 'object' && x !== null && !Array.isArray(x);
+  const tasksOk = Array.isArray(v?.tasks) && v.tasks.every((t) => isObject(t) && typeof (t as { name?: unknown }).name === 'string');
+  return isObject(v) && tasksOk && isObject(v!.model) && isObject(v!.loss) ? (value as ExperimentConfig) : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------------
