@@ -72,6 +72,12 @@ with mtl_lab.open_run(total_steps=3) as run:
     assert.equal(JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8')).program.params.lr, 0.5);
   });
 
+  it('a program run is not resumed by MTL Lab: the request is refused, saying why', async () => {
+    const file = experiment('once', { command: ['sh', '-c', 'exit 1'] });
+    const { runDir } = await runExperiment({ configPath: file, runsDir: path.join(tmp, 'runs') }, quiet());
+    await assert.rejects(runExperiment({ resumeDir: runDir, runsDir: path.join(tmp, 'runs') }, quiet()), /a program run cannot be resumed by MTL Lab \(your program restores its own checkpoint\); start a new run/);
+  });
+
   it('a program that is not found fails at once, naming it and the experiment', async () => {
     const file = experiment('missing', { command: ['no-such-program-xyz', '--flag'] });
     const { value, seconds } = await timed(runExperiment({ configPath: file, runsDir: path.join(tmp, 'runs') }, quiet()));

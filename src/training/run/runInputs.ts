@@ -14,7 +14,7 @@ import { DataError, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load';
 import { hasCheckpoint } from '../engine/checkpoint';
 import { RUN_FILES, type RunInfo } from './records';
-import { readRunInfoSync } from './runDirectory';
+import { readRunConfigSync, readRunInfoSync } from './runDirectory';
 
 export interface RunRequest {
   /** The `*.mtl.json` to run (not needed when resuming). */
@@ -94,7 +94,7 @@ function readResumedConfig(runDir: string): ConfigSource {
   const read = readRunInfoSync(runDir);
   if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
   const info = read.info;
-  if (info.backend === 'program') throw new InputError(`${runDir}: a program run cannot be resumed by MTL Lab (your program restores its own checkpoint); start a new run`);
+  if (readRunConfigSync(runDir)?.program) throw new InputError(`${runDir}: a program run cannot be resumed by MTL Lab (your program restores its own checkpoint); start a new run`);
   if (info.status === 'running') throw new InputError(`${runDir}: the run is still running (pid ${info.pid ?? '?'})`);
   if (info.status === 'completed') throw new InputError(`${runDir}: the run already completed`);
   if (!hasCheckpoint(path.join(runDir, RUN_FILES.checkpoint))) throw new InputError(`${runDir}: no checkpoint to resume from (the run ${info.status} before writing one)`);
