@@ -133,13 +133,14 @@ function supervise(writer: RunDirectoryWriter, command: string[], cwd: string, e
   if (!isDirectory(cwd)) return Promise.resolve({ ...outcome, spawnError: Object.assign(new Error(`working directory ${cwd} does not exist`), { code: 'ENOENT' }) });
   // The program's output goes straight to worker.log, so it is kept even if this launcher dies first.
   const log = openSync(path.join(writer.runDir, RUN_FILES.log), 'a');
+  // Measured before the program starts: a fast program may append before spawn() returns.
+  const tail = new MetricsTail(writer.metricsFile, statSync(writer.metricsFile).size);
   let child: ChildProcess;
   try {
     child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['ignore', log, log] });
   } finally {
     closeSync(log);
   }
-  const tail = new MetricsTail(writer.metricsFile, statSync(writer.metricsFile).size);
   const started = Date.now();
   const timers: NodeJS.Timeout[] = [];
   const escalate = (first: NodeJS.Signals) => {
