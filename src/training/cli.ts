@@ -196,6 +196,11 @@ async function validate(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!configPath) throw new UsageError('validate: which config? mtl-lab validate <config.mtl.json>');
   const { config, text, file } = await loadExperimentConfig(configPath, args.sets);
+  if (config.program) {
+    // The program brings its own data: there is nothing of MTL Lab's to load.
+    process.stdout.write(`${file}: ok — program ${JSON.stringify(config.program.command)}; tasks ${config.tasks.map((t) => t.name).join(', ')}\n`);
+    return 0;
+  }
   try {
     const dataset = await loadDataset(config, path.dirname(path.resolve(configPath)));
     const tasks = dataset.tasks.map((t) => `${t.name} (${t.type}${t.classes ? `, ${t.classes} classes` : ''})`).join(', ');
