@@ -13,6 +13,7 @@ import path from 'node:path';
 import { PYTHON } from '../../scripts/ensure-python';
 import { inkedFraction, pageErrors, startHarness, type Harness } from './harness';
 import { drawnDashboard, runsFromDirectory } from './runDirectoryCharts';
+import { fixtureRun } from './fixtures';
 
 const SCRIPT = `
 import sys
@@ -61,5 +62,23 @@ test('the dashboard draws a Python run: losses, weights with the collapse alert,
   assert.ok((await inkedFraction(page, 'vscode-collapsible[data-card="attention"] figure.heatmap canvas')) > 0.05, 'attention heatmap drawn');
   // The logger's collapse alert (max weight 0.95 > 0.9 at step 4) is the weights card's alert.
   assert.match((await page.locator('.alerts .alert').textContent()) ?? '', /collapsed at step 4 onto 'a'/);
+  await page.close();
+});
+
+test('a Python run and a built-in run compared in one dashboard: each task chart holds both runs', async () => {
+  const builtIn = fixtureRun({ id: 'builtin-20250101-120000-aaaa', name: 'builtin', steps: 8, evalEvery: 4, tasks: [{ name: 'a', type: 'regression' }, { name: 'b', type: 'regression' }] });
+  const [python] = runsFromDirectory(runsDir);
+  const { page, drawn } = await drawnDashboard(harness, [python!, builtIn]);
+  assert.deepEqual(pageErrors(page), []);
+  for (const task of ['a', 'b']) {
+    const lines = drawn.charts.find((c) => c.id === `loss:${task}`)?.drawn ?? [];
+    // Runs are told apart by name and id when several are shown.
+    const train = (run: { info: { name: string; id: string } }) => lines.find((d) => d.label === `${run.info.name} · ${run.info.id} train`);
+    assert.deepEqual(train(python!)?.x, [1, 2, 3, 4], `loss:${task}: the Python run; lines: ${JSON.stringify(lines.map((d) => d.label))}`);
+    assert.deepEqual(train(python!)?.y, [2 / 1, 2 / 2, 2 / 3, 2 / 4].map((v) => (task === 'a' ? v : v / 2)));
+    assert.deepEqual(train(builtIn)?.x, [1, 2, 3, 4, 5, 6, 7, 8], `loss:${task}: the built-in run`);
+    const logged = builtIn.records.flatMap((r) => (r.kind === 'train' ? [r.losses[task]!] : []));
+    assert.deepEqual(train(builtIn)?.y, logged);
+  }
   await page.close();
 });
