@@ -430,7 +430,10 @@ def _install(run, handle_signals):
         sys.excepthook = _excepthook
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
-                _hooks[sig] = signal.signal(sig, _on_signal)
+                try:
+                    _hooks[sig] = signal.signal(sig, _on_signal)
+                except ValueError:  # not the main thread: Python allows signal handlers only there
+                    break
     _open_runs.append(run)
 
 

@@ -219,6 +219,22 @@ class EndingTest(unittest.TestCase):
     def test_sigint_checkpoints_then_stops(self):
         self._stopped_by(signal.SIGINT, 130)
 
+    def test_a_run_opened_outside_the_main_thread_still_logs(self):
+        runs, errors = tempdir(self), []
+
+        def train():
+            try:
+                with mtl_lab.open_run("thread", runs_dir=runs) as run:
+                    run.train(1, {"a": 1.0})
+            except Exception as error:  # noqa: BLE001 - reported below
+                errors.append(error)
+
+        worker = threading.Thread(target=train)
+        worker.start()
+        worker.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(read_run(only_run(runs))[0]["status"], "completed")
+
     def test_a_script_that_ends_without_closing_completes(self):
         tmp = tempdir(self)
         child = start("""
