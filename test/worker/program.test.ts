@@ -1,11 +1,12 @@
 /**
  * `"program"` experiments: MTL Lab starts the user's program with the run directory in its environment, tails what
  * it writes, stops it by escalation, and settles run.json whatever the program does — completes through the Python
- * logger, is not found, exits at once, writes lines that are not records, writes nothing, ignores signals.
+ * logger, is not found, exits at once, writes lines that are not records, writes nothing, ignores signals, is swept.
  * Nothing may hang: every case has a deadline well under the test's timeout.
  */
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -70,6 +71,18 @@ with mtl_lab.open_run(total_steps=3) as run:
     // The run is listed like any other, and its config.json is the experiment's resolved config.
     assert.deepEqual(listRunsSync(runsDir).runs.map((r) => r.info.id), [info.id]);
     assert.equal(JSON.parse(readFileSync(path.join(runDir, 'config.json'), 'utf8')).program.params.lr, 0.5);
+  });
+
+  it('mtl-lab sweep runs a program once per combination, each with its values in MTL_LAB_PARAMS and MTL_LAB_OVERRIDES', () => {
+    const file = path.join(tmp, 'swept.mtl.json');
+    writeFileSync(path.join(tmp, 'swept.py'), `import sys\nsys.path.insert(0, ${JSON.stringify(PYTHON_DIR)})\nimport mtl_lab\nwith mtl_lab.open_run() as run:\n    p = mtl_lab.params({"lr": 1.0})\n    run.train(1, {"a": p["lr"], "b": float(len(mtl_lab.overrides()))})\n`);
+    writeFileSync(file, JSON.stringify({ name: 'swept', tasks: [{ name: 'a', type: 'regression' }, { name: 'b', type: 'regression' }], program: { command: ['python', 'swept.py'], params: { lr: 0.5 } }, sweep: { 'program.params.lr': [0.1, 0.2] } }));
+    const runsDir = path.join(tmp, 'runs-swept');
+    const out = execFileSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'sweep', file, '--runs-dir', runsDir, '--python', PYTHON, '--json'], { encoding: 'utf8' });
+    const runs = JSON.parse(out) as { runDir: string; status: string; overrides: string[] }[];
+    assert.deepEqual(runs.map((r) => [r.status, r.overrides]), [['completed', ['program.params.lr=0.1']], ['completed', ['program.params.lr=0.2']]]);
+    const logged = runs.map((r) => readRecordsSync(r.runDir).flatMap((rec) => (rec.kind === 'train' ? [rec.losses] : [])));
+    assert.deepEqual(logged, [[{ a: 0.1, b: 1 }], [{ a: 0.2, b: 1 }]]);
   });
 
   it('a program run is not resumed by MTL Lab: the request is refused, saying why', async () => {
