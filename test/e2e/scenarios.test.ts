@@ -207,6 +207,8 @@ async function firstDrawnSteps(frame: FrameLocator): Promise<{ chart: string; la
 async function compareWithRunningRun(wb: Workbench, workspace: string, running: RunOnDisk): Promise<void> {
   const finished = listRuns(workspace).find((r) => r.id !== running.id && (r.info.status === 'completed' || r.info.status === 'stopped'));
   if (!finished) throw new E2EError(`A finished run to compare with the running ${running.id} (scenario 4 leaves one); ${describeRuns(workspace)}`);
+  // Some history first (on a loaded machine the run may still be near its start when the attention card is drawn).
+  await waitUntil(`run ${running.id} to have 200 steps of history`, () => trainSteps(running.dir) >= 200 || runStatus(workspace, running.id) !== 'running', 60_000, 250);
   const stepsAtOpen = trainSteps(running.dir);
   if (runStatus(workspace, running.id) !== 'running' || stepsAtOpen < 200) throw new E2EError(`Run ${running.id} should be training with some history (status ${runStatus(workspace, running.id)}, ${stepsAtOpen} steps).`);
   await wb.runCommand('MTL Lab: Compare Runs');
