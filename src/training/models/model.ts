@@ -80,7 +80,10 @@ export function sharingOfLayers(model: ModelConfig): Sharing {
 
 export interface ModelContext {
   config: ModelConfig;
+  /** Features per example; for text, the tokens per example (the sequence length). */
   inputDim: number;
+  /** Text data: the tokenizer's vocabulary size (the rows of the token embedding). */
+  vocabSize?: number;
   tasks: ResolvedTask[];
   rng: Rng;
 }

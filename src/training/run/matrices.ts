@@ -52,6 +52,11 @@ export function gateMatrixInfo(tasks: readonly string[], experts: number): Matri
   return taskWeights('Gates', "each task's gate over the experts, batch mean", 'expert', tasks, experts);
 }
 
+/** Transformer task attention: row k = task k's pooling attention over token positions (batch mean; padding gets 0). */
+export function tokenAttentionMatrixInfo(tasks: readonly string[], tokens: number): MatrixInfo {
+  return taskWeights('Token attention', "each task's pooling attention over the token positions, batch mean", 'token', tasks, tokens);
+}
+
 /** Gradient conflict: cosine of the per-task gradients on the shared parameters. */
 export function conflictMatrixInfo(tasks: readonly string[]): MatrixInfo {
   return {
