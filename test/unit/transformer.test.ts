@@ -17,7 +17,7 @@ import type { ResolvedTask } from '../../src/training/data/dataset';
 import { createModel } from '../../src/training/models/registry';
 import { EncoderBlock, embed, paddingBias } from '../../src/training/models/transformerLayers';
 import { rngFor } from '../../src/training/random/rng';
-import { assertClose, config, normals } from '../helpers/engine';
+import { assertClose, normals, transformerConfig } from '../helpers/engine';
 
 const PYTHON = '/usr/bin/python3';
 const REFERENCE = path.join(__dirname, '..', 'reference', 'encoder_block.py');
@@ -114,8 +114,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
 
     it('padding appended to a sequence changes no output', () => {
       for (const variant of variants) {
-        const cfg = config({ model: { architecture: 'transformer', dModel: 8, heads: 2, feedForwardUnits: 12, layers: 2, taskUnits: [4], ...variant } });
-        const model = createModel({ config: cfg.model, inputDim: 7, vocabSize: 20, tasks, rng: rngFor(3, 'init') });
+        const model = createModel({ config: transformerConfig({ dModel: 8, heads: 2, feedForwardUnits: 12, layers: 2, taskUnits: [4], ...variant }), inputDim: 7, vocabSize: 20, tasks, rng: rngFor(3, 'init') });
         const short = [[2, 5, 9], [3, 4, 0]];
         const padded = short.map((r) => [...r, 0, 0, 0, 0]);
         const a = model.forward(tf.tensor2d(short), { training: false });

@@ -99,7 +99,7 @@ export class Trainer {
     readonly order: BatchOrder,
   ) {
     const rng = rngFor(config.seed, 'init');
-    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, tasks: dataset.tasks, rng });
+    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, vocabSize: dataset.vocabSize, tasks: dataset.tasks, rng });
     this.weighting = createWeighting({ loss: config.loss, tasks: config.tasks, seed: config.seed });
     this.params = [...this.model.parameters(), ...this.weighting.parameters()];
     this.optimizer = createOptimizer(this.params, config.optimizer);

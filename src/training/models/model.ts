@@ -60,6 +60,8 @@ export interface MultiTaskModel {
 export interface ArchitectureMethod<Id extends string = string, Options extends MethodOptions = MethodOptions> extends MethodDescriptor<Id, Options> {
   /** What a model of this config shares between its tasks, without building it (checked against `create` in the tests). */
   sharing(model: ModelConfig): Sharing;
+  /** What it reads: feature vectors (absent) or token ids of text data (`data.text`; the config requires one with the other). */
+  readonly inputs?: 'tokens';
   create(context: ModelContext): MultiTaskModel;
 }
 

@@ -10,7 +10,8 @@
  *   matrix "token-attention" (task × token position).
  *
  * Shared: the trunk (embeddings, blocks, final norm) — every task's loss reads all of it. Each task's query
- * and head are its own. GradNorm's last shared layer: the last block's second feed-forward kernel.
+ * and head are its own. GradNorm's last shared layer: the last block's second feed-forward kernel (with
+ * `layers: 0`, the final norm's gain: the tasks then pool the embeddings themselves).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { Type } from '@sinclair/typebox';
@@ -24,14 +25,14 @@ import { tokenAttentionMatrixInfo, type MatrixInfo } from '../run/matrices';
 
 const options = {
   sharing: oneOf(['hard', 'task-attention'] as const, {
-    description: 'how the tasks read the shared token states: "hard" pools once for every head, "task-attention" lets each task pool with its own learned query.',
+    description: '"hard": one pooled vector for every head; "task-attention": each task pools with its own learned query.',
     default: 'hard',
   }),
-  pooling: oneOf(['cls', 'mean'] as const, { description: 'sharing "hard": the first ([CLS]) token\'s state, or the mean over the non-padding tokens.', default: 'mean' }),
-  layers: Type.Integer({ minimum: 1, maximum: 48, description: 'number of encoder blocks.', default: 2 }),
-  dModel: Type.Integer({ minimum: 2, maximum: 4096, description: 'width of the token states (d); a multiple of heads.', default: 64 }),
+  pooling: oneOf(['cls', 'mean'] as const, { description: 'sharing "hard": the [CLS] state or the mean over the tokens.', default: 'mean' }),
+  layers: Type.Integer({ minimum: 0, maximum: 48, description: 'number of encoder blocks (0: the tasks pool the embeddings).', default: 2 }),
+  dModel: Type.Integer({ minimum: 2, maximum: 4096, description: 'width of the token states, a multiple of heads.', default: 64 }),
   heads: Type.Integer({ minimum: 1, maximum: 64, description: 'attention heads per block.', default: 4 }),
-  feedForwardUnits: Type.Integer({ minimum: 1, maximum: 16384, description: 'hidden units of each block\'s GELU feed-forward layer.', default: 256 }),
+  feedForwardUnits: Type.Integer({ minimum: 1, maximum: 16384, description: 'hidden units of each GELU feed-forward layer.', default: 256 }),
 };
 
 const setting = <K extends keyof typeof options>(model: object, key: K) => ((model as Record<string, unknown>)[key] ?? defaultOf(options, key)) as (typeof options)[K]['static'];
@@ -39,22 +40,23 @@ const setting = <K extends keyof typeof options>(model: object, key: K) => ((mod
 export const transformer: ArchitectureMethod<'transformer', typeof options> = {
   id: 'transformer',
   label: 'Transformer encoder',
-  description: 'A shared pre-LN Transformer encoder over token ids, pooled once (hard) or by a learned query per task (task attention)',
+  description: 'A shared Transformer encoder over the text, pooled once or by a query per task',
   paper: { authors: 'Vaswani et al.', year: 2017, title: 'Attention Is All You Need', url: 'https://arxiv.org/abs/1706.03762' },
   options,
-  newExperiment: { note: ['A shared Transformer encoder over the text\'s tokens; "task-attention" gives each task its own attention pooling.'] },
   tests: [
     { file: 'test/unit/transformer.test.ts', test: 'an encoder block equals PyTorch\'s TransformerEncoderLayer, forward and gradients' },
     { file: 'test/unit/transformer.test.ts', test: 'padding appended to a sequence changes no output' },
   ],
   check: (view) => {
+    if (valueAt(view.given, ['data', 'text']) === undefined) return [{ path: ['model', 'architecture'], message: '"transformer" reads text: name the text column(s) in data.text (CSV / JSON Lines data)' }];
     const model = valueAt(view.resolved, ['model']);
     const dModel = valueAt(model, ['dModel']) ?? defaultOf(options, 'dModel');
     const heads = valueAt(model, ['heads']) ?? defaultOf(options, 'heads');
     if (typeof dModel !== 'number' || typeof heads !== 'number' || dModel % heads === 0) return [];
     const at = valueAt(view.given, ['model', 'heads']) === undefined ? ['model', 'dModel'] : ['model', 'heads'];
-    return [{ path: at, message: `model.dModel ${dModel} does not split into ${heads} heads (it must be a multiple of model.heads)` }];
+    return [{ path: at, message: `${dModel} units do not split into ${heads} heads (model.dModel must be a multiple of model.heads)` }];
   },
+  inputs: 'tokens',
   // The trunk is always there and every task reads it.
   sharing: () => ({ parameters: true, lastLayer: true }),
   create: (context) => new TransformerModel(context),
@@ -138,7 +140,8 @@ export class TransformerModel implements MultiTaskModel {
   }
 
   lastSharedParameters(): Parameter[] {
-    return [this.blocks[this.blocks.length - 1].feedForward2.parameters()[0]];
+    const last = this.blocks[this.blocks.length - 1];
+    return last ? [last.feedForward2.parameters()[0]] : [this.finalNorm.parameters()[0]];
   }
 }
 
