@@ -4,7 +4,8 @@
  * task's attention concentrates on its own marker. The trunk has no encoder block here (`layers: 0`): with one,
  * self-attention carries the marker's presence into every token's state, the pooling no longer needs to point
  * at the marker, and it does not (near-uniform weights, ~0.1 each, on this set). And a run on text data keeps its tokenizer as
- * tokenizer.json, which @huggingface/tokenizers loads back with the dataset's ids.
+ * tokenizer.json, which @huggingface/tokenizers loads back with the dataset's ids (on the WebAssembly backend,
+ * which frees a step's intermediate tensors before the backward pass reads what it saved).
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -98,7 +99,7 @@ describe('text tasks on the Transformer', () => {
 
   it('a run on text data keeps its tokenizer as tokenizer.json, loaded back by the library with the same ids', async () => {
     const dir = writeExperiment();
-    const result = await runExperiment({ configPath: path.join(dir, 'markers.mtl.json'), runsDir: path.join(dir, 'runs'), overrides: ['training.epochs=1'] }, { shouldStop: () => false });
+    const result = await runExperiment({ configPath: path.join(dir, 'markers.mtl.json'), runsDir: path.join(dir, 'runs'), overrides: ['training.epochs=1', 'backend=wasm'] }, { shouldStop: () => false });
     assert.equal(result.info.status, 'completed');
     const saved = new Tokenizer(JSON.parse(readFileSync(path.join(result.runDir, 'tokenizer.json'), 'utf8')) as object, {});
     const dataset = await loadDataset(parseExperimentText(JSON.stringify(experiment), 'markers.mtl.json'), dir);

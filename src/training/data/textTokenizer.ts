@@ -8,7 +8,7 @@
  * inside the library.
  */
 import { Tokenizer } from '@huggingface/tokenizers';
-import { parseTree, printParseErrorCode, type ParseError } from 'jsonc-parser';
+import { parseTree, printParseErrorCode, type JsonParseError as ParseError } from '../config/jsonc';
 
 export class TokenizerError extends Error {
   constructor(message: string) {

@@ -34,9 +34,11 @@ export function normalValues(rng: Rng, count: number, sigma: number): Float32Arr
 export function embed(table: tf.Variable, ids: tf.Tensor1D): tf.Tensor2D {
   const fn = tf.customGrad((...args: unknown[]) => {
     const t = args[0] as tf.Tensor2D;
+    // Saved, not captured: the ids are an intermediate of the step and would be gone by the backward pass.
+    (args[1] as tf.GradSaveFunc)([ids]);
     return {
       value: tf.gather(t, ids),
-      gradFunc: (dy: tf.Tensor | tf.Tensor[]) => tf.scatterND(tf.expandDims(ids, 1), dy as tf.Tensor2D, t.shape),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.scatterND(tf.expandDims(saved[0], 1), dy as tf.Tensor2D, t.shape),
     };
   }) as unknown as (t: tf.Variable) => tf.Tensor2D;
   return fn(table);
