@@ -17,6 +17,7 @@ import { Tokenizer } from '@huggingface/tokenizers';
 import { selectBackend } from '../../src/training/backend/select';
 import { parseExperimentText } from '../../src/training/config/parse';
 import { loadDataset } from '../../src/training/data/load';
+import { readRecordsSync } from '../../src/training/run/metricsTail';
 import { runExperiment } from '../../src/training/run/runExperiment';
 import { train } from '../helpers/engine';
 
@@ -104,5 +105,18 @@ describe('text tasks on the Transformer', () => {
     const saved = new Tokenizer(JSON.parse(readFileSync(path.join(result.runDir, 'tokenizer.json'), 'utf8')) as object, {});
     const dataset = await loadDataset(parseExperimentText(JSON.stringify(experiment), 'markers.mtl.json'), dir);
     for (const text of ['the cat alpha sat', 'beta on the mat', 'unseen zzz words']) assert.deepEqual(saved.encode(text).ids, dataset.tokenizer!.encode(text));
+
+    // The dashboard's token-attention cards: each task's attention over the tokens of the first validation texts, every train record.
+    const records = readRecordsSync(result.runDir).filter((r) => r.kind === 'train');
+    const first = records[0];
+    assert.ok(first.kind === 'train');
+    const sample = dataset.samples![0];
+    assert.equal(sample.tokens[0], '[CLS]');
+    assert.deepEqual(first.matrixInfo?.['token-attention/0']?.columns, sample.tokens.map((token, t) => `${t} ${token}`));
+    assert.deepEqual(first.matrixInfo?.['token-attention/0']?.rows, ['alpha', 'beta']);
+    for (const record of records) {
+      assert.ok(record.kind === 'train');
+      for (let i = 0; i < 3; i++) for (const row of record.matrices![`token-attention/${i}`]) assert.ok(Math.abs(row.reduce((a, v) => a + v, 0) - 1) < 1e-3);
+    }
   });
 });

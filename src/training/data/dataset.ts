@@ -20,6 +20,12 @@ export interface Split {
   labels: Record<string, TaskLabels>;
 }
 
+/** One text as token ids (no padding) and their tokens, for displays. */
+export interface TextSample {
+  ids: number[];
+  tokens: string[];
+}
+
 /** A task as the trainer sees it: classes resolved (inferred from the data where not given). */
 export interface ResolvedTask {
   name: string;
@@ -46,6 +52,8 @@ export interface Dataset {
   /** Text data: the vocabulary size (token ids are below it) and the tokenizer (kept as the run's tokenizer.json). */
   vocabSize?: number;
   tokenizer?: TextTokenizer;
+  /** Text data: a few fixed validation texts that models report on at logged steps (MultiTaskModel.probe). */
+  samples?: TextSample[];
   /** Where the data came from, for logs ("synthetic mmoe ρ=0.8, 12000 samples", "data/x.csv, 300 rows"). */
   describe: string;
 }

@@ -21,6 +21,8 @@ import { trainWordPiece, wordPieceJson } from './wordpiece';
 
 export const TEXT_DEFAULTS = { vocabSize: 8000, lowercase: true, maxLength: 128 } as const;
 const DEFAULT_VALIDATION_SPLIT = 0.2;
+/** How many validation texts the models report on (the dashboard's token-attention cards). */
+const SAMPLES = 3;
 
 export interface TextDataset extends Dataset {
   /** The tokenizer the ids come from (its tokenizer.json goes to the run directory). */
@@ -105,6 +107,11 @@ export async function buildTextDataset(table: RawTable, config: ExperimentConfig
     return resolved;
   });
   const dropped = table.rows.length - kept.length;
+  const shown = validation.size > 0 ? validation : train;
+  const samples = Array.from({ length: Math.min(SAMPLES, shown.size) }, (_, i) => {
+    const ids = [...shown.x.subarray(i * tokenizer.maxLength, (i + 1) * tokenizer.maxLength)].filter((id) => id !== 0);
+    return { ids, tokens: tokenizer.tokens(ids) };
+  });
   return {
     inputDim: tokenizer.maxLength,
     featureNames: Array.from({ length: tokenizer.maxLength }, (_, t) => `token${t}`),
@@ -115,6 +122,7 @@ export async function buildTextDataset(table: RawTable, config: ExperimentConfig
     trainForEpoch: () => train,
     describe: `${file}, ${kept.length} texts (${train.size} train, ${validation.size} validation${dropped ? `, ${dropped} empty dropped` : ''}), ${tokenizer.vocabSize} tokens in the vocabulary, ${tokenizer.maxLength} per text`,
     tokenizer,
+    samples,
     dropped,
   };
 }

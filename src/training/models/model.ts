@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MethodDescriptor, MethodOptions } from '../config/method';
 import type { ModelConfig } from '../config/schema';
-import type { ResolvedTask } from '../data/dataset';
+import type { ResolvedTask, TextSample } from '../data/dataset';
 import type { Rng } from '../random/rng';
 import type { MatrixInfo } from '../run/records';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
@@ -50,6 +50,11 @@ export interface MultiTaskModel {
   /** The kernel(s) of the last shared layer: GradNorm's W (empty when nothing is shared). */
   lastSharedParameters(): Parameter[];
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult;
+  /**
+   * Named matrices measured on fixed inputs rather than the batch (the transformer's attention over the tokens
+   * of a few validation texts), in evaluation mode; the trainer adds them to every train record.
+   */
+  probe?(): Record<string, ReportedMatrix>;
 }
 
 /**
@@ -86,6 +91,8 @@ export interface ModelContext {
   inputDim: number;
   /** Text data: the tokenizer's vocabulary size (the rows of the token embedding). */
   vocabSize?: number;
+  /** Text data: the fixed texts `probe()` reports on. */
+  samples?: TextSample[];
   tasks: ResolvedTask[];
   rng: Rng;
 }

@@ -7,7 +7,8 @@
  *   [CLS] there) or the mean over the non-padding tokens ("mean");
  * - "task-attention": task k pools with its own learned query q_k, a_k = softmax(H q_k / √d + padding bias),
  *   z_k = Σ_t a_kt h_t (soft sharing through attention). The batch mean of a_k is reported as the named
- *   matrix "token-attention" (task × token position).
+ *   matrix "token-attention" (task × token position), and a_k on each of a few fixed validation texts as
+ *   "token-attention/<i>" (task × that text's tokens; `probe()`), which the dashboard shows as matrix cards.
  *
  * Shared: the trunk (embeddings, blocks, final norm) — every task's loss reads all of it. Each task's query
  * and head are its own. GradNorm's last shared layer: the last block's second feed-forward kernel (with
@@ -19,9 +20,9 @@ import { defaultOf } from '../config/method';
 import { valueAt } from '../config/issues';
 import { oneOf } from '../config/schemaTypes';
 import type { Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ArchitectureMethod, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel } from './model';
+import { TaskHead, dropoutSeed, type ArchitectureMethod, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel, type ReportedMatrix } from './model';
 import { EncoderBlock, LayerNorm, PAD_ID, embed, normalValues, paddingBias, type Drop, type Shape } from './transformerLayers';
-import { tokenAttentionMatrixInfo, type MatrixInfo } from '../run/matrices';
+import { sampleAttentionMatrixInfo, tokenAttentionMatrixInfo, type MatrixInfo } from '../run/matrices';
 
 const options = {
   sharing: oneOf(['hard', 'task-attention'] as const, {
@@ -115,15 +116,33 @@ export class TransformerModel implements MultiTaskModel {
       const pooled = this.pooling === 'cls' ? (tf.reshape(tf.slice(h3, [0, 0, 0], [-1, 1, -1]), [shape.batch, d]) as tf.Tensor2D) : meanOverTokens(h3, x);
       return { outputs: this.heads.map((head, k) => head.apply(pooled, options, k + 1)) };
     }
-    const K = this.queries.length;
-    const logits = tf.reshape(tf.matMul(states, tf.concat(this.queries, 1)), [shape.batch, shape.tokens, K]);
-    const scaled = tf.add(tf.mul(tf.transpose(logits, [0, 2, 1]), 1 / Math.sqrt(d)), tf.reshape(bias, [shape.batch, 1, shape.tokens]));
-    const attention = tf.softmax(scaled) as tf.Tensor3D; // [B, task, token]
+    const attention = this.poolingAttention(states, bias, shape);
     const pooled = tf.unstack(tf.matMul(attention, h3), 1) as tf.Tensor2D[];
     return {
       outputs: this.heads.map((head, k) => head.apply(pooled[k], options, k + 1)),
       matrices: { 'token-attention': { info: this.attentionInfo, values: tf.mean(attention, 0) as tf.Tensor2D } },
     };
+  }
+
+  /** Each task's attention over the tokens, `batch × task × token` (0 on padding). */
+  private poolingAttention(states: tf.Tensor2D, bias: tf.Tensor4D, shape: Shape): tf.Tensor3D {
+    const K = this.queries.length;
+    const logits = tf.reshape(tf.matMul(states, tf.concat(this.queries, 1)), [shape.batch, shape.tokens, K]);
+    const scaled = tf.add(tf.mul(tf.transpose(logits, [0, 2, 1]), 1 / Math.sqrt(this.dModel)), tf.reshape(bias, [shape.batch, 1, shape.tokens]));
+    return tf.softmax(scaled) as tf.Tensor3D;
+  }
+
+  /** Task attention: each task's attention over the tokens of the fixed validation texts, one matrix per text. */
+  probe(): Record<string, ReportedMatrix> {
+    if (!this.taskAttention) return {};
+    const tasks = this.context.tasks.map((t) => t.name);
+    return Object.fromEntries(
+      (this.context.samples ?? []).map((sample, i) => {
+        const { states, bias, shape } = this.encode(tf.tensor2d([sample.ids], [1, sample.ids.length]), { training: false });
+        const values = tf.reshape(this.poolingAttention(states, bias, shape), [tasks.length, sample.ids.length]) as tf.Tensor2D;
+        return [`token-attention/${i}`, { info: sampleAttentionMatrixInfo(tasks, i, sample.tokens), values }];
+      }),
+    );
   }
 
   parameters(): Parameter[] {
