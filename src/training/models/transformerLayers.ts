@@ -44,6 +44,22 @@ export function embed(table: tf.Variable, ids: tf.Tensor1D): tf.Tensor2D {
   return fn(table);
 }
 
+/**
+ * A·B of two batches of matrices (`n × r × k` · `n × k × c`) with a gradient that transposes explicitly
+ * and multiplies untransposed: tfjs's own gradient sets the transpose flags, the slow path on wasm (dense.ts).
+ */
+export const batchMatMul = tf.customGrad((...args: unknown[]) => {
+  const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: tf.matMul(a, b),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
+      return [tf.matMul(dy as tf.Tensor3D, tf.transpose(sb, [0, 2, 1])), tf.matMul(tf.transpose(sa, [0, 2, 1]), dy as tf.Tensor3D)];
+    },
+  };
+}) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+
 /** y = (x − mean) / sqrt(var + ε) · γ + β over the last axis (biased variance, as PyTorch and BERT). */
 export class LayerNorm {
   readonly gamma: tf.Variable;
@@ -133,10 +149,10 @@ export class MultiHeadAttention {
     const k = this.split(this.key.apply(x), shape);
     const v = this.split(this.value.apply(x), shape);
     // An explicit transpose, then an untransposed product: the fast path on wasm (dense.ts).
-    const logits = tf.mul(tf.matMul(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(perHead));
+    const logits = tf.mul(batchMatMul(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(perHead));
     const probabilities = tf.softmax(tf.add(tf.reshape(logits, [batch, this.heads, tokens, tokens]), bias)) as tf.Tensor4D;
     const dropped = maybeDropout(probabilities, drop, 1);
-    const attended = tf.matMul(tf.reshape(dropped, [batch * this.heads, tokens, tokens]), v);
+    const attended = batchMatMul(tf.reshape(dropped, [batch * this.heads, tokens, tokens]), v);
     const merged = tf.reshape(tf.transpose(tf.reshape(attended, [batch, this.heads, tokens, perHead]), [0, 2, 1, 3]), [batch * tokens, this.units]) as tf.Tensor2D;
     return { states: this.output.apply(merged), probabilities };
   }

@@ -1,0 +1,24 @@
+import * as tf from '@tensorflow/tfjs-core';
+import { selectBackend } from '../src/training/backend/select';
+import { createModel } from '../src/training/models/registry';
+import { rngFor } from '../src/training/random/rng';
+import { transformerConfig } from '../test/helpers/engine';
+(async () => {
+  await selectBackend((process.env.B ?? 'wasm') as 'wasm');
+  const [B, T, d] = [32, 64, 128];
+  const cfg = transformerConfig({ dModel: d, heads: 4, layers: 2, feedForwardUnits: 4 * d, taskUnits: [] });
+  const tasks = [{ name: 'a', type: 'classification' as const, outputs: 10, classes: 10 }];
+  const model = createModel({ config: cfg, inputDim: T, vocabSize: 8000, tasks, rng: rngFor(1, 'x') });
+  const ids = tf.tensor2d(Array.from({ length: B * T }, (_, i) => 1 + (i * 7919) % 7999), [B, T]);
+  const vars = model.parameters().map((p) => p.variable);
+  const step = () => tf.tidy(() => { const { grads } = tf.variableGrads(() => tf.sum(model.forward(ids, { training: true, dropoutSeed: 1 }).outputs[0]) as tf.Scalar, vars); return tf.addN(Object.values(grads).map((g) => tf.sum(g))).dataSync(); });
+  step();
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) step();
+  const ms = (performance.now() - t0) / 5;
+  console.log(`${ms.toFixed(0)} ms/step, ${(B * T / ms * 1000).toFixed(0)} tokens/s`);
+  const prof = await tf.profile(() => { step(); });
+  const by = new Map<string, number>();
+  for (const k of prof.kernels) by.set(k.name, (by.get(k.name) ?? 0) + (k.kernelTimeMs as number));
+  console.log([...by].sort((a, b) => b[1] - a[1]).slice(0, 14).map(([n, t]) => `${n} ${t.toFixed(1)}`).join('\n'));
+})();
