@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -16,6 +16,8 @@ import { loadDataset } from '../../src/training/data/load';
 import { splitIndices } from '../../src/training/data/split';
 import { TextTokenizer } from '../../src/training/data/textTokenizer';
 import { trainWordPiece, wordPieceJson } from '../../src/training/data/wordpiece';
+import { runExperiment } from '../../src/training/run/runExperiment';
+import { InputError } from '../../src/training/run/runInputs';
 import { parseExperimentText } from '../../src/training/config/parse';
 
 describe('WordPiece trainer', () => {
@@ -124,6 +126,20 @@ describe('text data', () => {
     await fails({ tokenizer: { path: 'missing.json' } }, /^data\.tokenizer\.path: missing\.json: cannot be read \(ENOENT\)$/);
     const dropped = await loadDataset(textConfig({ path: 'empty.csv', dropEmptyText: true, validationSplit: 0 }), dir);
     assert.equal(dropped.train.size, 2);
+  });
+
+  it('a bad text column stops a run before anything is written: the error points into the config', async () => {
+    const dir = tempDir({ 'd.csv': csv });
+    const experiment = { name: 'bad', data: { source: 'csv', path: 'd.csv', text: 'body' }, tasks: [{ name: 'kind', type: 'classification', target: 'kind' }], model: { architecture: 'transformer', dModel: 8, heads: 2 }, backend: 'cpu' };
+    const configPath = path.join(dir, 'bad.mtl.json');
+    writeFileSync(configPath, JSON.stringify(experiment, null, 2));
+    const runsDir = path.join(dir, 'runs');
+    await assert.rejects(runExperiment({ configPath, runsDir }, { shouldStop: () => false }), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.match(error.message, /bad\.mtl\.json:6:13: data\.text: column "body" not found in d\.csv/);
+      return true;
+    });
+    assert.equal(existsSync(runsDir), false, 'no run directory');
   });
 
   it('config checks: text and the transformer go together; the vocabulary holds the special tokens', () => {
