@@ -11,7 +11,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ExperimentConfig } from '../config/schema';
+import { TokenizerSchema, type ExperimentConfig } from '../config/schema';
 import { DataError, type Dataset, type ResolvedTask, type Split } from './dataset';
 import { splitIndices } from './split';
 import { cellText, isMissing, type RawTable } from './table';
@@ -19,7 +19,12 @@ import { columnLabels, labelsOfRows } from './tabularLabels';
 import { TextTokenizer, TokenizerError, parseTokenizerJson } from './textTokenizer';
 import { trainWordPiece, wordPieceJson } from './wordpiece';
 
-export const TEXT_DEFAULTS = { vocabSize: 8000, lowercase: true, maxLength: 128 } as const;
+/** The tokenizer settings' defaults, as the schema declares them (a config without `data.tokenizer` gets these). */
+const TOKENIZER_DEFAULTS = {
+  vocabSize: TokenizerSchema.properties.vocabSize.default as number,
+  lowercase: TokenizerSchema.properties.lowercase.default as boolean,
+  maxLength: TokenizerSchema.properties.maxLength.default as number,
+};
 const DEFAULT_VALIDATION_SPLIT = 0.2;
 /** How many validation texts the models report on (the dashboard's token-attention cards). */
 const SAMPLES = 3;
@@ -53,7 +58,7 @@ function rowTexts(table: RawTable, columns: readonly number[]): (string | undefi
 }
 
 async function tokenizerFor(config: ExperimentConfig, configDir: string, trainTexts: () => string[]): Promise<TextTokenizer> {
-  const settings = { ...TEXT_DEFAULTS, ...config.data.tokenizer };
+  const settings = { ...TOKENIZER_DEFAULTS, ...config.data.tokenizer };
   const file = config.data.tokenizer?.path;
   try {
     if (file === undefined) return new TextTokenizer(wordPieceJson(trainWordPiece(trainTexts(), settings), settings.lowercase), 'the trained tokenizer', settings.maxLength);
