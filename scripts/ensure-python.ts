@@ -1,5 +1,6 @@
 /**
- * The Python logger's tests and the PyTorch examples run on Debian's Python with its NumPy and PyTorch
+ * The Python logger's tests, the PyTorch examples and the Transformer's reference checks (test/reference/*.py)
+ * run on Debian's Python with its NumPy and PyTorch
  * (`python3-numpy`, `python3-torch`; there is no PyPI here). On a fresh machine this installs them with apt-get
  * when running as root, or says exactly what to install. Nothing is skipped when they are missing: the tests fail.
  */

@@ -27,6 +27,12 @@ export function config(partial: Record<string, unknown>): ExperimentConfig {
   return parseExperimentText(JSON.stringify(merged), 'test.mtl.json');
 }
 
+/** The model section of a text config (CSV with a text column) with these model settings. */
+export function transformerConfig(model: Record<string, unknown>): ExperimentConfig['model'] {
+  const text = { name: 't', data: { source: 'csv', path: 'x.csv', text: 't' }, tasks: [{ name: 'a', type: 'regression', target: 'a' }], model: { architecture: 'transformer', ...model } };
+  return parseExperimentText(JSON.stringify(text), 'x.mtl.json').model;
+}
+
 /** A dataset from plain arrays: `x[i]` rows, `labels[task][i]` (null = missing). */
 export function arrayDataset(
   tasks: ResolvedTask[],

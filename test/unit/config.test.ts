@@ -129,7 +129,7 @@ describe('config: the example from the issue', () => {
   "optimizer": { "name": "adam", "learningRate": 0.001, "clipNorm": null },
   "training": { "epochs": 10, "batchSize": 32, "sampling": "proportional", "logEvery": 1, "evalEvery": 100 }
 }`;
-    assert.deepEqual(problems(edited), ['experiments/a.mtl.json:12:5: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch"']);
+    assert.deepEqual(problems(edited), ['experiments/a.mtl.json:12:5: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch", "transformer"']);
   });
 });
 
@@ -221,7 +221,7 @@ describe('config: schema errors, one kind at a time', () => {
       c.backend = 'gpu';
     });
     assert.deepEqual(problems(source), [
-      `${FILE}:${pos(source, '"Soft"')}: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch"; did you mean "soft"?`,
+      `${FILE}:${pos(source, '"Soft"')}: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch", "transformer"; did you mean "soft"?`,
       `${FILE}:${pos(source, '"gpu"')}: backend: expected one of "auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"; did you mean "tensorflow-gpu"?`,
     ]);
   });
@@ -562,7 +562,7 @@ describe('config: semantic checks', () => {
 
   test('an invalid governing value does not add noise about the keys it governs', () => {
     const source = text((c) => (c.model = { architecture: 'mixture', experts: 2 }));
-    assert.deepEqual(problems(source), [`${FILE}:${pos(source, '"mixture"')}: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch"`]);
+    assert.deepEqual(problems(source), [`${FILE}:${pos(source, '"mixture"')}: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch", "transformer"`]);
   });
 });
 
@@ -578,7 +578,7 @@ describe('config: many problems at once', () => {
     const error = thrown(() => parseExperimentText(source, FILE, ['optimizer.learningRate=0']));
     assert.deepEqual(error.message.split('\n'), [
       `${FILE}:${pos(source, '"regression"', '"task1"')}: tasks[1].name: duplicate task name "task1" (also tasks[0].name)`,
-      `${FILE}:${pos(source, '"deep"')}: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch"`,
+      `${FILE}:${pos(source, '"deep"')}: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch", "transformer"`,
       `${FILE}:${pos(source, '"epochs": ', '0')}: training.epochs: must be ≥ 1, got 0`,
       `${FILE}:${pos(source, '"seed": ', '-1')}: seed: must be ≥ 0, got -1`,
       `${FILE}:${pos(source, '"bogus"')}: unknown key "bogus"`,
@@ -623,7 +623,7 @@ describe('config: loading files', () => {
 
       await assert.rejects(loadExperimentConfig('experiments/bad.mtl.json'), (error: unknown) => {
         assert.ok(isConfigError(error));
-        assert.match(error.message, /^experiments\/bad\.mtl\.json:\d+:\d+: model\.architecture: expected one of "hard", "soft", "routing", "cross-stitch"$/);
+        assert.match(error.message, /^experiments\/bad\.mtl\.json:\d+:\d+: model\.architecture: expected one of "hard", "soft", "routing", "cross-stitch", "transformer"$/);
         return true;
       });
       await assert.rejects(loadExperimentConfig('experiments/none.mtl.json'), (error: unknown) => {

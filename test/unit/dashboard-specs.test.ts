@@ -8,6 +8,7 @@ import { DashboardModel, seriesId } from '../../src/webview/model';
 import { MAX_WEIGHT_CHARTS, RunChoices, chartSpecs, columnTitle, specDependsOn, type ChartSpec } from '../../src/webview/chartSpecs';
 import { runColor, seriesColor } from '../../src/webview/colors';
 import { FixtureHost, fixtureRun, type FixtureRun } from '../dashboard/fixtures';
+import { sampleAttentionMatrixInfo } from '../../src/training/run/matrices';
 
 function dashboard(runs: FixtureRun[], hidden: string[] = []) {
   const model = new DashboardModel();
@@ -95,4 +96,21 @@ test('a chart depends on a change only when it draws a changed series of a visib
   assert.equal(specDependsOn(loss, runs, new Set([seriesId('b', 'loss/income')])), true);
   assert.equal(specDependsOn(loss, runs, new Set([seriesId('b', 'loss/age')])), false);
   assert.equal(specDependsOn(loss, runs.filter((r) => r.id === 'a'), new Set([seriesId('b', 'loss/income')])), false, 'b hidden');
+});
+
+test('task attention over a text: its own matrix card, a line per task and token, labelled by the token', () => {
+  const run = fixtureRun({ id: 't', steps: 10 });
+  const tokens = ['[CLS]', 'text', 'editor', '[SEP]'];
+  const info = sampleAttentionMatrixInfo(['income', 'marital', 'age'], 0, tokens);
+  run.records.forEach((r, i) => {
+    if (r.kind !== 'train') return;
+    r.matrices = { 'token-attention/0': [0, 1, 2].map((k) => tokens.map((_, t) => (t === k + 1 ? 0.7 : 0.1))) };
+    if (i === 1) r.matrixInfo = { 'token-attention/0': info };
+  });
+  const { specs } = dashboard([run]);
+  const card = spec(specs, 'token-attention/0:lines');
+  assert.deepEqual([card.title, card.yLabel, card.matrix], ['Token attention, text 1 over steps', 'weight', 'token-attention/0']);
+  const lines = card.series([]);
+  assert.equal(lines.length, 3 * 4, 'every cell of task × token');
+  assert.deepEqual(lines.slice(0, 2).map((s) => s.label), ['income → token 0 [CLS]', 'income → token 1 text']);
 });

@@ -213,7 +213,7 @@ describe('random generator (the article\'s data)', () => {
     const d = await loadDataset(cfg(), dir);
     const split = d.trainForEpoch(3);
     assert.ok(split.x.every((v) => v >= 0 && v < 1));
-    const mean = split.x.reduce((s, v) => s + v, 0) / split.x.length;
+    const mean = Array.from(split.x).reduce((s, v) => s + v, 0) / split.x.length;
     assert.ok(Math.abs(mean - 0.5) < 0.01, `mean of x ${mean}`); // SE = 0.29/√16000 ≈ 0.0023
     const counts = new Array(10).fill(0);
     for (const v of split.labels.t1.values) counts[v]++;

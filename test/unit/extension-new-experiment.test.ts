@@ -13,6 +13,7 @@ import {
   validateName,
   type DataChoice,
   WEIGHTING_CHOICES,
+  ARCHITECTURE_CHOICES,
 } from '../../src/extension/newExperiment/template';
 
 const csv = 'age,city,Income (net),rating,churned\n' + Array.from({ length: 40 }, (_, i) => `${20 + i},${['A', 'B', 'C'][i % 3]},${(1000 + i * 13.5).toFixed(1)},${(i % 5) + 1},${i % 2 ? 'yes' : 'no'}`).join('\n') + '\n41,A,99';
@@ -21,7 +22,7 @@ test('every combination of data, architecture and weighting gives a valid, comme
   const preview = previewCsv(csv, 'people.csv');
   const datas: DataChoice[] = [{ kind: 'synthetic' }, { kind: 'random' }, { kind: 'csv', path: 'data/people.csv', tasks: inferTasks(preview, ['Income (net)', 'churned']) }];
   for (const data of datas) {
-    for (const architecture of ARCHITECTURES) {
+    for (const architecture of ARCHITECTURE_CHOICES.map((c) => c.id)) {
       for (const weighting of WEIGHTINGS) {
         const text = experimentTemplate({ name: 'demo', data, architecture, weighting });
         assert.match(text, /^\/\/ MTL Lab experiment/);
@@ -32,6 +33,10 @@ test('every combination of data, architecture and weighting gives a valid, comme
       }
     }
   }
+});
+
+test('the New Experiment quick pick offers every architecture that reads feature vectors (the data it writes)', () => {
+  assert.deepEqual(ARCHITECTURE_CHOICES.map((c) => c.id), ARCHITECTURES.filter((a) => a !== 'transformer'));
 });
 
 test('the New Experiment quick pick offers every weighting the engine has', () => {
@@ -93,7 +98,7 @@ test('generated files state every key the editor schema lists as required (no wa
   };
   const schema = experimentJsonSchema() as SchemaNode;
   for (const data of [{ kind: 'synthetic' }, { kind: 'random' }] as const) {
-    for (const architecture of ARCHITECTURES) walk(schema, parseJsonc(experimentTemplate({ name: 'x', data, architecture, weighting: 'softmax' })), '');
+    for (const architecture of ARCHITECTURE_CHOICES.map((c) => c.id)) walk(schema, parseJsonc(experimentTemplate({ name: 'x', data, architecture, weighting: 'softmax' })), '');
   }
   assert.deepEqual(missing, []);
 });

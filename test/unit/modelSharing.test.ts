@@ -20,13 +20,14 @@ before(async () => {
 
 const FILE = 'x.mtl.json';
 
-function text(model: Record<string, unknown>, loss: Record<string, unknown>, training: Record<string, unknown> = {}): string {
+/** `textData`: a CSV's text column, for the architectures that read tokens. */
+function text(model: Record<string, unknown>, loss: Record<string, unknown>, training: Record<string, unknown> = {}, textData = false): string {
   const config = {
     name: 'x',
-    data: { source: 'synthetic', samples: 100, inputDim: 4 },
+    data: textData ? { source: 'csv', path: 'x.csv', text: 't' } : { source: 'synthetic', samples: 100, inputDim: 4 },
     tasks: [
-      { name: 'a', type: 'regression' },
-      { name: 'b', type: 'regression' },
+      { name: 'a', type: 'regression', ...(textData && { target: 'a' }) },
+      { name: 'b', type: 'regression', ...(textData && { target: 'b' }) },
     ],
     model,
     loss,
@@ -96,13 +97,14 @@ describe('each architecture\'s descriptor knows what a model of a config shares'
     soft: [{ sharedUnits: [] }, { sharedUnits: [8] }, { sharedUnits: [8], attention: 'mixture' }, { sharedUnits: [], attention: 'mixture' }],
     routing: [{ expertUnits: [] }, { expertUnits: [8] }, { experts: 1, expertUnits: [8, 4] }, { experts: 3, expertUnits: [], sharedUnits: [] }],
     'cross-stitch': [{ sharedUnits: [] }, { sharedUnits: [8] }, { sharedUnits: [8, 4] }],
+    transformer: [{ dModel: 8, heads: 2, layers: 1 }, { dModel: 8, heads: 2, sharing: 'task-attention' }],
   };
 
   for (const method of METHODS.architectures) {
     it(`${method.id}: shares parameters / a last layer exactly when the built model does`, () => {
       for (const variant of variants[method.id]) {
-        const model = parseExperimentText(text({ architecture: method.id, ...variant }, { weighting: 'equal' }), FILE).model;
-        const built = createModel({ config: model, inputDim: 4, tasks, rng: rngFor(1, 'init') });
+        const model = parseExperimentText(text({ architecture: method.id, ...variant }, { weighting: 'equal' }, {}, method.inputs === 'tokens'), FILE).model;
+        const built = createModel({ config: model, inputDim: 4, vocabSize: 10, tasks, rng: rngFor(1, 'init') });
         const sharing = method.sharing(model);
         const label = `${method.id} ${JSON.stringify(variant)}`;
         assert.equal(sharing.parameters, built.sharedParameters().length > 0, `${label}: shared parameters`);

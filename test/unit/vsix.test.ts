@@ -110,6 +110,7 @@ test('the .vsix holds only what runs', () => {
     /^extension\/schemas\/.+\.json$/,
     /^extension\/examples\/[^/]+\.mtl\.json$/,
     /^extension\/examples\/data\/[^/]+\.csv$/,
+    /^extension\/examples\/data\/[^/]+\.(jsonl\.gz|md)$/,
     /^extension\/readme\.md$/i,
     /^extension\/changelog\.md$/i,
     /^extension\/license(\.txt)?$/i,

@@ -45,7 +45,8 @@ export function methodChoices<M extends MethodDescriptor>(methods: readonly M[])
   return methods.map((m) => ({ id: m.id, label: m.label, detail: m.paper ? `${m.description} (${citation(m.paper)})` : m.description }));
 }
 
-export const ARCHITECTURE_CHOICES = methodChoices(METHODS.architectures);
+/** The architectures for the data New Experiment offers (feature vectors; a text architecture needs data.text, which it does not write yet). */
+export const ARCHITECTURE_CHOICES = methodChoices(METHODS.architectures.filter((m) => m.inputs !== 'tokens'));
 export const WEIGHTING_CHOICES = methodChoices(METHODS.weightings);
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;

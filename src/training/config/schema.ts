@@ -59,6 +59,19 @@ function methodChoice<M extends readonly MethodDescriptor[]>(methods: M, intro: 
   return oneOf(ids(methods), { description: [intro, ...each].join(' '), default: dflt });
 }
 
+export const TokenizerSchema = Type.Object(
+  {
+    path: Type.Optional(Type.String({ minLength: 1, description: 'A Hugging Face tokenizer.json (relative to this file) to use instead of training one; "[PAD]" must be id 0.' })),
+    vocabSize: Type.Integer({ minimum: 6, maximum: 1_000_000, description: 'Vocabulary size of a trained tokenizer, with the 5 special tokens.', default: 8000 }),
+    lowercase: Type.Boolean({ description: 'A trained tokenizer lower-cases the text and strips accents.', default: true }),
+    maxLength: Type.Integer({ minimum: 3, maximum: 4096, description: 'Tokens per example with [CLS] and [SEP]: longer texts are cut, shorter ones padded (at the end).', default: 128 }),
+  },
+  {
+    additionalProperties: false,
+    description: 'Text data only: the tokenizer, a WordPiece one trained on the training split unless `path` names one; saved as the run\'s tokenizer.json.',
+  },
+);
+
 export const DataSchema = Type.Object(
   {
     source: oneOf(['synthetic', 'csv', 'jsonl'] as const, {
@@ -88,6 +101,16 @@ export const DataSchema = Type.Object(
         description: 'CSV / JSONL only: what to do with a missing or non-numeric numeric feature. "none" reports the row and column as an error; "mean" replaces it with the training-split mean.',
         default: 'none',
       }),
+    ),
+    text: Type.Optional(
+      Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 16 })], {
+        description:
+          'CSV / JSONL only: the text column(s), joined with [SEP]; then the tokenised text is the only input (architecture "transformer").',
+      }),
+    ),
+    tokenizer: Type.Optional(TokenizerSchema),
+    dropEmptyText: Type.Optional(
+      Type.Boolean({ description: 'Text data only: drop rows without text instead of reporting them as errors.' }),
     ),
     validationSplit: Type.Number({ minimum: 0, maximum: 0.9, description: 'Fraction of the examples held out for validation (0 = no validation).', default: 0.2 }),
   },

@@ -40,7 +40,7 @@ interface KeyRule {
 const FIXED_RULES: KeyRule[] = [
   { holder: ['data'], keys: ['generator', 'samples', 'inputDim', 'correlation', 'noise'], governor: ['data', 'source'], label: 'source', values: ['synthetic'] },
   { holder: ['data'], keys: ['correlation', 'noise'], governor: ['data', 'generator'], label: 'generator', values: ['mmoe'] },
-  { holder: ['data'], keys: ['path', 'features', 'impute'], governor: ['data', 'source'], label: 'source', values: ['csv', 'jsonl'] },
+  { holder: ['data'], keys: ['path', 'features', 'impute', 'text', 'tokenizer', 'dropEmptyText'], governor: ['data', 'source'], label: 'source', values: ['csv', 'jsonl'] },
   { holder: 'each task', keys: ['classes'], governor: ['type'], governorInTask: true, label: 'type', values: ['classification'] },
   { holder: 'each task', keys: ['target'], governor: ['data', 'source'], label: 'data.source', values: ['csv', 'jsonl'] },
   { holder: ['training'], keys: ['samplingTemperature'], governor: ['training', 'sampling'], label: 'sampling', values: ['temperature'] },
@@ -194,6 +194,24 @@ function featureColumnIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
   return issues;
 }
 
+/**
+ * Text inputs and the architectures that read token ids (descriptor `inputs: "tokens"`) go together, and
+ * the text is then the only input.
+ */
+function textIssues({ given, resolved }: ConfigView, catalog: MethodCatalog): ConfigIssue[] {
+  if (!isFileSource(valueAt(resolved, ['data', 'source']))) return [];
+  const architecture = catalog.architectures.find((m) => m.id === valueAt(resolved, ['model', 'architecture']));
+  if (!architecture) return [];
+  const hasText = valueAt(given, ['data', 'text']) !== undefined;
+  const readsTokens = architecture.inputs === 'tokens';
+  const issues: ConfigIssue[] = [];
+  if (hasText && !readsTokens) issues.push({ path: ['data', 'text'], message: `text is read by model.architecture ${catalog.architectures.filter((m) => m.inputs === 'tokens').map((m) => quote(m.id)).join(' or ')}, not ${quote(architecture.id)}` });
+  if (hasText && valueAt(given, ['data', 'features']) !== undefined) issues.push({ path: ['data', 'features'], message: 'not used with data.text (the text is the only input)' });
+  if (hasText && valueAt(given, ['data', 'impute']) !== undefined) issues.push({ path: ['data', 'impute'], message: 'not used with data.text (the text is the only input)' });
+  for (const key of ['tokenizer', 'dropEmptyText']) if (!hasText && valueAt(given, ['data', key]) !== undefined) issues.push({ path: ['data', key], message: 'only used with data.text' });
+  return issues;
+}
+
 /** The methods the config chooses (those whose selecting setting is valid). */
 function chosenMethods(resolved: unknown, catalog: MethodCatalog): MethodDescriptor[] {
   const chosen = (methods: readonly MethodDescriptor[], path: JsonPath) => methods.filter((m) => m.id === valueAt(resolved, path));
@@ -241,6 +259,7 @@ export function semanticIssues(given: unknown, resolved: unknown, catalog: Metho
     ...duplicateTaskNames(view),
     ...keysTheDataSourceRequires(view),
     ...featureColumnIssues(view),
+    ...textIssues(view, catalog),
     ...chosenMethods(resolved, catalog).flatMap((method) => method.check?.(view) ?? []),
     ...sharingIssues(view, catalog),
     ...earlyStoppingIssues(view),

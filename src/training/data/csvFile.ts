@@ -5,6 +5,7 @@
  */
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
+import { createGunzip } from 'node:zlib';
 import { parse } from 'csv-parse';
 import { csvOptions, dataErrorOf, isCsvError, LineCounter, needsRelaxedQuotes, TableBuilder, type RecordSink } from './csv';
 import type { RawTable } from './table';
@@ -14,11 +15,17 @@ export interface ReadCsvOptions {
   chunkBytes?: number;
 }
 
+/** The file read into a sink, decompressed on the way when its name ends in .gz (a read error reaches the sink either way). */
+function readInto(absolutePath: string, sink: NodeJS.WritableStream, chunkBytes?: number): Promise<void> {
+  const raw = createReadStream(absolutePath, { highWaterMark: chunkBytes });
+  return absolutePath.endsWith('.gz') ? pipeline(raw, createGunzip(), sink) : pipeline(raw, sink);
+}
+
 async function streamInto<T>(absolutePath: string, file: string, sinkFor: () => RecordSink<T>, options: ReadCsvOptions, relaxQuotes = false): Promise<T> {
   const sink = sinkFor();
   const parser = parse(csvOptions(relaxQuotes));
   // pipeline hands a read error (a missing file) to the parser, whose iteration then throws it.
-  pipeline(createReadStream(absolutePath, { highWaterMark: options.chunkBytes }), parser).catch(() => undefined);
+  readInto(absolutePath, parser, options.chunkBytes).catch(() => undefined);
   try {
     for await (const record of parser) sink.add(record as string[]);
   } catch (error) {
@@ -44,7 +51,7 @@ async function lineOfFailure(absolutePath: string, relaxQuotes: boolean): Promis
     },
   });
   parser.resume();
-  await pipeline(createReadStream(absolutePath), parser).catch(() => undefined);
+  await readInto(absolutePath, parser).catch(() => undefined);
   return counter.next;
 }
 

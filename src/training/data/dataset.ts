@@ -3,6 +3,7 @@
  * A sample without a label for task k (mask 0) contributes nothing to task k's loss or metrics.
  */
 import type { TaskConfig } from '../config/schema';
+import type { TextTokenizer } from './textTokenizer';
 
 export interface TaskLabels {
   /** Regression: the target. Classification: the class index (0 … classes−1) stored as a float. */
@@ -13,10 +14,16 @@ export interface TaskLabels {
 
 export interface Split {
   size: number;
-  /** Row-major `size × inputDim` features, already standardised / one-hot encoded. */
-  x: Float32Array;
+  /** Row-major `size × inputDim` features, already standardised / one-hot encoded; text data: token ids (0 = padding). */
+  x: Float32Array | Int32Array;
   /** Labels per task name. */
   labels: Record<string, TaskLabels>;
+}
+
+/** One text as token ids (no padding) and their tokens, for displays. */
+export interface TextSample {
+  ids: number[];
+  tokens: string[];
 }
 
 /** A task as the trainer sees it: classes resolved (inferred from the data where not given). */
@@ -42,6 +49,11 @@ export interface Dataset {
    * inputs and labels every epoch (deterministically from the seed and the epoch, so resume is exact).
    */
   trainForEpoch(epoch: number): Split;
+  /** Text data: the vocabulary size (token ids are below it) and the tokenizer (kept as the run's tokenizer.json). */
+  vocabSize?: number;
+  tokenizer?: TextTokenizer;
+  /** Text data: a few fixed validation texts that models report on at logged steps (MultiTaskModel.probe). */
+  samples?: TextSample[];
   /** Where the data came from, for logs ("synthetic mmoe ρ=0.8, 12000 samples", "data/x.csv, 300 rows"). */
   describe: string;
 }

@@ -28,6 +28,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import type { ExperimentConfig } from '../config/schema';
 import { DataError, type Dataset, type ResolvedTask } from './dataset';
 import { readCsvFile } from './csvFile';
@@ -36,6 +37,7 @@ import { splitIndices } from './split';
 import { emptyDataFile, type RawTable } from './table';
 import { encodeRows, featureEncoders, featureEncoding, inputLayout, type FeatureEncoding } from './tabularFeatures';
 import { columnLabels, labelsOfRows } from './tabularLabels';
+import { buildTextDataset, type TextDataset } from './text';
 
 export type { FeatureEncoding } from './tabularFeatures';
 
@@ -52,7 +54,8 @@ const DEFAULT_VALIDATION_SPLIT = 0.2;
 async function readDataTable(source: 'csv' | 'jsonl', absolute: string, file: string): Promise<RawTable> {
   try {
     if (source === 'csv') return await readCsvFile(absolute, file);
-    const text = await readFile(absolute, 'utf8');
+    const bytes = await readFile(absolute);
+    const text = (absolute.endsWith('.gz') ? gunzipSync(bytes) : bytes).toString('utf8');
     if (text.replace(/^\uFEFF/, '').trim() === '') throw emptyDataFile(file);
     return parseJsonl(text, file);
   } catch (error) {
@@ -64,12 +67,16 @@ async function readDataTable(source: 'csv' | 'jsonl', absolute: string, file: st
 }
 
 /** Reads the data file named by the config (relative to the config's directory) and builds the Dataset. */
-export async function loadTabularDataset(config: ExperimentConfig, configDir: string): Promise<TabularDataset> {
+export async function loadTabularDataset(config: ExperimentConfig, configDir: string): Promise<TabularDataset | TextDataset> {
   const data = config.data;
   if (data.path === undefined) {
     throw new DataError(`data.path: required for ${data.source} data (the data file, relative to the config file)`, { configPath: ['data'] });
   }
   const table = await readDataTable(data.source === 'jsonl' ? 'jsonl' : 'csv', path.resolve(configDir, data.path), data.path);
+  if (data.text !== undefined) {
+    if (table.rows.length === 0) throw new DataError(`${table.file}: has a header but no data rows`, { configPath: ['data', 'path'], file: table.file });
+    return buildTextDataset(table, config, configDir, targetColumns(table, config, new Map(table.columns.map((name, j) => [name, j]))));
+  }
   return buildTabularDataset(table, config);
 }
 

@@ -99,7 +99,7 @@ export class Trainer {
     readonly order: BatchOrder,
   ) {
     const rng = rngFor(config.seed, 'init');
-    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, tasks: dataset.tasks, rng });
+    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, vocabSize: dataset.vocabSize, samples: dataset.samples, tasks: dataset.tasks, rng });
     this.weighting = createWeighting({ loss: config.loss, tasks: config.tasks, seed: config.seed });
     this.params = [...this.model.parameters(), ...this.weighting.parameters()];
     this.optimizer = createOptimizer(this.params, config.optimizer);
@@ -349,7 +349,8 @@ export class Trainer {
       weights: this.byTask(this.weighting.weights().map(round)),
       samplesPerSecond,
     };
-    const matrices = Object.entries(result.matrices ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] }));
+    const probed = tf.tidy(() => Object.entries(this.model.probe?.() ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] })));
+    const matrices = [...Object.entries(result.matrices ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] })), ...probed];
     if (conflict) matrices.push({ name: 'conflict', info: conflictMatrixInfo(this.taskNames), rows: conflict });
     const described = (this.position.describedMatrices ??= []);
     for (const { name, info, rows } of matrices) {

@@ -5,7 +5,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { MethodDescriptor, MethodOptions } from '../config/method';
 import type { ModelConfig } from '../config/schema';
-import type { ResolvedTask } from '../data/dataset';
+import type { ResolvedTask, TextSample } from '../data/dataset';
 import type { Rng } from '../random/rng';
 import type { MatrixInfo } from '../run/records';
 import { DenseLayer, MultiLayerPerceptron, type Activation, type Parameter } from './dense';
@@ -50,6 +50,11 @@ export interface MultiTaskModel {
   /** The kernel(s) of the last shared layer: GradNorm's W (empty when nothing is shared). */
   lastSharedParameters(): Parameter[];
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult;
+  /**
+   * Named matrices measured on fixed inputs rather than the batch (the transformer's attention over the tokens
+   * of a few validation texts), in evaluation mode; the trainer adds them to every train record.
+   */
+  probe?(): Record<string, ReportedMatrix>;
 }
 
 /**
@@ -60,6 +65,8 @@ export interface MultiTaskModel {
 export interface ArchitectureMethod<Id extends string = string, Options extends MethodOptions = MethodOptions> extends MethodDescriptor<Id, Options> {
   /** What a model of this config shares between its tasks, without building it (checked against `create` in the tests). */
   sharing(model: ModelConfig): Sharing;
+  /** What it reads: feature vectors (absent) or token ids of text data (`data.text`; the config requires one with the other). */
+  readonly inputs?: 'tokens';
   create(context: ModelContext): MultiTaskModel;
 }
 
@@ -80,7 +87,12 @@ export function sharingOfLayers(model: ModelConfig): Sharing {
 
 export interface ModelContext {
   config: ModelConfig;
+  /** Features per example; for text, the tokens per example (the sequence length). */
   inputDim: number;
+  /** Text data: the tokenizer's vocabulary size (the rows of the token embedding). */
+  vocabSize?: number;
+  /** Text data: the fixed texts `probe()` reports on. */
+  samples?: TextSample[];
   tasks: ResolvedTask[];
   rng: Rng;
 }

@@ -6,9 +6,10 @@ import { crossStitch } from './crossStitch';
 import { hardSharing } from './hardSharing';
 import type { ModelContext, MultiTaskModel } from './model';
 import { routing } from './routing';
+import { transformer } from './transformer';
 import { softSharing } from './softSharing';
 
-export const ARCHITECTURE_METHODS = [hardSharing, softSharing, routing, crossStitch] as const;
+export const ARCHITECTURE_METHODS = [hardSharing, softSharing, routing, crossStitch, transformer] as const;
 
 export function createModel(context: ModelContext): MultiTaskModel {
   const method = ARCHITECTURE_METHODS.find((m) => m.id === context.config.architecture);

@@ -52,6 +52,26 @@ export function gateMatrixInfo(tasks: readonly string[], experts: number): Matri
   return taskWeights('Gates', "each task's gate over the experts, batch mean", 'expert', tasks, experts);
 }
 
+/** Transformer task attention: row k = task k's pooling attention over token positions (batch mean; padding gets 0). */
+export function tokenAttentionMatrixInfo(tasks: readonly string[], tokens: number): MatrixInfo {
+  return taskWeights('Token attention', "each task's pooling attention over the token positions, batch mean", 'token', tasks, tokens);
+}
+
+/** Transformer task attention on one fixed text: row k = task k's pooling attention over that text's tokens. */
+export function sampleAttentionMatrixInfo(tasks: readonly string[], text: number, tokens: readonly string[]): MatrixInfo {
+  return {
+    title: `Token attention, text ${text + 1}`,
+    description: `each task's pooling attention over the tokens of validation text ${text + 1}`,
+    rowAxis: 'task',
+    columnAxis: 'token',
+    rows: [...tasks],
+    // Position first: labels key the series, and a token may occur twice.
+    columns: tokens.map((token, t) => `${t} ${token}`),
+    unit: 'weight',
+    signed: false,
+  };
+}
+
 /** Gradient conflict: cosine of the per-task gradients on the shared parameters. */
 export function conflictMatrixInfo(tasks: readonly string[]): MatrixInfo {
   return {

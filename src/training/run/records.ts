@@ -184,6 +184,8 @@ export const RUN_FILES = {
   metrics: 'metrics.jsonl',
   checkpoint: 'checkpoint',
   log: 'worker.log',
+  /** Text data only: the tokenizer the run's token ids come from (Hugging Face format). */
+  tokenizer: 'tokenizer.json',
 } as const;
 
 /**

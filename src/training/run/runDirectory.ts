@@ -248,6 +248,11 @@ export class RunDirectoryWriter {
     return new RunDirectoryWriter(runDir, info, onFlush);
   }
 
+  /** The run's tokenizer (text data), written once when the run directory is made. */
+  writeTokenizer(json: unknown): void {
+    writeFileAtomicSync(path.join(this.runDir, RUN_FILES.tokenizer), JSON.stringify(json) + '\n');
+  }
+
   get metricsFile(): string {
     return path.join(this.runDir, RUN_FILES.metrics);
   }

@@ -95,7 +95,9 @@ function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Train
     error: null,
     summary: null,
   };
-  return RunDirectoryWriter.create(path.resolve(request.runsDir), info, inputs.config, onFlush);
+  const writer = RunDirectoryWriter.create(path.resolve(request.runsDir), info, inputs.config, onFlush);
+  if (inputs.dataset.tokenizer) writer.writeTokenizer(inputs.dataset.tokenizer.json);
+  return writer;
 }
 
 /** The run's records go to metrics.jsonl; its events also to worker.log. Events are stamped with the trainer's step. */
