@@ -99,6 +99,8 @@ export interface FoundAdapter {
   adapter: AdapterLike;
   info: GpuAdapter;
   globals: Record<string, unknown>;
+  /** Same Dawn module and same adapter description: the device already open on it can be reused. */
+  key: { dawn: object; identity: string };
 }
 
 /** The adapter Dawn offers (high-performance preference), or an error saying why there is none. */
@@ -111,9 +113,11 @@ export async function findAdapter(loader: ModuleLoader): Promise<FoundAdapter> {
   // its instance under the live device (a segfault at the next garbage collection).
   let gpu = gpuInstances.get(dawn);
   if (!gpu) gpuInstances.set(dawn, (gpu = dawn.create([`backend=${dawnBackend}`])));
+  // A fresh adapter each time: an adapter opens one device only.
   const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!adapter) throw new Error(noAdapterReason(plan, dawnBackend));
-  return { adapter, info: describeAdapter(adapter, dawnBackend), globals: dawn.globals };
+  const info = describeAdapter(adapter, dawnBackend);
+  return { adapter, info, globals: dawn.globals, key: { dawn, identity: JSON.stringify(info) } };
 }
 
 // The limits tfjs-backend-webgpu sizes its kernels by (as its own registration asks for them), and the
@@ -125,10 +129,44 @@ interface ActiveDevice {
   lost?: string;
 }
 let active: ActiveDevice | undefined;
+let activeKey: FoundAdapter['key'] | undefined;
 
 /** The adapter of the active webgpu backend, and whether its device was lost (driver reset, GPU removed). */
 export function activeWebgpu(): Readonly<ActiveDevice> | undefined {
   return tf.getBackend() === 'webgpu' ? active : undefined;
+}
+
+interface BufferManager {
+  acquireBuffer(size: number, usage: number, ...rest: unknown[]): unknown;
+}
+
+/** A tensor larger than the adapter allows, as a run failure that names the limit and what to change. */
+export class WebgpuLimitError extends Error {
+  constructor(
+    readonly limit: 'maxBufferSize' | 'maxStorageBufferBindingSize',
+    readonly bytes: number,
+    readonly allowed: number,
+    adapter: GpuAdapter,
+  ) {
+    super(
+      `a tensor of ${formatBytes(bytes)} does not fit the WebGPU adapter's ${limit} of ${formatBytes(allowed)} (${adapter.description}): ` +
+        'reduce training.batchSize or the model\'s units, or train on the "wasm" or "cpu" backend',
+    );
+    this.name = 'WebgpuLimitError';
+  }
+}
+
+/**
+ * Checks every buffer tfjs asks for against the adapter's limits before Dawn sees it: past them Dawn
+ * reports a validation error on a later call and the kernels return garbage, not an exception.
+ */
+function guardBufferSizes(manager: BufferManager, adapter: GpuAdapter, storageUsage: number): void {
+  const acquire = manager.acquireBuffer.bind(manager);
+  manager.acquireBuffer = (size, usage, ...rest) => {
+    if (size > adapter.maxBufferSize) throw new WebgpuLimitError('maxBufferSize', size, adapter.maxBufferSize, adapter);
+    if (usage & storageUsage && size > adapter.maxStorageBufferBindingSize) throw new WebgpuLimitError('maxStorageBufferBindingSize', size, adapter.maxStorageBufferBindingSize, adapter);
+    return acquire(size, usage, ...rest);
+  };
 }
 
 /** Registers and activates TensorFlow.js's WebGPU backend on `found`'s adapter. */
@@ -145,8 +183,13 @@ export async function activateWebgpu(found: FoundAdapter, loader: ModuleLoader):
   } catch (error) {
     throw new Error(`${WEBGPU_PACKAGES.tfjs}: ${explainLoadError(WEBGPU_PACKAGES.tfjs, error)}`);
   }
-  const { GPUBufferUsage: usage, GPUMapMode: mapMode } = found.globals as { GPUBufferUsage: { COPY_DST: number; MAP_READ: number }; GPUMapMode: { READ: number } };
+  const { GPUBufferUsage: usage, GPUMapMode: mapMode } = found.globals as { GPUBufferUsage: { COPY_DST: number; MAP_READ: number; STORAGE: number }; GPUMapMode: { READ: number } };
   patchReadSync(module.WebGPUBackend, usage, mapMode.READ);
+  // Selected again on the same adapter (tests, calibration): keep its device and compiled shaders.
+  if (active && activeKey?.dawn === found.key.dawn && activeKey.identity === found.key.identity && tf.findBackend('webgpu')) {
+    if (!(await tf.setBackend('webgpu'))) throw new WebgpuUnavailable(`the WebGPU backend failed to initialise on ${found.info.description}`, found.info);
+    return;
+  }
   const state: ActiveDevice = { adapter: found.info };
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu');
   tf.registerBackend('webgpu', async () => {
@@ -158,11 +201,20 @@ export async function activateWebgpu(found: FoundAdapter, loader: ModuleLoader):
       // "destroyed" is our own dispose; anything else is the driver taking the device away.
       if (info.reason !== 'destroyed') state.lost = info.message || info.reason || 'device lost';
     });
-    // Dawn aborts the process if it exits with a live device: destroy it first.
-    process.once('exit', () => device.destroy());
-    return new module.WebGPUBackend(device, adapter.info);
+    destroyOnExit(device);
+    const backend = new module.WebGPUBackend(device, adapter.info);
+    guardBufferSizes((backend as unknown as { bufferManager: BufferManager }).bufferManager, found.info, usage.STORAGE);
+    return backend;
   });
   if (!(await tf.setBackend('webgpu'))) throw new WebgpuUnavailable(`the WebGPU backend failed to initialise on ${found.info.description}`, found.info);
   splitWebgpuAddN(found.adapter.limits.maxStorageBuffersPerShaderStage ?? 8);
   active = state;
+  activeKey = found.key;
+}
+
+const liveDevices = new Set<{ destroy(): void }>();
+/** Dawn aborts the process if it exits with a live device: destroy them first. */
+function destroyOnExit(device: { destroy(): void }): void {
+  if (liveDevices.size === 0) process.once('exit', () => liveDevices.forEach((d) => d.destroy()));
+  liveDevices.add(device);
 }

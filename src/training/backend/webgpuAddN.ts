@@ -22,7 +22,7 @@ export function splitWebgpuAddN(storageBuffersPerStage: number): void {
     let sum = add(all.slice(0, maxInputs));
     for (let i = maxInputs; i < all.length; i += maxInputs - 1) {
       const next = add([sum, ...all.slice(i, i + maxInputs - 1)]);
-      backend.disposeData(sum.dataId);
+      (backend as tf.KernelBackend).disposeData(sum.dataId);
       sum = next;
     }
     return sum;
