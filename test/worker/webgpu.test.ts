@@ -9,35 +9,17 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { nodeModuleLoader, selectBackend, type ModuleLoader } from '../../src/training/backend/select';
-import { findAdapter, type AdapterLike } from '../../src/training/backend/webgpu';
+import { selectBackend } from '../../src/training/backend/select';
+import { findAdapter } from '../../src/training/backend/webgpu';
 import { loadExperimentConfig } from '../../src/training/config/load';
 import { loadDataset } from '../../src/training/data/load';
 import type { MetricRecord } from '../../src/training/run/records';
 import { train } from '../helpers/engine';
+import { injectedAdapter, withoutNative } from '../helpers/webgpu';
 
 const root = path.resolve(__dirname, '../..');
 const examplesDir = path.join(root, 'examples');
 const examples = readdirSync(examplesDir).filter((f) => f.endsWith('.mtl.json'));
-
-/** Only the native TensorFlow packages are "missing"; webgpu, wasm and cpu load for real. */
-const withoutNative: ModuleLoader = (pkg) => {
-  if (pkg.startsWith('@tensorflow/tfjs-node')) throw Object.assign(new Error(`Cannot find module '${pkg}'`), { code: 'MODULE_NOT_FOUND' });
-  return nodeModuleLoader()(pkg);
-};
-
-/** Dawn's real adapter behind a different name and limits (what a machine with a GPU would report). */
-async function injectedAdapter(info: Partial<AdapterLike['info']>, limits: Record<string, number> = {}): Promise<ModuleLoader> {
-  const real = await findAdapter(withoutNative);
-  const adapter: AdapterLike = {
-    info: { ...real.adapter.info, ...info },
-    limits: new Proxy(real.adapter.limits, { get: (target, key: string) => limits[key] ?? target[key] }),
-    features: real.adapter.features,
-    requestDevice: (descriptor) => real.adapter.requestDevice(descriptor),
-  };
-  const dawn = { create: () => ({ requestAdapter: async () => adapter }), globals: real.globals };
-  return (pkg) => (pkg === 'webgpu' ? dawn : withoutNative(pkg));
-}
 
 const trainLosses = (records: MetricRecord[]) => records.flatMap((r) => (r.kind === 'train' ? [Object.values(r.losses)] : []));
 

@@ -16,7 +16,11 @@ interface Tick {
   run: () => void;
 }
 const pending = new Set<Tick>();
+/** Ticks Dawn scheduled while we were pumping: handed to the event loop when the pump ends. */
+const deferred: Tick[] = [];
 let installed = false;
+let pumping = false;
+let realSetImmediate: typeof setImmediate;
 
 const isNative = (fn: unknown) => typeof fn === 'function' && /\{\s*\[native code\]\s*\}$/.test(Function.prototype.toString.call(fn));
 
@@ -24,7 +28,7 @@ const isNative = (fn: unknown) => typeof fn === 'function' && /\{\s*\[native cod
 export function captureDawnTicks(): void {
   if (installed) return;
   installed = true;
-  const real = globalThis.setImmediate;
+  const real = (realSetImmediate = globalThis.setImmediate);
   const wrapped = ((fn: (...args: unknown[]) => void, ...args: unknown[]) => {
     if (!isNative(fn)) return real(fn, ...args);
     let done = false;
@@ -37,20 +41,37 @@ export function captureDawnTicks(): void {
       },
     };
     pending.add(tick);
+    // While pumping, Dawn re-schedules its tick after every run: queuing each on the event loop would
+    // pile up one Immediate per spin (hundreds of MB during a long read on a slow adapter).
+    if (pumping) {
+      deferred.push(tick);
+      return undefined as unknown as NodeJS.Immediate;
+    }
     return real(tick.run);
   }) as typeof setImmediate;
   Object.defineProperty(wrapped, promisify.custom, { value: (real as unknown as Record<symbol, unknown>)[promisify.custom] });
   globalThis.setImmediate = wrapped;
 }
 
+// Between ticks the pump sleeps briefly: a software adapter computes on other threads of the same cores.
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+const SPINS_BEFORE_SLEEPING = 64;
+
 /** Runs Dawn's pending ticks until `done()`; throws when Dawn has nothing left to process or time runs out. */
 export function pumpDawnUntil(done: () => boolean, what: string, timeoutMs = 120_000): void {
   const deadline = Date.now() + timeoutMs;
-  while (!done()) {
-    const next = pending.values().next();
-    if (next.done) throw new Error(`WebGPU: ${what} cannot complete (Dawn has no pending work; was the device lost?)`);
-    if (Date.now() > deadline) throw new Error(`WebGPU: ${what} did not complete within ${timeoutMs / 1000} s`);
-    next.value.run();
+  pumping = true;
+  try {
+    for (let spins = 0; !done(); spins++) {
+      const next = pending.values().next();
+      if (next.done) throw new Error(`WebGPU: ${what} cannot complete (Dawn has no pending work; was the device lost?)`);
+      if (Date.now() > deadline) throw new Error(`WebGPU: ${what} did not complete within ${timeoutMs / 1000} s`);
+      next.value.run();
+      if (spins > SPINS_BEFORE_SLEEPING) Atomics.wait(sleeper, 0, 0, 0.05);
+    }
+  } finally {
+    pumping = false;
+    for (const tick of deferred.splice(0)) if (pending.has(tick)) realSetImmediate(tick.run);
   }
 }
 
