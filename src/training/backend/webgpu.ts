@@ -56,7 +56,7 @@ export function describeAdapter(adapter: AdapterLike, dawnBackend: string): GpuA
 export function formatBytes(bytes: number): string {
   const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
   let i = 0;
-  while (bytes >= 1024 && i < units.length - 1) (bytes /= 1024), i++;
+  for (; bytes >= 1024 && i < units.length - 1; i++) bytes /= 1024;
   return `${Number(bytes.toPrecision(4))} ${units[i]}`;
 }
 
