@@ -110,7 +110,8 @@ async function tryWebgpu(loader: ModuleLoader, mode: TryMode): Promise<Loaded> {
     throw new WebgpuUnavailable(`${summary}: auto never picks a software adapter (it is slower than the CPU backends); "backend": "webgpu" uses it anyway`, found.info);
   }
   await activateWebgpu(found, loader);
-  return { detail: summary, adapter: found.info };
+  const note = found.info.software && mode === 'probe' ? '; auto skips a software adapter, "backend": "webgpu" uses it' : '';
+  return { detail: summary + note, adapter: found.info };
 }
 
 async function tryBackend(name: ConcreteBackend, loader: ModuleLoader, mode: TryMode): Promise<Loaded> {
