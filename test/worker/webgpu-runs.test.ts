@@ -89,6 +89,17 @@ describe('webgpu runs', () => {
     });
   }
 
+  it('a device lost mid-run (here: destroyed under the trainer) fails the run saying so, at the step it was in', async () => {
+    let lose = () => undefined as void;
+    const flaky = await injectedAdapter({ description: 'Flaky GPU', isFallbackAdapter: false }, {}, (device) => ((lose = () => device.destroy()), device));
+    const configPath = path.join(dir, 'lost.mtl.json');
+    writeFileSync(configPath, JSON.stringify(small('equal')));
+    const result = await runExperiment({ configPath, runsDir: path.join(dir, 'lost'), backend: 'webgpu', moduleLoader: flaky }, { onStep: (s) => s === 2 && lose(), shouldStop: () => false });
+    assert.equal(result.info.status, 'failed');
+    assert.equal(result.info.error?.step, 3);
+    assert.match(result.info.error?.message ?? '', /^WebGPU: the device was lost \(a driver reset, or the GPU removed\) while reading/);
+  });
+
   it('an adapter whose storage binding is smaller than a tensor fails the run naming the limit', async () => {
     const tiny = await injectedAdapter({ description: 'Tiny GPU', vendor: 'test', isFallbackAdapter: false }, { maxStorageBufferBindingSize: 1024 });
     const configPath = path.join(dir, 'tiny.mtl.json');

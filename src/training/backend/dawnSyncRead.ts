@@ -110,7 +110,9 @@ export function patchReadSync(WebGPUBackend: { prototype: object }, usage: { COP
     // A rejection (device lost) leaves the buffer unmapped: reported below, not as an unhandled rejection.
     staging.mapAsync(mapRead).catch(() => undefined);
     pumpDawnUntil(() => staging.mapState !== 'pending', `reading a ${size}-byte tensor`);
-    if (staging.mapState !== 'mapped') throw new Error(`WebGPU: reading a ${size}-byte tensor failed (the device was lost)`);
+    if (staging.mapState !== 'mapped') {
+      throw new Error(`WebGPU: the device was lost (a driver reset, or the GPU removed) while reading a ${size}-byte tensor: the run cannot continue on it; resume it from its last checkpoint, on any backend`);
+    }
     const bytes = staging.getMappedRange().slice(0);
     staging.unmap();
     this.bufferManager.releaseBuffer(staging);
