@@ -48,6 +48,27 @@ export interface BackendSelection {
   adapter?: GpuAdapter;
   /** Something the user should know about the choice (an explicit webgpu on a software adapter). */
   warning?: string;
+  /** auto with a GPU adapter: the timed steps that chose between it and the best CPU backend. */
+  calibration?: Calibration;
+}
+
+/**
+ * Times a few training steps of the run's own model and batch on the active backend (`backend` names
+ * it): milliseconds per step after a warm-up step. Given to `selectBackend` by whoever knows the run.
+ */
+export type StepTimer = (backend: ConcreteBackend) => Promise<number>;
+
+export interface Calibration {
+  /** Milliseconds per step, per candidate; null where the candidate failed at the run's sizes. */
+  msPerStep: Partial<Record<ConcreteBackend, number | null>>;
+  /** Why a candidate failed while being timed (e.g. a tensor past the adapter's limits). */
+  errors?: Partial<Record<ConcreteBackend, string>>;
+  chosen: ConcreteBackend;
+}
+
+export interface SelectOptions {
+  /** auto only: with a hardware GPU adapter, time it against the best CPU backend and keep the faster. */
+  calibrate?: StepTimer;
 }
 
 export class BackendError extends Error {
@@ -137,7 +158,7 @@ function failedAttempt(name: ConcreteBackend, error: unknown): BackendAttempt {
  * Loads and activates a backend. "auto" walks AUTO_ORDER and keeps the first that loads, remembering
  * why each earlier one did not; an explicit name either loads or throws BackendError.
  */
-export async function selectBackend(requested: BackendName, loader: ModuleLoader = nodeModuleLoader()): Promise<BackendSelection> {
+export async function selectBackend(requested: BackendName, loader: ModuleLoader = nodeModuleLoader(), options: SelectOptions = {}): Promise<BackendSelection> {
   // Production mode: no debug checks, and no console advert for tfjs-node (we say which backend runs, and why).
   tf.enableProdMode();
   const candidates = requested === 'auto' ? AUTO_ORDER : [requested];
@@ -146,6 +167,7 @@ export async function selectBackend(requested: BackendName, loader: ModuleLoader
     try {
       const { detail, adapter } = await tryBackend(name, loader, requested === 'auto' ? 'auto' : 'explicit');
       attempts.push({ name, ok: true, detail, ...(adapter ? { adapter } : {}) });
+      if (name === 'webgpu' && requested === 'auto' && options.calibrate) return await calibrated(attempts, loader, options.calibrate);
       const others = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.detail}`);
       const warning = adapter?.software ? `training on a software GPU (${adapter.description}): correct but slower than the wasm or cpu backends` : undefined;
       const message = `backend ${name} (${detail})` + (others.length ? `; not chosen: ${others.join('; ')}` : '') + (warning ? `; ${warning}` : '');
@@ -159,6 +181,52 @@ export async function selectBackend(requested: BackendName, loader: ModuleLoader
     requested === 'auto' ? `no TensorFlow.js backend could be loaded (${reasons})` : `backend "${requested}" cannot be used: ${reasons}`,
     attempts,
   );
+}
+
+const formatMs = (ms: number | null | undefined) => (ms == null ? 'failed' : `${ms.toPrecision(3)} ms/step`);
+
+/**
+ * auto found a GPU adapter: a GPU is not faster for every model (small ones are often quicker on the
+ * CPU, where no kernel launch or read-back waits), so the next CPU backend in AUTO_ORDER is loaded too,
+ * both are timed on the run's own model and batch, and the faster one stays active.
+ */
+async function calibrated(attempts: BackendAttempt[], loader: ModuleLoader, timer: StepTimer): Promise<BackendSelection> {
+  const gpu = attempts[attempts.length - 1];
+  let cpu: ConcreteBackend | undefined;
+  for (const name of AUTO_ORDER.slice(AUTO_ORDER.indexOf('webgpu') + 1)) {
+    try {
+      attempts.push({ name, ok: true, detail: (await tryBackend(name, loader, 'auto')).detail });
+      cpu = name;
+      break;
+    } catch (error) {
+      attempts.push(failedAttempt(name, error));
+    }
+  }
+  const msPerStep: Calibration['msPerStep'] = {};
+  const errors: NonNullable<Calibration['errors']> = {};
+  const time = async (name: ConcreteBackend) => {
+    if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to activate`);
+    try {
+      msPerStep[name] = await timer(name);
+    } catch (error) {
+      msPerStep[name] = null;
+      errors[name] = (error as Error).message;
+    }
+  };
+  if (cpu) await time(cpu);
+  await time('webgpu');
+  const gpuMs = msPerStep.webgpu ?? Infinity;
+  const chosen: ConcreteBackend = cpu && (msPerStep[cpu] ?? Infinity) < gpuMs ? cpu : 'webgpu';
+  if (!(await tf.setBackend(chosen))) throw new BackendError(`backend ${chosen} failed to activate after calibration`, attempts);
+  const calibration: Calibration = { msPerStep, ...(Object.keys(errors).length ? { errors } : {}), chosen };
+  const figures = Object.entries(msPerStep).map(([name, ms]) => `${name} ${formatMs(ms)}${errors[name as ConcreteBackend] ? ` (${errors[name as ConcreteBackend]})` : ''}`);
+  const chosenAttempt = attempts.find((a) => a.name === chosen)!;
+  const others = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.detail}`);
+  const message =
+    `backend ${chosen} (${chosenAttempt.detail}); calibrated on the run's model and batch: ${figures.join(', ')}` +
+    (chosen === 'webgpu' ? '' : `, so the GPU (${gpu.detail}) is not used; "backend": "webgpu" pins it`) +
+    (others.length ? `; not chosen: ${others.join('; ')}` : '');
+  return { name: chosen, attempts, message, calibration, ...(chosen === 'webgpu' && gpu.adapter ? { adapter: gpu.adapter } : {}) };
 }
 
 /**

@@ -39,7 +39,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   callbacks.onStarted?.(writer.runDir, writer.info);
 
   const journal = new RunJournal(writer, trainer);
-  journal.event(backend.warning ? 'warning' : 'info', 'backend-selected', backend.message, { backend: backend.name, attempts: backend.attempts, ...(backend.adapter ? { adapter: backend.adapter } : {}) });
+  journal.event(backend.warning ? 'warning' : 'info', 'backend-selected', backend.message, { backend: backend.name, attempts: backend.attempts, ...(backend.adapter ? { adapter: backend.adapter } : {}), ...(backend.calibration ? { calibration: backend.calibration } : {}) });
   if (inputs.existing) journal.event('info', 'resumed', `resumed at step ${trainer.position.step} of ${trainer.totalSteps}`);
   else journal.event('info', 'run-started', `${dataset.describe}; ${trainer.totalSteps} steps (${config.training.epochs} epochs × ${sampler.stepsPerEpoch})`);
 
