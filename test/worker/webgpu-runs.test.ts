@@ -89,6 +89,24 @@ describe('webgpu runs', () => {
     });
   }
 
+  it('auto on a GPU adapter (SwiftShader named as hardware) times both candidates at the run\'s sizes and trains on the faster', async () => {
+    const gpu = await injectedAdapter({ vendor: 'nvidia', architecture: 'ada', description: 'NVIDIA GeForce RTX 4070', isFallbackAdapter: false });
+    const configPath = path.join(dir, 'calibrated.mtl.json');
+    writeFileSync(configPath, JSON.stringify({ ...small('equal'), backend: 'auto' }));
+    let step = 0;
+    const result = await runExperiment({ configPath, runsDir: path.join(dir, 'calibrated'), moduleLoader: gpu }, { onStep: (s) => (step = s), shouldStop: () => step >= 2 });
+    const event = readRecordsSync(result.runDir).find((r) => r.kind === 'event' && r.code === 'backend-selected');
+    assert.ok(event?.kind === 'event');
+    const { calibration } = event.data as { calibration: { msPerStep: Record<string, number>; chosen: string } };
+    assert.deepEqual(Object.keys(calibration.msPerStep).sort(), ['wasm', 'webgpu']);
+    assert.ok(calibration.msPerStep.wasm > 0 && calibration.msPerStep.webgpu > 0, JSON.stringify(calibration));
+    const faster = calibration.msPerStep.webgpu <= calibration.msPerStep.wasm ? 'webgpu' : 'wasm';
+    assert.equal(calibration.chosen, faster);
+    assert.equal(result.info.backend, faster);
+    assert.equal(result.info.adapter?.description, faster === 'webgpu' ? 'NVIDIA GeForce RTX 4070' : undefined);
+    assert.match(event.message, /calibrated on the run's model and batch: wasm [\d.]+ ms\/step, webgpu [\d.]+ ms\/step/);
+  });
+
   it('a device lost mid-run (here: destroyed under the trainer) fails the run saying so, at the step it was in', async () => {
     let lose = () => undefined as void;
     const flaky = await injectedAdapter({ description: 'Flaky GPU', isFallbackAdapter: false }, {}, (device) => ((lose = () => device.destroy()), device));
