@@ -198,7 +198,7 @@ export function experimentSchema<A extends Described, W extends DescribedWeighti
         }),
       ),
       backend: oneOf(BACKENDS, {
-        description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, webgpu (hardware GPUs only, never a software adapter), tensorflow, wasm, cpu in that order and records why each was or was not chosen. An explicit choice that cannot load is an error; an explicit webgpu on a software adapter trains with a warning.',
+        description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, webgpu (hardware GPUs only, never a software adapter), tensorflow, wasm, cpu in that order and records why each was or was not chosen; with a GPU adapter it times a few steps of the run on the GPU and on the best CPU backend and keeps the faster. An explicit choice that cannot load is an error; an explicit webgpu on a software adapter trains with a warning.',
         default: 'auto',
       }),
     },
