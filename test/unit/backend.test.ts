@@ -45,11 +45,12 @@ describe('backend choice', () => {
       s.attempts.map((a) => [a.name, a.ok, a.detail]),
       [
         ['tensorflow-gpu', false, 'module not installed'],
+        ['webgpu', false, 'module not installed'],
         ['tensorflow', false, 'module not installed'],
         ['wasm', true, 'WebAssembly (SIMD) loaded'],
       ],
     );
-    assert.match(s.message, /tensorflow-gpu: module not installed; tensorflow: module not installed/);
+    assert.match(s.message, /tensorflow-gpu: module not installed; webgpu: module not installed; tensorflow: module not installed/);
   });
 
   it('names the missing CUDA library when tfjs-node-gpu is installed but cannot load', async () => {
@@ -93,6 +94,7 @@ describe('backend choice', () => {
     const results = await probeBackends(cudaMissing);
     assert.deepEqual(results.map((r) => [r.name, r.ok]), [
       ['tensorflow-gpu', false],
+      ['webgpu', false],
       ['tensorflow', false],
       ['wasm', true],
       ['cpu', true],

@@ -218,11 +218,11 @@ describe('config: schema errors, one kind at a time', () => {
   test('enum, with a close-spelling suggestion when there is one', () => {
     const source = text((c) => {
       c.model.architecture = 'Soft';
-      c.backend = 'gpu';
+      c.backend = 'web-gpu';
     });
     assert.deepEqual(problems(source), [
       `${FILE}:${pos(source, '"Soft"')}: model.architecture: expected one of "hard", "soft", "routing", "cross-stitch", "transformer"; did you mean "soft"?`,
-      `${FILE}:${pos(source, '"gpu"')}: backend: expected one of "auto", "tensorflow-gpu", "tensorflow", "wasm", "cpu"; did you mean "tensorflow-gpu"?`,
+      `${FILE}:${pos(source, '"web-gpu"')}: backend: expected one of "auto", "tensorflow-gpu", "webgpu", "tensorflow", "wasm", "cpu"; did you mean "webgpu"?`,
     ]);
   });
 

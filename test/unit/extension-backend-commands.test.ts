@@ -16,6 +16,8 @@ interface FakeChannel {
 }
 
 const channels: FakeChannel[] = [];
+let pick = 'tensorflow-gpu';
+const infos: string[] = [];
 const progressMessages: string[] = [];
 installFakeVscode({
   workspace: { isTrusted: true, workspaceFolders: [] },
@@ -33,8 +35,10 @@ installFakeVscode({
       return channel;
     },
     // The modal "Install @tensorflow/tfjs-node-gpu@…?" is confirmed; other messages are dismissed.
-    showInformationMessage: async (message: string, ...items: unknown[]) => (message.startsWith('Install ') ? items.at(-1) : undefined),
+    showInformationMessage: async (message: string, ...items: unknown[]) => (infos.push(message), message.startsWith('Install ') ? items.at(-1) : undefined),
     showWarningMessage: async () => undefined,
+    // Install GPU Backend offers WebGPU and, on Linux x64, CUDA: the test picks by backend.
+    showQuickPick: async (items: { option?: { backend: string } }[]) => items.find((i) => i.option?.backend === pick) ?? items[0],
     showErrorMessage: async () => undefined,
     withProgress: (_options: unknown, task: (progress: unknown, token: unknown) => unknown) =>
       task({ report: ({ message }: { message: string }) => void progressMessages.push(message) }, { onCancellationRequested: () => ({ dispose() {} }) }),
@@ -47,9 +51,9 @@ const { DisposableStore } = require('../../src/extension/util/disposables') as t
 
 test('Install GPU Backend run twice writes both installs to the one "MTL Lab: GPU backend" channel, disposed with the commands', async () => {
   const installs: string[] = [];
-  const install = async (directory: string, spec: string, onLine: (line: string) => void): Promise<InstallOutcome> => {
+  const install = async (directory: string, spec: string | readonly string[], onLine: (line: string) => void): Promise<InstallOutcome> => {
     installs.push(directory);
-    onLine(`install ${installs.length} of ${spec}`);
+    onLine(`install ${installs.length} of ${[spec].flat().join(' ')}`);
     return { ok: true, code: 0, cancelled: false };
   };
   const probe = async (): Promise<BackendProbe[]> => [{ name: 'tensorflow-gpu', available: false, detail: 'libcudart.so.11.0 missing' }];
@@ -78,4 +82,20 @@ test('Install GPU Backend run twice writes both installs to the one "MTL Lab: GP
   assert.deepEqual(progressMessages, ['install 1 of @tensorflow/tfjs-node-gpu@4.22.0', 'install 2 of @tensorflow/tfjs-node-gpu@4.22.0']);
   owned.dispose();
   assert.equal(channel!.disposed, 1, 'the registration owns the channel and disposes it once');
+});
+
+test('Install GPU Backend with WebGPU chosen installs Dawn and the WebGPU kernels together, then reports the adapter the probe found', async () => {
+  pick = 'webgpu';
+  const specs: (string | readonly string[])[] = [];
+  const install = async (_directory: string, spec: string | readonly string[]): Promise<InstallOutcome> => (specs.push(spec), { ok: true, code: 0, cancelled: false });
+  const adapter = 'GPU Apple M2 (apple metal-3, Dawn metal; max buffer 4 GiB, max storage binding 128 MiB)';
+  const probe = async (): Promise<BackendProbe[]> => [{ name: 'webgpu', available: true, detail: adapter }];
+  const deps = { context: { globalStorageUri: { fsPath: '/storage' } }, runs: { manager: { probe } } } as unknown as Parameters<typeof backendCommands>[0];
+  const owned = new DisposableStore();
+  infos.length = 0;
+  await backendCommands(deps, owned, install)[COMMANDS.installGpuBackend]();
+  assert.deepEqual(specs, [['webgpu@0.6.2', '@tensorflow/tfjs-backend-webgpu@4.22.0']]);
+  assert.equal(infos[0], 'Install webgpu@0.6.2 and @tensorflow/tfjs-backend-webgpu@4.22.0?');
+  assert.equal(infos.at(-1), `MTL Lab: the GPU backend webgpu loads (${adapter}).`);
+  owned.dispose();
 });

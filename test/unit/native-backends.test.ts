@@ -5,11 +5,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GPU_PACKAGE, installNativePackage, moduleSearchPaths, nativeBackendsDirectory, npmInstallCommand } from '../../src/extension/backends/nativeBackends';
+import { GPU_PACKAGE, gpuOptionsFor, installNativePackage, moduleSearchPaths, nativeBackendsDirectory, npmInstallCommand } from '../../src/extension/backends/nativeBackends';
 import { explainLoadError, nodeModuleLoader } from '../../src/training/backend/select';
 import { packFakeGpuPackage } from '../helpers/fakeNativePackage';
 
@@ -77,4 +77,18 @@ test('an install can be cancelled: npm is stopped and nothing is left installed'
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
+});
+
+test('Install GPU Backend offers WebGPU wherever Dawn is prebuilt, and CUDA only on Linux x64', () => {
+  const offered = (platform: NodeJS.Platform, arch: string) => gpuOptionsFor(platform, arch).map((o) => o.backend);
+  assert.deepEqual(offered('linux', 'x64'), ['webgpu', 'tensorflow-gpu']);
+  assert.deepEqual(offered('linux', 'arm64'), ['webgpu']);
+  assert.deepEqual(offered('darwin', 'arm64'), ['webgpu']);
+  assert.deepEqual(offered('win32', 'x64'), ['webgpu']);
+  assert.deepEqual(offered('freebsd', 'x64'), []);
+  const webgpu = gpuOptionsFor('darwin', 'arm64')[0];
+  // The versions the repository's optional dependencies pin (the worker's tfjs-core is 4.22).
+  const pkg = JSON.parse(readFileSync(path.join(__dirname, '../../package.json'), 'utf8')) as { optionalDependencies: Record<string, string> };
+  assert.deepEqual(webgpu.specs, [`webgpu@${pkg.optionalDependencies.webgpu}`, `@tensorflow/tfjs-backend-webgpu@${pkg.optionalDependencies['@tensorflow/tfjs-backend-webgpu']}`]);
+  assert.deepEqual(npmInstallCommand('/s', webgpu.specs, 'linux').args.slice(-2), webgpu.specs);
 });

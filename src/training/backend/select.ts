@@ -1,11 +1,11 @@
 /**
  * Choosing and loading the TensorFlow.js backend, and saying out loud which one and why.
  *
- * Order for "auto": tensorflow-gpu (CUDA, `@tensorflow/tfjs-node-gpu`), tensorflow (native CPU,
- * `@tensorflow/tfjs-node`), wasm, cpu (plain JS). The native packages are optional dependencies that
- * download libtensorflow at install time, so they are often absent: they are looked up at run time
- * through a `ModuleLoader`, which tests replace to simulate installed / missing / broken modules.
- * An explicit choice that cannot load is an error, never a silent fallback.
+ * Order for "auto": tensorflow-gpu (CUDA, `@tensorflow/tfjs-node-gpu`), webgpu (Dawn: Metal, Vulkan,
+ * Direct3D 12; hardware adapters only), tensorflow (native CPU, `@tensorflow/tfjs-node`), wasm, cpu
+ * (plain JS). The native and WebGPU packages are optional dependencies, often absent: they are looked up
+ * at run time through a `ModuleLoader`, which tests replace to simulate installed / missing / broken
+ * modules. An explicit choice that cannot load is an error, never a silent fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -16,23 +16,27 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { BackendName } from '../config/schema';
+import type { GpuAdapter } from '../run/records';
+import { explainLoadError, nodeModuleLoader, type ModuleLoader } from './moduleLoader';
+import { activateWebgpu, adapterSummary, findAdapter, WebgpuUnavailable } from './webgpu';
+
+export { explainLoadError, nodeModuleLoader, type ModuleLoader };
 
 export type ConcreteBackend = Exclude<BackendName, 'auto'>;
-export const AUTO_ORDER: readonly ConcreteBackend[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'];
+export const AUTO_ORDER: readonly ConcreteBackend[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'];
 
 const NATIVE_PACKAGES: Record<'tensorflow-gpu' | 'tensorflow', string> = {
   'tensorflow-gpu': '@tensorflow/tfjs-node-gpu',
   tensorflow: '@tensorflow/tfjs-node',
 };
 
-/** Loads a package by name (like `require`), throwing as `require` does when it is missing or broken. */
-export type ModuleLoader = (packageName: string) => unknown;
-
 export interface BackendAttempt {
   name: ConcreteBackend;
   ok: boolean;
   /** Why it was not chosen, or what was loaded. */
   detail: string;
+  /** webgpu: the adapter Dawn offered, also when it was not chosen (auto skips software adapters). */
+  adapter?: GpuAdapter;
 }
 
 export interface BackendSelection {
@@ -40,6 +44,31 @@ export interface BackendSelection {
   attempts: BackendAttempt[];
   /** One line for logs and the `backend-selected` event. */
   message: string;
+  /** The adapter trained on (webgpu). */
+  adapter?: GpuAdapter;
+  /** Something the user should know about the choice (an explicit webgpu on a software adapter). */
+  warning?: string;
+  /** auto with a GPU adapter: the timed steps that chose between it and the best CPU backend. */
+  calibration?: Calibration;
+}
+
+/**
+ * Times a few training steps of the run's own model and batch on the active backend (`backend` names
+ * it): milliseconds per step after a warm-up step. Given to `selectBackend` by whoever knows the run.
+ */
+export type StepTimer = (backend: ConcreteBackend) => Promise<number>;
+
+export interface Calibration {
+  /** Milliseconds per step, per candidate; null where the candidate failed at the run's sizes. */
+  msPerStep: Partial<Record<ConcreteBackend, number | null>>;
+  /** Why a candidate failed while being timed (e.g. a tensor past the adapter's limits). */
+  errors?: Partial<Record<ConcreteBackend, string>>;
+  chosen: ConcreteBackend;
+}
+
+export interface SelectOptions {
+  /** auto only: with a hardware GPU adapter, time it against the best CPU backend and keep the faster. */
+  calibrate?: StepTimer;
 }
 
 export class BackendError extends Error {
@@ -50,27 +79,6 @@ export class BackendError extends Error {
     super(message);
     this.name = 'BackendError';
   }
-}
-
-/** The default loader: Node's `require`, also searching `extraPaths` (e.g. the extension's global storage). */
-export function nodeModuleLoader(extraPaths: readonly string[] = []): ModuleLoader {
-  const req = createRequire(__filename);
-  return (packageName) => {
-    const resolved = req.resolve(packageName, { paths: [...extraPaths, process.cwd(), __dirname] });
-    return req(resolved);
-  };
-}
-
-/** Turns a load failure into the short reason users see ("module not installed", "libcudart.so.11.0 not found"). */
-export function explainLoadError(packageName: string, error: unknown): string {
-  const err = error as { code?: string; message?: string };
-  const message = String(err?.message ?? error);
-  if (err?.code === 'MODULE_NOT_FOUND' && message.includes(`'${packageName}'`)) return 'module not installed';
-  const sharedLib = /([\w.+-]+\.so(?:\.[\d.]+)?): cannot open shared object file/.exec(message);
-  if (sharedLib) return `${sharedLib[1]} not found`;
-  const dll = /([\w.-]+\.dll)/i.exec(message);
-  if (dll && /not found|could not be found|cannot find/i.test(message)) return `${dll[1]} not found`;
-  return message.split('\n')[0].trim() || 'failed to load';
 }
 
 function wasmBinaryDir(): string {
@@ -108,36 +116,64 @@ async function tryCpu(): Promise<string> {
   return 'plain JavaScript';
 }
 
-async function tryBackend(name: ConcreteBackend, loader: ModuleLoader): Promise<string> {
+/** How a backend is being tried: `auto` refuses software GPUs; `explicit` and `probe` accept them. */
+type TryMode = 'auto' | 'explicit' | 'probe';
+
+interface Loaded {
+  detail: string;
+  adapter?: GpuAdapter;
+}
+
+async function tryWebgpu(loader: ModuleLoader, mode: TryMode): Promise<Loaded> {
+  const found = await findAdapter(loader);
+  const summary = adapterSummary(found.info);
+  if (found.info.software && mode === 'auto') {
+    throw new WebgpuUnavailable(`${summary}: auto never picks a software adapter (it is slower than the CPU backends); "backend": "webgpu" uses it anyway`, found.info);
+  }
+  await activateWebgpu(found, loader);
+  const note = found.info.software && mode === 'probe' ? '; auto skips a software adapter, "backend": "webgpu" uses it' : '';
+  return { detail: summary + note, adapter: found.info };
+}
+
+async function tryBackend(name: ConcreteBackend, loader: ModuleLoader, mode: TryMode): Promise<Loaded> {
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
-      return tryNative(name, loader);
+      return { detail: await tryNative(name, loader) };
+    case 'webgpu':
+      return tryWebgpu(loader, mode);
     case 'wasm':
-      return tryWasm();
+      return { detail: await tryWasm() };
     case 'cpu':
-      return tryCpu();
+      return { detail: await tryCpu() };
   }
+}
+
+function failedAttempt(name: ConcreteBackend, error: unknown): BackendAttempt {
+  const adapter = error instanceof WebgpuUnavailable ? error.adapter : undefined;
+  return { name, ok: false, detail: (error as Error).message, ...(adapter ? { adapter } : {}) };
 }
 
 /**
  * Loads and activates a backend. "auto" walks AUTO_ORDER and keeps the first that loads, remembering
  * why each earlier one did not; an explicit name either loads or throws BackendError.
  */
-export async function selectBackend(requested: BackendName, loader: ModuleLoader = nodeModuleLoader()): Promise<BackendSelection> {
+export async function selectBackend(requested: BackendName, loader: ModuleLoader = nodeModuleLoader(), options: SelectOptions = {}): Promise<BackendSelection> {
   // Production mode: no debug checks, and no console advert for tfjs-node (we say which backend runs, and why).
   tf.enableProdMode();
   const candidates = requested === 'auto' ? AUTO_ORDER : [requested];
   const attempts: BackendAttempt[] = [];
   for (const name of candidates) {
     try {
-      const detail = await tryBackend(name, loader);
-      attempts.push({ name, ok: true, detail });
+      const { detail, adapter } = await tryBackend(name, loader, requested === 'auto' ? 'auto' : 'explicit');
+      attempts.push({ name, ok: true, detail, ...(adapter ? { adapter } : {}) });
+      if (name === 'webgpu' && requested === 'auto' && options.calibrate) return await calibrated(attempts, loader, options.calibrate);
       const others = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.detail}`);
-      const message = `backend ${name} (${detail})` + (others.length ? `; not chosen: ${others.join('; ')}` : '');
-      return { name, attempts, message };
+      const warning = adapter?.software ? `training on a software GPU (${adapter.description}): correct but slower than the wasm or cpu backends` : undefined;
+      const message = `backend ${name} (${detail})` + (others.length ? `; not chosen: ${others.join('; ')}` : '') + (warning ? `; ${warning}` : '');
+      return { name, attempts, message, ...(adapter ? { adapter } : {}), ...(warning ? { warning } : {}) };
     } catch (error) {
-      attempts.push({ name, ok: false, detail: (error as Error).message });
+      attempts.push(failedAttempt(name, error));
     }
   }
   const reasons = attempts.map((a) => `${a.name}: ${a.detail}`).join('; ');
@@ -145,6 +181,52 @@ export async function selectBackend(requested: BackendName, loader: ModuleLoader
     requested === 'auto' ? `no TensorFlow.js backend could be loaded (${reasons})` : `backend "${requested}" cannot be used: ${reasons}`,
     attempts,
   );
+}
+
+const formatMs = (ms: number | null | undefined) => (ms == null ? 'failed' : `${ms.toPrecision(3)} ms/step`);
+
+/**
+ * auto found a GPU adapter: a GPU is not faster for every model (small ones are often quicker on the
+ * CPU, where no kernel launch or read-back waits), so the next CPU backend in AUTO_ORDER is loaded too,
+ * both are timed on the run's own model and batch, and the faster one stays active.
+ */
+async function calibrated(attempts: BackendAttempt[], loader: ModuleLoader, timer: StepTimer): Promise<BackendSelection> {
+  const gpu = attempts[attempts.length - 1];
+  let cpu: ConcreteBackend | undefined;
+  for (const name of AUTO_ORDER.slice(AUTO_ORDER.indexOf('webgpu') + 1)) {
+    try {
+      attempts.push({ name, ok: true, detail: (await tryBackend(name, loader, 'auto')).detail });
+      cpu = name;
+      break;
+    } catch (error) {
+      attempts.push(failedAttempt(name, error));
+    }
+  }
+  const msPerStep: Calibration['msPerStep'] = {};
+  const errors: NonNullable<Calibration['errors']> = {};
+  const time = async (name: ConcreteBackend) => {
+    if (!(await tf.setBackend(name))) throw new Error(`backend ${name} failed to activate`);
+    try {
+      msPerStep[name] = await timer(name);
+    } catch (error) {
+      msPerStep[name] = null;
+      errors[name] = (error as Error).message;
+    }
+  };
+  if (cpu) await time(cpu);
+  await time('webgpu');
+  const gpuMs = msPerStep.webgpu ?? Infinity;
+  const chosen: ConcreteBackend = cpu && (msPerStep[cpu] ?? Infinity) < gpuMs ? cpu : 'webgpu';
+  if (!(await tf.setBackend(chosen))) throw new BackendError(`backend ${chosen} failed to activate after calibration`, attempts);
+  const calibration: Calibration = { msPerStep, ...(Object.keys(errors).length ? { errors } : {}), chosen };
+  const figures = Object.entries(msPerStep).map(([name, ms]) => `${name} ${formatMs(ms)}${errors[name as ConcreteBackend] ? ` (${errors[name as ConcreteBackend]})` : ''}`);
+  const chosenAttempt = attempts.find((a) => a.name === chosen)!;
+  const others = attempts.filter((a) => !a.ok).map((a) => `${a.name}: ${a.detail}`);
+  const message =
+    `backend ${chosen} (${chosenAttempt.detail}); calibrated on the run's model and batch: ${figures.join(', ')}` +
+    (chosen === 'webgpu' ? '' : `, so the GPU (${gpu.detail}) is not used; "backend": "webgpu" pins it`) +
+    (others.length ? `; not chosen: ${others.join('; ')}` : '');
+  return { name: chosen, attempts, message, calibration, ...(chosen === 'webgpu' && gpu.adapter ? { adapter: gpu.adapter } : {}) };
 }
 
 /**
@@ -156,9 +238,10 @@ export async function probeBackends(loader: ModuleLoader = nodeModuleLoader()): 
   const results: BackendAttempt[] = [];
   for (const name of AUTO_ORDER) {
     try {
-      results.push({ name, ok: true, detail: await tryBackend(name, loader) });
+      const { detail, adapter } = await tryBackend(name, loader, 'probe');
+      results.push({ name, ok: true, detail, ...(adapter ? { adapter } : {}) });
     } catch (error) {
-      results.push({ name, ok: false, detail: (error as Error).message });
+      results.push(failedAttempt(name, error));
     }
   }
   return results;

@@ -23,7 +23,7 @@ const ids = <M extends readonly { id: string }[]>(methods: M) => methods.map((m)
 export const ARCHITECTURES = ids(METHODS.architectures);
 export const WEIGHTINGS = ids(METHODS.weightings);
 export const OPTIMIZERS = ids(METHODS.optimizers);
-export const BACKENDS = ['auto', 'tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
+export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export const TASK_TYPES = ['classification', 'regression'] as const;
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu', 'linear'] as const;
 export const SAMPLINGS = ['proportional', 'uniform', 'temperature'] as const;
@@ -247,7 +247,7 @@ export function experimentSchema<A extends Described, W extends DescribedWeighti
       ),
       program: Type.Optional(ProgramSchema),
       backend: oneOf(BACKENDS, {
-        description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, tensorflow, wasm, cpu in that order and records why each was or was not chosen. An explicit choice that cannot load is an error.',
+        description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, webgpu (hardware GPUs only, never a software adapter), tensorflow, wasm, cpu in that order and records why each was or was not chosen; with a GPU adapter it times a few steps of the run on the GPU and on the best CPU backend and keeps the faster. An explicit choice that cannot load is an error; an explicit webgpu on a software adapter trains with a warning.',
         default: 'auto',
       }),
     },

@@ -136,6 +136,21 @@ export type MetricRecord = Static<typeof MetricRecordSchema>;
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'stopped', 'failed'] as const;
 export type RunStatus = (typeof RUN_STATUSES)[number];
 
+/** The WebGPU adapter a run trained on (backend "webgpu"): who made it, what it is, and its memory limits. */
+export const GpuAdapterSchema = Type.Object({
+  vendor: Type.String(),
+  architecture: Type.String(),
+  description: Type.String(),
+  /** Dawn's native API under WebGPU: "vulkan", "metal" or "d3d12". */
+  dawnBackend: Type.String(),
+  /** A CPU emulating a GPU (SwiftShader, llvmpipe, Microsoft Basic Render Driver): correct, not fast. */
+  software: Type.Boolean(),
+  /** The largest single buffer and the largest storage-buffer binding, in bytes. */
+  maxBufferSize: Type.Number(),
+  maxStorageBufferBindingSize: Type.Number(),
+});
+export type GpuAdapter = Static<typeof GpuAdapterSchema>;
+
 export const RunInfoSchema = Type.Object({
   /** Format version of the run directory. */
   version: Type.Literal(RECORD_FORMAT_VERSION),
@@ -150,6 +165,8 @@ export const RunInfoSchema = Type.Object({
   endedAt: Type.Union([Type.String(), Type.Null()]),
   /** The backend actually in use, e.g. "wasm". */
   backend: Type.Union([Type.String(), Type.Null()]),
+  /** The GPU adapter when `backend` is "webgpu" (absent otherwise and in older run directories). */
+  adapter: Type.Optional(GpuAdapterSchema),
   pid: Type.Union([Type.Integer(), Type.Null()]),
   /**
    * The start time of process `pid` in clock ticks since boot (Linux; null elsewhere, absent in older run

@@ -47,7 +47,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   callbacks.onStarted?.(writer.runDir, writer.info);
 
   const journal = new RunJournal(writer, trainer);
-  journal.event('info', 'backend-selected', backend.message, { backend: backend.name, attempts: backend.attempts });
+  journal.event(backend.warning ? 'warning' : 'info', 'backend-selected', backend.message, { backend: backend.name, attempts: backend.attempts, ...(backend.adapter ? { adapter: backend.adapter } : {}), ...(backend.calibration ? { calibration: backend.calibration } : {}) });
   if (inputs.existing) journal.event('info', 'resumed', `resumed at step ${trainer.position.step} of ${trainer.totalSteps}`);
   else journal.event('info', 'run-started', `${dataset.describe}; ${trainer.totalSteps} steps (${config.training.epochs} epochs × ${sampler.stepsPerEpoch})`);
 
@@ -71,10 +71,13 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
 function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Trainer, onFlush: (batch: PositionedRecords) => void): RunDirectoryWriter {
   const owner = { pid: process.pid, processStartTicks: processStartTicks(process.pid) ?? null };
   const backend = inputs.backend.name;
+  const adapter = inputs.backend.adapter;
   if (inputs.existing) {
     loadCheckpoint(trainer, path.join(inputs.existing.runDir, RUN_FILES.checkpoint));
-    const writer = new RunDirectoryWriter(inputs.existing.runDir, inputs.existing.info, onFlush);
-    writer.update({ status: 'running', ...owner, endedAt: null, error: null, backend });
+    // A resumed run records the backend (and adapter) it trains on now, which may differ from the first session's.
+    const { adapter: _previous, ...previous } = inputs.existing.info;
+    const writer = new RunDirectoryWriter(inputs.existing.runDir, previous, onFlush);
+    writer.update({ status: 'running', ...owner, endedAt: null, error: null, backend, ...(adapter ? { adapter } : {}) });
     return writer;
   }
   const now = new Date();
@@ -88,6 +91,7 @@ function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Train
     startedAt: now.toISOString(),
     endedAt: null,
     backend,
+    ...(adapter ? { adapter } : {}),
     ...owner,
     step: 0,
     totalSteps: trainer.totalSteps,

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { BackendError, nodeModuleLoader, selectBackend, type BackendSelection, type ModuleLoader } from '../backend/select';
+import { BackendError, nodeModuleLoader, selectBackend, type BackendSelection, type ModuleLoader, type StepTimer } from '../backend/select';
+import { calibrationTimer } from '../engine/calibration';
 import { ConfigError, isConfigError, locateJsonPath } from '../config/diagnostics';
 import { loadExperimentConfig, parseExperimentText } from '../config/load';
 import type { BackendName, ExperimentConfig } from '../config/schema';
@@ -73,8 +74,9 @@ export async function readRunConfigSource(request: RunRequest): Promise<ConfigSo
 export async function resolveRunInputs(request: RunRequest, source?: ConfigSource): Promise<RunInputs> {
   const configSource = source ?? (await readRunConfigSource(request));
   const { config, experimentFile, existing } = configSource;
-  const backend = await loadBackend(request.backend ?? config.backend, request);
+  // The data first: auto with a GPU times a few steps of this run on each candidate backend.
   const dataset = await loadData(configSource);
+  const backend = await loadBackend(request.backend ?? config.backend, request, calibrationTimer(config, dataset));
   return { config, experimentFile, existing, backend, dataset };
 }
 
@@ -105,9 +107,9 @@ function readResumedConfig(runDir: string): ConfigSource {
   return { config, experimentFile: info.experimentFile, configDir, source: { file, text }, existing: { runDir, info } };
 }
 
-async function loadBackend(requested: BackendName, request: RunRequest): Promise<BackendSelection> {
+async function loadBackend(requested: BackendName, request: RunRequest, calibrate: StepTimer): Promise<BackendSelection> {
   try {
-    return await selectBackend(requested, request.moduleLoader ?? nodeModuleLoader(request.modulePaths ?? []));
+    return await selectBackend(requested, request.moduleLoader ?? nodeModuleLoader(request.modulePaths ?? []), { calibrate });
   } catch (error) {
     if (error instanceof BackendError) throw new InputError(error.message);
     throw error;
