@@ -1,0 +1,131 @@
+/**
+ * A real single-node Slurm cluster for the tests of the Slurm runner (test/slurm/): Debian's slurm-wlm and
+ * munge, installed with apt when missing (as root, like scripts/vscode-test/provision.ts), configured in a
+ * scratch directory on private ports, and stopped by its pid files afterwards (never by process name: other
+ * programs on the machine may run daemons of the same name).
+ *
+ *   const cluster = await startSlurmCluster();   // SLURM_CONF in cluster.env
+ *   ...
+ *   await cluster.stop();
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname, tmpdir, totalmem, cpus } from 'node:os';
+import path from 'node:path';
+import { ensureSystemPackages, ProvisionError } from './vscode-test/provision';
+
+export interface SlurmCluster {
+  /** The scratch directory with slurm.conf, state, logs and pid files. */
+  dir: string;
+  /** The environment the Slurm commands need (SLURM_CONF). */
+  env: NodeJS.ProcessEnv;
+  node: string;
+  cpus: number;
+  /** Runs a Slurm command against this cluster; its stdout. */
+  run(command: string, args: string[]): string;
+  stop(): Promise<void>;
+}
+
+const log = (message: string) => process.stderr.write(`[slurm-cluster] ${message}\n`);
+
+function slurmConf(dir: string, node: string, cpuCount: number, memoryMb: number): string {
+  return `# A sandbox cluster for MTL Lab's tests (scripts/slurm-cluster.ts).
+ClusterName=mtllab
+SlurmctldHost=${node}
+SlurmUser=root
+AuthType=auth/munge
+SlurmctldPort=16817
+SlurmdPort=16818
+StateSaveLocation=${dir}/state
+SlurmdSpoolDir=${dir}/spool
+SlurmctldPidFile=${dir}/slurmctld.pid
+SlurmdPidFile=${dir}/slurmd.pid
+SlurmctldLogFile=${dir}/slurmctld.log
+SlurmdLogFile=${dir}/slurmd.log
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+JobAcctGatherType=jobacct_gather/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core
+ReturnToService=2
+MpiDefault=none
+SchedulerType=sched/backfill
+SchedulerParameters=sched_interval=1
+MinJobAge=600
+KillWait=10
+NodeName=${node} CPUs=${cpuCount} RealMemory=${memoryMb} State=UNKNOWN
+PartitionName=debug Nodes=${node} Default=YES MaxTime=INFINITE State=UP
+`;
+}
+
+/** munged with a fresh key in the scratch directory (its own socket, so a system munged is left alone). */
+function startMunge(dir: string): string {
+  const key = path.join(dir, 'munge.key');
+  writeFileSync(key, randomBytes(1024), { mode: 0o400 });
+  const socket = path.join(dir, 'munge.socket');
+  // munged refuses keys and directories other users can write; root owns everything here.
+  execFileSync('munged', ['--force', `--key-file=${key}`, `--socket=${socket}`, `--pid-file=${path.join(dir, 'munged.pid')}`, `--log-file=${path.join(dir, 'munged.log')}`, `--seed-file=${path.join(dir, 'munged.seed')}`], { stdio: 'pipe' });
+  return socket;
+}
+
+function killByPidFile(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 1) return undefined;
+  try {
+    process.kill(pid, 'SIGTERM');
+    return pid;
+  } catch {
+    return undefined;
+  }
+}
+
+async function waitFor(what: string, timeoutMs: number, check: () => boolean): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new ProvisionError(`the sandbox Slurm cluster did not come up: ${what} (after ${timeoutMs / 1000} s)`);
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export async function startSlurmCluster(): Promise<SlurmCluster> {
+  if (process.getuid?.() !== 0) throw new ProvisionError('The Slurm tests start a sandbox cluster as root (slurmd runs jobs as their user); run them as root, as CI does.');
+  ensureSystemPackages(['slurm-wlm', 'munge']);
+  const dir = mkdtempSync(path.join(tmpdir(), 'mtl-slurm-'));
+  for (const sub of ['state', 'spool']) mkdirSync(path.join(dir, sub));
+  chownSync(dir, 0, 0);
+  const node = hostname().split('.')[0];
+  const cpuCount = cpus().length;
+  const memoryMb = Math.floor(totalmem() / 1024 / 1024 / 2);
+  const conf = path.join(dir, 'slurm.conf');
+  writeFileSync(conf, slurmConf(dir, node, cpuCount, memoryMb));
+  const socket = startMunge(dir);
+  // The Slurm daemons and commands find munge through this socket (auth/munge's socket option).
+  writeFileSync(conf, readFileSync(conf, 'utf8').replace('AuthType=auth/munge\n', `AuthType=auth/munge\nAuthInfo=socket=${socket}\n`));
+  const env = { ...process.env, SLURM_CONF: conf };
+  const run = (command: string, args: string[]) => execFileSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  log(`starting slurmctld and slurmd (${conf})`);
+  run('slurmctld', ['-f', conf]);
+  run('slurmd', ['-f', conf]);
+  await waitFor('sinfo never showed the node idle', 30_000, () => {
+    const out = spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { env, encoding: 'utf8' });
+    return out.status === 0 && out.stdout.trim() === 'idle';
+  });
+  const stop = async () => {
+    const pids = ['slurmd.pid', 'slurmctld.pid', 'munged.pid'].map((f) => killByPidFile(path.join(dir, f))).filter((p): p is number => p !== undefined);
+    await waitFor('the daemons did not exit after SIGTERM', 20_000, () => pids.every((p) => !alive(p))).catch(() => pids.forEach((p) => alive(p) && process.kill(p, 'SIGKILL')));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { dir, env, node, cpus: cpuCount, run, stop };
+}
