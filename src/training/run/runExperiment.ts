@@ -2,6 +2,7 @@
  * One run, end to end: its inputs (runInputs.ts) → trainer → run directory. The worker (forked by the
  * extension) and the `mtl-lab` CLI both call this, so a run looks the same wherever it started.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { BatchSampler } from '../data/sampler';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
@@ -10,8 +11,8 @@ import { Trainer, type TrainOutcome } from '../engine/trainer';
 import { eventRecord } from './events';
 import { processStartTicks } from './processIdentity';
 import { RUN_FILES, type EventCode, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
-import { makeRunId, RunDirectoryWriter } from './runDirectory';
-import { resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
+import { makeRunId, readRunInfoSync, RunDirectoryWriter, writeFileAtomicSync } from './runDirectory';
+import { InputError, resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
 
 export interface RunCallbacks {
   /** The run directory exists and run.json says running. */
@@ -70,6 +71,7 @@ function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Train
     return writer;
   }
   const now = new Date();
+  if (request.claimDir) return claimQueuedRun(request.claimDir, inputs, trainer, owner, onFlush);
   const info: RunInfo = {
     version: 1,
     id: makeRunId(inputs.config.name, now),
@@ -88,6 +90,20 @@ function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Train
     summary: null,
   };
   return RunDirectoryWriter.create(path.resolve(request.runsDir), info, inputs.config, onFlush);
+}
+
+/**
+ * A queued run directory (a cluster runner's) becomes this run: its id, creation time and job stay. Records of an
+ * earlier attempt that died before its first checkpoint are dropped, since this attempt trains from step 0 again.
+ */
+function claimQueuedRun(runDir: string, inputs: RunInputs, trainer: Trainer, owner: Pick<RunInfo, 'pid' | 'processStartTicks'>, onFlush: (batch: PositionedRecords) => void): RunDirectoryWriter {
+  const read = readRunInfoSync(runDir);
+  if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+  rmSync(path.join(runDir, RUN_FILES.metrics), { force: true });
+  writeFileAtomicSync(path.join(runDir, RUN_FILES.config), JSON.stringify(inputs.config, null, 2) + '\n');
+  const writer = new RunDirectoryWriter(runDir, read.info, onFlush);
+  writer.update({ status: 'running', ...owner, startedAt: new Date().toISOString(), endedAt: null, error: null, backend: inputs.backend.name, step: 0, totalSteps: trainer.totalSteps, summary: null });
+  return writer;
 }
 
 /** The run's records go to metrics.jsonl; its events also to worker.log. Events are stamped with the trainer's step. */
