@@ -90,10 +90,15 @@ async function waitFor(what: string, timeoutMs: number, check: () => boolean): P
   throw new ProvisionError(`the sandbox Slurm cluster did not come up: ${what} (after ${timeoutMs / 1000} s)`);
 }
 
+/** Running, not a zombie (a daemon's zombie stays until some init reaps it; it is done all the same). */
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
+  } catch {
+    return false;
+  }
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] !== 'Z';
   } catch {
     return false;
   }
@@ -115,17 +120,29 @@ export async function startSlurmCluster(): Promise<SlurmCluster> {
   writeFileSync(conf, readFileSync(conf, 'utf8').replace('AuthType=auth/munge\n', `AuthType=auth/munge\nAuthInfo=socket=${socket}\n`));
   const env = { ...process.env, SLURM_CONF: conf };
   const run = (command: string, args: string[]) => execFileSync(command, args, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-  log(`starting slurmctld and slurmd (${conf})`);
-  run('slurmctld', ['-f', conf]);
-  run('slurmd', ['-f', conf]);
-  await waitFor('sinfo never showed the node idle', 30_000, () => {
-    const out = spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { env, encoding: 'utf8' });
-    return out.status === 0 && out.stdout.trim() === 'idle';
-  });
   const stop = async () => {
+    // Jobs first: a job step outlives slurmd otherwise. Then the daemons, by their pid files.
+    const jobs = spawnSync('squeue', ['--noheader', '--format=%i'], { env, encoding: 'utf8' }).stdout?.trim();
+    if (jobs) {
+      spawnSync('scancel', ['--full', ...jobs.split('\n')], { env });
+      await waitFor('jobs still listed after scancel', 20_000, () => spawnSync('squeue', ['--noheader', '--states=RUNNING,COMPLETING,PENDING'], { env, encoding: 'utf8' }).stdout?.trim() === '').catch(() => log('jobs did not end in 20 s'));
+    }
     const pids = ['slurmd.pid', 'slurmctld.pid', 'munged.pid'].map((f) => killByPidFile(path.join(dir, f))).filter((p): p is number => p !== undefined);
     await waitFor('the daemons did not exit after SIGTERM', 20_000, () => pids.every((p) => !alive(p))).catch(() => pids.forEach((p) => alive(p) && process.kill(p, 'SIGKILL')));
     rmSync(dir, { recursive: true, force: true });
   };
+  try {
+    log(`starting slurmctld and slurmd (${conf})`);
+    run('slurmctld', ['-f', conf]);
+    run('slurmd', ['-f', conf]);
+    await waitFor(`sinfo never showed the node idle; see ${dir}/slurmctld.log`, 30_000, () => {
+      const out = spawnSync('sinfo', ['-h', '-N', '-o', '%T'], { env, encoding: 'utf8' });
+      return out.status === 0 && out.stdout.trim() === 'idle';
+    });
+  } catch (error) {
+    const logTail = ['slurmctld.log', 'slurmd.log'].map((f) => (existsSync(path.join(dir, f)) ? readFileSync(path.join(dir, f), 'utf8').split('\n').slice(-5).join('\n') : '')).join('\n');
+    await stop();
+    throw new ProvisionError(`${(error as Error).message}\n${logTail}`);
+  }
   return { dir, env, node, cpus: cpuCount, run, stop };
 }
