@@ -1,6 +1,6 @@
 /** The Slurm tests' shared pieces: the CLI against the sandbox cluster, tiny configs, and waiting for states. */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SlurmCluster } from '../../scripts/slurm-cluster';
 import type { RunInfo } from '../../src/training/run/records';
@@ -37,7 +37,9 @@ export async function waitForRuns(cluster: SlurmCluster, runsDir: string, what: 
     if (done(runs)) return runs;
     await new Promise((resolve) => setTimeout(resolve, 300));
   }
-  throw new Error(`timed out waiting for ${what}; runs: ${JSON.stringify(runs.map((r) => ({ id: r.id, status: r.status, step: r.step, cluster: r.clusterState })))}`);
+  // What the jobs said, to see why from a CI log.
+  const outputs = runs.map((r) => (r.cluster && existsSync(r.cluster.output) ? `--- ${r.cluster.output}\n${readFileSync(r.cluster.output, 'utf8').slice(-2000)}` : '')).join('\n');
+  throw new Error(`timed out waiting for ${what}; runs: ${JSON.stringify(runs.map((r) => ({ id: r.id, status: r.status, step: r.step, cluster: r.clusterState })))}\n${outputs}`);
 }
 
 export const stateOf = (run: ListedRun) => run.clusterState?.status ?? run.status;
