@@ -2,6 +2,7 @@
 import { moduleSearchPaths } from './backends/nativeBackends';
 import * as vscode from 'vscode';
 import path from 'node:path';
+import type { RunnerName } from '../training/runner/runner';
 
 export const SECTION = 'mtlLab';
 
@@ -13,6 +14,8 @@ export interface Settings {
   /** Empty = VS Code's own Node. Ignored in untrusted workspaces (it names a program to execute). */
   nodePath: string;
   experimentGlob: string;
+  /** Where Start Sweep sends its runs: this machine's run queue, or a Slurm cluster (one job array). */
+  runner: RunnerName;
 }
 
 export function readSettings(): Settings {
@@ -24,6 +27,7 @@ export function readSettings(): Settings {
     maxConcurrentRuns: config.get<number>('maxConcurrentRuns', 1),
     nodePath,
     experimentGlob: config.get<string>('experimentGlob', '**/*.mtl.json').trim() || '**/*.mtl.json',
+    runner: config.get<string>('runner', 'local') === 'slurm' ? 'slurm' : 'local',
   };
 }
 
