@@ -27,7 +27,7 @@ function computed(records: MetricRecord[]): unknown[] {
 }
 
 test('a 4-point sweep on 2 CPUs: one job array, two run while two wait for Resources, all complete with the records of a local sweep', async () => {
-  assert.equal(cluster.cpus, 2, 'this test expects the 2-CPU CI machine');
+  assert.equal(cluster.cpus, 2, 'the sandbox node has two CPUs');
   const config = writeConfig(dir, 'grid', { sweep: { seed: [1, 2, 3, 4] }, cluster: { cpusPerTask: 1 } });
   const runsDir = path.join(dir, 'slurm-runs');
   const submitted = cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]);

@@ -84,7 +84,8 @@ test('Slurm states → run states: waiting with its reason, the worker\'s word w
   assert.equal(slurmRunState(info('running'), job('PREEMPTED')).status, 'stopped');
   assert.deepEqual(slurmRunState(info('running'), job('COMPLETED')), { status: 'failed', reason: 'the job ended before the run did', schedulerState: 'COMPLETED' });
   // The worker said how it ended: that stands.
-  assert.equal(slurmRunState(info('completed'), job('COMPLETED')).status, 'completed');
+  assert.deepEqual(slurmRunState(info('completed'), job('COMPLETED')), { status: 'completed', reason: undefined, schedulerState: 'COMPLETED' });
+  assert.deepEqual(slurmRunState(info('failed', 'loss is NaN at step 3'), job('FAILED')).reason, 'loss is NaN at step 3');
   assert.equal(slurmRunState(info('stopped'), job('CANCELLED')).status, 'stopped');
   // Gone from squeue (older than MinJobAge) without finishing.
   assert.match(slurmRunState(info('running'), undefined).reason ?? '', /job 5 is no longer known to Slurm/);

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { loadExperimentConfig } from '../../config/load';
 import type { ClusterConfig } from '../../config/schema';
 import { RUN_FILES, type ClusterJob, type RunInfo } from '../../run/records';
-import { makeRunId, RunDirectoryWriter, writeRunInfoSync } from '../../run/runDirectory';
+import { makeRunId, readRunInfoSync, RunDirectoryWriter, writeRunInfoSync } from '../../run/runDirectory';
 import { SubmitError, type Runner, type RunBatch, type RunnerState, type RunRef, type SubmittedRun } from '../runner';
 import { batchScript, outputFile, parseJobId, pointTrainArgs, sbatchArgs } from './sbatch';
 import { jobKey, parseSqueueJson, parseSqueueText, SQUEUE_JSON_ARGS, SQUEUE_TEXT_ARGS, type SlurmJobState } from './squeue';
@@ -102,13 +102,17 @@ export class SlurmRunner implements Runner {
     const jobs = await this.jobStates();
     const states = new Map<string, RunnerState>();
     for (const run of runs) {
-      const cluster = run.info.cluster;
-      if (!cluster) continue;
-      const state = slurmRunState(run.info, jobs.get(jobKey(cluster.jobId, cluster.arrayTaskId)));
+      if (!run.info.cluster) continue;
+      // run.json as it is now, after squeue: a job squeue says ended has a worker that wrote its last word before
+      // exiting, so a run still queued or running now was killed without saying so (and nothing writes it after us).
+      const read = readRunInfoSync(run.runDir);
+      const info = read.ok ? read.info : run.info;
+      const cluster = info.cluster ?? run.info.cluster;
+      const state = slurmRunState(info, jobs.get(jobKey(cluster.jobId, cluster.arrayTaskId)));
       states.set(run.runDir, state);
       const ended = state.status !== 'queued' && state.status !== 'running';
-      if (ended && (run.info.status === 'queued' || run.info.status === 'running')) {
-        writeRunInfoSync(run.runDir, { ...run.info, status: state.status, pid: null, processStartTicks: null, endedAt: new Date().toISOString(), error: state.status === 'failed' ? { message: state.reason ?? 'failed' } : null });
+      if (read.ok && ended && (info.status === 'queued' || info.status === 'running')) {
+        writeRunInfoSync(run.runDir, { ...info, status: state.status, pid: null, processStartTicks: null, endedAt: new Date().toISOString(), error: state.status === 'failed' ? { message: state.reason ?? 'failed' } : null });
       }
     }
     return states;

@@ -37,7 +37,10 @@ export function slurmRunState(info: RunInfo, job: SlurmJobState | undefined): Ru
   if (WAITING.has(job.state)) return { status: 'queued', reason: job.reason ?? job.state.toLowerCase(), schedulerState };
   if (ACTIVE.has(job.state)) return { status: info.status === 'queued' ? 'running' : info.status, schedulerState };
   // The job ended: what the worker wrote wins (it checkpointed and said why), unless it never got to write it.
-  if (terminal) return { status: info.status, reason: info.error?.message ?? ENDED[job.state]?.reason, schedulerState };
+  if (terminal) {
+    const said = ENDED[job.state];
+    return { status: info.status, reason: info.error?.message ?? (said?.status === info.status ? said.reason : undefined), schedulerState };
+  }
   const ended = ENDED[job.state] ?? { status: 'failed', reason: `Slurm job state ${job.state}` };
   return { ...ended, reason: ended.reason && job.reason ? `${ended.reason} (${job.reason})` : ended.reason, schedulerState };
 }
