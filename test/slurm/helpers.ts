@@ -35,7 +35,7 @@ export async function waitForRuns(cluster: SlurmCluster, runsDir: string, what: 
   while (Date.now() < deadline) {
     runs = listRuns(cluster, runsDir);
     if (done(runs)) return runs;
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // each look is a node process and squeue: on 2 CPUs, not too often
   }
   // What the jobs said, to see why from a CI log.
   const outputs = runs.map((r) => (r.cluster && existsSync(r.cluster.output) ? `--- ${r.cluster.output}\n${readFileSync(r.cluster.output, 'utf8').slice(-2000)}` : '')).join('\n');

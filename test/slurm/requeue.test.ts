@@ -23,14 +23,18 @@ after(async () => cluster?.stop());
 
 const jobOf = (run: ListedRun) => `${run.cluster!.jobId}_${run.cluster!.arrayTaskId}`;
 
-/** Waits for the run to complete, starting its requeued job at once each time Slurm holds it back. */
-async function completeThroughRequeues(runsDir: string, timeoutMs: number): Promise<{ run: ListedRun; requeues: number }> {
+/**
+ * Waits for the run to complete, starting its requeued job at once each time Slurm holds it back. `afterRequeue`
+ * may change the job before it starts again.
+ */
+async function completeThroughRequeues(runsDir: string, timeoutMs: number, afterRequeue: (job: string) => void = () => {}): Promise<{ run: ListedRun; requeues: number }> {
   let requeues = 0;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const [run] = await waitForRuns(cluster, runsDir, 'completed or requeued', (runs) => stateOf(runs[0]) === 'completed' || runs[0]?.clusterState?.reason === 'BeginTime', Math.max(1000, deadline - Date.now()));
     if (stateOf(run) === 'completed') return { run, requeues };
     requeues++;
+    afterRequeue(jobOf(run));
     cluster.run('scontrol', ['update', `jobid=${jobOf(run)}`, 'starttime=now']);
     await waitForRuns(cluster, runsDir, 'the requeued job running', (runs) => runs[0]?.clusterState?.reason !== 'BeginTime', 20_000);
   }
@@ -46,13 +50,14 @@ function assertEveryStepOnce(run: ListedRun, every: number): void {
 }
 
 test('a time limit shorter than the run: the worker checkpoints on USR1, the task is requeued and resumes, and the run completes', async () => {
-  // About 45 s of training on one CPU of the CI machine, a one-minute limit and the warning 55 s before it: Slurm
-  // checks every 30 s, so the warning comes within the first 35 s of each attempt.
-  const config = writeConfig(dir, 'limited', { training: { epochs: 1100, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [7] }, cluster: { time: '1', signalSeconds: 55 } });
+  // A one-minute limit with the warning 55 s before it: Slurm checks limits every 30 s, so the warning comes within
+  // the first 35 s of the job; the run trains longer than that even on a fast machine (63000 steps, 45 s here at
+  // the fastest). Once requeued, the job gets a longer limit, so the resumed run is not warned again and completes.
+  const config = writeConfig(dir, 'limited', { training: { epochs: 2100, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [7] }, cluster: { time: '1', signalSeconds: 55 } });
   const runsDir = path.join(dir, 'limited-runs');
   assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
-  const { run, requeues } = await completeThroughRequeues(runsDir, 120_000);
-  assert.ok(requeues >= 1, 'requeued at least once');
+  const { run, requeues } = await completeThroughRequeues(runsDir, 150_000, (job) => cluster.run('scontrol', ['update', `jobid=${job}`, 'timelimit=30']));
+  assert.equal(requeues, 1, 'requeued once, before the time limit');
   const events = readRecordsSync(run.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
   assert.equal(events.filter((c) => c === 'stopped').length, requeues, 'one checkpoint per warning');
   assert.equal(events.filter((c) => c === 'resumed').length, requeues, 'one resume per requeue');
