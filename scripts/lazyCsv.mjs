@@ -25,3 +25,21 @@ export const lazyCsv = {
     }));
   },
 };
+
+/**
+ * The same for the Slurm runner (sbatch, squeue and their parsers, about 12 KB): only a window with cluster runs
+ * uses it, so it is dist/slurmRunner.js, loaded when the first cluster run is polled or a sweep submitted. Its one
+ * export is a class: the stub constructs the real one (`new` on a function that returns an object gives that object).
+ */
+export const lazySlurm = {
+  name: 'lazy-slurm',
+  setup(build) {
+    build.onResolve({ filter: /\/training\/runner\/slurm\/slurmRunner$/ }, (args) =>
+      args.importer.includes(`${path.sep}src${path.sep}extension${path.sep}`) ? { path: args.path, namespace: 'lazy-slurm' } : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'lazy-slurm' }, () => ({
+      contents: "exports.SlurmRunner = function SlurmRunner(...args) { return new (require('./slurmRunner.js').SlurmRunner)(...args); };",
+      loader: 'js',
+    }));
+  },
+};

@@ -8,6 +8,7 @@ import { RunsService } from './runs/runsService';
 import { RunLogs } from './runs/runLogs';
 import { ExperimentsTree } from './tree/experimentsTree';
 import { RunsStatusBar } from './statusBar/statusBar';
+import { ClusterStatusBar } from './statusBar/clusterStatusBar';
 import { ExperimentCodeLens } from './codeLens/experimentCodeLens';
 import { ConfigDiagnostics } from './diagnostics/diagnosticsService';
 import { registerCommands } from './commands/registerCommands';
@@ -28,6 +29,7 @@ export function activate(context: vscode.ExtensionContext): MtlLabApi {
     logs,
     tree,
     new RunsStatusBar(runs.manager),
+    new ClusterStatusBar(runs.cluster),
     new ConfigDiagnostics(),
     vscode.languages.registerCodeLensProvider({ scheme: 'file', pattern: '**/*.mtl.json' }, new ExperimentCodeLens(runs.manager)),
     registerCommands({ context, runs, tree, logs, openDashboard: (ids) => dashboard.open(ids), activeDashboardRuns: () => dashboard.activeRunIds() }),

@@ -2,6 +2,7 @@
 import { moduleSearchPaths } from './backends/nativeBackends';
 import * as vscode from 'vscode';
 import path from 'node:path';
+import type { RunnerName } from '../training/runner/runner';
 
 export const SECTION = 'mtlLab';
 
@@ -15,6 +16,8 @@ export interface Settings {
   /** Empty = the Python extension's selected interpreter, else the command as written. Ignored in untrusted workspaces. */
   pythonInterpreter: string;
   experimentGlob: string;
+  /** Where Start Sweep sends its runs: this machine's run queue, or a Slurm cluster (one job array). */
+  runner: RunnerName;
 }
 
 export function readSettings(): Settings {
@@ -27,6 +30,7 @@ export function readSettings(): Settings {
     nodePath,
     pythonInterpreter: vscode.workspace.isTrusted ? config.get<string>('pythonInterpreter', '').trim() : '',
     experimentGlob: config.get<string>('experimentGlob', '**/*.mtl.json').trim() || '**/*.mtl.json',
+    runner: config.get<string>('runner', 'local') === 'slurm' ? 'slurm' : 'local',
   };
 }
 

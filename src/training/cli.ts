@@ -15,23 +15,23 @@ import { formatDuration } from './run/duration';
 import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
-import { listRunsSync, readRunInfoSync } from './run/runDirectory';
+import { listRunsSync, readRunConfigSync, readRunInfoSync, type RunListing } from './run/runDirectory';
+import { runnerOf, SubmitError, type RunnerState } from './runner/runner';
 import { runExperiment } from './run/runExperiment';
 import { InputError } from './run/runInputs';
 import { invalidSweepPoint } from './config/parse';
-import { sweepPoints, type SweepPoint } from './config/sweep';
+import { sweepPoints } from './config/sweep';
+import { LocalRunner } from './runner/localRunner';
+import { clusterCells, jobRunRequest, slurmRunnerFor, submitToSlurm } from './runner/slurm/cli';
+import { requeueSelf, slurmJobOfProcess } from './runner/slurm/inJob';
 import { parseArgs, USAGE, UsageError, type Args } from './cliArgs';
+import { table } from './cliTable';
+
+export { table };
 
 function formatNumber(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
   return Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
-}
-
-/** A plain-text table with aligned columns. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 export function metricsTable(metrics: Record<string, TaskMetrics>): string {
@@ -74,6 +74,9 @@ class Progress {
 async function train(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!args.resume && !configPath) throw new UsageError('train: which config? mtl-lab train <config.mtl.json>');
+  if (args.point !== undefined && (args.resume || !configPath)) throw new UsageError('train: --point needs a config (and no --resume): mtl-lab train <config.mtl.json> --point N');
+  const overrides = args.point !== undefined ? [...args.sets, ...(await pointOverrides(configPath, args.sets, args.point))] : args.sets;
+  const request = jobRunRequest({ configPath, runsDir: args.runsDir, overrides, backend: args.backend, resumeDir: args.resume, python: args.python });
   let signal: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
     if (signal) process.exit(s === 'SIGINT' ? 130 : 143); // a second Ctrl+C does not wait
@@ -82,11 +85,13 @@ async function train(args: Args): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // Slurm's warning before the time limit (sbatch --signal=B:USR1@N): checkpoint now, then queue this job again.
+  process.on('SIGUSR1', onSignal);
   const progress = new Progress(Boolean(process.stderr.isTTY) && !args.json);
   let result;
   try {
     result = await runExperiment(
-      { configPath, runsDir: args.runsDir, overrides: args.sets, backend: args.backend, resumeDir: args.resume, python: args.python },
+      request,
       {
         onStarted: (runDir, info) => {
           if (!args.json) process.stderr.write(`run ${info.id} → ${path.relative(process.cwd(), runDir) || runDir}\n`);
@@ -113,7 +118,25 @@ async function train(args: Args): Promise<number> {
   if (args.json) process.stdout.write(JSON.stringify({ runDir: result.runDir, ...info }, null, 2) + '\n');
   else printOutcome(info, result.runDir);
   if (info.status === 'failed') return 1;
+  if (info.status === 'stopped' && signal === 'SIGUSR1') return requeueAfterCheckpoint();
   if (info.status === 'stopped') return signal === 'SIGTERM' ? 143 : 130;
+  return 0;
+}
+
+/** Point N of the config's sweep: its overrides (what a Slurm array task trains). */
+async function pointOverrides(configPath: string, sets: string[], index: number): Promise<string[]> {
+  const { config, file } = await loadExperimentConfig(configPath, sets);
+  const points = sweepPoints(config.sweep ?? {});
+  if (index >= points.length) throw new InputError(`${file}: --point ${index}: the sweep has ${points.length} points (0-${points.length - 1})`);
+  return points[index].overrides;
+}
+
+/** Checkpointed on Slurm's time-limit warning: back in the queue, to resume from the checkpoint. */
+function requeueAfterCheckpoint(): number {
+  const job = slurmJobOfProcess();
+  if (!job) return 130;
+  process.stderr.write(`checkpoint written before the time limit; requeueing Slurm job ${job.ownJobId}\n`);
+  requeueSelf(job);
   return 0;
 }
 
@@ -151,37 +174,32 @@ async function sweep(args: Args): Promise<number> {
   const points = sweepPoints(config.sweep);
   const invalid = invalidSweepPoint(text, file, points, args.sets);
   if (invalid) throw new InputError(`sweep run ${invalid.index + 1} of ${points.length} (${invalid.point.label}) is not a valid config:\n${invalid.diagnostics.map(formatDiagnostic).join('\n')}`);
+  const batch = { configPath, runsDir: args.runsDir, sets: args.sets, backend: args.backend, python: args.python, points, cluster: config.cluster };
+  if (args.runner === 'slurm') return submitToSlurm(batch, args);
   let signal: NodeJS.Signals | undefined;
+  let progress = new Progress(false);
+  const runner = new LocalRunner({
+    onPoint: (i, point, total) => {
+      if (!args.json) process.stderr.write(`\n[${i + 1}/${total}] ${point.label}\n`);
+      progress = new Progress(Boolean(process.stderr.isTTY) && !args.json);
+    },
+    onStarted: (runDir, info) => {
+      if (!args.json) process.stderr.write(`run ${info.id} → ${path.relative(process.cwd(), runDir) || runDir}\n`);
+    },
+    onStep: (step, total) => {
+      if (!args.json) progress.update(step, total);
+    },
+    onPointDone: () => progress.done(),
+  });
   const onSignal = (s: NodeJS.Signals) => {
     if (signal) process.exit(s === 'SIGINT' ? 130 : 143);
     signal = s;
+    runner.stopAll();
     process.stderr.write(`\n${s}: stopping this run at the next step boundary and skipping the rest (press Ctrl+C again to abort without a checkpoint)…\n`);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const results: { point: SweepPoint; runDir: string; info: RunInfo }[] = [];
-  for (const [i, point] of points.entries()) {
-    if (signal) break;
-    if (!args.json) process.stderr.write(`\n[${i + 1}/${points.length}] ${point.label}\n`);
-    const progress = new Progress(Boolean(process.stderr.isTTY) && !args.json);
-    try {
-      const result = await runExperiment(
-        { configPath, runsDir: args.runsDir, overrides: [...args.sets, ...point.overrides], backend: args.backend, python: args.python },
-        {
-          onStarted: (runDir, info) => {
-            if (!args.json) process.stderr.write(`run ${info.id} → ${path.relative(process.cwd(), runDir) || runDir}\n`);
-          },
-          onStep: (step, total) => {
-            if (!args.json) progress.update(step, total);
-          },
-          shouldStop: () => signal !== undefined,
-        },
-      );
-      results.push({ point, ...result });
-    } finally {
-      progress.done();
-    }
-  }
+  const results = (await runner.submit(batch)).map((r) => ({ point: points[r.index], ...r }));
   if (args.json) {
     process.stdout.write(JSON.stringify(results.map((r) => ({ runDir: r.runDir, ...r.info })), null, 2) + '\n');
   } else {
@@ -215,20 +233,61 @@ async function validate(args: Args): Promise<number> {
   }
 }
 
-function runs(args: Args): number {
+/** The cluster's view of the runs that were submitted to one (Slurm down or missing: said once, runs still listed). */
+async function clusterStates(list: RunListing[]): Promise<Map<string, RunnerState>> {
+  const submitted = list.filter((r) => runnerOf(r.info) === 'slurm');
+  if (!submitted.length) return new Map();
+  try {
+    return await slurmRunnerFor(parseArgs([])).poll(submitted);
+  } catch (error) {
+    process.stderr.write(`cannot ask Slurm about ${submitted.length} cluster runs: ${(error as Error).message}\n`);
+    return new Map();
+  }
+}
+
+async function runs(args: Args): Promise<number> {
   const list = listRunsSync(path.resolve(args.runsDir)).runs;
+  const states = await clusterStates(list);
   if (args.json) {
-    process.stdout.write(JSON.stringify(list.map(({ runDir, info }) => ({ runDir, ...info })), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(list.map(({ runDir, info }) => ({ runDir, ...info, ...(states.has(runDir) ? { clusterState: states.get(runDir) } : {}) })), null, 2) + '\n');
     return 0;
   }
   if (!list.length) {
     process.stdout.write(`no runs in ${args.runsDir}\n`);
     return 0;
   }
-  const rows = list.map(({ info }) => {
-    return [info.id, info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', finalMetricsCell(info)];
+  const rows = list.map((listing) => {
+    const { info, runDir } = listing;
+    const state = states.get(runDir);
+    return [info.id, state?.status ?? info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', ...clusterCells(listing, state), finalMetricsCell(info)];
   });
-  process.stdout.write(table(['run', 'status', 'step', 'backend', 'final validation'], rows) + '\n');
+  process.stdout.write(table(['run', 'status', 'step', 'backend', 'job', 'cluster', 'final validation'], rows) + '\n');
+  return 0;
+}
+
+function runRef(args: Args, command: string): RunListing {
+  const runDir = args.positional[0];
+  if (!runDir) throw new UsageError(`${command}: which run? mtl-lab ${command} <runDir>`);
+  const read = readRunInfoSync(runDir);
+  if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+  return { runId: read.info.id, runDir: path.resolve(runDir), info: read.info };
+}
+
+/** Stops a run wherever it trains: scancel for a cluster run, SIGTERM to the worker for a local one. */
+async function stop(args: Args): Promise<number> {
+  const run = runRef(args, 'stop');
+  if (runnerOf(run.info) === 'slurm') await slurmRunnerFor(args).cancel(run);
+  else await new LocalRunner().cancel(run);
+  process.stderr.write(`${run.info.id}: asked to stop (it checkpoints at its next step)\n`);
+  return 0;
+}
+
+/** Resumes a cluster run as a new Slurm job; a local run trains here (as train --resume). */
+async function resume(args: Args): Promise<number> {
+  const run = runRef(args, 'resume');
+  if (runnerOf(run.info) !== 'slurm') return train({ ...args, positional: [], resume: run.runDir });
+  const resumed = await slurmRunnerFor(args).resume(run, readRunConfigSync(run.runDir)?.cluster);
+  process.stdout.write(`${run.info.id}: resumed as Slurm job ${resumed.info.cluster?.jobId}\n`);
   return 0;
 }
 
@@ -269,7 +328,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       case 'validate':
         return await validate(args);
       case 'runs':
-        return runs(args);
+        return await runs(args);
+      case 'stop':
+        return await stop(args);
+      case 'resume':
+        return await resume(args);
       case 'export':
         return exportRun(args);
       case 'backends':
@@ -282,7 +345,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stderr.write(`mtl-lab: ${error.message}\n\n${USAGE}\n`);
       return 2;
     }
-    if (error instanceof InputError || isConfigError(error) || error instanceof DataError) {
+    if (error instanceof InputError || isConfigError(error) || error instanceof DataError || error instanceof SubmitError) {
       process.stderr.write(`${(error as Error).message}\n`);
       return 2;
     }

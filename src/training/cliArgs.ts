@@ -5,15 +5,19 @@
  */
 import { parseArgs as parseArgv, type ParseArgsConfig } from 'node:util';
 import { BACKENDS, type BackendName } from './config/schema';
+import { RUNNERS, type RunnerName } from './runner/runner';
 
 export const USAGE = `mtl-lab — multi-task learning experiments with TensorFlow.js
 
 Usage:
   mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab train --resume <runDir> [--backend B] [--json]
-  mtl-lab sweep <config.mtl.json> [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
+  mtl-lab train <config.mtl.json> --point N [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
+  mtl-lab sweep <config.mtl.json> [--runner local|slurm] [--node PATH] [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
+  mtl-lab stop <runDir>
+  mtl-lab resume <runDir> [--node PATH]
   mtl-lab export <runDir> --csv [--out FILE]
   mtl-lab backends [--json]
 
@@ -23,7 +27,11 @@ Options:
   --python PATH    the interpreter for a "program" experiment whose command starts with python (default: $MTL_LAB_PYTHON, else as written)
   --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
   --json           machine-readable output on stdout
-sweep trains one run per combination of the config's "sweep" section (path → values), one after another.
+  --runner R       local (default: one run after another here) or slurm (one sbatch job array; see the "cluster" section)
+  --node PATH      the Node.js that runs training on the cluster's nodes (default: this one)
+  --point N        train point N (from 0) of the config's "sweep" section (what each task of a Slurm job array runs)
+sweep trains one run per combination of the config's "sweep" section (path → values).
+stop and resume act on a run wherever it trains (scancel / a new Slurm job for cluster runs).
 Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by Ctrl+C (checkpoint written; resume with --resume).`;
 
 export class UsageError extends Error {}
@@ -40,6 +48,9 @@ export interface Args {
   csv: boolean;
   out?: string;
   help: boolean;
+  runner: RunnerName;
+  node?: string;
+  point?: number;
 }
 
 const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -52,6 +63,9 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   csv: { type: 'boolean', default: false },
   out: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
+  runner: { type: 'string', default: 'local' },
+  node: { type: 'string' },
+  point: { type: 'string' },
 };
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -68,6 +82,10 @@ export function parseArgs(argv: readonly string[]): Args {
   if (backend !== undefined && !(BACKENDS as readonly string[]).includes(backend)) {
     throw new UsageError(`--backend: expected one of ${BACKENDS.join(', ')}, got "${backend}"`);
   }
+  const runner = values.runner as string;
+  if (!(RUNNERS as readonly string[]).includes(runner)) throw new UsageError(`--runner: expected one of ${RUNNERS.join(', ')}, got "${runner}"`);
+  const point = values.point as string | undefined;
+  if (point !== undefined && !/^\d+$/.test(point)) throw new UsageError(`--point: expected a point index (0, 1, …), got "${point}"`);
   const [command, ...positional] = positionals;
   const args: Args = {
     command,
@@ -77,7 +95,10 @@ export function parseArgs(argv: readonly string[]): Args {
     json: values.json as boolean,
     csv: values.csv as boolean,
     help: values.help as boolean,
+    runner: runner as RunnerName,
   };
+  if (point !== undefined) args.point = Number(point);
+  if (values.node !== undefined) args.node = values.node as string;
   if (backend !== undefined) args.backend = backend as BackendName;
   const python = (values.python as string | undefined) ?? process.env.MTL_LAB_PYTHON;
   if (python) args.python = python;

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/training/cliArgs';
 
-const defaults = { positional: [], runsDir: 'mtl-runs', sets: [], json: false, csv: false, help: false };
+const defaults = { positional: [], runsDir: 'mtl-runs', sets: [], json: false, csv: false, help: false, runner: 'local' };
 
 test('a command, its positionals and options, in any order; --set repeats, as --set v or --set=v', () => {
   const args = parseArgs(['train', '--set', 'optimizer.learningRate=0.01', 'exp.mtl.json', '--set=training.epochs=2', '--runs-dir', 'out', '--backend', 'wasm', '--json']);
@@ -12,6 +12,7 @@ test('a command, its positionals and options, in any order; --set repeats, as --
     command: 'train',
     positional: ['exp.mtl.json'],
     runsDir: 'out',
+    runner: 'local',
     backend: 'wasm',
     sets: ['optimizer.learningRate=0.01', 'training.epochs=2'],
     json: true,
@@ -40,5 +41,13 @@ test('usage errors name the option', () => {
   assert.throws(() => parseArgs(['runs', '--runs-dir']), /^Error: --runs-dir needs a value$/);
   assert.throws(() => parseArgs(['train', 'a.mtl.json', '--set']), /^Error: --set needs a value$/);
   assert.throws(() => parseArgs(['runs', '--json=yes']), /^Error: --json takes no value$/);
+  assert.throws(() => parseArgs(['sweep', 'a.mtl.json', '--runner', 'k8s']), /^Error: --runner: expected one of local, slurm, got "k8s"$/);
+  assert.throws(() => parseArgs(['train', 'a.mtl.json', '--point', '-1']), /^Error: --point: expected a point index \(0, 1, …\), got "-1"$/);
+  assert.throws(() => parseArgs(['train', 'a.mtl.json', '--point', '1.5']), /^Error: --point: expected a point index/);
   assert.throws(() => parseArgs(['train', 'a.mtl.json', '--backend', 'tpu']), /^Error: --backend: expected one of auto, .*, got "tpu"$/);
+});
+
+test('cluster options: --runner, --node, --point', () => {
+  assert.deepEqual(parseArgs(['sweep', 'a.mtl.json', '--runner', 'slurm', '--node', '/opt/node/bin/node']), { ...defaults, command: 'sweep', positional: ['a.mtl.json'], runner: 'slurm', node: '/opt/node/bin/node' });
+  assert.deepEqual(parseArgs(['train', 'a.mtl.json', '--point=3']), { ...defaults, command: 'train', positional: ['a.mtl.json'], point: 3 });
 });

@@ -69,3 +69,12 @@ it('keeps the CSV parser out of the host bundle and loads it from dist/csvHead.j
   const parsed = (csvHead.parseCsvRecords as (text: string, file: string) => { records: string[][] })('"a,b",c\n1,2\n', 'x.csv');
   assert.deepEqual(parsed.records, [['a,b', 'c'], ['1', '2']]);
 });
+
+it('keeps the Slurm runner out of the host bundle and constructs it from dist/slurmRunner.js on first use', () => {
+  const text = readFileSync(bundle, 'utf8');
+  assert.ok(!text.includes('--parsable'), "sbatch's command line is not in dist/extension.js");
+  assert.ok(text.includes('require("./slurmRunner.js")'), 'the host requires dist/slurmRunner.js (lazily, see scripts/build.mjs)');
+  const { SlurmRunner } = require(path.join(root, 'dist/slurmRunner.js')) as { SlurmRunner: new (options: { node: string; cli: string }) => { name: string; logs(run: unknown): string[] } };
+  const runner = new SlurmRunner({ node: 'node', cli: '/x/cli.js' });
+  assert.equal(runner.name, 'slurm');
+});

@@ -45,6 +45,9 @@ test('re-attach: a running run with a live pid is tailed, a dead one is marked f
   for (const status of ['completed', 'stopped', 'failed', 'queued'] as const) {
     assert.deepEqual(decideReattach(info({ status }), false, () => false), { action: 'none' });
   }
+  // A Slurm run's pid lives on a compute node: a pid not alive here says nothing; it is followed from disk.
+  const cluster = { runner: 'slurm', jobId: '12', arrayTaskId: 0, output: '/runs/.slurm/x-12_0.out', submittedAt: '' };
+  assert.deepEqual(decideReattach(info({ cluster }), false, () => false), { action: 'tail' });
 });
 
 test('a failed run keeps its step and gets an end time and the message', () => {

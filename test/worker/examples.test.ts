@@ -45,6 +45,19 @@ describe('examples', () => {
     assert.deepEqual(resolved.map((c) => `${c.loss.weighting}/${c.seed}`), ['equal/1', 'equal/2', 'uncertainty/1', 'uncertainty/2', 'dwa/1', 'dwa/2', 'gradnorm/1', 'gradnorm/2']);
   });
 
+  it('weighting-sweep.mtl.json: mtl-lab train --point N trains the sweep\'s N-th combination (what a Slurm array task runs)', () => {
+    const cli = (...args: string[]) => spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), 'train', path.join('examples', 'weighting-sweep.mtl.json'), '--runs-dir', path.join(runsDir, 'point'), '--json', '--set', 'training.epochs=1', '--set', 'data.samples=1500', ...args], { cwd: root, encoding: 'utf8' });
+    const r = cli('--point', '5');
+    assert.equal(r.status, 0, r.stderr);
+    const run = JSON.parse(r.stdout) as RunInfo & { runDir: string };
+    assert.deepEqual(run.overrides, ['training.epochs=1', 'data.samples=1500', 'loss.weighting="dwa"', 'seed=2']);
+    const config = JSON.parse(readFileSync(path.join(run.runDir, 'config.json'), 'utf8')) as { loss: { weighting: string }; seed: number };
+    assert.equal(`${config.loss.weighting}/${config.seed}`, 'dwa/2');
+    const beyond = cli('--point', '8');
+    assert.equal(beyond.status, 2);
+    assert.match(beyond.stderr, /--point 8: the sweep has 8 points \(0-7\)/);
+  });
+
   for (const file of examples) {
     it(`${file} trains`, () => {
       const text = readFileSync(path.join(root, 'examples', file), 'utf8');

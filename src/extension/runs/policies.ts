@@ -28,6 +28,8 @@ export const EXITED_WHILE_CLOSED = 'the worker exited while VS Code was closed';
  */
 export function decideReattach(info: RunInfo, owned: boolean, pidAlive: (pid: number, info: RunInfo) => boolean): ReattachDecision {
   if (owned || info.status !== 'running') return { action: 'none' };
+  // A cluster run's pid is a process on a compute node: whether it lives is the scheduler's to say (runner/slurm).
+  if (info.cluster) return { action: 'tail' };
   if (info.pid !== null && pidAlive(info.pid, info)) return { action: 'tail' };
   return { action: 'mark-failed', message: EXITED_WHILE_CLOSED };
 }

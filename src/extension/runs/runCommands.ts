@@ -41,8 +41,28 @@ async function stopRuns(deps: CommandDeps, arg: unknown, selection: unknown): Pr
     deps.runs.manager.cancelQueued(arg.ticket);
     return;
   }
-  if (ids.length === 0) ids = (await pickRuns(deps, deps.runs.manager.activeRuns(), 'Which running run to stop?', true)) ?? [];
-  await Promise.all(ids.map((id) => deps.runs.manager.stop(id)));
+  if (ids.length === 0) ids = (await pickRuns(deps, [...deps.runs.manager.activeRuns(), ...activeClusterRuns(deps)], 'Which running run to stop?', true)) ?? [];
+  await Promise.all(ids.map((id) => stopOne(deps, id)));
+}
+
+/** A cluster run stops through its scheduler (scancel; the worker checkpoints on the SIGTERM), a local one through the manager. */
+async function stopOne(deps: CommandDeps, id: string): Promise<void> {
+  const run = deps.runs.manager.get(id);
+  if (!run?.info.cluster) return deps.runs.manager.stop(id);
+  try {
+    await deps.runs.cluster.cancel(run);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`MTL Lab: could not stop ${id}: ${(error as Error).message}`);
+  }
+}
+
+/** Cluster runs that wait or train, as the scheduler last said (run.json where it has not said yet). */
+function activeClusterRuns(deps: CommandDeps): RunSnapshot[] {
+  return deps.runs.cluster.clusterRuns().filter((r) => ['queued', 'running'].includes(deps.runs.cluster.stateOf(r.info.id)?.status ?? r.info.status));
+}
+
+async function stopAllRuns(deps: CommandDeps): Promise<void> {
+  await Promise.all([deps.runs.manager.stopAll(), ...activeClusterRuns(deps).map((r) => stopOne(deps, r.info.id))]);
 }
 
 /** Resumes the selected stopped or failed runs (or the one picked from the palette); several gather in one dashboard. */
@@ -61,7 +81,10 @@ async function resumeRuns(deps: CommandDeps, arg: unknown, selection: unknown): 
   await Promise.all(
     ids.map(async (id) => {
       try {
-        await deps.runs.resumeRun(id);
+        const run = deps.runs.manager.get(id);
+        // A cluster run resumes as a new job on the cluster (mtl-lab train --resume), not in this window.
+        if (run?.info.cluster) await deps.runs.cluster.resume(run);
+        else await deps.runs.resumeRun(id);
         gather(id);
       } catch (error) {
         void vscode.window.showErrorMessage(`MTL Lab: could not resume ${id}: ${(error as Error).message}`);
@@ -77,9 +100,10 @@ async function deleteRuns(deps: CommandDeps, arg: unknown, selection: unknown): 
     ids = (await pickRuns(deps, finished, 'Which runs to delete?', true)) ?? [];
   }
   if (ids.length === 0) return;
-  const running = ids.filter((id) => deps.runs.manager.get(id)?.info.status === 'running');
+  // A cluster run waiting in the queue has a job that would train into the deleted folder.
+  const running = ids.filter((id) => ['running', 'queued'].includes(deps.runs.cluster.stateOf(id)?.status ?? deps.runs.manager.get(id)?.info.status ?? ''));
   if (running.length > 0) {
-    void vscode.window.showWarningMessage(`MTL Lab: stop ${running.join(', ')} before deleting.`);
+    void vscode.window.showWarningMessage(`MTL Lab: stop ${running.join(', ')} before deleting (still running or waiting in the queue).`);
     return;
   }
   if (!(await ensureTrusted('delete runs'))) return;
@@ -130,14 +154,24 @@ async function revealRunFolder(deps: CommandDeps, arg: unknown): Promise<void> {
 
 async function showRunLog(deps: CommandDeps, arg: unknown): Promise<void> {
   const run = await oneRun(deps, arg, 'Which run\'s log?');
-  if (run) await deps.logs.show(run.info.id);
+  if (!run) return;
+  await deps.logs.show(run.info.id);
+  // A cluster run also has the scheduler's own output (the batch script's stdout and stderr).
+  const [, ...schedulerLogs] = run.info.cluster ? deps.runs.cluster.logs(run) : [];
+  for (const file of schedulerLogs) {
+    try {
+      await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: false, preserveFocus: true });
+    } catch {
+      void vscode.window.setStatusBarMessage(`MTL Lab: no Slurm output yet (${path.basename(file)}): the job has not started`, 5000);
+    }
+  }
 }
 
 export function runCommands(deps: CommandDeps): FeatureCommands<'startRun' | 'stopRun' | 'stopAllRuns' | 'resumeRun' | 'deleteRun' | 'exportRunCsv' | 'revealRunFolder' | 'showRunLog'> {
   return {
     [COMMANDS.startRun]: (arg?: unknown) => startRun(deps, arg),
     [COMMANDS.stopRun]: (arg?: unknown, selection?: unknown) => stopRuns(deps, arg, selection),
-    [COMMANDS.stopAllRuns]: () => deps.runs.manager.stopAll(),
+    [COMMANDS.stopAllRuns]: () => stopAllRuns(deps),
     [COMMANDS.resumeRun]: (arg?: unknown, selection?: unknown) => resumeRuns(deps, arg, selection),
     [COMMANDS.deleteRun]: (arg?: unknown, selection?: unknown) => deleteRuns(deps, arg, selection),
     [COMMANDS.exportRunCsv]: (arg?: unknown) => exportRunCsv(deps, arg),

@@ -550,7 +550,7 @@ export class RunManager implements Disposable {
           entry.tail = undefined;
           this.settleStop(entry);
           changed = true;
-        } else if (entry.info.pid === null || !this.pidAlive(entry.info.pid, entry.info)) {
+        } else if (!entry.info.cluster && (entry.info.pid === null || !this.pidAlive(entry.info.pid, entry.info))) {
           // Gone without a final status. Read once more: the worker may have finished between the reads.
           const last = await readRunInfo(entry.runDir);
           const rest = await tail.poll();

@@ -10,11 +10,15 @@ import type { RecordsRead } from '../../training/run/metricsTail';
 import { allRunsDirectories, readSettings, runsDirectoryForConfig, SECTION, workerModulePaths, type Settings } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
 import { pythonInterpreter } from './pythonInterpreter';
+import { ClusterRuns } from '../cluster/clusterRuns';
+import { SlurmRunner } from '../../training/runner/slurm/slurmRunner';
 import { createWorkerLauncher } from './workerProcess';
 import { DisposableOwner, DisposableSlot, DisposableStore, toDisposable } from '../util/disposables';
 
 export class RunsService extends DisposableOwner implements DashboardDataSource {
   readonly manager: RunManager;
+  /** Runs submitted to a Slurm cluster: their scheduler state, stop, resume. */
+  readonly cluster: ClusterRuns;
   /** The watchers of the current runs directories (replaced by rewatch). */
   private readonly watchers = new DisposableSlot<DisposableStore>();
   private refreshTimer: NodeJS.Timeout | undefined;
@@ -36,12 +40,22 @@ export class RunsService extends DisposableOwner implements DashboardDataSource 
       runsDirectories: () => allRunsDirectories(),
       maxConcurrentRuns: () => readSettings().maxConcurrentRuns,
     });
+    // The compute nodes run dist/cli.js with mtlLab.nodePath, or the `node` on their PATH (not VS Code's own).
+    const cliPath = path.join(context.extensionPath, 'dist', 'cli.js');
+    this.cluster = new ClusterRuns(
+      () => this.manager.list(),
+      () => new SlurmRunner({ node: readSettings().nodePath || 'node', cli: cliPath }),
+    );
     this.onDidAppendRecords = this.manager.onDidAppendRecords;
     this.onDidChangeRuns = this.manager.onDidChangeRuns;
     this.ownAll(
       // Workers keep training when the manager goes; the next window re-attaches.
       this.manager,
+      this.cluster,
       this.watchers,
+      this.manager.onDidChangeRuns((list) => {
+        if (list.some((r) => r.info.cluster && !this.cluster.stateOf(r.info.id))) void this.cluster.poll();
+      }),
       toDisposable(() => {
         if (this.refreshTimer) clearTimeout(this.refreshTimer);
       }),

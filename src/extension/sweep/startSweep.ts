@@ -5,7 +5,9 @@
  */
 import * as vscode from 'vscode';
 import { promises as fs } from 'node:fs';
-import { readSettings } from '../settings';
+import { readSettings, runsDirectoryForConfig, type Settings } from '../settings';
+import type { SweepPoint } from '../../training/config/sweep';
+import type { BackendName, ClusterConfig } from '../../training/config/schema';
 import { ensureTrusted, saveIfDirty, type RunsService } from '../runs/runsService';
 import type { DashboardHandle } from '../dashboard';
 import { dashboardGatherer } from '../dashboard/gather';
@@ -32,6 +34,7 @@ export async function startSweep(deps: StartSweepDeps, configPath: string): Prom
     return [];
   }
   const settings = readSettings();
+  if (settings.runner === 'slurm') return submitSweep(deps, configPath, plan.points, plan.cluster, settings);
   if (plan.points.length > CONFIRM_ABOVE) {
     const start = `Start ${plan.points.length} runs`;
     const answer = await vscode.window.showWarningMessage(
@@ -54,6 +57,26 @@ export async function startSweep(deps: StartSweepDeps, configPath: string): Prom
     }),
   );
   return started;
+}
+
+/**
+ * mtlLab.runner = "slurm": the sweep is one Slurm job array (the runs directory must be on the file system the compute
+ * nodes share). Its runs appear in the tree as queued, and gather in one comparison dashboard.
+ */
+async function submitSweep(deps: StartSweepDeps, configPath: string, points: SweepPoint[], cluster: ClusterConfig | undefined, settings: Settings): Promise<string[]> {
+  let submitted;
+  try {
+    submitted = await deps.runs.cluster.submit({ configPath, runsDir: runsDirectoryForConfig(configPath, settings), sets: [], backend: settings.backend === 'config' ? undefined : (settings.backend as BackendName), points, cluster });
+  } catch (error) {
+    void vscode.window.showErrorMessage(`MTL Lab: the sweep was not submitted to Slurm: ${(error as Error).message}`);
+    return [];
+  }
+  const ids = submitted.map((r) => r.info.id);
+  void vscode.window.setStatusBarMessage(`MTL Lab: sweep of ${ids.length} runs submitted as Slurm job ${submitted[0]?.info.cluster?.jobId ?? '?'}`, 8000);
+  await deps.runs.refresh();
+  void deps.runs.cluster.poll();
+  if (ids.length) deps.openDashboard(ids);
+  return ids;
 }
 
 export function sweepCommands(deps: CommandDeps): FeatureCommands<'startSweep'> {

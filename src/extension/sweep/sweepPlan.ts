@@ -7,8 +7,9 @@ import { parse as parseJsonc } from 'jsonc-parser/lib/esm/main.js';
 import { formatDiagnostic } from '../../training/config/diagnostics';
 import { analyseExperimentText, invalidSweepPoint } from '../../training/config/parse';
 import { sweepPoints, sweepSize, type SweepPoint } from '../../training/config/sweep';
+import type { ClusterConfig } from '../../training/config/schema';
 
-export type SweepPlan = { ok: true; points: SweepPoint[] } | { ok: false; reason: 'invalid' | 'no-sweep' | 'bad-combination'; message: string };
+export type SweepPlan = { ok: true; points: SweepPoint[]; cluster?: ClusterConfig } | { ok: false; reason: 'invalid' | 'no-sweep' | 'bad-combination'; message: string };
 
 export function planSweep(text: string, file: string): SweepPlan {
   const analysis = analyseExperimentText(text, file);
@@ -25,7 +26,7 @@ export function planSweep(text: string, file: string): SweepPlan {
     const [first] = invalid.diagnostics;
     return { ok: false, reason: 'bad-combination', message: `sweep run ${invalid.index + 1} of ${points.length} (${invalid.point.label}) is not a valid config: ${first.path ? `${first.path}: ` : ''}${first.message}` };
   }
-  return { ok: true, points };
+  return { ok: true, points, cluster: analysis.config.cluster };
 }
 
 /** The number of runs the file's sweep section makes, from the JSON alone (for the CodeLens); 0 without one. */

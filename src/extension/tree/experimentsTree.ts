@@ -48,6 +48,7 @@ export class ExperimentsTree extends DisposableOwner implements vscode.TreeDataP
       }),
       runs.manager.onDidChangeRuns((list) => this.onRunsChanged(list)),
       runs.manager.onDidChangeQueue(() => this.fire()),
+      runs.cluster.onDidChange(() => this.fire()),
       // Live steps in run descriptions: once a second is enough for a progress figure, and only those
       // rows are refreshed (a whole-tree refresh every second would race reveals and expansions).
       runs.manager.onDidAppendRecords(({ runId }) => this.fireRun(runId)),
@@ -196,6 +197,7 @@ export class ExperimentsTree extends DisposableOwner implements vscode.TreeDataP
       queue: this.runs.manager.queue(),
       liveStep: (runId) => this.runs.manager.liveStep(runId),
       readText: (file) => this.textOf(file),
+      clusterState: (runId) => this.runs.cluster.stateOf(runId),
     };
   }
 

@@ -5,6 +5,7 @@
 import type { RunInfo, RunStatus, TaskMetrics } from '../../training/run/records';
 import { formatDuration } from '../../training/run/duration';
 import type { RunSnapshot } from '../dashboard/dataSource';
+import type { RunnerState } from '../../training/runner/runner';
 
 export type RunIcon = 'running' | 'queued' | 'completed' | 'stopped' | 'failed';
 
@@ -86,6 +87,26 @@ export function runDescription(info: RunInfo, liveStep?: number): string {
         .join(' · ');
     }
   }
+}
+
+/** `12_3` for an array task, `12` for a single job. */
+export function clusterJobLabel(info: RunInfo): string | undefined {
+  const c = info.cluster;
+  if (!c) return undefined;
+  return c.arrayTaskId === null ? c.jobId : `${c.jobId}_${c.arrayTaskId}`;
+}
+
+/**
+ * A cluster run's description: its job, then what the scheduler says when that differs from run.json (waiting and
+ * why, requeued after a checkpoint, killed at the time limit) and run.json's own description otherwise.
+ */
+export function clusterRunDescription(info: RunInfo, state: RunnerState | undefined, liveStep?: number): string {
+  const status = state?.status ?? info.status;
+  let what: string;
+  if (status === 'queued') what = `queued${state?.reason ? ` (${state.reason})` : ''}`;
+  else if (status !== info.status && state) what = state.reason ? `${status}: ${state.reason}` : status;
+  else what = runDescription(info, liveStep);
+  return `job ${clusterJobLabel(info)} · ${what}`;
 }
 
 /** Escapes text for a Markdown tooltip (run ids and error messages are user-controlled). */

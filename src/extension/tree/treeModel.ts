@@ -6,7 +6,8 @@ import path from 'node:path';
 import type { RunSnapshot } from '../dashboard/dataSource';
 import { byNewestFirst } from '../../training/run/runDirectory';
 import { formatConfigValue, readConfigValues, readExperimentObject, readTasks, type ConfigField } from '../configEditing/configFields';
-import { CONTEXT, runContextValue, runDescription, runIcon, runLabel, runTooltipMarkdown, type RunIcon } from './runText';
+import { clusterRunDescription, CONTEXT, runContextValue, runDescription, runIcon, runLabel, runTooltipMarkdown, type RunIcon } from './runText';
+import type { RunnerState } from '../../training/runner/runner';
 
 export interface ExperimentFile {
   /** Absolute path of the `*.mtl.json`. */
@@ -90,6 +91,8 @@ export interface TreeState {
   queue: readonly QueuedRequest[];
   liveStep: (runId: string) => number | undefined;
   readText: (file: string) => string | undefined;
+  /** The scheduler's view of a cluster run (undefined: a local run, or not asked yet). */
+  clusterState?: (runId: string) => RunnerState | undefined;
 }
 
 function sameFile(a: string | null | undefined, b: string): boolean {
@@ -155,18 +158,21 @@ export function rootNodes(state: TreeState): TreeNode[] {
 export function runNode(run: RunSnapshot, state: TreeState): RunNode {
   const liveStep = state.liveStep(run.info.id);
   const text = run.info.experimentFile ? state.readText(run.info.experimentFile) : undefined;
+  const cluster = run.info.cluster ? state.clusterState?.(run.info.id) : undefined;
+  const status = cluster?.status ?? run.info.status;
+  const description = run.info.cluster ? clusterRunDescription(run.info, cluster, liveStep) : runDescription(run.info, liveStep);
   return {
     kind: 'run',
     id: `run:${run.info.id}`,
     runId: run.info.id,
     runDir: run.runDir,
     label: runLabel(run.info),
-    description: runDescription(run.info, liveStep),
+    description,
     markdownTooltip: runTooltipMarkdown(run, { liveStep, experimentConfig: text === undefined ? undefined : readExperimentObject(text) }),
-    contextValue: runContextValue(run.info.status),
+    contextValue: runContextValue(status),
     collapsible: 'none',
-    icon: runIcon(run.info.status),
-    accessibilityLabel: `${run.info.id}, ${run.info.status}, ${runDescription(run.info, liveStep)}`,
+    icon: runIcon(status),
+    accessibilityLabel: `${run.info.id}, ${status}, ${description}`,
   };
 }
 

@@ -27,6 +27,8 @@ interface SchemaShape {
   minItems?: number;
   maxItems?: number;
   pattern?: string;
+  /** What a value of a `pattern` looks like, in words (VS Code's JSON editor shows it too). */
+  patternErrorMessage?: string;
 }
 
 const IDENTIFIER_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]*$';
@@ -127,6 +129,7 @@ function patternMessage(schema: SchemaShape, value: unknown): string {
   if (schema.pattern === IDENTIFIER_PATTERN) {
     return `must start with a letter or digit and contain only letters, digits, ".", "_" and "-", got ${showValue(value)}`;
   }
+  if (schema.patternErrorMessage) return `${schema.patternErrorMessage}, got ${showValue(value)}`;
   return `must match the pattern ${schema.pattern}, got ${showValue(value)}`;
 }
 

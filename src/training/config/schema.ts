@@ -220,6 +220,32 @@ export const ProgramSchema = Type.Object(
   },
   { additionalProperties: false, description: 'Run your own program (PyTorch through the Python logger, or anything that writes a run directory) instead of the built-in engine. The sections data, model, loss, optimizer, training and backend are then not used, except tasks (their names).' },
 );
+/**
+ * Where a sweep goes when it is sent to a cluster (`mtl-lab sweep --runner slurm`, or the mtlLab.runner setting).
+ * Slurm's own spelling of each value, passed to sbatch as given; a run on this machine ignores the section.
+ */
+export const ClusterSchema = Type.Object(
+  {
+    partition: Type.Optional(Type.String({ minLength: 1, pattern: '^[A-Za-z0-9_.,-]+$', patternErrorMessage: 'must be a partition name (letters, digits, "_", ".", "-"; several separated by ",")', description: 'Slurm partition (sbatch --partition); default: the cluster\'s default partition.' })),
+    time: Type.Optional(
+      Type.String({
+        pattern: '^(\\d+|\\d+:\\d{1,2}|\\d+:\\d{1,2}:\\d{1,2}|\\d+-\\d{1,2}|\\d+-\\d{1,2}:\\d{1,2}|\\d+-\\d{1,2}:\\d{1,2}:\\d{1,2})$',
+        patternErrorMessage: 'must be a Slurm time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (e.g. "90" or "1-12:00:00")',
+        description: 'Time limit per run (sbatch --time): minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS. Runs checkpoint before it and are requeued to resume.',
+      }),
+    ),
+    cpusPerTask: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, description: 'CPUs per run (sbatch --cpus-per-task).', default: 1 })),
+    gpus: Type.Optional(Type.Integer({ minimum: 0, maximum: 64, description: 'GPUs per run (sbatch --gpus); 0 = none.', default: 0 })),
+    memory: Type.Optional(Type.String({ pattern: '^\\d+[KMGT]?$', patternErrorMessage: 'must be a size in megabytes or with a unit K, M, G or T (e.g. "4G")', description: 'Memory per run (sbatch --mem), e.g. "4G" or "512M".' })),
+    account: Type.Optional(Type.String({ minLength: 1, description: 'Account charged (sbatch --account).' })),
+    qos: Type.Optional(Type.String({ minLength: 1, description: 'Quality of service (sbatch --qos).' })),
+    extraArgs: Type.Optional(Type.Array(Type.String({ pattern: '^-', patternErrorMessage: 'must be one sbatch option starting with "-" (e.g. "--constraint=a100")', description: 'One sbatch option, e.g. "--constraint=a100".' }), { maxItems: 64, description: 'Further sbatch options, each one argument starting with "-", passed as given.' })),
+    maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'At most this many runs of a sweep at the same time (the %N of sbatch --array); default: as many as the cluster allows.' })),
+    signalSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 65_535, description: 'Seconds before the time limit at which a run is told to checkpoint (sbatch --signal=B:USR1@N).', default: 60 })),
+  },
+  { additionalProperties: false, description: 'Slurm options for runs sent to a cluster. Ignored by runs on this machine.' },
+);
+export type ClusterConfig = Static<typeof ClusterSchema>;
 
 /** Methods as the schema sees them: ids, descriptions and options (their implementations do not matter here). */
 type Described = readonly MethodDescriptor[];
@@ -246,6 +272,7 @@ export function experimentSchema<A extends Described, W extends DescribedWeighti
         }),
       ),
       program: Type.Optional(ProgramSchema),
+      cluster: Type.Optional(ClusterSchema),
       backend: oneOf(BACKENDS, {
         description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, webgpu (hardware GPUs only, never a software adapter), tensorflow, wasm, cpu in that order and records why each was or was not chosen; with a GPU adapter it times a few steps of the run on the GPU and on the best CPU backend and keeps the faster. An explicit choice that cannot load is an error; an explicit webgpu on a software adapter trains with a warning.',
         default: 'auto',

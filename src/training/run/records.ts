@@ -150,6 +150,22 @@ export const GpuAdapterSchema = Type.Object({
   maxStorageBufferBindingSize: Type.Number(),
 });
 export type GpuAdapter = Static<typeof GpuAdapterSchema>;
+/**
+ * Where a run handed to a cluster scheduler lives there (run/runner/): written by the submitter, kept by the
+ * worker. Absent for runs started on this machine.
+ */
+export const ClusterJobSchema = Type.Object({
+  /** The runner that submitted it, e.g. "slurm". */
+  runner: Type.String(),
+  /** The scheduler's job id (a Slurm array's id for a sweep). */
+  jobId: Type.String(),
+  /** The array task this run is (a sweep point's index), or null for a single job (a resume). */
+  arrayTaskId: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  /** The scheduler's own output file of the job (stdout and stderr of the batch script). */
+  output: Type.String(),
+  submittedAt: Type.String(),
+});
+export type ClusterJob = Static<typeof ClusterJobSchema>;
 
 export const RunInfoSchema = Type.Object({
   /** Format version of the run directory. */
@@ -174,6 +190,8 @@ export const RunInfoSchema = Type.Object({
    * means the pid was reused after the worker died (see run/processIdentity.ts).
    */
   processStartTicks: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+  /** The cluster job that runs it (absent or null: a run on this machine). */
+  cluster: Type.Optional(Type.Union([ClusterJobSchema, Type.Null()])),
   /** Last step reached and the planned total. */
   step: Type.Integer({ minimum: 0 }),
   totalSteps: Type.Integer({ minimum: 0 }),

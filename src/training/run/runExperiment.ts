@@ -3,6 +3,7 @@
  * user's program, supervised by runProgram.ts). The worker (forked by the
  * extension) and the `mtl-lab` CLI both call this, so a run looks the same wherever it started.
  */
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { BatchSampler } from '../data/sampler';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
@@ -11,8 +12,8 @@ import { Trainer, type TrainOutcome } from '../engine/trainer';
 import { eventRecord } from './events';
 import { processStartTicks } from './processIdentity';
 import { RUN_FILES, type EventCode, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
-import { makeRunId, RunDirectoryWriter } from './runDirectory';
-import { readRunConfigSource, resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
+import { makeRunId, readRunInfoSync, RunDirectoryWriter, writeFileAtomicSync } from './runDirectory';
+import { InputError, readRunConfigSource, resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
 import { runProgram } from './runProgram';
 
 export interface RunCallbacks {
@@ -81,6 +82,7 @@ function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Train
     return writer;
   }
   const now = new Date();
+  if (request.claimDir) return claimQueuedRun(request.claimDir, inputs, trainer, owner, onFlush);
   const info: RunInfo = {
     version: 1,
     id: makeRunId(inputs.config.name, now),
@@ -101,6 +103,20 @@ function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Train
   };
   const writer = RunDirectoryWriter.create(path.resolve(request.runsDir), info, inputs.config, onFlush);
   if (inputs.dataset.tokenizer) writer.writeTokenizer(inputs.dataset.tokenizer.json);
+  return writer;
+}
+
+/**
+ * A queued run directory (a cluster runner's) becomes this run: its id, creation time and job stay. Records of an
+ * earlier attempt that died before its first checkpoint are dropped, since this attempt trains from step 0 again.
+ */
+function claimQueuedRun(runDir: string, inputs: RunInputs, trainer: Trainer, owner: Pick<RunInfo, 'pid' | 'processStartTicks'>, onFlush: (batch: PositionedRecords) => void): RunDirectoryWriter {
+  const read = readRunInfoSync(runDir);
+  if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+  rmSync(path.join(runDir, RUN_FILES.metrics), { force: true });
+  writeFileAtomicSync(path.join(runDir, RUN_FILES.config), JSON.stringify(inputs.config, null, 2) + '\n');
+  const writer = new RunDirectoryWriter(runDir, read.info, onFlush);
+  writer.update({ status: 'running', ...owner, startedAt: new Date().toISOString(), endedAt: null, error: null, backend: inputs.backend.name, step: 0, totalSteps: trainer.totalSteps, summary: null });
   return writer;
 }
 

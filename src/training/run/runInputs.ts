@@ -26,6 +26,11 @@ export interface RunRequest {
   backend?: BackendName;
   /** Continue this stopped run instead of starting a new one. */
   resumeDir?: string;
+  /**
+   * Start the run in this queued run directory (made by a cluster runner when it submitted the run) instead of a
+   * new one. The config still comes from `configPath` and `overrides`.
+   */
+  claimDir?: string;
   /** How native tfjs packages are loaded (tests inject one). */
   moduleLoader?: ModuleLoader;
   modulePaths?: string[];

@@ -1,0 +1,52 @@
+/**
+ * The worker's side of a Slurm run, inside the job: which run directory this job trains (the one the submitter
+ * made for its job and array task), whether it starts or resumes it (a requeued task finds its checkpoint), and the
+ * requeue after checkpointing on `--signal=B:USR1` before the time limit.
+ */
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+import { hasCheckpoint } from '../../engine/checkpoint';
+import { RUN_FILES, type RunInfo } from '../../run/records';
+import { listRunsSync, readRunInfoSync, writeRunInfoSync } from '../../run/runDirectory';
+import type { RunRef } from '../runner';
+
+export interface SlurmJobOfProcess {
+  /** The array's id (or the job's own id outside an array): what run.json records. */
+  jobId: string;
+  arrayTaskId: number | null;
+  /** This job's own id (an array task has one of its own), what scontrol requeue takes. */
+  ownJobId: string;
+}
+
+/** The Slurm job this process runs in, from the environment Slurm gives a batch job. */
+export function slurmJobOfProcess(env: NodeJS.ProcessEnv = process.env): SlurmJobOfProcess | undefined {
+  const own = env.SLURM_JOB_ID;
+  if (!own) return undefined;
+  if (env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID) return { jobId: env.SLURM_ARRAY_JOB_ID, arrayTaskId: Number(env.SLURM_ARRAY_TASK_ID), ownJobId: own };
+  return { jobId: own, arrayTaskId: null, ownJobId: own };
+}
+
+const isJob = (info: RunInfo, job: SlurmJobOfProcess) => info.cluster?.jobId === job.jobId && info.cluster.arrayTaskId === job.arrayTaskId;
+
+/** The run directory submitted for this job and array task, if any. */
+export function findJobRun(runsDir: string, job: SlurmJobOfProcess): RunRef | undefined {
+  return listRunsSync(path.resolve(runsDir)).runs.find((r) => isJob(r.info, job));
+}
+
+/**
+ * How this job takes over its run: `resume` from its checkpoint (a requeued task, or a resume job), or `start`
+ * from step 0 (the first attempt, or one after an attempt that died before its first checkpoint). A run.json still
+ * saying `running` is the previous attempt of this same job, killed without writing its end (a failed node).
+ */
+export function claimJobRun(run: RunRef, job: SlurmJobOfProcess): 'resume' | 'start' {
+  const read = readRunInfoSync(run.runDir);
+  const info = read.ok ? read.info : run.info;
+  if (!hasCheckpoint(path.join(run.runDir, RUN_FILES.checkpoint))) return 'start';
+  if (info.status === 'running' && isJob(info, job)) writeRunInfoSync(run.runDir, { ...info, status: 'stopped', pid: null, processStartTicks: null });
+  return 'resume';
+}
+
+/** Puts this job back in the queue (after its checkpoint): Slurm runs it again, and it resumes. */
+export function requeueSelf(job: SlurmJobOfProcess): void {
+  execFileSync('scontrol', ['requeue', job.ownJobId], { stdio: ['ignore', 'ignore', 'inherit'] });
+}

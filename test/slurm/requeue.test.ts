@@ -1,0 +1,84 @@
+/**
+ * Runs that Slurm interrupts, on a real cluster: a time limit shorter than the run (checkpoint on the USR1 warning,
+ * requeue, resume) and a node that goes down mid-run. Slurm delays a requeued job by two minutes (its begin time);
+ * the tests move that begin time to now with scontrol, as an administrator could, instead of waiting.
+ */
+import { before, after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync } from 'node:fs';
+import path from 'node:path';
+import { startSlurmCluster, type SlurmCluster } from '../../scripts/slurm-cluster';
+import { readRecordsSync } from '../../src/training/run/metricsTail';
+import { cli, cliJs, stateOf, waitForRuns, writeConfig, type ListedRun } from './helpers';
+
+let cluster: SlurmCluster;
+let dir: string;
+
+before(async () => {
+  assert.ok(existsSync(cliJs), 'dist/cli.js must be built first (npm run build)');
+  cluster = await startSlurmCluster();
+  dir = mkdtempSync(path.join(cluster.dir, 'work-'));
+});
+after(async () => cluster?.stop());
+
+const jobOf = (run: ListedRun) => `${run.cluster!.jobId}_${run.cluster!.arrayTaskId}`;
+
+/**
+ * Waits for the run to complete, starting its requeued job at once each time Slurm holds it back. `afterRequeue`
+ * may change the job before it starts again.
+ */
+async function completeThroughRequeues(runsDir: string, timeoutMs: number, afterRequeue: (job: string) => void = () => {}): Promise<{ run: ListedRun; requeues: number }> {
+  let requeues = 0;
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const [run] = await waitForRuns(cluster, runsDir, 'completed or requeued', (runs) => stateOf(runs[0]) === 'completed' || runs[0]?.clusterState?.reason === 'BeginTime', Math.max(1000, deadline - Date.now()));
+    if (stateOf(run) === 'completed') return { run, requeues };
+    requeues++;
+    afterRequeue(jobOf(run));
+    cluster.run('scontrol', ['update', `jobid=${jobOf(run)}`, 'starttime=now']);
+    await waitForRuns(cluster, runsDir, 'the requeued job running', (runs) => runs[0]?.clusterState?.reason !== 'BeginTime', 20_000);
+  }
+}
+
+/** Train records every `every` steps (and the last), each once and in order: nothing repeated or lost. */
+function assertEveryStepOnce(run: ListedRun, every: number): void {
+  const steps = readRecordsSync(run.runDir).filter((r) => r.kind === 'train').map((r) => r.step);
+  const expected = Array.from({ length: Math.floor(run.totalSteps / every) }, (_, i) => (i + 1) * every);
+  if (expected.at(-1) !== run.totalSteps) expected.push(run.totalSteps);
+  assert.equal(run.step, run.totalSteps);
+  assert.deepEqual(steps, expected);
+}
+
+test('a time limit shorter than the run: the worker checkpoints on USR1, the task is requeued and resumes, and the run completes', async () => {
+  // A one-minute limit with the warning 55 s before it: Slurm checks limits every 30 s, so the warning comes within
+  // the first 35 s of the job; the run trains longer than that even on a fast machine (63000 steps, 45 s here at
+  // the fastest). Once requeued, the job gets a longer limit, so the resumed run is not warned again and completes.
+  const config = writeConfig(dir, 'limited', { training: { epochs: 2100, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [7] }, cluster: { time: '1', signalSeconds: 55 } });
+  const runsDir = path.join(dir, 'limited-runs');
+  assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
+  const { run, requeues } = await completeThroughRequeues(runsDir, 150_000, (job) => cluster.run('scontrol', ['update', `jobid=${job}`, 'timelimit=30']));
+  assert.equal(requeues, 1, 'requeued once, before the time limit');
+  const events = readRecordsSync(run.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
+  assert.equal(events.filter((c) => c === 'stopped').length, requeues, 'one checkpoint per warning');
+  assert.equal(events.filter((c) => c === 'resumed').length, requeues, 'one resume per requeue');
+  assert.equal(events.at(-1), 'completed');
+  assertEveryStepOnce(run, 10);
+});
+
+test('a node that goes down mid-run: Slurm requeues the run (checkpointed on its SIGTERM), and it resumes when the node returns', async () => {
+  const config = writeConfig(dir, 'nodedown', { training: { epochs: 300, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [8] } });
+  const runsDir = path.join(dir, 'nodedown-runs');
+  assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
+  await waitForRuns(cluster, runsDir, 'the run past step 500', (runs) => runs[0]?.status === 'running' && runs[0].step >= 500, 30_000);
+  cluster.run('scontrol', ['update', `nodename=${cluster.node}`, 'state=down', 'reason=mtl-lab test: node failure']);
+  try {
+    const [waiting] = await waitForRuns(cluster, runsDir, 'the run requeued', (runs) => stateOf(runs[0]) === 'queued' && runs[0].status === 'stopped', 30_000);
+    assert.ok(waiting.step > 0 && waiting.step < waiting.totalSteps);
+  } finally {
+    // The node returns (ReturnToService=2 brings it back once its slurmd answers; an administrator would resume it).
+    if (/down/.test(cluster.run('sinfo', ['--noheader', '--Node', '--format=%T']))) cluster.run('scontrol', ['update', `nodename=${cluster.node}`, 'state=resume']);
+  }
+  const { run, requeues } = await completeThroughRequeues(runsDir, 60_000);
+  assert.ok(requeues >= 1);
+  assertEveryStepOnce(run, 10);
+});
