@@ -9,6 +9,9 @@ processes then hits every implementation alike):
   out: {"steps": n, "seconds": wall-clock s, "cpuSeconds": this process's CPU time}
   in:  {"quit": true}
 
+With `--device cuda` (the webgpu comparison on a machine with a GPU) it runs on CUDA when this PyTorch
+has it, else on the CPU with all its threads; the ready line says which ("device").
+
 The model is the same as the TypeScript side: shared Linear(inputs, hidden) + ReLU, two linear heads
 (10 and 20 classes) straight from the shared layer, softmax cross-entropy per task summed with equal
 weights, Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-8). The batch is fixed (made once), as in the
@@ -43,14 +46,14 @@ def blas_info() -> str:
 
 
 class Model:
-    def __init__(self, inputs: int, hidden: int, batch: int):
+    def __init__(self, inputs: int, hidden: int, batch: int, device: str = "cpu"):
         gen = torch.Generator().manual_seed(1)
-        self.shared = torch.nn.Linear(inputs, hidden)
-        self.heads = [torch.nn.Linear(hidden, classes) for classes in (10, 20)]
+        self.shared = torch.nn.Linear(inputs, hidden).to(device)
+        self.heads = [torch.nn.Linear(hidden, classes).to(device) for classes in (10, 20)]
         params = list(self.shared.parameters()) + [p for h in self.heads for p in h.parameters()]
         self.optimizer = torch.optim.Adam(params, lr=0.001, betas=(0.9, 0.999), eps=1e-8)
-        self.x = torch.rand(batch, inputs, generator=gen)
-        self.targets = [torch.randint(0, classes, (batch,), generator=gen) for classes in (10, 20)]
+        self.x = torch.rand(batch, inputs, generator=gen).to(device)
+        self.targets = [torch.randint(0, classes, (batch,), generator=gen).to(device) for classes in (10, 20)]
 
     def step(self) -> float:
         self.optimizer.zero_grad(set_to_none=True)
@@ -63,16 +66,19 @@ class Model:
 
 
 def main() -> None:
-    torch.set_num_threads(1)
+    wants_gpu = sys.argv[1:3] == ["--device", "cuda"]
+    device = "cuda" if wants_gpu and torch.cuda.is_available() else "cpu"
+    if not wants_gpu:
+        torch.set_num_threads(1)
     models: dict[tuple[int, int, int], Model] = {}
-    print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas_info(), "libblas": blas_library(), "threads": torch.get_num_threads()}), flush=True)
+    print(json.dumps({"ready": True, "torch": torch.__version__, "blas": blas_info(), "libblas": blas_library(), "threads": torch.get_num_threads(), "device": device}), flush=True)
     for line in sys.stdin:
         request = json.loads(line)
         if request.get("quit"):
             break
         key = (request["inputs"], request["hidden"], request["batch"])
         if key not in models:
-            models[key] = Model(*key)
+            models[key] = Model(*key, device=device)
             for _ in range(request.get("warmup", 5)):
                 models[key].step()
         model = models[key]

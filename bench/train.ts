@@ -34,6 +34,7 @@ import { glorotUniform } from '../src/training/models/dense';
 import { Rng } from '../src/training/random/rng';
 import type { MetricRecord, RunInfo, TrainRecord } from '../src/training/run/records';
 import { RunDirectoryWriter } from '../src/training/run/runDirectory';
+import { benchWebgpu } from './webgpu';
 
 interface Size {
   name: 'small' | 'large';
@@ -139,7 +140,7 @@ function makeTrainer(size: Size, logEvery: number): Trainer {
 }
 
 /** The bare step: the Trainer's own step function on a fixed batch (no batch building, no records). */
-function oursBare(size: Size): { step: () => void; dispose: () => void; trainer: Trainer; batch: Batch } {
+function oursBare(size: Size): { step: () => StepResult; dispose: () => void; trainer: Trainer; batch: Batch } {
   const trainer = makeTrainer(size, 1);
   const dataset = trainer.dataset;
   const batch = makeBatch(dataset.train, dataset.inputDim, dataset.tasks, sequentialOrder(size).batchesForEpoch(0)[0]);
@@ -149,7 +150,7 @@ function oursBare(size: Size): { step: () => void; dispose: () => void; trainer:
     batch,
     step: () => {
       step++;
-      trainer.trainStep(batch, { step, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1 }, step, false);
+      return trainer.trainStep(batch, { step, epoch: 0, stepInEpoch: 0, stepsPerEpoch: 1 }, step, false);
     },
     dispose: () => tf.dispose([batch.x, ...batch.tasks.map((t) => t.target)]),
   };
@@ -278,6 +279,8 @@ interface TorchInfo {
   blas: string;
   libblas: string;
   threads: number;
+  /** "cuda" or "cpu" (`--device cuda` asks for CUDA). */
+  device: string;
 }
 
 class TorchReference {
@@ -287,8 +290,8 @@ class TorchReference {
   private stderr = '';
   info!: TorchInfo;
 
-  constructor(python: string, env: NodeJS.ProcessEnv) {
-    this.child = spawn(python, [path.join(__dirname, 'torch_reference.py')], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  constructor(python: string, env: NodeJS.ProcessEnv, args: string[] = []) {
+    this.child = spawn(python, [path.join(__dirname, 'torch_reference.py'), ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
     this.child.stderr.on('data', (d: Buffer) => (this.stderr += d.toString()));
     // A missing interpreter (ENOENT) arrives as an 'error' event; report it as the process ending.
     this.child.on('error', (error) => {
@@ -327,9 +330,9 @@ class TorchReference {
   }
 }
 
-async function startTorch(label: string, python: string, env: NodeJS.ProcessEnv): Promise<{ label: string; torch: TorchReference } | { label: string; error: string }> {
+async function startTorch(label: string, python: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<{ label: string; torch: TorchReference } | { label: string; error: string }> {
   try {
-    const torch = new TorchReference(python, env);
+    const torch = new TorchReference(python, env, args);
     await torch.start();
     return { label, torch };
   } catch (error) {
@@ -527,6 +530,20 @@ async function main(): Promise<void> {
     trainer.dispose();
   }
   for (const t of torchRuns) if ('torch' in t) t.torch.close();
+  results.webgpu = await benchWebgpu({
+    sizes: SIZES.filter((s) => wanted.includes(s.name)),
+    rounds: ROUNDS,
+    bare: (size) => {
+      const bare = oursBare(size as Size);
+      return { step: bare.step, losses: () => bare.step().lossValues, dispose: bare.dispose };
+    },
+    wallRate: (step, seconds) => timeSteps(step, seconds).wall,
+    torch: async () => {
+      const t = await startTorch('PyTorch', python, process.env, ['--device', 'cuda']);
+      if ('error' in t) return undefined;
+      return { label: `PyTorch ${t.torch.info.device}`, round: async (size, seconds) => (await t.torch.round(size as Size, seconds)).wall, close: () => t.torch.close() };
+    },
+  });
   console.log(`\nbenchmark took ${((performance.now() - started) / 1000).toFixed(0)} s`);
   console.log('\nJSON ' + JSON.stringify({ machine: m, threads, results }));
 }

@@ -70,8 +70,11 @@ describe('webgpu backend on SwiftShader', () => {
   });
 });
 
-/** Train steps compared per example; the tolerance is absolute on each task loss, per model family. */
-const STEPS = 3;
+/**
+ * Train steps compared per example (the second is computed with the weights the first updated); the
+ * tolerance is absolute on each task loss, per model family.
+ */
+const STEPS = 2;
 const TOLERANCE: Record<string, number> = { hard: 1e-5, soft: 1e-5, 'cross-stitch': 1e-5, routing: 1e-5 };
 
 describe(`every example: ${STEPS} steps on webgpu equal the cpu backend's`, () => {

@@ -183,7 +183,7 @@ export async function selectBackend(requested: BackendName, loader: ModuleLoader
   );
 }
 
-const formatMs = (ms: number | null | undefined) => (ms == null ? 'failed' : `${ms.toPrecision(3)} ms/step`);
+const formatMs = (ms: number | null | undefined) => (ms == null ? 'failed' : `${ms >= 100 ? Math.round(ms) : ms.toPrecision(3)} ms/step`);
 
 /**
  * auto found a GPU adapter: a GPU is not faster for every model (small ones are often quicker on the
