@@ -19,6 +19,14 @@ whole line at once, so metrics.jsonl is current within the call (well inside the
 exception that leaves the ``with`` block (or reaches the interpreter) marks the run ``failed`` with the
 traceback's last line; SIGINT and SIGTERM call ``on_stop`` (your checkpoint), mark the run ``stopped`` and exit
 with 130 / 143.
+
+Started by MTL Lab, the program also watches its launcher: MTL Lab holds one end of a pipe whose other end the
+program gets as file descriptor ``MTL_LAB_PARENT_FD``. When the launcher dies (killed, or VS Code's extension host
+ended), the kernel closes its end and a reader sees end-of-file; the logger then stops the program as SIGTERM would
+(``on_stop`` runs) but marks the run ``failed`` ("MTL Lab's launcher ended ..."), as MTL Lab marks a run whose
+built-in worker died. A program without a run open yet simply ends by SIGTERM; MTL Lab then finds run.json still
+``running`` with the launcher's dead pid and marks it failed. Programs that do not import this module can watch the
+same descriptor themselves.
 """
 
 import json
@@ -26,6 +34,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from datetime import datetime, timezone
@@ -39,6 +48,9 @@ ENV_OVERRIDES = "MTL_LAB_OVERRIDES"
 ENV_EXPERIMENT_FILE = "MTL_LAB_EXPERIMENT_FILE"
 ENV_TOTAL_STEPS = "MTL_LAB_TOTAL_STEPS"
 ENV_PARAMS = "MTL_LAB_PARAMS"
+ENV_PARENT_FD = "MTL_LAB_PARENT_FD"
+# After the launcher is gone: how long the stop (on_stop, your checkpoint) may take before the program is ended.
+ORPHAN_GRACE_SECONDS = 20
 STATUSES = ("queued", "running", "completed", "stopped", "failed")
 # The collapse alert's thresholds, as MTL Lab's learned softmax weighting uses them (with hysteresis).
 COLLAPSE_ENTROPY, COLLAPSE_MAX_WEIGHT, RECOVER_ENTROPY, RECOVER_MAX_WEIGHT = 0.3, 0.9, 0.5, 0.8
@@ -359,6 +371,12 @@ class Run:
         """Stopped on request (after your checkpoint): run.json says ``stopped``."""
         if self._closed:
             return
+        if _launcher_lost:
+            message = "MTL Lab's launcher ended while the program ran (%s); the program stopped itself at step %d%s" % (
+                _launcher_lost[0], self.info["step"], "; on_stop ran first" if self.on_stop is not None else "")
+            self.event("failed", message, level="error")
+            self._finish("failed", error={"message": message, "step": self.info["step"] + 1})
+            return
         checkpoint = "; on_stop ran first" if self.on_stop is not None else ""
         self.event("stopped", "stopped at step %d of %d%s" % (self.info["step"], self.info["totalSteps"], checkpoint))
         self._finish("stopped")
@@ -450,6 +468,41 @@ def _uninstall(run):
 import atexit  # noqa: E402  (registered once, on import)
 
 atexit.register(_at_exit)
+
+_launcher_lost = []  # [why], once the launcher's pipe closed
+
+
+def _watch_launcher(fd, grace=None):
+    """Blocks until the launcher's end of the pipe closes, then stops this program (see the module's docstring)."""
+    try:
+        while os.read(fd, 64):
+            pass  # the launcher never writes; anything read is ignored
+        why = "its pipe closed"
+    except OSError as error:
+        why = "its pipe failed: %s" % error
+    _launcher_lost.append(why)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_GRACE_SECONDS if grace is None else grace)
+    os._exit(128 + signal.SIGTERM)  # the stop did not end the program (a handler that ignores SIGTERM, a hung checkpoint)
+
+
+def _start_launcher_watch(environ=None):
+    """Starts the watch when MTL Lab passed its pipe, once per process: the variable is removed so that this
+    program's own children (DataLoader workers, subprocesses) neither inherit the duty nor misread their fd 3."""
+    environ = os.environ if environ is None else environ
+    text = environ.pop(ENV_PARENT_FD, None)
+    try:
+        fd = int(text)
+        os.fstat(fd)
+        os.set_inheritable(fd, False)
+    except (TypeError, ValueError, OSError):
+        return None
+    thread = threading.Thread(target=_watch_launcher, args=(fd,), name="mtl-lab-launcher-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+_start_launcher_watch()
 
 
 def open_run(name=None, config=None, runs_dir="mtl-runs", total_steps=None, backend=None, batch_size=None,
