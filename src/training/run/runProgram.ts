@@ -75,10 +75,15 @@ export function resolveCommand(command: readonly string[], python: string | unde
   return python && (first === 'python' || first === 'python3') ? [python, ...rest] : [...command];
 }
 
+/** The overrides as command-line arguments, `--set path=value` each, as `mtl-lab train` itself takes them. */
+export function setArguments(overrides: readonly string[]): string[] {
+  return overrides.flatMap((override) => ['--set', override]);
+}
+
 export async function runProgram(request: ProgramRequest, callbacks: RunCallbacks, timings: ProgramTimings = DEFAULT_PROGRAM_TIMINGS): Promise<RunResult> {
   const { config } = request;
   const program = config.program;
-  const command = resolveCommand(program.command, request.python);
+  const command = [...resolveCommand(program.command, request.python), ...(program.setArguments ? setArguments(request.overrides) : [])];
   const now = new Date();
   const info: RunInfo = {
     version: 1,
