@@ -18,7 +18,11 @@ What the logger guarantees: run.json is replaced atomically (temp file + rename)
 whole line at once, so metrics.jsonl is current within the call (well inside the contract's one second); an
 exception that leaves the ``with`` block (or reaches the interpreter) marks the run ``failed`` with the
 traceback's last line; SIGINT and SIGTERM call ``on_stop`` (your checkpoint), mark the run ``stopped`` and exit
-with 130 / 143.
+with 130 / 143. ``sys.exit(code)`` before the run is closed completes it for code 0 / None and fails it otherwise
+("the script exited with code 1 before closing the run"). Python gives atexit handlers no exit code, so outside a
+``with`` block the logger learns it by wrapping ``sys.exit`` while a run is open: ``raise SystemExit(1)`` or the
+``exit()`` builtin there, outside a ``with`` block, still complete the run; ``os._exit`` runs no handler at all (the
+run stays ``running`` until MTL Lab sees the process gone and marks it failed).
 
 Started by MTL Lab, the program also watches its launcher: MTL Lab holds one end of a pipe whose other end the
 program gets as file descriptor ``MTL_LAB_PARENT_FD``. When the launcher dies (killed, or VS Code's extension host
@@ -398,13 +402,22 @@ class Run:
     def __exit__(self, kind, error, tb):
         if kind is None:
             self.complete()
-        elif issubclass(kind, SystemExit) and self._closed:
-            pass  # our own signal exit, already stopped
+        elif issubclass(kind, SystemExit):
+            if not self._closed:  # else: our own signal exit, already stopped
+                self._end_by_exit(error.code)
         elif issubclass(kind, KeyboardInterrupt):
             self._stop_now()
         else:
             self.fail(error)
         return False
+
+    def _end_by_exit(self, code):
+        """sys.exit / SystemExit before the run was closed: code 0 or None completes it, anything else fails it."""
+        message = _exit_message(code)
+        if message is None:
+            self.complete()
+        else:
+            self.fail(message)
 
     def _stop_now(self):
         if self._stopping or self._closed:
@@ -421,6 +434,8 @@ class Run:
 
 _open_runs = []
 _hooks = {}
+_exit_codes = []  # [the code of the main thread's sys.exit], once called
+_original_exit = sys.exit
 
 
 def _on_signal(signum, frame):
@@ -437,15 +452,33 @@ def _excepthook(kind, error, tb):
     _hooks.get("excepthook", sys.__excepthook__)(kind, error, tb)
 
 
+def _exit_message(code):
+    if code is None or code == 0:
+        return None
+    if isinstance(code, int):
+        return "the script exited with code %d before closing the run" % code
+    return "the script exited before closing the run: %s" % code
+
+
+def _sys_exit(code=None):
+    """sys.exit while a run is open: the code is kept for _at_exit (Python tells atexit handlers no exit code)."""
+    if threading.current_thread() is threading.main_thread():  # elsewhere it ends only that thread
+        _exit_codes[:] = [code]
+    _original_exit(code)
+
+
 def _at_exit():
     for run in list(_open_runs):
-        run.complete()  # the script ended without an exception and without closing the run
+        # The script ended without closing the run: normally (complete), or by sys.exit(code).
+        run._end_by_exit(_exit_codes[0] if _exit_codes else None)
 
 
 def _install(run, handle_signals):
     if not _open_runs:
         _hooks["excepthook"] = sys.excepthook
         sys.excepthook = _excepthook
+        _hooks["exit"] = sys.exit
+        sys.exit = _sys_exit
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 try:
@@ -460,6 +493,7 @@ def _uninstall(run):
         _open_runs.remove(run)
     if not _open_runs and "excepthook" in _hooks:
         sys.excepthook = _hooks.pop("excepthook")
+        sys.exit = _hooks.pop("exit")
         for sig in (signal.SIGINT, signal.SIGTERM):
             if sig in _hooks:
                 signal.signal(sig, _hooks.pop(sig))
