@@ -18,7 +18,19 @@ What the logger guarantees: run.json is replaced atomically (temp file + rename)
 whole line at once, so metrics.jsonl is current within the call (well inside the contract's one second); an
 exception that leaves the ``with`` block (or reaches the interpreter) marks the run ``failed`` with the
 traceback's last line; SIGINT and SIGTERM call ``on_stop`` (your checkpoint), mark the run ``stopped`` and exit
-with 130 / 143.
+with 130 / 143. ``sys.exit(code)`` before the run is closed completes it for code 0 / None and fails it otherwise
+("the script exited with code 1 before closing the run"). Python gives atexit handlers no exit code, so outside a
+``with`` block the logger learns it by wrapping ``sys.exit`` while a run is open: ``raise SystemExit(1)`` or the
+``exit()`` builtin there, outside a ``with`` block, still complete the run; ``os._exit`` runs no handler at all (the
+run stays ``running`` until MTL Lab sees the process gone and marks it failed).
+
+Started by MTL Lab, the program also watches its launcher: MTL Lab holds one end of a pipe whose other end the
+program gets as file descriptor ``MTL_LAB_PARENT_FD``. When the launcher dies (killed, or VS Code's extension host
+ended), the kernel closes its end and a reader sees end-of-file; the logger then stops the program as SIGTERM would
+(``on_stop`` runs) but marks the run ``failed`` ("MTL Lab's launcher ended ..."), as MTL Lab marks a run whose
+built-in worker died. A program without a run open yet simply ends by SIGTERM; MTL Lab then finds run.json still
+``running`` with the launcher's dead pid and marks it failed. Programs that do not import this module can watch the
+same descriptor themselves.
 """
 
 import json
@@ -26,6 +38,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from datetime import datetime, timezone
@@ -39,6 +52,9 @@ ENV_OVERRIDES = "MTL_LAB_OVERRIDES"
 ENV_EXPERIMENT_FILE = "MTL_LAB_EXPERIMENT_FILE"
 ENV_TOTAL_STEPS = "MTL_LAB_TOTAL_STEPS"
 ENV_PARAMS = "MTL_LAB_PARAMS"
+ENV_PARENT_FD = "MTL_LAB_PARENT_FD"
+# After the launcher is gone: how long the stop (on_stop, your checkpoint) may take before the program is ended.
+ORPHAN_GRACE_SECONDS = 20
 STATUSES = ("queued", "running", "completed", "stopped", "failed")
 # The collapse alert's thresholds, as MTL Lab's learned softmax weighting uses them (with hysteresis).
 COLLAPSE_ENTROPY, COLLAPSE_MAX_WEIGHT, RECOVER_ENTROPY, RECOVER_MAX_WEIGHT = 0.3, 0.9, 0.5, 0.8
@@ -359,6 +375,12 @@ class Run:
         """Stopped on request (after your checkpoint): run.json says ``stopped``."""
         if self._closed:
             return
+        if _launcher_lost:
+            message = "MTL Lab's launcher ended while the program ran (%s); the program stopped itself at step %d%s" % (
+                _launcher_lost[0], self.info["step"], "; on_stop ran first" if self.on_stop is not None else "")
+            self.event("failed", message, level="error")
+            self._finish("failed", error={"message": message, "step": self.info["step"] + 1})
+            return
         checkpoint = "; on_stop ran first" if self.on_stop is not None else ""
         self.event("stopped", "stopped at step %d of %d%s" % (self.info["step"], self.info["totalSteps"], checkpoint))
         self._finish("stopped")
@@ -380,13 +402,22 @@ class Run:
     def __exit__(self, kind, error, tb):
         if kind is None:
             self.complete()
-        elif issubclass(kind, SystemExit) and self._closed:
-            pass  # our own signal exit, already stopped
+        elif issubclass(kind, SystemExit):
+            if not self._closed:  # else: our own signal exit, already stopped
+                self._end_by_exit(error.code)
         elif issubclass(kind, KeyboardInterrupt):
             self._stop_now()
         else:
             self.fail(error)
         return False
+
+    def _end_by_exit(self, code):
+        """sys.exit / SystemExit before the run was closed: code 0 or None completes it, anything else fails it."""
+        message = _exit_message(code)
+        if message is None:
+            self.complete()
+        else:
+            self.fail(message)
 
     def _stop_now(self):
         if self._stopping or self._closed:
@@ -403,6 +434,8 @@ class Run:
 
 _open_runs = []
 _hooks = {}
+_exit_codes = []  # [the code of the main thread's sys.exit], once called
+_original_exit = sys.exit
 
 
 def _on_signal(signum, frame):
@@ -419,15 +452,33 @@ def _excepthook(kind, error, tb):
     _hooks.get("excepthook", sys.__excepthook__)(kind, error, tb)
 
 
+def _exit_message(code):
+    if code is None or code == 0:
+        return None
+    if isinstance(code, int):
+        return "the script exited with code %d before closing the run" % code
+    return "the script exited before closing the run: %s" % code
+
+
+def _sys_exit(code=None):
+    """sys.exit while a run is open: the code is kept for _at_exit (Python tells atexit handlers no exit code)."""
+    if threading.current_thread() is threading.main_thread():  # elsewhere it ends only that thread
+        _exit_codes[:] = [code]
+    _original_exit(code)
+
+
 def _at_exit():
     for run in list(_open_runs):
-        run.complete()  # the script ended without an exception and without closing the run
+        # The script ended without closing the run: normally (complete), or by sys.exit(code).
+        run._end_by_exit(_exit_codes[0] if _exit_codes else None)
 
 
 def _install(run, handle_signals):
     if not _open_runs:
         _hooks["excepthook"] = sys.excepthook
         sys.excepthook = _excepthook
+        _hooks["exit"] = sys.exit
+        sys.exit = _sys_exit
         if handle_signals:
             for sig in (signal.SIGINT, signal.SIGTERM):
                 try:
@@ -442,6 +493,7 @@ def _uninstall(run):
         _open_runs.remove(run)
     if not _open_runs and "excepthook" in _hooks:
         sys.excepthook = _hooks.pop("excepthook")
+        sys.exit = _hooks.pop("exit")
         for sig in (signal.SIGINT, signal.SIGTERM):
             if sig in _hooks:
                 signal.signal(sig, _hooks.pop(sig))
@@ -450,6 +502,41 @@ def _uninstall(run):
 import atexit  # noqa: E402  (registered once, on import)
 
 atexit.register(_at_exit)
+
+_launcher_lost = []  # [why], once the launcher's pipe closed
+
+
+def _watch_launcher(fd, grace=None):
+    """Blocks until the launcher's end of the pipe closes, then stops this program (see the module's docstring)."""
+    try:
+        while os.read(fd, 64):
+            pass  # the launcher never writes; anything read is ignored
+        why = "its pipe closed"
+    except OSError as error:
+        why = "its pipe failed: %s" % error
+    _launcher_lost.append(why)
+    os.kill(os.getpid(), signal.SIGTERM)
+    time.sleep(ORPHAN_GRACE_SECONDS if grace is None else grace)
+    os._exit(128 + signal.SIGTERM)  # the stop did not end the program (a handler that ignores SIGTERM, a hung checkpoint)
+
+
+def _start_launcher_watch(environ=None):
+    """Starts the watch when MTL Lab passed its pipe, once per process: the variable is removed so that this
+    program's own children (DataLoader workers, subprocesses) neither inherit the duty nor misread their fd 3."""
+    environ = os.environ if environ is None else environ
+    text = environ.pop(ENV_PARENT_FD, None)
+    try:
+        fd = int(text)
+        os.fstat(fd)
+        os.set_inheritable(fd, False)
+    except (TypeError, ValueError, OSError):
+        return None
+    thread = threading.Thread(target=_watch_launcher, args=(fd,), name="mtl-lab-launcher-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+_start_launcher_watch()
 
 
 def open_run(name=None, config=None, runs_dir="mtl-runs", total_steps=None, backend=None, batch_size=None,

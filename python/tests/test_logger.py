@@ -246,6 +246,28 @@ class EndingTest(unittest.TestCase):
         info, _ = read_run(only_run(os.path.join(tmp, "runs")))
         self.assertEqual((child.returncode, info["status"], info["step"]), (0, "completed", 1))
 
+    def _exits(self, body):
+        tmp = tempdir(self)
+        child = start("import mtl_lab, sys\n" + body, tmp, self)
+        child.communicate(timeout=30)
+        info, _ = read_run(only_run(os.path.join(tmp, "runs")))
+        return child.returncode, info["status"], (info["error"] or {}).get("message")
+
+    def test_sys_exit_before_closing_fails_the_run_unless_its_code_is_zero(self):
+        opened = 'run = mtl_lab.open_run("x", runs_dir="runs")\nrun.train(1, {"a": 1.0})\n'
+        self.assertEqual(self._exits(opened + "sys.exit(3)\n"),
+                         (3, "failed", "the script exited with code 3 before closing the run"))
+        self.assertEqual(self._exits(opened + "sys.exit(0)\n"), (0, "completed", None))
+        self.assertEqual(self._exits('with mtl_lab.open_run("x", runs_dir="runs"):\n    sys.exit("bad labels")\n'),
+                         (1, "failed", "the script exited before closing the run: bad labels"))
+        self.assertEqual(self._exits('with mtl_lab.open_run("x", runs_dir="runs"):\n    raise SystemExit(2)\n'),
+                         (2, "failed", "the script exited with code 2 before closing the run"))
+        self.assertEqual(self._exits('with mtl_lab.open_run("x", runs_dir="runs"):\n    sys.exit()\n'), (0, "completed", None))
+        # The documented limit: Python tells atexit handlers no exit code, so a bare SystemExit outside a with block
+        # is not seen (only sys.exit is wrapped).
+        self.assertEqual(self._exits(opened + "raise SystemExit(4)\n"), (4, "completed", None))
+        self.assertIs(sys.exit, mtl_lab._original_exit, "sys.exit is only wrapped while a run is open")
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -16,7 +16,7 @@ const errors = (program: string, overrides: string[] = []) => diagnoseExperiment
 
 it('a valid program: defaults filled, params free-form and overridable', () => {
   const config = parseExperimentText(text('{ "command": ["python", "train.py"], "params": { "lr": 0.1, "layers": [8] } }'), 'p.mtl.json', ['program.params.lr=0.5']);
-  assert.deepEqual(config.program, { command: ['python', 'train.py'], params: { lr: 0.5, layers: [8] }, firstRecordTimeout: 300 });
+  assert.deepEqual(config.program, { command: ['python', 'train.py'], params: { lr: 0.5, layers: [8] }, setArguments: false, firstRecordTimeout: 300 });
 });
 
 it('bad program sections are errors at their position, with the JSON path', () => {

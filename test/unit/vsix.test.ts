@@ -111,6 +111,8 @@ test('the .vsix holds only what runs', () => {
     /^extension\/examples\/[^/]+\.mtl\.json$/,
     /^extension\/examples\/data\/[^/]+\.csv$/,
     /^extension\/examples\/data\/[^/]+\.(jsonl\.gz|md)$/,
+    /^extension\/examples\/pytorch\/[^/]+\.(mtl\.json|py)$/,
+    /^extension\/python\/mtl_lab(_torch)?\.py$/,
     /^extension\/readme\.md$/i,
     /^extension\/changelog\.md$/i,
     /^extension\/license(\.txt)?$/i,
@@ -136,6 +138,9 @@ test('the .vsix holds everything the extension needs', () => {
   assert.ok(examples.length >= 5, 'the repository has examples');
   for (const example of examples) assert.ok(names.has(`extension/examples/${example}`), `example ${example} is packaged`);
   for (const data of readdirSync(path.join(root, 'examples', 'data'))) assert.ok(names.has(`extension/examples/data/${data}`), `example data ${data} is packaged`);
+  // The PyTorch program examples, their scripts, and the logger they import once copied.
+  for (const file of readdirSync(path.join(root, 'examples', 'pytorch'))) assert.ok(names.has(`extension/examples/pytorch/${file}`), `example file pytorch/${file} is packaged`);
+  for (const file of ['mtl_lab.py', 'mtl_lab_torch.py']) assert.ok(names.has(`extension/python/${file}`), `the logger's ${file} is packaged`);
 });
 
 test("the packaged manifest points at files inside the package", () => {

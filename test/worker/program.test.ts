@@ -85,6 +85,25 @@ with mtl_lab.open_run(total_steps=3) as run:
     assert.deepEqual(logged, [[{ a: 0.1, b: 1 }], [{ a: 0.2, b: 1 }]]);
   });
 
+  it('program.setArguments: the --set values also come as `--set path=value` arguments that mtl_lab.overrides() reads; off, none', async () => {
+    const script = `import json, sys, mtl_lab
+with mtl_lab.open_run() as run:
+    run.event("argv", json.dumps({"argv": sys.argv[1:], "fromArguments": mtl_lab.overrides(environ={})}))
+    run.train(1, {"a": 1.0, "b": 1.0})
+`;
+    const logged = async (name: string, setArguments: boolean) => {
+      const file = experiment(name, { command: ['python', `${name}.py`, '--epochs', '2'], setArguments }, script);
+      const { info, runDir } = await runExperiment({ configPath: file, runsDir: path.join(tmp, 'runs'), overrides: ['program.params.lr=0.5', 'program.params.tag=a b'], python: PYTHON }, quiet());
+      assert.equal(info.status, 'completed', JSON.stringify(info.error));
+      return JSON.parse((readRecordsSync(runDir).find((r) => r.kind === 'event' && (r.code as string) === 'argv') as { message: string }).message);
+    };
+    assert.deepEqual(await logged('argson', true), {
+      argv: ['--epochs', '2', '--set', 'program.params.lr=0.5', '--set', 'program.params.tag=a b'],
+      fromArguments: { 'program.params.lr': 0.5, 'program.params.tag': 'a b' },
+    });
+    assert.deepEqual(await logged('argsoff', false), { argv: ['--epochs', '2'], fromArguments: {} });
+  });
+
   it('a program run is not resumed by MTL Lab: the request is refused, saying why', async () => {
     const file = experiment('once', { command: ['sh', '-c', 'exit 1'] });
     const { runDir } = await runExperiment({ configPath: file, runsDir: path.join(tmp, 'runs') }, quiet());

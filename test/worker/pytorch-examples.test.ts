@@ -14,6 +14,7 @@ import path from 'node:path';
 import type { EvalRecord, TrainRecord } from '../../src/training/run/records';
 import { parseRecords } from '../../src/training/run/metricsTail';
 import { PYTHON } from '../../scripts/ensure-python';
+import { copyExample } from '../../src/extension/examples/copyExample';
 
 const root = path.resolve(__dirname, '../..');
 const cliJs = path.join(root, 'dist/cli.js');
@@ -81,5 +82,13 @@ describe('the article\'s PyTorch examples through mtl-lab train', () => {
     assert.equal(trains[0]!.weights.task1, 0.5);
     assert.notEqual(trains[9]!.weights.task1, 0.5);
     assertFinalMetricsRecomputed('learned_softmax', runDir, evals.at(-1)!);
+  });
+
+  it('copied into a workspace by Open Examples, an example runs there with the logger copied beside it', async () => {
+    const workspace = path.join(tmp, 'workspace');
+    const copied = await copyExample(path.join(root, 'examples'), 'pytorch/hard-sharing.mtl.json', path.join(workspace, 'examples'));
+    const out = execFileSync(process.execPath, [cliJs, 'train', copied, '--python', PYTHON, '--runs-dir', path.join(workspace, 'runs'), '--json', '--set', 'program.params.epochs=1', '--set', 'program.params.samples=40'], { encoding: 'utf8', env: { ...process.env, PYTHONPATH: '' } });
+    const result = JSON.parse(out) as { status: string; error: unknown };
+    assert.equal(result.status, 'completed', JSON.stringify(result.error));
   });
 });

@@ -1,15 +1,14 @@
 /** MTL Lab: Open Examples — copies a shipped example experiment into the workspace (copyExample.ts) and opens it. */
 import * as vscode from 'vscode';
-import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { COMMANDS, type FeatureCommands } from '../commands/commandIds';
-import { copyExample } from './copyExample';
+import { copyExample, listExamples } from './copyExample';
 
 async function openExamples(extensionPath: string): Promise<void> {
   const examplesDir = path.join(extensionPath, 'examples');
   let files: string[] = [];
   try {
-    files = (await fs.readdir(examplesDir)).filter((f) => f.endsWith('.mtl.json')).sort();
+    files = await listExamples(examplesDir);
   } catch {
     // No examples shipped.
   }

@@ -211,6 +211,11 @@ export const ProgramSchema = Type.Object(
         description: 'Your program\'s own hyperparameters (any JSON), passed resolved in MTL_LAB_PARAMS, so sweeps and --set can vary them: "program.params.lr".',
       }),
     ),
+    setArguments: Type.Boolean({
+      description:
+        'Also pass each --set / sweep / study value as arguments after the command: `--set path=value` (mtl_lab.overrides() reads them besides MTL_LAB_OVERRIDES). Off by default: a script that parses its arguments strictly (argparse\'s parse_args) would reject them.',
+      default: false,
+    }),
     firstRecordTimeout: Type.Number({
       minimum: 1,
       maximum: 86_400,

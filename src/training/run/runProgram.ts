@@ -25,7 +25,12 @@ export const PROGRAM_ENV = {
   overrides: 'MTL_LAB_OVERRIDES',
   params: 'MTL_LAB_PARAMS',
   experimentFile: 'MTL_LAB_EXPERIMENT_FILE',
+  parentFd: 'MTL_LAB_PARENT_FD',
 } as const;
+
+/** The program's end of a pipe this launcher holds open: when the launcher dies, the program reads end-of-file and
+ * stops itself (python/mtl_lab.py's watch) instead of training on unobserved. Node cannot set PR_SET_PDEATHSIG. */
+const PARENT_FD = 3;
 
 export interface ProgramRequest {
   config: ExperimentConfig & { program: ProgramConfig };
@@ -70,10 +75,15 @@ export function resolveCommand(command: readonly string[], python: string | unde
   return python && (first === 'python' || first === 'python3') ? [python, ...rest] : [...command];
 }
 
+/** The overrides as command-line arguments, `--set path=value` each, as `mtl-lab train` itself takes them. */
+export function setArguments(overrides: readonly string[]): string[] {
+  return overrides.flatMap((override) => ['--set', override]);
+}
+
 export async function runProgram(request: ProgramRequest, callbacks: RunCallbacks, timings: ProgramTimings = DEFAULT_PROGRAM_TIMINGS): Promise<RunResult> {
   const { config } = request;
   const program = config.program;
-  const command = resolveCommand(program.command, request.python);
+  const command = [...resolveCommand(program.command, request.python), ...(program.setArguments ? setArguments(request.overrides) : [])];
   const now = new Date();
   const info: RunInfo = {
     version: 1,
@@ -110,6 +120,7 @@ function childEnv(request: ProgramRequest, runDir: string): NodeJS.ProcessEnv {
     [PROGRAM_ENV.runDir]: runDir,
     [PROGRAM_ENV.overrides]: JSON.stringify(overridesObject(request.overrides)),
     [PROGRAM_ENV.params]: JSON.stringify(request.config.program.params ?? {}),
+    [PROGRAM_ENV.parentFd]: String(PARENT_FD),
     ...(request.experimentFile ? { [PROGRAM_ENV.experimentFile]: request.experimentFile } : {}),
   };
 }
@@ -137,10 +148,12 @@ function supervise(writer: RunDirectoryWriter, command: string[], cwd: string, e
   const tail = new MetricsTail(writer.metricsFile, statSync(writer.metricsFile).size);
   let child: ChildProcess;
   try {
-    child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['ignore', log, log] });
+    child = spawn(command[0]!, command.slice(1), { cwd, env, stdio: ['ignore', log, log, 'pipe'] });
   } finally {
     closeSync(log);
   }
+  const lifeline = child.stdio[PARENT_FD] as NodeJS.ReadWriteStream & { destroy(): void } | null | undefined;
+  lifeline?.on('error', () => {}); // never written; only its closing matters
   const started = Date.now();
   const timers: NodeJS.Timeout[] = [];
   const escalate = (first: NodeJS.Signals) => {
@@ -175,6 +188,7 @@ function supervise(writer: RunDirectoryWriter, command: string[], cwd: string, e
     const done = (patch: Partial<Outcome>) => {
       clearInterval(ticker);
       timers.forEach(clearTimeout);
+      lifeline?.destroy();
       // The records written just before the exit are read before the run is settled.
       void polling.then(poll).catch(() => {}).then(() => resolve({ ...outcome, ...patch }));
     };
