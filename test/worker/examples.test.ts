@@ -5,27 +5,18 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { gunzipSync } from 'node:zlib';
 import type { RunInfo } from '../../src/training/run/records';
 import { readRecordsSync } from '../../src/training/run/metricsTail';
+import { isTextExample, textSample } from '../helpers/textSample';
 
 const root = path.resolve(__dirname, '../..');
 const examples = readdirSync(path.join(root, 'examples')).filter((f) => f.endsWith('.mtl.json'));
 let runsDir: string;
 before(() => (runsDir = mkdtempSync(path.join(os.tmpdir(), 'mtl-examples-'))));
 after(() => rmSync(runsDir, { recursive: true, force: true }));
-
-/** The first 300 rows of a text example's gzipped JSONL data, as a file in the runs directory. */
-function textSample(example: string): string {
-  const data = /"path"\s*:\s*"([^"]+)"/.exec(example)![1];
-  const lines = gunzipSync(readFileSync(path.join(root, 'examples', data))).toString('utf8').split('\n').slice(0, 300);
-  const sample = path.join(runsDir, `${path.basename(data, '.gz')}.sample.jsonl`);
-  writeFileSync(sample, lines.join('\n') + '\n');
-  return sample;
-}
 
 describe('examples', () => {
   it('ships the article\'s four listings on its random data and on synthetic data, a routing, a CSV and two text examples', () => {
@@ -64,7 +55,7 @@ describe('examples', () => {
       const sets = ['--set', 'training.epochs=1'];
       if (text.includes('"mmoe"')) sets.push('--set', 'data.samples=1500');
       // Text examples: the first 300 rows of their data and a small vocabulary (the full file is 63 692 texts).
-      if (text.includes('"text":')) sets.push('--set', `data.path=${textSample(text)}`, '--set', 'data.tokenizer.vocabSize=400');
+      if (isTextExample(text)) sets.push('--set', `data.path=${textSample(text, runsDir)}`, '--set', 'data.tokenizer.vocabSize=400');
       const r = spawnSync(process.execPath, [path.join(root, 'dist/cli.js'), 'train', path.join('examples', file), '--runs-dir', runsDir, '--json', ...sets], { cwd: root, encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
       const info = JSON.parse(r.stdout) as RunInfo & { runDir: string };

@@ -6,7 +6,8 @@
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/training/backend/select';
@@ -15,6 +16,7 @@ import { loadExperimentConfig } from '../../src/training/config/load';
 import { loadDataset } from '../../src/training/data/load';
 import type { MetricRecord } from '../../src/training/run/records';
 import { train } from '../helpers/engine';
+import { isTextExample, textSample } from '../helpers/textSample';
 import { injectedAdapter, withoutNative } from '../helpers/webgpu';
 
 const root = path.resolve(__dirname, '../..');
@@ -75,12 +77,15 @@ describe('webgpu backend on SwiftShader', () => {
  * tolerance is absolute on each task loss, per model family.
  */
 const STEPS = 2;
-const TOLERANCE: Record<string, number> = { hard: 1e-5, soft: 1e-5, 'cross-stitch': 1e-5, routing: 1e-5 };
+const TOLERANCE: Record<string, number> = { hard: 1e-5, soft: 1e-5, 'cross-stitch': 1e-5, routing: 1e-5, transformer: 1e-5 };
 
 describe(`every example: ${STEPS} steps on webgpu equal the cpu backend's`, () => {
   for (const file of examples) {
     it(file, async () => {
       const overrides = ['training.epochs=1', 'training.logEvery=1', 'training.batchSize=16'];
+      const text = readFileSync(path.join(examplesDir, file), 'utf8');
+      // Text examples: 300 rows of their data and a small vocabulary (the file holds 63 692 texts).
+      if (isTextExample(text)) overrides.push(`data.path=${JSON.stringify(textSample(text, mkdtempSync(path.join(os.tmpdir(), 'mtl-webgpu-text-'))))}`, 'data.tokenizer.vocabSize=400');
       const { config } = await loadExperimentConfig(path.join(examplesDir, file), overrides);
       if (config.data.source === 'synthetic') Object.assign(config.data, { samples: 200 });
       const dataset = await loadDataset(config, examplesDir);
