@@ -15,23 +15,24 @@ import { formatDuration } from './run/duration';
 import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
-import { listRunsSync, readRunInfoSync } from './run/runDirectory';
+import { listRunsSync, readRunConfigSync, readRunInfoSync } from './run/runDirectory';
+import { compareRuns, formatMeanStd } from './study/compare';
+import { planStudy } from './study/plan';
+import { defaultJobs, runStudy } from './study/runStudy';
+import { groupsTable } from './study/summary';
 import { runExperiment } from './run/runExperiment';
 import { InputError } from './run/runInputs';
 import { invalidSweepPoint } from './config/parse';
 import { sweepPoints, type SweepPoint } from './config/sweep';
 import { parseArgs, USAGE, UsageError, type Args } from './cliArgs';
+import { table } from './textTable';
+import { DELTA_M_CONVENTION } from './evaluation/deltaM';
+
+export { table };
 
 function formatNumber(v: number | undefined): string {
   if (v === undefined || !Number.isFinite(v)) return '—';
   return Math.abs(v) >= 1000 || (Math.abs(v) < 0.001 && v !== 0) ? v.toExponential(3) : v.toFixed(4);
-}
-
-/** A plain-text table with aligned columns. */
-export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ').trimEnd();
-  return [line(header), line(widths.map((w) => '─'.repeat(w))), ...rows.map(line)].join('\n');
 }
 
 export function metricsTable(metrics: Record<string, TaskMetrics>): string {
@@ -134,6 +135,7 @@ function printOutcome(info: RunInfo, runDir: string): void {
 function finalMetricsCell(info: RunInfo): string {
   if (!info.summary) return '';
   return Object.entries(info.summary.metrics)
+    .filter(([t]) => !info.baseline || info.baseline.task === t)
     .map(([t, m]) => `${t} ${m.accuracy !== undefined ? `acc ${(m.accuracy * 100).toFixed(1)}%` : `rmse ${formatNumber(m.rmse)}`}`)
     .join(', ');
 }
@@ -192,6 +194,50 @@ async function sweep(args: Args): Promise<number> {
   return results.some((r) => r.info.status === 'failed') ? 1 : 0;
 }
 
+/** The study of the config's `study` section: baselines, then runs, then each group's mean ± std and Δm. */
+async function study(args: Args): Promise<number> {
+  const configPath = args.positional[0];
+  if (!configPath) throw new UsageError('study: which config? mtl-lab study <config.mtl.json>');
+  const plan = await planStudy(configPath, args.sets, args.runsDir);
+  const jobs = args.jobs ?? defaultJobs();
+  const baselines = plan.jobs.filter((j) => j.kind === 'baseline').length;
+  const say = (line: string) => {
+    if (!args.json) process.stderr.write(line + '\n');
+  };
+  say(`study ${plan.config.name}: ${plan.jobs.length - baselines} runs, ${baselines} baselines to train, ${plan.reused.length} reused; ${jobs} at a time`);
+  for (const r of plan.reused) say(`  reusing baseline ${r.listing.info.id} (task ${r.task}, seed ${r.seed})`);
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    if (signal) process.exit(s === 'SIGINT' ? 130 : 143);
+    signal = s;
+    say(`\n${s}: stopping the runs in progress at the next step boundary and skipping the rest…`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const results = await runStudy(plan, {
+    runsDir: args.runsDir,
+    backend: args.backend,
+    jobs,
+    shouldStop: () => signal !== undefined,
+    onJobStarted: (job, _runDir, info) => say(`started ${info.id} (${job.label})`),
+    onJobDone: (r, done, total) => say(`[${done}/${total}] ${r.job.label}: ${r.error ? `could not start: ${r.error}` : (r.info?.status ?? '?')}${r.info?.error ? ` — ${r.info.error.message}` : ''}`),
+  });
+  const ids = new Set([...results.flatMap((r) => (r.info ? [r.info.id] : [])), ...plan.reused.map((r) => r.listing.info.id)]);
+  const listed = listRunsSync(path.resolve(args.runsDir)).runs;
+  const compared = compareRuns(listed, readRunConfigSync);
+  const groups = compared.groups.filter((g) => g.runs.some((r) => ids.has(r.listing.info.id)));
+  const failures = results.filter((r) => r.error || r.info?.status === 'failed');
+  if (args.json) {
+    process.stdout.write(JSON.stringify({ groups: groups.map(({ runs: members, ...g }) => ({ ...g, runs: members.map((m) => ({ id: m.listing.info.id, seed: m.seed, status: m.listing.info.status, deltaM: m.deltaM })) })), failures: failures.map((f) => ({ label: f.job.label, task: f.job.task, error: f.error ?? f.info?.error?.message })) }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`\n${groupsTable(groups, plan.config.tasks)}\n`);
+    for (const f of failures) process.stdout.write(`\n${f.job.kind === 'baseline' ? `the baseline of task "${f.job.task}" (seed ${f.job.seed})` : f.job.label} could not be trained: ${f.error ?? f.info?.error?.message}`);
+    if (failures.length) process.stdout.write('\n');
+  }
+  if (signal) return signal === 'SIGTERM' ? 143 : 130;
+  return failures.length ? 1 : 0;
+}
+
 async function validate(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!configPath) throw new UsageError('validate: which config? mtl-lab validate <config.mtl.json>');
@@ -212,18 +258,24 @@ async function validate(args: Args): Promise<number> {
 
 function runs(args: Args): number {
   const list = listRunsSync(path.resolve(args.runsDir)).runs;
+  const { runs: compared, groups } = compareRuns(list, readRunConfigSync);
   if (args.json) {
-    process.stdout.write(JSON.stringify(list.map(({ runDir, info }) => ({ runDir, ...info })), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(compared.map(({ listing: { runDir, info }, group, deltaM }) => ({ runDir, ...info, group, deltaM })), null, 2) + '\n');
     return 0;
   }
   if (!list.length) {
     process.stdout.write(`no runs in ${args.runsDir}\n`);
     return 0;
   }
-  const rows = list.map(({ info }) => {
-    return [info.id, info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', finalMetricsCell(info)];
+  const groupOf = new Map(groups.flatMap((g) => g.runs.map((r) => [r.listing.info.id, g] as const)));
+  const rows = compared.map(({ listing: { info }, deltaM }) => {
+    const group = groupOf.get(info.id);
+    const kind = info.baseline ? `baseline ${info.baseline.task}` : deltaM?.value !== undefined ? `Δm ${deltaM.value > 0 ? '+' : ''}${deltaM.value.toFixed(2)} %` : '';
+    const groupCell = group && group.runs.length > 1 ? `${group.key.slice(0, 6)}${group.deltaM ? ` Δm ${formatMeanStd(group.deltaM, { unit: ' %', signed: true })}` : ''}` : '';
+    return [info.id, info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', finalMetricsCell(info), kind, groupCell];
   });
-  process.stdout.write(table(['run', 'status', 'step', 'backend', 'final validation'], rows) + '\n');
+  process.stdout.write(table(['run', 'status', 'step', 'backend', 'final validation', 'Δm / baseline', 'group (Δm mean ± std over seeds)'], rows) + '\n');
+  if (compared.some((r) => r.deltaM?.value !== undefined)) process.stdout.write(`\n${DELTA_M_CONVENTION}\n`);
   return 0;
 }
 
@@ -261,6 +313,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await train(args);
       case 'sweep':
         return await sweep(args);
+      case 'study':
+        return await study(args);
       case 'validate':
         return await validate(args);
       case 'runs':

@@ -12,6 +12,7 @@ Usage:
   mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab train --resume <runDir> [--backend B] [--json]
   mtl-lab sweep <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
+  mtl-lab study <config.mtl.json> [--runs-dir DIR] [--jobs N] [--backend B] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
   mtl-lab export <runDir> --csv [--out FILE]
@@ -21,7 +22,10 @@ Options:
   --runs-dir DIR   where run directories live (default: ./mtl-runs)
   --backend B      one of ${BACKENDS.join(', ')} (overrides the config)
   --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
+  --jobs N         study: runs trained at once, each in its own worker (default: the cores free memory has room for)
   --json           machine-readable output on stdout
+study trains the config's "study" section: each sweep point × each seed, plus single-task baselines (reused when
+one with the same settings exists), then prints each group's mean ± std and Δm.
 sweep trains one run per combination of the config's "sweep" section (path → values), one after another.
 Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by Ctrl+C (checkpoint written; resume with --resume).`;
 
@@ -37,6 +41,7 @@ export interface Args {
   resume?: string;
   csv: boolean;
   out?: string;
+  jobs?: number;
   help: boolean;
 }
 
@@ -48,6 +53,7 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   resume: { type: 'string' },
   csv: { type: 'boolean', default: false },
   out: { type: 'string' },
+  jobs: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -78,5 +84,10 @@ export function parseArgs(argv: readonly string[]): Args {
   if (backend !== undefined) args.backend = backend as BackendName;
   if (values.resume !== undefined) args.resume = values.resume as string;
   if (values.out !== undefined) args.out = values.out as string;
+  if (values.jobs !== undefined) {
+    const jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a whole number from 1 to 64, got "${String(values.jobs)}"`);
+    args.jobs = jobs;
+  }
   return args;
 }

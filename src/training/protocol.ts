@@ -8,7 +8,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Check } from '@sinclair/typebox/value';
-import { MetricRecordSchema, RunInfoSchema } from './run/records';
+import { MetricRecordSchema, RunInfoSchema, RunMarksSchema } from './run/records';
 
 /** 2: `records` carry each record's end offset in metrics.jsonl. */
 export const PROTOCOL_VERSION = 2;
@@ -26,6 +26,8 @@ export const StartRequestSchema = Type.Object({
   resumeDir: Type.Optional(Type.String()),
   /** Extra directories in which to look for the native tfjs-node(-gpu) packages. */
   modulePaths: Type.Optional(Type.Array(Type.String())),
+  /** A study's marks for the new run's run.json (baseline, baselines). */
+  marks: Type.Optional(RunMarksSchema),
 });
 export type StartRequest = Static<typeof StartRequestSchema>;
 

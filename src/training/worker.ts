@@ -34,6 +34,7 @@ async function start(request: StartRequest): Promise<number> {
         backend: request.backend as BackendName | undefined,
         resumeDir: request.resumeDir,
         modulePaths: request.modulePaths,
+        marks: request.marks,
       },
       {
         onStarted: (runDir, info) => {

@@ -173,6 +173,26 @@ export const TrainingSchema = Type.Object(
   { additionalProperties: false, description: 'The training loop.', default: {} },
 );
 
+export const StudySchema = Type.Object(
+  {
+    seeds: Type.Array(Type.Integer({ minimum: 0, maximum: 4294967295 }), {
+      minItems: 1,
+      maxItems: 32,
+      uniqueItems: true,
+      description: 'The replicates: every run of the study (each sweep point, if any) is trained once per seed; runs that differ only by seed form a group (mean ± std).',
+    }),
+    baselines: oneOf(['auto', 'none'] as const, {
+      description:
+        '"auto": for each task and seed, a single-task baseline (the same data, trunk, optimiser and budget; that task\'s loss alone) is trained, or reused when one with the same settings exists in the runs directory; Δm compares each run with them. "none": no baselines, no Δm.',
+      default: 'auto',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'A study: the config (each point of its `sweep`) × `seeds`, plus single-task baselines, run by Start Study or `mtl-lab study`. Start Run and Start Sweep ignore it.',
+  },
+);
+
 /** Methods as the schema sees them: ids, descriptions and options (their implementations do not matter here). */
 type Described = readonly MethodDescriptor[];
 type DescribedWeightings = readonly (MethodDescriptor & { taskOptions?: MethodOptions })[];
@@ -197,6 +217,7 @@ export function experimentSchema<A extends Described, W extends DescribedWeighti
             'A hyperparameter sweep: config path (as in --set, e.g. "optimizer.learningRate") → the values to try. Start Sweep (or `mtl-lab sweep`) trains one run per combination, the first key varying slowest; Start Run trains the config as written. At most 256 combinations.',
         }),
       ),
+      study: Type.Optional(StudySchema),
       backend: oneOf(BACKENDS, {
         description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, tensorflow, wasm, cpu in that order and records why each was or was not chosen. An explicit choice that cannot load is an error.',
         default: 'auto',
@@ -231,6 +252,7 @@ export type ModelConfig = ExperimentConfig['model'];
 export type LossConfig = ExperimentConfig['loss'];
 export type OptimizerConfig = ExperimentConfig['optimizer'];
 export type TrainingConfig = ExperimentConfig['training'];
+export type StudyConfig = NonNullable<ExperimentConfig['study']>;
 export type BackendName = (typeof BACKENDS)[number];
 export type Architecture = (typeof ARCHITECTURES)[number];
 export type Weighting = (typeof WEIGHTINGS)[number];

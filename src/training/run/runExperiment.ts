@@ -84,6 +84,7 @@ function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Train
     step: 0,
     totalSteps: trainer.totalSteps,
     overrides: request.overrides ?? [],
+    ...request.marks,
     error: null,
     summary: null,
   };

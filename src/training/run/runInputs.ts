@@ -13,7 +13,7 @@ import type { BackendName, ExperimentConfig } from '../config/schema';
 import { DataError, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load';
 import { hasCheckpoint } from '../engine/checkpoint';
-import { RUN_FILES, type RunInfo } from './records';
+import { RUN_FILES, type RunInfo, type RunMarks } from './records';
 import { readRunInfoSync } from './runDirectory';
 
 export interface RunRequest {
@@ -28,6 +28,8 @@ export interface RunRequest {
   /** How native tfjs packages are loaded (tests inject one). */
   moduleLoader?: ModuleLoader;
   modulePaths?: string[];
+  /** A study's marks for a new run's run.json. */
+  marks?: RunMarks;
 }
 
 /** The request cannot be run as given: bad config, bad data, a backend that cannot load. Exit code 2. */

@@ -1,0 +1,124 @@
+/**
+ * A runs directory as a study sees it: each run's Δm against its single-task baselines (found by the keys
+ * in its run.json), and groups of runs that differ only by seed with mean ± std over their finished runs.
+ * Only completed runs count; every undefined number carries the reason.
+ */
+import { deltaMParts, headlineMetric, type DeltaM } from '../evaluation/deltaM';
+import type { ExperimentConfig } from '../config/schema';
+import type { RunListing } from '../run/runDirectory';
+import { findBaseline, groupKey } from './baselines';
+
+export interface MeanStd {
+  mean: number;
+  /** Sample standard deviation (n − 1); undefined for a single value. */
+  std?: number;
+  n: number;
+}
+
+export interface ComparedRun {
+  listing: RunListing;
+  config: ExperimentConfig | undefined;
+  group: string | undefined;
+  seed: number | undefined;
+  /** Undefined for baselines (they are the reference). */
+  deltaM?: DeltaM;
+}
+
+export interface RunGroup {
+  key: string;
+  /** What the runs share, for people: the experiment name and the overrides other than the seed. */
+  label: string;
+  baselineOf?: string;
+  runs: ComparedRun[];
+  /** Over the completed runs with a defined Δm. */
+  deltaM?: MeanStd;
+  /** Why the group has no Δm (no run has one): the first run's reason. */
+  deltaMReason?: string;
+  /** Each task's relative change (percent, positive = better) over the same runs. */
+  taskDeltas: Record<string, MeanStd>;
+  /** Each task's headline metric (accuracy / RMSE) over the completed runs. */
+  metrics: Record<string, MeanStd>;
+}
+
+export function meanStd(values: readonly number[]): MeanStd | undefined {
+  const n = values.length;
+  if (n === 0) return undefined;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  if (n === 1) return { mean, n };
+  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1);
+  return { mean, std: Math.sqrt(variance), n };
+}
+
+/** A run's Δm against the baselines its run.json names, or why there is none. */
+export function runDeltaM(run: RunListing, config: ExperimentConfig | undefined, all: readonly RunListing[]): DeltaM {
+  const { info } = run;
+  if (!info.baselines) return { reason: 'not a study run with baselines', tasks: [] };
+  if (info.status !== 'completed' || !info.summary) return { reason: `the run has not finished (${info.status})`, tasks: [] };
+  if (!config) return { reason: 'its config.json cannot be read', tasks: [] };
+  const baselines = Object.fromEntries(config.tasks.map((t) => [t.name, findBaseline(all, info.baselines![t.name] ?? '')?.info.summary?.metrics[t.name]]));
+  const result = deltaMParts(config.tasks, info.summary.metrics, baselines);
+  // A baseline that is not there at all says so (rather than "no metric in its baseline").
+  for (const part of result.tasks) {
+    if (findBaseline(all, info.baselines[part.task] ?? '')) continue;
+    part.reason = `no completed single-task baseline for task "${part.task}" (not trained yet, failed or deleted; \`mtl-lab study\` trains it)`;
+    delete part.relative;
+  }
+  const missing = result.tasks.find((p) => p.relative === undefined);
+  return missing ? { reason: missing.reason, tasks: result.tasks } : result;
+}
+
+function groupLabel(run: RunListing): string {
+  if (run.info.baseline) return `${run.info.name} (single-task baseline of "${run.info.baseline.task}")`;
+  const rest = run.info.overrides.filter((o) => !o.startsWith('seed='));
+  return rest.length ? `${run.info.name} ${rest.join(' ')}` : run.info.name;
+}
+
+/** Every run with its Δm, and the groups (runs that differ only by seed) in first-seen order. */
+export function compareRuns(runs: readonly RunListing[], readConfig: (runDir: string) => ExperimentConfig | undefined): { runs: ComparedRun[]; groups: RunGroup[] } {
+  const compared: ComparedRun[] = runs.map((listing) => {
+    const config = readConfig(listing.runDir);
+    const run: ComparedRun = { listing, config, group: config ? groupKey(config) : undefined, seed: config?.seed };
+    if (!listing.info.baseline) run.deltaM = runDeltaM(listing, config, runs);
+    return run;
+  });
+  const byKey = new Map<string, ComparedRun[]>();
+  for (const run of compared) {
+    if (!run.group) continue;
+    const members = byKey.get(run.group) ?? [];
+    members.push(run);
+    byKey.set(run.group, members);
+  }
+  const groups = [...byKey].map(([key, members]) => summariseGroup(key, members));
+  return { runs: compared, groups };
+}
+
+function summariseGroup(key: string, members: ComparedRun[]): RunGroup {
+  const group: RunGroup = { key, label: groupLabel(members[0].listing), runs: members, taskDeltas: {}, metrics: {} };
+  if (members[0].listing.info.baseline) group.baselineOf = members[0].listing.info.baseline.task;
+  const done = members.filter((m) => m.listing.info.status === 'completed' && m.listing.info.summary);
+  const values = done.flatMap((m) => (m.deltaM?.value !== undefined ? [m.deltaM.value] : []));
+  const overall = meanStd(values);
+  if (overall) group.deltaM = overall;
+  else if (!group.baselineOf) group.deltaMReason = done.length === 0 ? 'no run of the group has finished' : done[0].deltaM?.reason;
+  for (const task of members[0].config?.tasks ?? []) {
+    const { metric } = headlineMetric(task.type);
+    const metricValues = done.flatMap((m) => {
+      const v = m.listing.info.summary?.metrics[task.name]?.[metric];
+      return v !== undefined && Number.isFinite(v) ? [v] : [];
+    });
+    const ms = meanStd(metricValues);
+    if (ms) group.metrics[task.name] = ms;
+    const rel = meanStd(done.flatMap((m) => m.deltaM?.tasks.find((t) => t.task === task.name)?.relative ?? []));
+    if (rel) group.taskDeltas[task.name] = rel;
+  }
+  return group;
+}
+
+/** "+3.21 ± 0.40 % (n = 3)", "+3.21 % (n = 1)". */
+export function formatMeanStd(ms: MeanStd | undefined, options: { unit?: string; signed?: boolean; digits?: number } = {}): string {
+  if (!ms) return '—';
+  const { unit = '', signed = false, digits = 2 } = options;
+  const sign = signed && ms.mean > 0 ? '+' : '';
+  const std = ms.std !== undefined ? ` ± ${ms.std.toFixed(digits)}` : '';
+  return `${sign}${ms.mean.toFixed(digits)}${std}${unit} (n = ${ms.n})`;
+}
