@@ -16,21 +16,28 @@ import { version as ENGINE_VERSION } from '../../../package.json';
 import type { ExperimentConfig } from '../config/schema';
 import type { RunListing } from '../run/runDirectory';
 
-/** The overrides that turn a resolved multi-task config into task `task`'s single-task baseline. */
-export function baselineOverrides(config: ExperimentConfig, task: string): string[] {
+/**
+ * The overrides that turn a resolved multi-task config into task `task`'s single-task baseline.
+ * Generated data depends on every declared task, so there the tasks stay and the others get weight 0;
+ * file data does not, so there the task stands alone (its features pinned to the multi-task run's, given
+ * as `featureColumns`), and a task whose labels cannot be trained fails its own baseline only.
+ */
+export function baselineOverrides(config: ExperimentConfig, task: string, featureColumns?: readonly string[]): string[] {
   const { sharedUnits, taskUnits, activation, dropout } = config.model;
   const model = { architecture: 'hard', sharedUnits, taskUnits, activation, dropout };
-  const weights = Object.fromEntries(config.tasks.map((t) => [t.name, t.name === task ? 1 : 0]));
   // Only what shapes the data stays on the tasks (weighting-specific task keys would be errors under "static").
   const tasks = config.tasks.map(({ name, type, classes, target }) => ({ name, type, ...(classes !== undefined && { classes }), ...(target !== undefined && { target }) }));
-  return [
+  const common = [
     `name=${JSON.stringify(`${config.name}-stl-${task}`.slice(0, 64))}`,
-    `tasks=${JSON.stringify(tasks)}`,
     `model=${JSON.stringify(model)}`,
-    `loss=${JSON.stringify({ weighting: 'static', weights })}`,
     // The gradient-conflict log needs K backward passes and changes nothing a baseline is used for.
     'training.conflictEvery=0',
   ];
+  if (featureColumns) {
+    return [...common, `tasks=${JSON.stringify(tasks.filter((t) => t.name === task))}`, `data.features=${JSON.stringify(featureColumns)}`, `loss=${JSON.stringify({ weighting: 'equal' })}`];
+  }
+  const weights = Object.fromEntries(config.tasks.map((t) => [t.name, t.name === task ? 1 : 0]));
+  return [...common, `tasks=${JSON.stringify(tasks)}`, `loss=${JSON.stringify({ weighting: 'static', weights })}`];
 }
 
 /** Stable JSON: object keys sorted, so equal configs hash equally whatever order they were written in. */

@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { formatDiagnostic } from '../config/diagnostics';
+import { tabularFeatureNames } from '../data/tabular';
 import { loadExperimentConfig } from '../config/load';
 import { invalidSweepPoint, parseExperimentText } from '../config/parse';
 import type { ExperimentConfig } from '../config/schema';
@@ -46,6 +47,16 @@ function fingerprint(config: ExperimentConfig, configDir: string): string | null
   }
 }
 
+/** File data's feature columns (undefined for generated data, or when the file cannot be read: the runs say why). */
+async function featureNames(config: ExperimentConfig, configDir: string): Promise<string[] | undefined> {
+  if (config.data.source === 'synthetic') return undefined;
+  try {
+    return await tabularFeatureNames(config, configDir);
+  } catch {
+    return undefined;
+  }
+}
+
 export async function planStudy(configPath: string, sets: readonly string[], runsDir: string): Promise<StudyPlan> {
   const { config, text, file } = await loadExperimentConfig(configPath, sets);
   if (!config.study) throw new InputError(`${file}: no "study" section to run (e.g. "study": { "seeds": [1, 2, 3], "baselines": "auto" })`);
@@ -64,8 +75,9 @@ export async function planStudy(configPath: string, sets: readonly string[], run
     if (config.study.baselines === 'auto') {
       marks.baselines = {};
       const data = fingerprint(pointConfig, configDir);
+      const features = await featureNames(pointConfig, configDir);
       for (const task of pointConfig.tasks) {
-        const baseline = [...overrides, ...baselineOverrides(pointConfig, task.name)];
+        const baseline = [...overrides, ...baselineOverrides(pointConfig, task.name, features)];
         const key = baselineKey(parseExperimentText(text, file, baseline), task.name, data);
         marks.baselines[task.name] = key;
         if (planned.has(key)) continue;
