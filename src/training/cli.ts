@@ -224,7 +224,7 @@ async function study(args: Args): Promise<number> {
   });
   const ids = new Set([...results.flatMap((r) => (r.info ? [r.info.id] : [])), ...plan.reused.map((r) => r.listing.info.id)]);
   const listed = listRunsSync(path.resolve(args.runsDir)).runs;
-  const compared = compareRuns(listed, readRunConfigSync);
+  const compared = compareRuns(listed, (r) => readRunConfigSync(r.runDir));
   const groups = compared.groups.filter((g) => g.runs.some((r) => ids.has(r.listing.info.id)));
   const failures = results.filter((r) => r.error || r.info?.status === 'failed');
   if (args.json) {
@@ -258,7 +258,7 @@ async function validate(args: Args): Promise<number> {
 
 function runs(args: Args): number {
   const list = listRunsSync(path.resolve(args.runsDir)).runs;
-  const { runs: compared, groups } = compareRuns(list, readRunConfigSync);
+  const { runs: compared, groups } = compareRuns(list, (r) => readRunConfigSync(r.runDir));
   if (args.json) {
     process.stdout.write(JSON.stringify(compared.map(({ listing: { runDir, info }, group, deltaM }) => ({ runDir, ...info, group, deltaM })), null, 2) + '\n');
     return 0;

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { runTooltipMarkdown } from '../../src/extension/tree/runText';
 import { parseArgs } from '../../src/training/cliArgs';
 import { diagnoseExperimentText, parseExperimentText } from '../../src/training/config/parse';
 import { studyPoints } from '../../src/training/config/study';
@@ -126,7 +127,7 @@ test('groups: runs differing only by seed; Δm needs completed runs and baseline
     listing('ba', { summary: summary(1, 0), baseline: { task: 'a', key: 'ka' } }),
     listing('bb', { summary: summary(9, 0.5), baseline: { task: 'b', key: 'kb' } }),
   ];
-  const { runs: compared, groups } = compareRuns(runs, (dir) => configs.get(dir));
+  const { runs: compared, groups } = compareRuns(runs, (r) => configs.get(r.runDir));
   // m1: a (0.8 vs 1) +20 %, b (0.6 vs 0.5) +20 % → +20; m2: −20 %, 0 % → −10.
   assert.ok(Math.abs((compared[0].deltaM?.value ?? NaN) - 20) < 1e-9);
   assert.ok(Math.abs((compared[1].deltaM?.value ?? NaN) + 10) < 1e-9);
@@ -136,8 +137,14 @@ test('groups: runs differing only by seed; Δm needs completed runs and baseline
   assert.equal(group.deltaM?.n, 2, 'the running run does not count');
   assert.ok(Math.abs(group.deltaM.mean - 5) < 1e-9);
   assert.ok(Math.abs((group.deltaM.std ?? NaN) - Math.sqrt((15 ** 2 + 15 ** 2) / 1)) < 1e-9);
+  // The tree tooltip: the run's Δm with each task's part, its group's mean ± std, the convention.
+  const md = runTooltipMarkdown({ info: runs[0].info, runDir: '/runs/m1', config: configs.get('/runs/m1') }, { study: { run: compared[0], group } });
+  assert.match(md, /\*\*Δm \+20\.00 %\*\* vs single-task baselines \(a \+20\.00 %, b \+20\.00 %\)/);
+  assert.match(md, /Group of 3 seeds: Δm \+5\.00 ± 21\.21 % \(n = 2\)/);
+  assert.match(md, /positive = better/);
+  assert.match(runTooltipMarkdown({ info: runs[3].info, runDir: '/runs/ba', config: undefined }, { study: { run: compared[3] } }), /Single-task baseline of task `a`/);
   // Without b's baseline, Δm is undefined and says which baseline is missing.
-  const { runs: without } = compareRuns(runs.filter((r) => r.runId !== 'bb'), (dir) => configs.get(dir));
+  const { runs: without } = compareRuns(runs.filter((r) => r.runId !== 'bb'), (r) => configs.get(r.runDir));
   assert.equal(without[0].deltaM?.value, undefined);
   assert.match(without[0].deltaM?.reason ?? '', /no completed single-task baseline for task "b"/);
 });

@@ -14,7 +14,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { version as ENGINE_VERSION } from '../../../package.json';
 import type { ExperimentConfig } from '../config/schema';
-import type { RunListing } from '../run/runDirectory';
+import type { RunInfo } from '../run/records';
 
 /**
  * The overrides that turn a resolved multi-task config into task `task`'s single-task baseline.
@@ -69,7 +69,7 @@ export function baselineKey(baselineConfig: ExperimentConfig, task: string, data
 }
 
 /** The completed baseline run with this key, newest first, if the runs directory holds one. */
-export function findBaseline(runs: readonly RunListing[], key: string): RunListing | undefined {
+export function findBaseline<R extends { info: RunInfo }>(runs: readonly R[], key: string): R | undefined {
   return runs.find((r) => r.info.baseline?.key === key && r.info.status === 'completed');
 }
 

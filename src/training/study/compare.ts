@@ -5,7 +5,7 @@
  */
 import { deltaMParts, headlineMetric, type DeltaM } from '../evaluation/deltaM';
 import type { ExperimentConfig } from '../config/schema';
-import type { RunListing } from '../run/runDirectory';
+import type { RunInfo } from '../run/records';
 import { findBaseline, groupKey } from './baselines';
 
 export interface MeanStd {
@@ -15,8 +15,13 @@ export interface MeanStd {
   n: number;
 }
 
-export interface ComparedRun {
-  listing: RunListing;
+/** Anything that carries a run.json: a runs-directory listing, the extension's run snapshot. */
+export interface HasInfo {
+  info: RunInfo;
+}
+
+export interface ComparedRun<R extends HasInfo = HasInfo> {
+  listing: R;
   config: ExperimentConfig | undefined;
   group: string | undefined;
   seed: number | undefined;
@@ -24,12 +29,12 @@ export interface ComparedRun {
   deltaM?: DeltaM;
 }
 
-export interface RunGroup {
+export interface RunGroup<R extends HasInfo = HasInfo> {
   key: string;
   /** What the runs share, for people: the experiment name and the overrides other than the seed. */
   label: string;
   baselineOf?: string;
-  runs: ComparedRun[];
+  runs: ComparedRun<R>[];
   /** Over the completed runs with a defined Δm. */
   deltaM?: MeanStd;
   /** Why the group has no Δm (no run has one): the first run's reason. */
@@ -50,7 +55,7 @@ export function meanStd(values: readonly number[]): MeanStd | undefined {
 }
 
 /** A run's Δm against the baselines its run.json names, or why there is none. */
-export function runDeltaM(run: RunListing, config: ExperimentConfig | undefined, all: readonly RunListing[]): DeltaM {
+export function runDeltaM(run: HasInfo, config: ExperimentConfig | undefined, all: readonly HasInfo[]): DeltaM {
   const { info } = run;
   if (!info.baselines) return { reason: 'not a study run with baselines', tasks: [] };
   if (info.status !== 'completed' || !info.summary) return { reason: `the run has not finished (${info.status})`, tasks: [] };
@@ -67,21 +72,21 @@ export function runDeltaM(run: RunListing, config: ExperimentConfig | undefined,
   return missing ? { reason: missing.reason, tasks: result.tasks } : result;
 }
 
-function groupLabel(run: RunListing): string {
+function groupLabel(run: HasInfo): string {
   if (run.info.baseline) return `${run.info.name} (single-task baseline of "${run.info.baseline.task}")`;
   const rest = run.info.overrides.filter((o) => !o.startsWith('seed='));
   return rest.length ? `${run.info.name} ${rest.join(' ')}` : run.info.name;
 }
 
 /** Every run with its Δm, and the groups (runs that differ only by seed) in first-seen order. */
-export function compareRuns(runs: readonly RunListing[], readConfig: (runDir: string) => ExperimentConfig | undefined): { runs: ComparedRun[]; groups: RunGroup[] } {
-  const compared: ComparedRun[] = runs.map((listing) => {
-    const config = readConfig(listing.runDir);
-    const run: ComparedRun = { listing, config, group: config ? groupKey(config) : undefined, seed: config?.seed };
+export function compareRuns<R extends HasInfo>(runs: readonly R[], configOf: (run: R) => ExperimentConfig | undefined): { runs: ComparedRun<R>[]; groups: RunGroup<R>[] } {
+  const compared: ComparedRun<R>[] = runs.map((listing) => {
+    const config = configOf(listing);
+    const run: ComparedRun<R> = { listing, config, group: config ? groupKey(config) : undefined, seed: config?.seed };
     if (!listing.info.baseline) run.deltaM = runDeltaM(listing, config, runs);
     return run;
   });
-  const byKey = new Map<string, ComparedRun[]>();
+  const byKey = new Map<string, ComparedRun<R>[]>();
   for (const run of compared) {
     if (!run.group) continue;
     const members = byKey.get(run.group) ?? [];
@@ -92,8 +97,8 @@ export function compareRuns(runs: readonly RunListing[], readConfig: (runDir: st
   return { runs: compared, groups };
 }
 
-function summariseGroup(key: string, members: ComparedRun[]): RunGroup {
-  const group: RunGroup = { key, label: groupLabel(members[0].listing), runs: members, taskDeltas: {}, metrics: {} };
+function summariseGroup<R extends HasInfo>(key: string, members: ComparedRun<R>[]): RunGroup<R> {
+  const group: RunGroup<R> = { key, label: groupLabel(members[0].listing), runs: members, taskDeltas: {}, metrics: {} };
   if (members[0].listing.info.baseline) group.baselineOf = members[0].listing.info.baseline.task;
   const done = members.filter((m) => m.listing.info.status === 'completed' && m.listing.info.summary);
   const values = done.flatMap((m) => (m.deltaM?.value !== undefined ? [m.deltaM.value] : []));
