@@ -71,8 +71,20 @@ export const RunViewSchema = Type.Object({
   finalMetrics: Type.Union([Type.Record(Type.String(), TaskMetricsViewSchema), Type.Null()]),
   bestStep: Type.Union([Type.Integer(), Type.Null()]),
   stepsPerSecond: Type.Union([Type.Number(), Type.Null()]),
+  /** A run of a study (or a baseline): its group (runs that differ only by seed) and its Δm in percent. */
+  study: Type.Optional(
+    Type.Object({
+      group: Type.String({ maxLength: 64 }),
+      groupLabel: Type.String({ maxLength: 2000 }),
+      seed: Type.Union([Type.Integer(), Type.Null()]),
+      baselineOf: Type.Union([Type.String(), Type.Null()]),
+      deltaM: Type.Union([Type.Number(), Type.Null()]),
+      deltaMReason: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+    }),
+  ),
 });
 export type RunView = Static<typeof RunViewSchema>;
+export type RunStudyView = NonNullable<RunView['study']>;
 
 /**
  * Points of one series in columns: `steps[i]`, `times[i]` (ms since the Unix epoch), `values[i]`.

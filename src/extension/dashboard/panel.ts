@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from './dataSource';
-import { RunSeriesStore, newRunCursor, runView, type RunCursor } from './runSeries';
+import { RunSeriesStore, newRunCursor, runView, studyViews, type RunCursor } from './runSeries';
 import { RunFeed } from './runFeed';
 import { dashboardHtml, makeNonce } from './html';
 import { FLUSH_INTERVAL_MS, Throttle } from './throttle';
@@ -130,9 +130,10 @@ export class DashboardPanel implements vscode.Disposable {
 
   private runViews(): RunView[] {
     const views: RunView[] = [];
+    const studies = studyViews(this.ctx.source.listRuns());
     for (const id of this.runIds) {
       const s = this.ctx.source.getRun(id);
-      if (s) views.push(runView(s.info, s.config));
+      if (s) views.push(runView(s.info, s.config, undefined, studies.get(id)));
     }
     return views;
   }

@@ -7,13 +7,10 @@ import { deltaMParts, headlineMetric, type DeltaM } from '../evaluation/deltaM';
 import type { ExperimentConfig } from '../config/schema';
 import type { RunInfo } from '../run/records';
 import { findBaseline, groupKey } from './baselines';
+import { meanStd, type MeanStd } from './stats';
 
-export interface MeanStd {
-  mean: number;
-  /** Sample standard deviation (n − 1); undefined for a single value. */
-  std?: number;
-  n: number;
-}
+export { formatMeanStd, meanStd, type MeanStd } from './stats';
+
 
 /** Anything that carries a run.json: a runs-directory listing, the extension's run snapshot. */
 export interface HasInfo {
@@ -43,15 +40,6 @@ export interface RunGroup<R extends HasInfo = HasInfo> {
   taskDeltas: Record<string, MeanStd>;
   /** Each task's headline metric (accuracy / RMSE) over the completed runs. */
   metrics: Record<string, MeanStd>;
-}
-
-export function meanStd(values: readonly number[]): MeanStd | undefined {
-  const n = values.length;
-  if (n === 0) return undefined;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  if (n === 1) return { mean, n };
-  const variance = values.reduce((s, v) => s + (v - mean) ** 2, 0) / (n - 1);
-  return { mean, std: Math.sqrt(variance), n };
 }
 
 /** A run's Δm against the baselines its run.json names, or why there is none. */
@@ -119,11 +107,3 @@ function summariseGroup<R extends HasInfo>(key: string, members: ComparedRun<R>[
   return group;
 }
 
-/** "+3.21 ± 0.40 % (n = 3)", "+3.21 % (n = 1)". */
-export function formatMeanStd(ms: MeanStd | undefined, options: { unit?: string; signed?: boolean; digits?: number } = {}): string {
-  if (!ms) return '—';
-  const { unit = '', signed = false, digits = 2 } = options;
-  const sign = signed && ms.mean > 0 ? '+' : '';
-  const std = ms.std !== undefined ? ` ± ${ms.std.toFixed(digits)}` : '';
-  return `${sign}${ms.mean.toFixed(digits)}${std}${unit} (n = ${ms.n})`;
-}
