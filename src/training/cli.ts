@@ -19,7 +19,7 @@ import { listRunsSync, readRunConfigSync, readRunInfoSync } from './run/runDirec
 import { compareRuns, formatMeanStd } from './study/compare';
 import { planStudy } from './study/plan';
 import { defaultJobs, runStudy } from './study/runStudy';
-import { groupsTable } from './study/summary';
+import { diagnosticsText, groupsTable, studyDiagnostics } from './study/summary';
 import { runExperiment } from './run/runExperiment';
 import { InputError } from './run/runInputs';
 import { invalidSweepPoint } from './config/parse';
@@ -227,10 +227,11 @@ async function study(args: Args): Promise<number> {
   const compared = compareRuns(listed, (r) => readRunConfigSync(r.runDir));
   const groups = compared.groups.filter((g) => g.runs.some((r) => ids.has(r.listing.info.id)));
   const failures = results.filter((r) => r.error || r.info?.status === 'failed');
+  const diagnostics = studyDiagnostics(groups, (r) => readRecordsSync(r.runDir));
   if (args.json) {
-    process.stdout.write(JSON.stringify({ groups: groups.map(({ runs: members, ...g }) => ({ ...g, runs: members.map((m) => ({ id: m.listing.info.id, seed: m.seed, status: m.listing.info.status, deltaM: m.deltaM })) })), failures: failures.map((f) => ({ label: f.job.label, task: f.job.task, error: f.error ?? f.info?.error?.message })) }, null, 2) + '\n');
+    process.stdout.write(JSON.stringify({ groups: groups.map(({ runs: members, ...g }) => ({ ...g, runs: members.map((m) => ({ id: m.listing.info.id, seed: m.seed, status: m.listing.info.status, deltaM: m.deltaM })) })), diagnostics: diagnostics.map((d) => ({ group: d.group.label, findings: d.findings, conflictShares: d.conflictShares })), failures: failures.map((f) => ({ label: f.job.label, task: f.job.task, error: f.error ?? f.info?.error?.message })) }, null, 2) + '\n');
   } else {
-    process.stdout.write(`\n${groupsTable(groups, plan.config.tasks)}\n`);
+    process.stdout.write(`\n${groupsTable(groups, plan.config.tasks)}\n\n${diagnosticsText(diagnostics)}\n`);
     for (const f of failures) process.stdout.write(`\n${f.job.kind === 'baseline' ? `the baseline of task "${f.job.task}" (seed ${f.job.seed})` : f.job.label} could not be trained: ${f.error ?? f.info?.error?.message}`);
     if (failures.length) process.stdout.write('\n');
   }

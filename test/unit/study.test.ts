@@ -140,7 +140,7 @@ test('groups: runs differing only by seed; Δm needs completed runs and baseline
   // The tree tooltip: the run's Δm with each task's part, its group's mean ± std, the convention.
   const md = runTooltipMarkdown({ info: runs[0].info, runDir: '/runs/m1', config: configs.get('/runs/m1') }, { study: { run: compared[0], group } });
   assert.match(md, /\*\*Δm \+20\.00 %\*\* vs single-task baselines \(a \+20\.00 %, b \+20\.00 %\)/);
-  assert.match(md, /Group of 3 seeds: Δm \+5\.00 ± 21\.21 % \(n = 2\)/);
+  assert.match(md, /Group of 3 runs differing only by seed: Δm \+5\.00 ± 21\.21 % \(n = 2\)/);
   assert.match(md, /positive = better/);
   assert.match(runTooltipMarkdown({ info: runs[3].info, runDir: '/runs/ba', config: undefined }, { study: { run: compared[3] } }), /Single-task baseline of task `a`/);
   // Without b's baseline, Δm is undefined and says which baseline is missing.

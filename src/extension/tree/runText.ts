@@ -149,7 +149,7 @@ export function studyTooltipLines(study: { run: ComparedRun; group?: RunGroup })
     const parts = d.tasks.map((t) => `${escapeMarkdown(t.task)} ${formatSigned(t.relative!)} %`).join(', ');
     lines.push(`**Δm ${formatSigned(d.value)} %** vs single-task baselines (${parts})`);
   } else lines.push(`Δm undefined: ${escapeMarkdown(d.reason ?? '')}`);
-  if (group && group.runs.length > 1) lines.push(`Group of ${group.runs.length} seeds: Δm ${group.deltaM ? formatMeanStd(group.deltaM, { unit: ' %', signed: true }) : `undefined (${escapeMarkdown(group.deltaMReason ?? '')})`}`);
+  if (group && group.runs.length > 1) lines.push(`Group of ${group.runs.length} runs differing only by seed: Δm ${group.deltaM ? formatMeanStd(group.deltaM, { unit: ' %', signed: true }) : `undefined (${escapeMarkdown(group.deltaMReason ?? '')})`}`);
   lines.push(`_${DELTA_M_CONVENTION}_`, '');
   return lines;
 }

@@ -85,10 +85,24 @@ export function compareRuns<R extends HasInfo>(runs: readonly R[], configOf: (ru
   return { runs: compared, groups };
 }
 
+/**
+ * The completed runs of a group, one per seed: a seed trained twice (a study run again) is one replicate, not
+ * two, so the newest completed run of each seed counts (runs come newest first, as runs directories list them).
+ */
+export function finishedPerSeed<R extends HasInfo>(members: readonly ComparedRun<R>[]): ComparedRun<R>[] {
+  const seen = new Set<number | undefined>();
+  const newestFirst = [...members].sort((a, b) => b.listing.info.createdAt.localeCompare(a.listing.info.createdAt));
+  return newestFirst.filter((m) => {
+    if (m.listing.info.status !== 'completed' || !m.listing.info.summary || seen.has(m.seed)) return false;
+    seen.add(m.seed);
+    return true;
+  });
+}
+
 function summariseGroup<R extends HasInfo>(key: string, members: ComparedRun<R>[]): RunGroup<R> {
   const group: RunGroup<R> = { key, label: groupLabel(members[0].listing), runs: members, taskDeltas: {}, metrics: {} };
   if (members[0].listing.info.baseline) group.baselineOf = members[0].listing.info.baseline.task;
-  const done = members.filter((m) => m.listing.info.status === 'completed' && m.listing.info.summary);
+  const done = finishedPerSeed(members);
   const values = done.flatMap((m) => (m.deltaM?.value !== undefined ? [m.deltaM.value] : []));
   const overall = meanStd(values);
   if (overall) group.deltaM = overall;
