@@ -19,7 +19,7 @@ after(() => rmSync(runsDir, { recursive: true, force: true }));
 
 describe('examples', () => {
   it('ships the article\'s four listings on its random data and on synthetic data, a routing and a CSV example', () => {
-    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch']) {
+    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch', 'sharing-study']) {
       assert.ok(examples.includes(`${name}.mtl.json`), name);
     }
   });
