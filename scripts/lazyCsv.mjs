@@ -8,7 +8,7 @@ import path from 'node:path';
  * src/extension resolves to a stub that forwards the functions listed here (test/unit/extension-bundle.test.ts
  * checks the list against what src/extension imports).
  */
-export const LAZY_CSV_EXPORTS = ['parseCsvRecords'];
+export const LAZY_CSV_EXPORTS = ['parseCsvRecords', 'csvHeaderColumns'];
 export const lazyCsv = {
   name: 'lazy-csv',
   setup(build) {

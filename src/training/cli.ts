@@ -18,6 +18,7 @@ import { readRecordsSync } from './run/metricsTail';
 import { listRunsSync, readRunConfigSync, readRunInfoSync } from './run/runDirectory';
 import { compareRuns, formatMeanStd } from './study/compare';
 import { planStudy } from './study/plan';
+import { tabularColumns } from './data/tabular';
 import { defaultJobs, runStudy } from './study/runStudy';
 import { diagnosticsText, groupsTable, studyDiagnostics } from './study/summary';
 import { runExperiment } from './run/runExperiment';
@@ -198,7 +199,7 @@ async function sweep(args: Args): Promise<number> {
 async function study(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!configPath) throw new UsageError('study: which config? mtl-lab study <config.mtl.json>');
-  const plan = await planStudy(configPath, args.sets, args.runsDir);
+  const plan = await planStudy(configPath, args.sets, args.runsDir, tabularColumns);
   const jobs = args.jobs ?? defaultJobs();
   const baselines = plan.jobs.filter((j) => j.kind === 'baseline').length;
   const say = (line: string) => {

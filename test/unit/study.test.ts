@@ -9,6 +9,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTooltipMarkdown } from '../../src/extension/tree/runText';
+import { jobFailure, studyRunCount } from '../../src/extension/study/studyPlan';
 import { parseArgs } from '../../src/training/cliArgs';
 import { diagnoseExperimentText, parseExperimentText } from '../../src/training/config/parse';
 import { studyPoints } from '../../src/training/config/study';
@@ -154,4 +155,15 @@ test('--jobs takes a whole number from 1 to 64', () => {
   assert.equal(parseArgs(['study', 'a.mtl.json']).jobs, undefined);
   assert.throws(() => parseArgs(['study', 'a.mtl.json', '--jobs', '0']), /--jobs: expected a whole number from 1 to 64, got "0"/);
   assert.throws(() => parseArgs(['study', 'a.mtl.json', '--jobs', 'x']), /--jobs/);
+});
+
+test('Start Study: the CodeLens count (sweep points × seeds), and a job that could not start names its task', () => {
+  assert.equal(studyRunCount(config(',\n  // comment\n  "sweep": { "loss.weighting": ["equal", "pcgrad"], "x": 1 },\n  "study": { "seeds": [1, 2, 3] }')), 6);
+  assert.equal(studyRunCount(config(',\n  "study": { "seeds": [5] }')), 1);
+  assert.equal(studyRunCount(config()), 0);
+  assert.equal(studyRunCount('{ "study": '), 0);
+  assert.equal(
+    jobFailure({ kind: 'baseline', label: 'baseline of b, seed = 1', overrides: [], marks: {}, seed: 1, task: 'b' }, 'tasks[0].target: no labels'),
+    'the baseline of task "b" (seed 1) could not start: tasks[0].target: no labels',
+  );
 });

@@ -14,6 +14,7 @@ import { listRunsSync, readRunConfigSync } from '../../src/training/run/runDirec
 import { readRecordsSync } from '../../src/training/run/metricsTail';
 import { compareRuns } from '../../src/training/study/compare';
 import { planStudy } from '../../src/training/study/plan';
+import { tabularColumns } from '../../src/training/data/tabular';
 import { runStudy } from '../../src/training/study/runStudy';
 import { studyDiagnostics } from '../../src/training/study/summary';
 
@@ -37,7 +38,7 @@ async function study(name: string, data: object, model: object, training: object
     }),
   );
   const runsDir = path.join(dir, name);
-  const plan = await planStudy(file, [], runsDir);
+  const plan = await planStudy(file, [], runsDir, tabularColumns);
   const results = await runStudy(plan, { runsDir, jobs: 1, shouldStop: () => false });
   assert.ok(results.every((r) => r.info?.status === 'completed'), JSON.stringify(results.map((r) => r.error ?? r.info?.error)));
   const { runs, groups } = compareRuns(listRunsSync(runsDir).runs, (r) => readRunConfigSync(r.runDir));

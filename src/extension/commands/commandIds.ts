@@ -11,6 +11,7 @@ export const COMMANDS = {
   stopAllRuns: 'mtlLab.stopAllRuns',
   resumeRun: 'mtlLab.resumeRun',
   startSweep: 'mtlLab.startSweep',
+  startStudy: 'mtlLab.startStudy',
   openDashboard: 'mtlLab.openDashboard',
   compareRuns: 'mtlLab.compareRuns',
   deleteRun: 'mtlLab.deleteRun',

@@ -73,16 +73,11 @@ export async function loadTabularDataset(config: ExperimentConfig, configDir: st
   return buildTabularDataset(table, config);
 }
 
-/**
- * The feature columns the config trains on, by name ("auto" resolved against the file). A study pins them for
- * single-task baselines, whose "auto" would otherwise take the other tasks' targets as features.
- */
-export async function tabularFeatureNames(config: ExperimentConfig, configDir: string): Promise<string[]> {
-  if (Array.isArray(config.data.features)) return config.data.features;
+/** The data file's column names, as the loader reads them (a study pins a baseline's features with them). */
+export async function tabularColumns(config: ExperimentConfig, configDir: string): Promise<string[]> {
   if (config.data.path === undefined) return [];
   const table = await readDataTable(config.data.source === 'jsonl' ? 'jsonl' : 'csv', path.resolve(configDir, config.data.path), config.data.path);
-  const targets = new Set(config.tasks.map((t) => t.target));
-  return table.columns.filter((c) => !targets.has(c));
+  return table.columns;
 }
 
 /** Each task's target column (config errors first). */

@@ -15,6 +15,7 @@ import { loadDataset } from '../data/load';
 import { hasCheckpoint } from '../engine/checkpoint';
 import { RUN_FILES, type RunInfo, type RunMarks } from './records';
 import { readRunInfoSync } from './runDirectory';
+import { InputError } from './inputError';
 
 export interface RunRequest {
   /** The `*.mtl.json` to run (not needed when resuming). */
@@ -32,13 +33,7 @@ export interface RunRequest {
   marks?: RunMarks;
 }
 
-/** The request cannot be run as given: bad config, bad data, a backend that cannot load. Exit code 2. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
+export { InputError } from './inputError';
 
 export interface RunInputs {
   config: ExperimentConfig;

@@ -6,14 +6,13 @@
  */
 import path from 'node:path';
 import { formatDiagnostic } from '../config/diagnostics';
-import { tabularFeatureNames } from '../data/tabular';
 import { loadExperimentConfig } from '../config/load';
 import { invalidSweepPoint, parseExperimentText } from '../config/parse';
 import type { ExperimentConfig } from '../config/schema';
 import { studyPoints } from '../config/study';
 import type { RunMarks } from '../run/records';
 import { listRunsSync, type RunListing } from '../run/runDirectory';
-import { InputError } from '../run/runInputs';
+import { InputError } from '../run/inputError';
 import { baselineKey, baselineOverrides, dataFingerprint, findBaseline } from './baselines';
 
 export interface StudyJob {
@@ -47,17 +46,25 @@ function fingerprint(config: ExperimentConfig, configDir: string): string | null
   }
 }
 
-/** File data's feature columns (undefined for generated data, or when the file cannot be read: the runs say why). */
-async function featureNames(config: ExperimentConfig, configDir: string): Promise<string[] | undefined> {
+/** A data file's column names (data/tabular.ts reads the whole file; the extension host only its first line). */
+export type ColumnReader = (config: ExperimentConfig, configDir: string) => Promise<string[]>;
+
+/**
+ * File data's feature columns ("auto": every column that is no task's target), or undefined for generated data
+ * or when the file cannot be read (the runs then say why, positioned).
+ */
+async function featureNames(config: ExperimentConfig, configDir: string, columns: ColumnReader): Promise<string[] | undefined> {
   if (config.data.source === 'synthetic') return undefined;
+  if (Array.isArray(config.data.features)) return config.data.features;
   try {
-    return await tabularFeatureNames(config, configDir);
+    const targets = new Set(config.tasks.map((t) => t.target));
+    return (await columns(config, configDir)).filter((c) => !targets.has(c));
   } catch {
     return undefined;
   }
 }
 
-export async function planStudy(configPath: string, sets: readonly string[], runsDir: string): Promise<StudyPlan> {
+export async function planStudy(configPath: string, sets: readonly string[], runsDir: string, columns: ColumnReader): Promise<StudyPlan> {
   const { config, text, file } = await loadExperimentConfig(configPath, sets);
   if (!config.study) throw new InputError(`${file}: no "study" section to run (e.g. "study": { "seeds": [1, 2, 3], "baselines": "auto" })`);
   const points = studyPoints(config.sweep, config.study.seeds);
@@ -75,7 +82,7 @@ export async function planStudy(configPath: string, sets: readonly string[], run
     if (config.study.baselines === 'auto') {
       marks.baselines = {};
       const data = fingerprint(pointConfig, configDir);
-      const features = await featureNames(pointConfig, configDir);
+      const features = await featureNames(pointConfig, configDir, columns);
       for (const task of pointConfig.tasks) {
         const baseline = [...overrides, ...baselineOverrides(pointConfig, task.name, features)];
         const key = baselineKey(parseExperimentText(text, file, baseline), task.name, data);
