@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, copyFileSync, readdirSync, writeFileSync, chmodS
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lazyCsv } from './lazyCsv.mjs';
+import { lazyCsv, lazyStudy } from './lazyCsv.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -50,8 +50,9 @@ const withoutTensorFlow = {
 if (existsSync(path.join(root, 'src/extension/extension.ts'))) {
   // The extension host bundle stays small: no TensorFlow.js, the CSV parser loaded when first needed, minified.
   // jsonc-parser's CommonJS entry cannot be bundled (it requires files by computed paths): prefer ESM entries.
-  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode', './csvHead.js'], minify: true, metafile: true, mainFields: ['module', 'main'], plugins: [withoutTensorFlow, lazyCsv] });
+  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode', './csvHead.js', './studyHost.js'], minify: true, metafile: true, mainFields: ['module', 'main'], plugins: [withoutTensorFlow, lazyCsv, lazyStudy] });
   builds.push({ ...node, entryPoints: { csvHead: 'src/training/data/csv.ts' }, outdir: dist, minify: true });
+  builds.push({ ...node, entryPoints: { studyHost: 'src/extension/study/host.ts' }, outdir: dist, external: ['vscode', './csvHead.js'], minify: true, mainFields: ['module', 'main'], plugins: [withoutTensorFlow, lazyCsv] });
 }
 if (existsSync(path.join(root, 'src/webview/main.ts'))) {
   builds.push({

@@ -1,27 +1,35 @@
-// An esbuild plugin of scripts/build.mjs (its own module so that tests can read the list below).
+// esbuild plugins of scripts/build.mjs (their own module so that tests can read the lists below).
 import path from 'node:path';
 
 /**
- * The host reads the head of a CSV file only for New Experiment and for the diagnostics of a CSV-backed
- * experiment, never to activate. The CSV parser (csv-parse, about 30 KB) is therefore a bundle of its own,
- * dist/csvHead.js, which the host loads on the first call: `src/training/data/csv` imported from
- * src/extension resolves to a stub that forwards the functions listed here (test/unit/extension-bundle.test.ts
- * checks the list against what src/extension imports).
+ * A module the host needs only on a user's action, never to activate, built as a bundle of its own that the
+ * host loads on the first call: `filter` imported from src/extension resolves to a stub that forwards the
+ * functions in `names` to `require(bundle)` (test/unit/extension-bundle.test.ts checks each list against what
+ * src/extension imports).
+ */
+function lazyModule(name, filter, bundle, names) {
+  return {
+    name,
+    setup(build) {
+      build.onResolve({ filter }, (args) => (args.importer.includes(`${path.sep}src${path.sep}extension${path.sep}`) ? { path: args.path, namespace: name } : undefined));
+      build.onLoad({ filter: /.*/, namespace: name }, () => ({
+        contents: ['let lazy;', `const load = () => (lazy ??= require('${bundle}'));`, ...names.map((n) => `exports.${n} = (...args) => load().${n}(...args);`)].join('\n'),
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+/**
+ * The host reads the head of a CSV file only for New Experiment, the diagnostics of a CSV-backed experiment and
+ * a study's plan. The CSV parser (csv-parse, about 30 KB) is dist/csvHead.js.
  */
 export const LAZY_CSV_EXPORTS = ['parseCsvRecords', 'csvHeaderColumns'];
-export const lazyCsv = {
-  name: 'lazy-csv',
-  setup(build) {
-    build.onResolve({ filter: /\/training\/data\/csv$/ }, (args) =>
-      args.importer.includes(`${path.sep}src${path.sep}extension${path.sep}`) ? { path: args.path, namespace: 'lazy-csv' } : undefined,
-    );
-    build.onLoad({ filter: /.*/, namespace: 'lazy-csv' }, () => ({
-      contents: [
-        'let csv;',
-        "const load = () => (csv ??= require('./csvHead.js'));",
-        ...LAZY_CSV_EXPORTS.map((name) => `exports.${name} = (...args) => load().${name}(...args);`),
-      ].join('\n'),
-      loader: 'js',
-    }));
-  },
-};
+export const lazyCsv = lazyModule('lazy-csv', /\/training\/data\/csv$/, './csvHead.js', LAZY_CSV_EXPORTS);
+
+/**
+ * Start Study and Show Study Diagnostics (planning, the baseline cache lookup, diagnostics, remedies) are
+ * dist/studyHost.js, built from src/extension/study/host.ts.
+ */
+export const LAZY_STUDY_EXPORTS = ['startStudy', 'showStudyDiagnostics'];
+export const lazyStudy = lazyModule('lazy-study', /(^\.|\/study)\/host$/, './studyHost.js', LAZY_STUDY_EXPORTS);

@@ -12,6 +12,7 @@ export const COMMANDS = {
   resumeRun: 'mtlLab.resumeRun',
   startSweep: 'mtlLab.startSweep',
   startStudy: 'mtlLab.startStudy',
+  showStudyDiagnostics: 'mtlLab.showStudyDiagnostics',
   openDashboard: 'mtlLab.openDashboard',
   compareRuns: 'mtlLab.compareRuns',
   deleteRun: 'mtlLab.deleteRun',

@@ -10,7 +10,7 @@ import { DisposableStore } from '../util/disposables';
 import { runCommands } from '../runs/runCommands';
 import { dashboardCommands } from '../dashboard/dashboardCommands';
 import { sweepCommands } from '../sweep/startSweep';
-import { studyCommands } from '../study/startStudy';
+import { studyCommands } from '../study/studyCommands';
 import { backendCommands } from '../backends/backendCommands';
 import { examplesCommands } from '../examples/examplesCommands';
 import { newExperimentCommands } from '../newExperiment/newExperimentCommand';

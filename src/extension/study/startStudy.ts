@@ -12,8 +12,6 @@ import { readSettings, runsDirectoryForConfig } from '../settings';
 import { ensureTrusted, saveIfDirty, type RunsService } from '../runs/runsService';
 import type { DashboardHandle } from '../dashboard';
 import { dashboardGatherer } from '../dashboard/gather';
-import { COMMANDS, type FeatureCommands } from '../commands/commandIds';
-import { experimentOrPick, type CommandDeps } from '../commands/commandContext';
 import { dataColumns } from './dataColumns';
 import { jobFailure, planSummary } from './studyPlan';
 
@@ -66,13 +64,4 @@ export async function startStudy(deps: StartStudyDeps, configPath: string): Prom
   );
   if (failures.length) void vscode.window.showWarningMessage(`MTL Lab: ${failures.join('; ')}`);
   return started;
-}
-
-export function studyCommands(deps: CommandDeps): FeatureCommands<'startStudy'> {
-  return {
-    [COMMANDS.startStudy]: async (arg?: unknown) => {
-      const configPath = await experimentOrPick(deps, arg);
-      if (configPath) await startStudy(deps, configPath);
-    },
-  };
 }
