@@ -4,7 +4,7 @@
  *
  * Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by SIGINT (after the clean stop).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { probeBackends } from './backend/select';
 import { formatDiagnostic, isConfigError, locateJsonPath } from './config/diagnostics';
@@ -16,11 +16,13 @@ import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
 import { listRunsSync, readRunConfigSync, readRunInfoSync } from './run/runDirectory';
-import { compareRuns, formatMeanStd } from './study/compare';
+import { compareRuns, formatMeanStd, type RunGroup } from './study/compare';
+import { reportLatex, reportMarkdown } from './study/report';
+import type { ExperimentConfig } from './config/schema';
 import { planStudy } from './study/plan';
 import { tabularColumns } from './data/tabular';
 import { defaultJobs, runStudy } from './study/runStudy';
-import { diagnosticsText, groupsTable, studyDiagnostics } from './study/summary';
+import { diagnosticsText, groupsTable, studyDiagnostics, type GroupDiagnostics } from './study/summary';
 import { runExperiment } from './run/runExperiment';
 import { InputError } from './run/runInputs';
 import { invalidSweepPoint } from './config/parse';
@@ -236,8 +238,18 @@ async function study(args: Args): Promise<number> {
     for (const f of failures) process.stdout.write(`\n${f.job.kind === 'baseline' ? `the baseline of task "${f.job.task}" (seed ${f.job.seed})` : f.job.label} could not be trained: ${f.error ?? f.info?.error?.message}`);
     if (failures.length) process.stdout.write('\n');
   }
+  if (args.report) writeReport(args.report, groups, plan.config, diagnostics);
   if (signal) return signal === 'SIGTERM' ? 143 : 130;
   return failures.length ? 1 : 0;
+}
+
+/** `--report DIR`: the study's tables as Markdown (with the diagnostics) and LaTeX. */
+function writeReport(dir: string, groups: RunGroup[], config: ExperimentConfig, diagnostics: GroupDiagnostics[]): void {
+  mkdirSync(dir, { recursive: true });
+  const title = `Study ${config.name}`;
+  writeFileSync(path.join(dir, 'study.md'), `${reportMarkdown(groups, config.tasks, title)}\n\`\`\`\n${diagnosticsText(diagnostics)}\n\`\`\`\n`);
+  writeFileSync(path.join(dir, 'study.tex'), reportLatex(groups, config.tasks, title));
+  process.stderr.write(`wrote ${path.join(dir, 'study.md')} and ${path.join(dir, 'study.tex')}\n`);
 }
 
 async function validate(args: Args): Promise<number> {

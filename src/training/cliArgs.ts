@@ -12,7 +12,7 @@ Usage:
   mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab train --resume <runDir> [--backend B] [--json]
   mtl-lab sweep <config.mtl.json> [--runs-dir DIR] [--backend B] [--set path=value]... [--json]
-  mtl-lab study <config.mtl.json> [--runs-dir DIR] [--jobs N] [--backend B] [--set path=value]... [--json]
+  mtl-lab study <config.mtl.json> [--runs-dir DIR] [--jobs N] [--report DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
   mtl-lab export <runDir> --csv [--out FILE]
@@ -23,6 +23,7 @@ Options:
   --backend B      one of ${BACKENDS.join(', ')} (overrides the config)
   --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
   --jobs N         study: runs trained at once, each in its own worker (default: the cores free memory has room for)
+  --report DIR     study: also write its tables to DIR/study.md (Markdown) and DIR/study.tex (LaTeX, booktabs)
   --json           machine-readable output on stdout
 study trains the config's "study" section: each sweep point × each seed, plus single-task baselines (reused when
 one with the same settings exists), then prints each group's mean ± std and Δm.
@@ -42,6 +43,7 @@ export interface Args {
   csv: boolean;
   out?: string;
   jobs?: number;
+  report?: string;
   help: boolean;
 }
 
@@ -54,6 +56,7 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   csv: { type: 'boolean', default: false },
   out: { type: 'string' },
   jobs: { type: 'string' },
+  report: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
 };
 
@@ -84,6 +87,7 @@ export function parseArgs(argv: readonly string[]): Args {
   if (backend !== undefined) args.backend = backend as BackendName;
   if (values.resume !== undefined) args.resume = values.resume as string;
   if (values.out !== undefined) args.out = values.out as string;
+  if (values.report !== undefined) args.report = values.report as string;
   if (values.jobs !== undefined) {
     const jobs = Number(values.jobs);
     if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a whole number from 1 to 64, got "${String(values.jobs)}"`);

@@ -81,8 +81,10 @@ describe('mtl-lab study', () => {
   it('reports Δm per run and per group equal to an independent computation from the run files', () => {
     const runsDir = path.join(dir, 'cache');
     // The study's groups: mean and sample std over the seeds of each setting (every finished run of it so far).
-    const study = cli(['study', 'tiny.mtl.json', '--runs-dir', runsDir, '--jobs', '1', '--json']);
+    const study = cli(['study', 'tiny.mtl.json', '--runs-dir', runsDir, '--jobs', '1', '--json', '--report', 'report']);
     assert.equal(study.status, 0, study.stderr);
+    assert.match(readFileSync(path.join(dir, 'report', 'study.md'), 'utf8'), /^\| single-task baselines \| /m);
+    assert.match(readFileSync(path.join(dir, 'report', 'study.tex'), 'utf8'), /\\toprule/);
     const listed = cli(['runs', '--runs-dir', runsDir, '--json']);
     assert.equal(listed.status, 0, listed.stderr);
     const reported = new Map((JSON.parse(listed.stdout) as { id: string; deltaM?: { value?: number } }[]).map((r) => [r.id, r.deltaM?.value]));
