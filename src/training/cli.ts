@@ -22,6 +22,7 @@ import type { ExperimentConfig } from './config/schema';
 import { planStudy } from './study/plan';
 import { tabularColumns } from './data/tabular';
 import { defaultJobs, runStudy } from './study/runStudy';
+import { StudyProgress } from './study/cliProgress';
 import { diagnosticsText, groupsTable, studyDiagnostics, type GroupDiagnostics } from './study/summary';
 import { runExperiment } from './run/runExperiment';
 import { InputError } from './run/runInputs';
@@ -204,9 +205,8 @@ async function study(args: Args): Promise<number> {
   const plan = await planStudy(configPath, args.sets, args.runsDir, tabularColumns);
   const jobs = args.jobs ?? defaultJobs();
   const baselines = plan.jobs.filter((j) => j.kind === 'baseline').length;
-  const say = (line: string) => {
-    if (!args.json) process.stderr.write(line + '\n');
-  };
+  const progress = new StudyProgress(process.stderr, { done: 0, failed: 0, queued: plan.jobs.length, total: plan.jobs.length }, !args.json);
+  const say = (line: string) => progress.say(line);
   say(`study ${plan.config.name}: ${plan.jobs.length - baselines} runs, ${baselines} baselines to train, ${plan.reused.length} reused; ${jobs} at a time`);
   for (const r of plan.reused) say(`  reusing baseline ${r.listing.info.id} (task ${r.task}, seed ${r.seed})`);
   let signal: NodeJS.Signals | undefined;
@@ -222,9 +222,17 @@ async function study(args: Args): Promise<number> {
     backend: args.backend,
     jobs,
     shouldStop: () => signal !== undefined,
-    onJobStarted: (job, _runDir, info) => say(`started ${info.id} (${job.label})`),
-    onJobDone: (r, done, total) => say(`[${done}/${total}] ${r.job.label}: ${r.error ? `could not start: ${r.error}` : (r.info?.status ?? '?')}${r.info?.error ? ` — ${r.info.error.message}` : ''}`),
+    onJobStarted: (job, _runDir, info) => {
+      say(`started ${info.id} (${job.label})`);
+      progress.started(job, job.label, info.totalSteps);
+    },
+    onProgress: (job, step, total, losses) => progress.progress(job, step, total, losses),
+    onJobDone: (r, done, total) => {
+      progress.finished(r.job, Boolean(r.error) || r.info?.status === 'failed');
+      say(`[${done}/${total}] ${r.job.label}: ${r.error ? `could not start: ${r.error}` : (r.info?.status ?? '?')}${r.info?.error ? ` — ${r.info.error.message}` : ''}`);
+    },
   });
+  progress.close();
   const ids = new Set([...results.flatMap((r) => (r.info ? [r.info.id] : [])), ...plan.reused.map((r) => r.listing.info.id)]);
   const listed = listRunsSync(path.resolve(args.runsDir)).runs;
   const compared = compareRuns(listed, (r) => readRunConfigSync(r.runDir));

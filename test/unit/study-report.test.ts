@@ -1,8 +1,9 @@
-/** Report tables: mean ± std per task metric and Δm per method, as Markdown and as LaTeX booktabs with escaping. */
+/** Report tables (Markdown, LaTeX booktabs) and the live progress block of `mtl-lab study`. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RunGroup } from '../../src/training/study/compare';
 import { reportLatex, reportMarkdown } from '../../src/training/study/report';
+import { progressLines } from '../../src/training/study/progressView';
 
 const tasks = [{ name: 'acc_task', type: 'classification' as const }, { name: 'reg', type: 'regression' as const }];
 const groups = [
@@ -31,4 +32,9 @@ test('LaTeX: booktabs rules, math-mode mean ± std, special characters escaped',
   // Balanced braces and environments.
   assert.equal((texText.match(/\{/g) ?? []).length, (texText.match(/\}/g) ?? []).length);
   assert.equal((texText.match(/\\begin/g) ?? []).length, (texText.match(/\\end\{/g) ?? []).length);
+});
+
+test('the live progress block: the study line, then per run its step, rate, ETA and latest losses', () => {
+  const lines = progressLines([{ label: 'seed = 1', step: 50, total: 150, startedAt: 0, losses: { a: 0.12345, b: 12000 } }], { done: 2, failed: 1, queued: 3, total: 6 }, 10_000);
+  assert.deepEqual(lines, ['study: 2/6 done, 1 running, 3 queued, 1 failed', '  seed = 1: step 50/150 (33%), 5.0 steps/s, ETA 20s, loss a 0.123, b 1.20e+4']);
 });

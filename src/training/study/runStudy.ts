@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BackendName } from '../config/schema';
 import { parseWorkerMessage, PROTOCOL_VERSION, type HostMessage } from '../protocol';
-import type { RunInfo } from '../run/records';
+import type { MetricRecord, RunInfo, TrainRecord } from '../run/records';
 import { runExperiment } from '../run/runExperiment';
 import { InputError } from '../run/runInputs';
 import type { StudyJob, StudyPlan } from './plan';
@@ -30,8 +30,8 @@ export interface StudyOptions {
   shouldStop(): boolean;
   onJobStarted?(job: StudyJob, runDir: string, info: RunInfo): void;
   onJobDone?(result: JobResult, done: number, total: number): void;
-  /** In-process runs only: progress after every step. */
-  onStep?(job: StudyJob, step: number, total: number): void;
+  /** Progress of a running job: its step, and the latest task losses when a train record came. */
+  onProgress?(job: StudyJob, step: number, total: number | undefined, losses?: Record<string, number>): void;
 }
 
 /** Workers one machine has room for: one per core, as far as free memory allows (~0.5 GB each). */
@@ -64,7 +64,11 @@ async function runInProcess(plan: StudyPlan, job: StudyJob, options: StudyOption
       { configPath: plan.configPath, runsDir: options.runsDir, overrides: job.overrides, backend: options.backend, marks: job.marks },
       {
         onStarted: (runDir, info) => options.onJobStarted?.(job, runDir, info),
-        onStep: (step, total) => options.onStep?.(job, step, total),
+        onStep: (step, total) => options.onProgress?.(job, step, total),
+        onRecords: ({ records }) => {
+          const last = lastTrain(records);
+          if (last) options.onProgress?.(job, last.step, undefined, last.losses);
+        },
         shouldStop: options.shouldStop,
       },
     );
@@ -73,6 +77,14 @@ async function runInProcess(plan: StudyPlan, job: StudyJob, options: StudyOption
     if (error instanceof InputError) return { job, error: error.message };
     throw error;
   }
+}
+
+function lastTrain(records: readonly MetricRecord[]): TrainRecord | undefined {
+  for (let i = records.length - 1; i >= 0; i--) {
+    const r = records[i];
+    if (r.kind === 'train') return r;
+  }
+  return undefined;
 }
 
 /** The worker beside this module: dist/worker.js when bundled, src/training/worker.ts when run from source (tests). */
@@ -99,6 +111,10 @@ function runForked(plan: StudyPlan, job: StudyJob, options: StudyOptions): Promi
         result.info = message.info;
         options.onJobStarted?.(job, message.runDir, message.info);
       } else if (message?.type === 'status') result.info = message.info;
+      else if (message?.type === 'records' && result.info) {
+        const last = lastTrain(message.records);
+        if (last) options.onProgress?.(job, last.step, result.info.totalSteps, last.losses);
+      }
       else if (message?.type === 'rejected') result.error = message.message;
     });
     child.on('exit', (code, signal) => {
