@@ -119,7 +119,7 @@ describe('mtl-lab study', () => {
     assert.match(cli(['runs', '--runs-dir', runsDir]).stdout, /positive = better/);
   });
 
-  it('a task without training labels: its baseline is named with the reason, the other baseline trains', () => {
+  it('a task without training labels: its baseline is named with the reason, the other baseline trains (in process and in workers)', () => {
     const rows = Array.from({ length: 40 }, (_, i) => `${i / 10},${(i % 7) / 3},${(i / 10) * 2 + 1},`);
     writeFileSync(path.join(dir, 'gap.csv'), ['x1,x2,ya,yb', ...rows].join('\n') + '\n');
     writeFileSync(
@@ -135,6 +135,11 @@ describe('mtl-lab study', () => {
     assert.match(r.stdout, /the baseline of task "b" \(seed 1\) could not be trained: .*no labels in the training split.*task "b" cannot be trained/);
     const trained = readRuns(runsDir);
     assert.deepEqual(trained.map((t) => [t.info.baseline?.task, t.info.status]), [['a', 'completed']]);
+    // The same through forked workers (--jobs 2): the worker's refusal carries the reason.
+    const forked = cli(['study', 'gap.mtl.json', '--runs-dir', path.join(dir, 'gap2'), '--jobs', '2']);
+    assert.equal(forked.status, 1, forked.stderr + forked.stdout);
+    assert.match(forked.stdout, /the baseline of task "b" \(seed 1\) could not be trained: .*task "b" cannot be trained/);
+    assert.deepEqual(readRuns(path.join(dir, 'gap2')).map((t) => [t.info.baseline?.task, t.info.status]), [['a', 'completed']]);
   });
 
   it('a config without a study section, or with a bad one, is an input error (exit 2) with a position', () => {
