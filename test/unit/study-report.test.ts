@@ -21,6 +21,8 @@ test('Markdown: baselines as the reference row, then each method; accuracy in pe
   assert.equal(lines[5], '| e loss.weighting="pcgrad" 50%_off | 60.00 ± 5.00 | 1.20 ± 0.10 | +20.00 ± 2.50 | 3 |');
   assert.equal(lines[6], '| e | — | — | undefined: no run of the group has finished | 0 |');
   assert.match(md, /positive = better/);
+  // Accuracy 60 > 50 and RMSE 1.2 < 1.5: the method dominates the baselines; the unfinished group takes no part.
+  assert.match(md, /Pareto front of the tasks' mean metrics .*: e loss\.weighting="pcgrad" 50%_off\.$/m);
 });
 
 test('LaTeX: booktabs rules, math-mode mean ± std, special characters escaped', () => {

@@ -1,7 +1,7 @@
 /**
  * The Pareto front of runs (or groups) over their task metrics: a point is on the front when no other point is
  * at least as good on every task and better on one. Equal points do not dominate each other, so ties stay on the
- * front together. Pure, for the dashboard's Pareto card and the report.
+ * front together. Pure: the study report names the front (report.ts); a dashboard Pareto card would draw it.
  */
 export interface ParetoPoint {
   id: string;

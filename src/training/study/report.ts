@@ -7,6 +7,7 @@ import { DELTA_M_CONVENTION, headlineMetric } from '../evaluation/deltaM';
 import type { TaskConfig } from '../config/schema';
 import type { RunGroup } from './compare';
 import type { MeanStd } from './stats';
+import { paretoFront } from './pareto';
 
 type Task = Pick<TaskConfig, 'name' | 'type'>;
 
@@ -45,6 +46,15 @@ function plain(c: Cell | undefined, signed = false): string {
   return `${signed && c.mean > 0 ? '+' : ''}${c.mean.toFixed(d)}${c.std !== undefined ? ` ± ${c.std.toFixed(d)}` : ''}`;
 }
 
+/**
+ * The rows on the Pareto front of the tasks' mean metrics (the baselines as one point: each task learnt alone);
+ * rows without every task's metric take no part.
+ */
+export function paretoRows(groups: readonly RunGroup[], tasks: readonly Task[]): string[] {
+  const points = rows(groups, tasks).map((r) => ({ id: r.label, values: r.cells.map((c) => c?.mean ?? NaN) }));
+  return paretoFront(points, tasks.map((t) => headlineMetric(t.type).higherIsBetter));
+}
+
 export function reportMarkdown(groups: readonly RunGroup[], tasks: readonly Task[], title: string): string {
   const header = ['method', ...columns(tasks), 'Δm (%) ↑', 'seeds'];
   const lines = [`# ${title}`, '', `| ${header.join(' | ')} |`, `| --- | ${header.slice(1).map(() => '---:').join(' | ')} |`];
@@ -53,7 +63,9 @@ export function reportMarkdown(groups: readonly RunGroup[], tasks: readonly Task
     const dm = r.baseline ? '0 (reference)' : r.deltaM ? plain(r.deltaM, true) : `undefined: ${r.reason ?? '?'}`;
     lines.push(`| ${esc(r.label)} | ${r.cells.map((c) => plain(c)).join(' | ')} | ${esc(dm)} | ${Math.max(0, ...r.cells.map((c) => c?.n ?? 0))} |`);
   }
+  const front = paretoRows(groups, tasks);
   lines.push('', `Mean ± sample standard deviation (n − 1) over seeds, final validation metrics. ${DELTA_M_CONVENTION}.`);
+  if (front.length) lines.push('', `Pareto front of the tasks' mean metrics (no other row is at least as good on every task and better on one): ${front.join('; ')}.`);
   return lines.join('\n') + '\n';
 }
 
