@@ -262,6 +262,8 @@ export const DashboardStateSchema = Type.Object({
   xAxis: Type.Union([Type.Literal('step'), Type.Literal('relative'), Type.Literal('wall')]),
   ignoreOutliers: Type.Boolean(),
   hiddenRuns: Type.Array(Id),
+  /** Seed groups on the charts: each run, or per group its mean with a ± std or min–max band (absent = each run). */
+  groupView: Type.Optional(Type.Union([Type.Literal('runs'), Type.Literal('std'), Type.Literal('minmax')])),
   collapsedCards: Type.Array(Type.String()),
   /** Scrubber position (step) of the heatmaps, null = follow the latest step. */
   scrubStep: Type.Union([Type.Number(), Type.Null()]),

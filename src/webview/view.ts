@@ -9,7 +9,8 @@ import { emaDebiased, timeOrigin } from './data/transforms';
 import { seriesToCsv, type CsvSeries } from './data/exports';
 import { chartSpecs, RunChoices, specDependsOn, type ChartSpec } from './chartSpecs';
 import { LineChart } from './chart/lineChart';
-import type { ViewOptions } from './chart/types';
+import type { ChartSeries, ViewOptions } from './chart/types';
+import { groupedSeries } from './data/groupBands';
 import { CardStack } from './cards/cardStack';
 import { HeaderCard } from './cards/headerCard';
 import { renderCompare } from './cards/compareCard';
@@ -92,6 +93,21 @@ export class DashboardView implements DashboardContext {
     return { smoothing: state.smoothing, logScale: state.logScale, xAxis: state.xAxis, ignoreOutliers: state.ignoreOutliers, origins, theme: this.currentTheme };
   }
 
+  /**
+   * What a chart draws: its series, with seed groups as mean and band when the toolbar asks for it — on the
+   * per-run charts only (a stacked weights chart and a matrix card show one run each).
+   */
+  private chartSeries(spec: ChartSpec, runs: RunView[]): ChartSeries[] {
+    const series = spec.series(runs);
+    const mode = this.state.groupView ?? 'runs';
+    if (mode === 'runs' || spec.stacked || spec.matrix !== undefined) return series;
+    const groupOf = (runId: string) => {
+      const study = this.model.runs.get(runId)?.study;
+      return study ? { key: study.group, label: study.groupLabel } : undefined;
+    };
+    return groupedSeries(series, groupOf, mode);
+  }
+
   /** The first `init`: the toolbar is built once, with the saved settings. */
   buildToolbar(): void {
     buildToolbar(this, this.toolbar, { resetZoom: () => this.allCharts().forEach((c) => c.resetZoom()), exportCsv: () => this.exportCsv() });
@@ -101,7 +117,7 @@ export class DashboardView implements DashboardContext {
     this.currentTheme = readTheme();
     const runs = this.visibleRuns();
     const options = this.viewOptions();
-    for (const s of this.specs) this.chartOf(s)?.update(s.series(runs), options);
+    for (const s of this.specs) this.chartOf(s)?.update(this.chartSeries(s, runs), options);
     this.renderMatrices();
     this.header.render(this.cards.get('header'));
     renderAlerts(this, this.cards.get('weights'));
@@ -123,7 +139,7 @@ export class DashboardView implements DashboardContext {
     const runs = this.visibleRuns();
     for (const s of this.specs) {
       if (!specDependsOn(s, runs, changes.series)) continue;
-      this.chartOf(s)?.update(s.series(runs), options);
+      this.chartOf(s)?.update(this.chartSeries(s, runs), options);
     }
     if (changes.matrices) this.renderMatrices();
     if (changes.events) renderAlerts(this, this.cards.get('weights'));
@@ -185,6 +201,8 @@ export class DashboardView implements DashboardContext {
       grid.append(chart.element);
     }
     buildRunList(this, this.runList);
+    // The seed-group control appears once the comparison holds a group of two runs.
+    this.buildToolbar();
     this.header.render(this.cards.get('header'));
     renderAlerts(this, this.cards.get('weights'));
     renderCompare(this, this.cards.get('compare'));
