@@ -14,6 +14,7 @@ import { groupedSeries } from './data/groupBands';
 import { CardStack } from './cards/cardStack';
 import { HeaderCard } from './cards/headerCard';
 import { renderCompare } from './cards/compareCard';
+import { hasPareto, renderPareto } from './cards/paretoCard';
 import { renderAlerts, weightsPicker } from './cards/weightsCard';
 import { MatrixCard } from './cards/matrixCard';
 import { buildRunList, buildToolbar } from './toolbar';
@@ -29,6 +30,7 @@ const CARD_TITLES: Record<string, [string, string]> = {
   weights: ['Task weights', 'stacked, per run'],
   validation: ['Validation metrics', 'per task'],
   compare: ['Comparison', 'differing config values highlighted'],
+  pareto: ['Pareto view', 'final task metrics per run or seed group'],
 };
 
 export class DashboardView implements DashboardContext {
@@ -58,6 +60,7 @@ export class DashboardView implements DashboardContext {
       // Closed cards of text (run rows, the table) are not kept current; they catch up when opened.
       if (id === 'header') this.header.render(this.cards.get('header'));
       if (id === 'compare') renderCompare(this, this.cards.get('compare'));
+      if (id === 'pareto') renderPareto(this, this.cards.get('pareto'));
     });
   }
 
@@ -121,6 +124,7 @@ export class DashboardView implements DashboardContext {
     this.renderMatrices();
     this.header.render(this.cards.get('header'));
     renderAlerts(this, this.cards.get('weights'));
+    renderPareto(this, this.cards.get('pareto'));
   }
 
   /** Brings the page up to date with what an applied message changed. */
@@ -134,6 +138,7 @@ export class DashboardView implements DashboardContext {
     if (changes.runs) {
       buildRunList(this, this.runList);
       renderCompare(this, this.cards.get('compare'));
+      renderPareto(this, this.cards.get('pareto'));
     }
     const options = this.viewOptions();
     const runs = this.visibleRuns();
@@ -154,12 +159,13 @@ export class DashboardView implements DashboardContext {
       [...model.runs.keys()].join(','),
       chartSpecs(model, this.choices).map((s) => s.id).join(','),
       [...model.matrices.entries()].map(([r, m]) => `${r}:${[...m.keys()].join('+')}`).join(','),
+      hasPareto(this) ? 'pareto' : '',
     ].join('|');
   }
 
   /** The cards in page order: one per named matrix between the task weights and the validation metrics. */
   private cardOrder(): string[] {
-    return ['header', 'losses', 'weights', ...this.model.matrixNames(), 'validation', 'compare'];
+    return ['header', 'losses', 'weights', ...this.model.matrixNames(), 'validation', 'compare', 'pareto'];
   }
 
   private cardTitle(id: string): [string, string] {
@@ -179,6 +185,7 @@ export class DashboardView implements DashboardContext {
     const present = new Set<string>(['header']);
     for (const s of this.specs) present.add(s.card);
     if (this.model.runs.size > 1) present.add('compare');
+    if (hasPareto(this)) present.add('pareto');
     for (const id of this.cardOrder()) {
       if (!present.has(id)) continue;
       const [title, description] = this.cardTitle(id);
