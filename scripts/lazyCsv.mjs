@@ -11,9 +11,9 @@ function lazyModule(name, filter, bundle, names) {
   return {
     name,
     setup(build) {
-      build.onResolve({ filter }, (args) => (args.importer.includes(`${path.sep}src${path.sep}extension${path.sep}`) ? { path: args.path, namespace: name } : undefined));
+      build.onResolve({ filter }, (args) => (args.importer.includes(`${path.sep}src${path.sep}extension${path.sep}`) ? { path: bundle, namespace: name } : undefined));
       build.onLoad({ filter: /.*/, namespace: name }, () => ({
-        contents: ['let lazy;', `const load = () => (lazy ??= require('${bundle}'));`, ...names.map((n) => `exports.${n} = (...args) => load().${n}(...args);`)].join('\n'),
+        contents: `let lazy;for(const n of ${JSON.stringify(names)})exports[n]=(...a)=>(lazy??=require('${bundle}'))[n](...a);`,
         loader: 'js',
       }));
     },
@@ -31,5 +31,5 @@ export const lazyCsv = lazyModule('lazy-csv', /\/training\/data\/csv$/, './csvHe
  * Start Study and Show Study Diagnostics (planning, the baseline cache lookup, diagnostics, remedies) are
  * dist/studyHost.js, built from src/extension/study/host.ts.
  */
-export const LAZY_STUDY_EXPORTS = ['startStudy', 'showStudyDiagnostics'];
+export const LAZY_STUDY_EXPORTS = ['startStudy', 'showStudyDiagnostics', 'sendStudyDiagnostics', 'applyStudyRemedy'];
 export const lazyStudy = lazyModule('lazy-study', /(^\.|\/study)\/host$/, './studyHost.js', LAZY_STUDY_EXPORTS);

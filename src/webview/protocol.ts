@@ -42,6 +42,10 @@ export const ColorSchema = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
 
+/** Free text from the host or the webview, capped. */
+const Text = Type.String({ maxLength: 4000 });
+const Level = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]);
+
 export const TaskMetricsViewSchema = Type.Object({
   loss: Type.Number(),
   accuracy: Type.Optional(Type.Number()),
@@ -75,11 +79,11 @@ export const RunViewSchema = Type.Object({
   study: Type.Optional(
     Type.Object({
       group: Type.String({ maxLength: 64 }),
-      groupLabel: Type.String({ maxLength: 2000 }),
+      groupLabel: Text,
       seed: Type.Union([Type.Integer(), Type.Null()]),
       baselineOf: Type.Union([Type.String(), Type.Null()]),
       deltaM: Type.Union([Type.Number(), Type.Null()]),
-      deltaMReason: Type.Union([Type.String({ maxLength: 2000 }), Type.Null()]),
+      deltaMReason: Type.Union([Text, Type.Null()]),
     }),
   ),
 });
@@ -210,12 +214,27 @@ export type RunsMessage = Static<typeof RunsMessageSchema>;
 
 export const NoticeMessageSchema = Type.Object({
   type: Type.Literal('notice'),
-  level: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]),
-  message: Type.String({ maxLength: 2000 }),
+  level: Level,
+  message: Text,
 });
 export type NoticeMessage = Static<typeof NoticeMessageSchema>;
 
-export const HostToWebviewSchema = Type.Union([InitMessageSchema, AppendMessageSchema, RunsMessageSchema, NoticeMessageSchema]);
+/** A study diagnostic and its remedy (src/extension/study/dashboardDiagnostics.ts); `id` is what the webview sends back. */
+const FindingId = Type.String({ pattern: '^f\\d{1,4}$' });
+const DiagnosticViewSchema = Type.Object({
+  id: FindingId,
+  group: Text,
+  message: Text,
+  /** The sweep the remedy adds, as the file will hold it, why it helps, and the experiment file it goes into. */
+  remedy: Text,
+  why: Text,
+  file: Text,
+});
+export type DiagnosticView = Static<typeof DiagnosticViewSchema>;
+
+export const DiagnosticsMessageSchema = Type.Object({ type: Type.Literal('diagnostics'), findings: Type.Array(DiagnosticViewSchema, { maxItems: 200 }) });
+
+export const HostToWebviewSchema = Type.Union([InitMessageSchema, AppendMessageSchema, RunsMessageSchema, NoticeMessageSchema, DiagnosticsMessageSchema]);
 export type HostToWebview = Static<typeof HostToWebviewSchema>;
 
 // ---------------------------------------------------------------- webview → host
@@ -243,8 +262,10 @@ export const WebviewToHostSchema = Type.Union([
   Type.Object({ type: Type.Literal('addRuns') }),
   /** The user removed a run from this comparison. */
   Type.Object({ type: Type.Literal('removeRun'), runId: Id }),
+  /** Write the remedy of a finding the host offered (by its id) into its experiment file. */
+  Type.Object({ type: Type.Literal('applyRemedy'), findingId: FindingId }),
   /** A webview-side error or warning, for the extension's output channel. */
-  Type.Object({ type: Type.Literal('log'), level: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]), message: Type.String({ maxLength: 4000 }) }),
+  Type.Object({ type: Type.Literal('log'), level: Level, message: Text }),
 ]);
 export type WebviewToHost = Static<typeof WebviewToHostSchema>;
 

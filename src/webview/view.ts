@@ -15,6 +15,7 @@ import { CardStack } from './cards/cardStack';
 import { HeaderCard } from './cards/headerCard';
 import { renderCompare } from './cards/compareCard';
 import { hasPareto, renderPareto } from './cards/paretoCard';
+import { renderDiagnostics } from './cards/diagnosticsCard';
 import { renderAlerts, weightsPicker } from './cards/weightsCard';
 import { MatrixCard } from './cards/matrixCard';
 import { buildRunList, buildToolbar } from './toolbar';
@@ -30,6 +31,7 @@ const CARD_TITLES: Record<string, [string, string]> = {
   weights: ['Task weights', 'stacked, per run'],
   validation: ['Validation metrics', 'per task'],
   compare: ['Comparison', 'differing config values highlighted'],
+  diagnostics: ['Diagnostics', 'study findings, each with a remedy sweep'],
   pareto: ['Pareto view', 'final task metrics per run or seed group'],
 };
 
@@ -147,6 +149,7 @@ export class DashboardView implements DashboardContext {
       this.chartOf(s)?.update(this.chartSeries(s, runs), options);
     }
     if (changes.matrices) this.renderMatrices();
+    if (changes.diagnostics) renderDiagnostics(this, this.cards.get('diagnostics'));
     if (changes.events) renderAlerts(this, this.cards.get('weights'));
     if (changes.runs || changes.series.size > 0) this.header.render(this.cards.get('header'));
     if (changes.series.size > 0 && [...changes.series].some((id) => id.includes('\u0000val/'))) renderCompare(this, this.cards.get('compare'));
@@ -160,12 +163,13 @@ export class DashboardView implements DashboardContext {
       chartSpecs(model, this.choices).map((s) => s.id).join(','),
       [...model.matrices.entries()].map(([r, m]) => `${r}:${[...m.keys()].join('+')}`).join(','),
       hasPareto(this) ? 'pareto' : '',
+      model.diagnostics ? 'diagnostics' : '',
     ].join('|');
   }
 
   /** The cards in page order: one per named matrix between the task weights and the validation metrics. */
   private cardOrder(): string[] {
-    return ['header', 'losses', 'weights', ...this.model.matrixNames(), 'validation', 'compare', 'pareto'];
+    return ['header', 'losses', 'weights', ...this.model.matrixNames(), 'validation', 'compare', 'pareto', 'diagnostics'];
   }
 
   private cardTitle(id: string): [string, string] {
@@ -186,6 +190,7 @@ export class DashboardView implements DashboardContext {
     for (const s of this.specs) present.add(s.card);
     if (this.model.runs.size > 1) present.add('compare');
     if (hasPareto(this)) present.add('pareto');
+    if (this.model.diagnostics) present.add('diagnostics');
     for (const id of this.cardOrder()) {
       if (!present.has(id)) continue;
       const [title, description] = this.cardTitle(id);
@@ -213,6 +218,7 @@ export class DashboardView implements DashboardContext {
     this.header.render(this.cards.get('header'));
     renderAlerts(this, this.cards.get('weights'));
     renderCompare(this, this.cards.get('compare'));
+    renderDiagnostics(this, this.cards.get('diagnostics'));
     this.redrawAll();
   }
 

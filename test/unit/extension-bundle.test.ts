@@ -75,8 +75,10 @@ it('keeps the study commands\' work out of the host bundle and loads it from dis
   assert.ok(text.includes('require("./studyHost.js")'), 'the host requires dist/studyHost.js (lazily)');
   const { LAZY_STUDY_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyCsv.mjs')).href)) as { LAZY_STUDY_EXPORTS: string[] };
   const used = new Set<string>();
-  for (const m of readFileSync(path.join(root, 'src/extension/study/studyCommands.ts'), 'utf8').matchAll(/import\s*\{([^}]*)\}\s*from\s*'\.\/host'/g)) for (const name of m[1]!.split(',')) if (name.trim()) used.add(name.trim());
-  assert.deepEqual([...LAZY_STUDY_EXPORTS].sort(), [...used].sort(), 'the lazy stub forwards exactly what studyCommands.ts imports');
+  for (const [file, from] of [['study/studyCommands.ts', "'\\.\\/host'"], ['dashboard/panel.ts', "'\\.\\.\\/study\\/host'"]]) {
+    for (const m of readFileSync(path.join(root, 'src/extension', file), 'utf8').matchAll(new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*${from}`, 'g'))) for (const name of m[1]!.split(',')) if (name.trim()) used.add(name.trim());
+  }
+  assert.deepEqual([...LAZY_STUDY_EXPORTS].sort(), [...used].sort(), 'the lazy stub forwards exactly what studyCommands.ts and the dashboard panel import');
   assert.ok(!text.includes('could not start: '), 'Start Study itself is not in the host bundle');
   const host = readFileSync(path.join(root, 'dist/studyHost.js'), 'utf8');
   assert.ok(host.includes('could not start: ') && host.includes('require("vscode")'), 'dist/studyHost.js holds Start Study and uses the host\'s vscode module');

@@ -5,3 +5,13 @@
  */
 export { startStudy } from './startStudy';
 export { showStudyDiagnostics } from './studyDiagnostics';
+export { sendStudyDiagnostics } from './dashboardDiagnostics';
+import type * as vscode from 'vscode';
+import { offeredRemedy } from './dashboardDiagnostics';
+import { writeRemedy } from './studyDiagnostics';
+
+/** The dashboard's remedy button: the offered finding's sweep written into its experiment file (comments kept). */
+export function applyStudyRemedy(webview: vscode.Webview, findingId: string, readOnly: boolean): Promise<boolean> {
+  const { configPath, sweep } = offeredRemedy(webview, findingId, readOnly);
+  return writeRemedy(configPath, sweep);
+}

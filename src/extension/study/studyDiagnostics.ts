@@ -33,8 +33,13 @@ export async function showStudyDiagnostics(deps: CommandDeps, configPath: string
     { title: 'MTL Lab: Study Diagnostics', placeHolder: 'Pick a finding to write its remedy sweep into the experiment file', matchOnDetail: true },
   );
   if (!picked) return false;
+  return writeRemedy(configPath, picked.finding.remedy.sweep);
+}
+
+/** Writes a remedy sweep (and a study section if missing) into the experiment file with a comment-preserving edit. */
+export async function writeRemedy(configPath: string, sweep: Record<string, unknown[]>): Promise<boolean> {
   const document = await vscode.workspace.openTextDocument(configPath);
-  const result = withRemedy(document.getText(), picked.finding.remedy.sweep);
+  const result = withRemedy(document.getText(), sweep);
   if (!result.ok) {
     void vscode.window.showErrorMessage(`MTL Lab: ${result.message}`);
     return false;

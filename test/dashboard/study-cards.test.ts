@@ -1,7 +1,8 @@
 /**
- * The Pareto card: points equal to the runs' (or seed groups') final metrics, the front checked against a
+ * The study cards. Pareto: points equal to the runs' (or seed groups') final metrics, the front checked against a
  * brute-force dominance test written here, baselines drawn, the pair picker for three tasks, hover and focus
- * naming the run and its config difference. Needs `npm run build` first.
+ * naming the run and its config difference. Diagnostics: each finding with its remedy button, which posts the
+ * finding's id alone; an invalid diagnostics message is ignored. Needs `npm run build` first.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -120,6 +121,33 @@ test('Pareto card: groups with error bars, runs, the front, baselines, the pair 
   assert.deepEqual(drawn.filter((p) => p.front).map((p) => p.id).sort(), front(Object.fromEntries(Object.entries(RUNS).map(([id, r]) => [id, [r.m[0], r.m[1]]])), [true, true]));
   assert.match(drawn.find((p) => p.id === 'eq-1')!.label, /census-mtl · eq-1.*differs by loss\.weighting="equal", seed=1/);
 
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations), []);
+  assert.deepEqual(pageErrors(page), []);
+  await page.close();
+});
+
+test('Diagnostics card: each finding with its remedy; the button (mouse or keyboard) posts the finding id', async () => {
+  const { host, ids } = fixture();
+  const page = await harness.open({ state: defaultDashboardState(ids), runIds: ids });
+  await send(page, host.init());
+  // Invalid (an id that is not one the host gives): ignored, and no card appears.
+  await send(page, { type: 'diagnostics', findings: [{ id: '../x', group: 'g', message: 'm', remedy: 'r', why: 'w', file: '/f' }] });
+  assert.equal(await page.locator('.card-diagnostics').count(), 0);
+  const findings = [
+    { id: 'f0', group: 'hard · equal', message: 'the task losses differ by 50.0× at the first logged step', remedy: '"sweep": {"loss.weighting":["uncertainty","gradnorm"]}', why: 'scale-free weightings', file: '/ws/census.mtl.json' },
+    { id: 'f1', group: 'hard · dwa', message: 'tasks income × age conflict on 70 % of 40 logged steps', remedy: '"sweep": {"loss.weighting":["pcgrad","cagrad"]}', why: 'PCGrad projects', file: '/ws/census.mtl.json' },
+  ];
+  await send(page, { type: 'diagnostics', findings });
+  const items = page.locator('.card-diagnostics .finding');
+  assert.equal(await items.count(), 2);
+  assert.match((await items.nth(0).textContent()) ?? '', /hard · equal: the task losses differ by 50\.0×.*Remedy: scale-free weightings/);
+  await page.locator('[data-action="apply-remedy"][data-finding="f1"]').click();
+  await page.locator('[data-action="apply-remedy"][data-finding="f0"]').focus();
+  await page.keyboard.press('Enter');
+  const sent = (await page.evaluate(() => (window as unknown as { __posted: { type: string; findingId?: string }[] }).__posted)).filter((m) => m.type === 'applyRemedy');
+  assert.deepEqual(sent, [{ type: 'applyRemedy', findingId: 'f1' }, { type: 'applyRemedy', findingId: 'f0' }]);
+  await send(page, { type: 'diagnostics', findings: [] });
+  assert.match((await page.locator('.card-diagnostics').textContent()) ?? '', /No findings/);
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations), []);
   assert.deepEqual(pageErrors(page), []);
   await page.close();
