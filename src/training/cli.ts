@@ -21,7 +21,8 @@ import { reportLatex, reportMarkdown } from './study/report';
 import type { ExperimentConfig } from './config/schema';
 import { planStudy } from './study/plan';
 import { tabularColumns } from './data/tabular';
-import { defaultJobs, runStudy } from './study/runStudy';
+import { runStudy } from './study/runStudy';
+import { defaultConcurrency } from './run/concurrency';
 import { StudyProgress } from './study/cliProgress';
 import { diagnosticsText, groupsTable, studyDiagnostics, type GroupDiagnostics } from './study/summary';
 import { runExperiment } from './run/runExperiment';
@@ -203,7 +204,7 @@ async function study(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!configPath) throw new UsageError('study: which config? mtl-lab study <config.mtl.json>');
   const plan = await planStudy(configPath, args.sets, args.runsDir, tabularColumns);
-  const jobs = args.jobs ?? defaultJobs();
+  const jobs = args.jobs ?? defaultConcurrency();
   const baselines = plan.jobs.filter((j) => j.kind === 'baseline').length;
   const progress = new StudyProgress(process.stderr, { done: 0, failed: 0, queued: plan.jobs.length, total: plan.jobs.length }, !args.json);
   const say = (line: string) => progress.say(line);

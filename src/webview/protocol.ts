@@ -44,6 +44,9 @@ const Id = Type.String({ minLength: 1, maxLength: 256 });
 
 /** Free text from the host or the webview, capped. */
 const Text = Type.String({ maxLength: 4000 });
+/** A value the host may not know (null), shared by many fields. */
+const OptionalText = Type.Union([Type.String(), Type.Null()]);
+const OptionalNumber = Type.Union([Type.Number(), Type.Null()]);
 const Level = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]);
 
 export const TaskMetricsViewSchema = Type.Object({
@@ -58,31 +61,31 @@ export const RunViewSchema = Type.Object({
   id: Id,
   name: Type.String(),
   status: RunStatusSchema,
-  backend: Type.Union([Type.String(), Type.Null()]),
+  backend: OptionalText,
   step: Type.Integer({ minimum: 0 }),
   totalSteps: Type.Integer({ minimum: 0 }),
   createdAt: Type.String(),
-  startedAt: Type.Union([Type.String(), Type.Null()]),
-  endedAt: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
+  startedAt: OptionalText,
+  endedAt: OptionalText,
+  error: OptionalText,
   /** Task names in config order (the order of the conflict matrix rows) and their types. */
   tasks: Type.Array(Type.Object({ name: Type.String(), type: Type.Union([Type.Literal('classification'), Type.Literal('regression')]) })),
-  architecture: Type.Union([Type.String(), Type.Null()]),
-  weighting: Type.Union([Type.String(), Type.Null()]),
+  architecture: OptionalText,
+  weighting: OptionalText,
   /** The resolved config flattened to dotted paths ("optimizer.learningRate" → 0.001) for the comparison table. */
   config: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
   /** Final validation metrics per task (run.json summary), when the run ended. */
   finalMetrics: Type.Union([Type.Record(Type.String(), TaskMetricsViewSchema), Type.Null()]),
   bestStep: Type.Union([Type.Integer(), Type.Null()]),
-  stepsPerSecond: Type.Union([Type.Number(), Type.Null()]),
+  stepsPerSecond: OptionalNumber,
   /** A run of a study (or a baseline): its group (runs that differ only by seed) and its Δm in percent. */
   study: Type.Optional(
     Type.Object({
       group: Type.String({ maxLength: 64 }),
       groupLabel: Text,
       seed: Type.Union([Type.Integer(), Type.Null()]),
-      baselineOf: Type.Union([Type.String(), Type.Null()]),
-      deltaM: Type.Union([Type.Number(), Type.Null()]),
+      baselineOf: OptionalText,
+      deltaM: OptionalNumber,
       deltaMReason: Type.Union([Text, Type.Null()]),
     }),
   ),
@@ -119,7 +122,7 @@ export const SeriesDeltaSchema = Type.Object({
   /** Bucket width in steps after this delta. A larger width than before means: compact what you hold first. */
   width: Type.Integer({ minimum: 1 }),
   /** Drop every held point with step ≥ dropFrom (after compacting) before appending; null = drop nothing. */
-  dropFrom: Type.Union([Type.Number(), Type.Null()]),
+  dropFrom: OptionalNumber,
   /** Newly committed points, in step order. In `init` this is the whole committed history. */
   points: PointsSchema,
   /** The open bucket: its min and max, then the newest point (≤ 3 points); replaces the previous tail. */
@@ -287,7 +290,7 @@ export const DashboardStateSchema = Type.Object({
   groupView: Type.Optional(Type.Union([Type.Literal('runs'), Type.Literal('std'), Type.Literal('minmax')])),
   collapsedCards: Type.Array(Type.String()),
   /** Scrubber position (step) of the heatmaps, null = follow the latest step. */
-  scrubStep: Type.Union([Type.Number(), Type.Null()]),
+  scrubStep: OptionalNumber,
   sort: Type.Object({ column: Type.String(), descending: Type.Boolean() }),
 });
 export type DashboardState = Static<typeof DashboardStateSchema>;

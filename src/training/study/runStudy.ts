@@ -6,7 +6,6 @@
  */
 import { fork } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import type { BackendName } from '../config/schema';
 import { parseWorkerMessage, PROTOCOL_VERSION, type HostMessage } from '../protocol';
@@ -32,13 +31,6 @@ export interface StudyOptions {
   onJobDone?(result: JobResult, done: number, total: number): void;
   /** Progress of a running job: its step, and the latest task losses when a train record came. */
   onProgress?(job: StudyJob, step: number, total: number | undefined, losses?: Record<string, number>): void;
-}
-
-/** Workers one machine has room for: one per core, as far as free memory allows (~0.5 GB each). */
-export function defaultJobs(): number {
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  const byMemory = Math.floor(os.freemem() / (512 * 1024 * 1024));
-  return Math.max(1, Math.min(cores, byMemory));
 }
 
 export async function runStudy(plan: StudyPlan, options: StudyOptions): Promise<JobResult[]> {
