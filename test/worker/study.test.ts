@@ -58,6 +58,13 @@ describe('mtl-lab study', () => {
     assert.equal(runs.length, 8);
     assert.deepEqual(baselines.map((b) => `${b.info.baseline!.task} ${b.config.seed}`).sort(), ['a 1', 'a 2', 'b 1', 'b 2']);
     assert.ok(runs.every((r) => r.info.status === 'completed'));
+    // Two lanes, each keeping its worker for its jobs: every job is started and finished once, as its own run
+    // (a lane's worker must not hand one job's last status to the next job).
+    const started = [...first.stderr.matchAll(/started (\S+) \((.*)\)/g)].map((m) => [m[1], m[2]] as const);
+    const done = [...first.stderr.matchAll(/\[\d\/8\] (.*): completed/g)].map((m) => m[1]);
+    assert.equal(started.length, 8);
+    assert.deepEqual(done.sort(), started.map(([, label]) => label).sort());
+    for (const [id, label] of started) assert.ok(label.includes(`seed = ${runs.find((r) => r.info.id === id)!.config.seed}`), `${id} is the run of ${label}`);
 
     const again = cli(['study', 'tiny.mtl.json', '--runs-dir', runsDir, '--jobs', '1']);
     assert.equal(again.status, 0, again.stderr);
