@@ -4,8 +4,7 @@
  * single-task baselines of those tasks as reference values, the non-dominated points, and for each point the
  * config values that set it apart from the other points (what the hover names).
  */
-import type { Points, RunView } from '../protocol';
-import { resampleAt } from './transforms';
+import type { RunView } from '../protocol';
 import { headlineMetric } from '../../training/evaluation/deltaM';
 import { paretoFront } from '../../training/study/pareto';
 import type { GroupView } from './groupBands';
@@ -105,30 +104,3 @@ function addDifferences(points: ParetoPlotPoint[], members: Map<string, RunView[
   points.forEach((p, i) => (p.differences = varying.map((k) => `${k}=${JSON.stringify(configs[i][k] ?? null)}`)));
 }
 
-/** One run's path through (loss of task x, loss of task y) over training, at most `maxPoints` points. */
-export interface Trajectory {
-  runId: string;
-  label: string;
-  x: number[];
-  y: number[];
-  steps: number[];
-}
-
-/**
- * Trajectory mode: each multi-task run's train losses of the two tasks, paired at the steps of the x task's
- * series (the y series resampled there), thinned evenly to `maxPoints` with the last point always kept.
- */
-export function trajectories(runs: readonly RunView[], lossOf: (runId: string, task: string) => Points | undefined, xTask: string, yTask: string, maxPoints = 200): Trajectory[] {
-  const out: Trajectory[] = [];
-  for (const r of runs) {
-    if (r.study?.baselineOf) continue;
-    const px = lossOf(r.id, xTask);
-    const py = lossOf(r.id, yTask);
-    if (!px || !py || px.steps.length === 0 || py.steps.length === 0) continue;
-    const ys = resampleAt(px.steps, py.steps, py.values);
-    const every = Math.max(1, Math.ceil(px.steps.length / maxPoints));
-    const keep = px.steps.map((_, i) => i).filter((i) => i % every === 0 || i === px.steps.length - 1);
-    out.push({ runId: r.id, label: `${r.name} · ${r.id}`, x: keep.map((i) => px.values[i]), y: keep.map((i) => ys[i]), steps: keep.map((i) => px.steps[i]) });
-  }
-  return out;
-}
