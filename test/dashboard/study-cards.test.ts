@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startHarness, send, pageErrors, screenshotDir, type Harness } from './harness';
-import { fixtureRun, FixtureHost } from './fixtures';
+import { fixtureRun, FixtureHost, type FixtureRun } from './fixtures';
 import { defaultDashboardState } from '../../src/webview/protocol';
 
 let harness: Harness;
@@ -30,7 +30,7 @@ const RUNS: Record<string, { weighting: 'equal' | 'uncertainty' | 'dwa'; seed: n
   'dw-2': { weighting: 'dwa', seed: 2, m: [0.79, 0.72, 0.9] },
 };
 
-function fixture(): { host: FixtureHost; ids: string[] } {
+function fixture(): { host: FixtureHost; ids: string[]; runs: FixtureRun[] } {
   const runs = Object.entries(RUNS).map(([id, r]) => fixtureRun({ id, steps: 20, seed: r.seed, weighting: r.weighting }));
   const baselines = ['income', 'marital'].flatMap((task) => [1, 2].map((seed) => fixtureRun({ id: `base-${task}-${seed}`, steps: 20, seed, tasks: [{ name: task, type: 'classification' }] })));
   const host = new FixtureHost([...runs, ...baselines]);
@@ -47,7 +47,7 @@ function fixture(): { host: FixtureHost; ids: string[] } {
       v.study = { group: `b-${task}`, groupLabel: `baseline ${task}`, seed: k + 1, baselineOf: task, deltaM: null, deltaMReason: null };
     });
   }
-  return { host, ids: [...host.views.keys()] };
+  return { host, ids: [...host.views.keys()], runs };
 }
 
 interface Drawn {
@@ -77,7 +77,7 @@ async function select(page: Page, control: string, value: string): Promise<void>
 }
 
 test('Pareto card: groups with error bars, runs, the front, baselines, the pair picker and the hover', async () => {
-  const { host, ids } = fixture();
+  const { host, ids, runs } = fixture();
   const page = await harness.open({ theme: 'vscode-high-contrast', state: { ...defaultDashboardState(ids), groupView: 'std' }, runIds: ids });
   await send(page, host.init());
   await page.locator('.card-pareto').scrollIntoViewIfNeeded();
@@ -120,6 +120,16 @@ test('Pareto card: groups with error bars, runs, the front, baselines, the pair 
   assert.equal(drawn.length, 6);
   assert.deepEqual(drawn.filter((p) => p.front).map((p) => p.id).sort(), front(Object.fromEntries(Object.entries(RUNS).map(([id, r]) => [id, [r.m[0], r.m[1]]])), [true, true]));
   assert.match(drawn.find((p) => p.id === 'eq-1')!.label, /census-mtl · eq-1.*differs by loss\.weighting="equal", seed=1/);
+
+  // Trajectory mode: a path per multi-task run through the two train losses, ending at the latest logged ones.
+  await select(page, 'pareto-mode', 'trajectories');
+  const paths = await page.$$eval('.pareto-path', (gs) => gs.map((g) => ({ run: g.getAttribute('data-run')!, x: Number(g.getAttribute('data-last-x')), y: Number(g.getAttribute('data-last-y')), n: Number(g.getAttribute('data-points')) })));
+  assert.deepEqual(paths.map((p) => p.run).sort(), Object.keys(RUNS).sort(), 'baselines have no path');
+  for (const p of paths) {
+    const last = runs.find((r) => r.info.id === p.run)!.records.filter((r) => r.kind === 'train').at(-1)!;
+    assert.ok(last.kind === 'train' && p.x === last.losses.income && p.y === last.losses.marital, `${p.run} ends at its last losses`);
+    assert.equal(p.n, 20, 'every logged step (20 ≤ 200 points)');
+  }
 
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations), []);
   assert.deepEqual(pageErrors(page), []);

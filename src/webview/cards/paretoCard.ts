@@ -8,6 +8,7 @@ import { el, singleSelect } from '../dom';
 import { runColor } from '../colors';
 import { formatValue } from '../data/transforms';
 import { paretoPlot, paretoTasks, type ParetoAxis, type ParetoPlot, type ParetoPlotPoint } from '../data/paretoView';
+import { trajectories, type Trajectory } from '../data/trajectories';
 import type { DashboardContext } from '../context';
 import type { Card } from './cardStack';
 
@@ -16,8 +17,8 @@ const W = 520;
 const H = 340;
 const M = { left: 64, right: 16, top: 12, bottom: 44 };
 
-/** The task pair shown (not persisted: it falls back to the first two tasks). */
-export const paretoPair: { x?: string; y?: string } = {};
+/** The task pair and mode shown (not persisted: they fall back to the first two tasks and the final metrics). */
+export const paretoPair: { x?: string; y?: string; trajectories?: boolean } = {};
 
 function svg<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number> = {}, ...children: (Node | string)[]): SVGElementTagNameMap[K] {
   const e = document.createElementNS(SVG, tag);
@@ -39,8 +40,13 @@ export function renderPareto(context: DashboardContext, card: Card | undefined):
   const xTask = paretoPair.x && tasks.includes(paretoPair.x) ? paretoPair.x : tasks[0];
   const yTask = paretoPair.y && tasks.includes(paretoPair.y) && paretoPair.y !== xTask ? paretoPair.y : tasks.find((t) => t !== xTask)!;
   const plot = paretoPlot(runs, xTask, yTask, context.state.groupView ?? 'runs');
-  const parts: HTMLElement[] = [];
+  const parts: HTMLElement[] = [modePicker(context, card)];
   if (tasks.length > 2) parts.push(pairPicker(context, card, tasks, xTask, yTask));
+  if (paretoPair.trajectories) {
+    const paths = trajectories(runs, (id, task) => context.model.points(id, `loss/${task}`), xTask, yTask);
+    parts.push(el('div', { class: 'pareto-plot' }, drawTrajectories(context, paths, xTask, yTask)), el('p', { class: 'note' }, `Each run's train losses of ${xTask} and ${yTask} over training: from the hollow point (first logged step) to the filled one (latest); lower-left is better for both.`));
+    return void card.body.replaceChildren(...parts);
+  }
   const detail = el('p', { class: 'pareto-detail', 'aria-live': 'polite' }, 'Hover or focus a point to see its run and config difference.');
   if (plot) parts.push(el('div', { class: 'pareto-plot' }, drawPlot(context, plot, detail)), detail, el('p', { class: 'note' }, conventionOf(plot)));
   card.body.replaceChildren(...parts);
@@ -49,6 +55,48 @@ export function renderPareto(context: DashboardContext, card: Card | undefined):
 function conventionOf(plot: ParetoPlot): string {
   const dir = (a: ParetoAxis) => `${a.task} ${a.metric} (${a.higherIsBetter ? 'higher' : 'lower'} is better)`;
   return `Final validation ${dir(plot.x)} against ${dir(plot.y)}. Filled points are on the non-dominated front (no other point is at least as good on both and better on one); dashed lines are the single-task baselines (mean over seeds).`;
+}
+
+function modePicker(context: DashboardContext, card: Card): HTMLElement {
+  const select = singleSelect('Pareto view mode', 'pareto-mode');
+  for (const [value, label] of [['final', 'Final metrics'], ['trajectories', 'Loss trajectories']]) {
+    const o = el('vscode-option', { value }, label);
+    if ((value === 'trajectories') === Boolean(paretoPair.trajectories)) o.setAttribute('selected', '');
+    select.append(o);
+  }
+  select.addEventListener('change', () => {
+    paretoPair.trajectories = select.value === 'trajectories';
+    renderPareto(context, card);
+  });
+  return el('span', { class: 'control' }, 'Show ', select);
+}
+
+/** Trajectory mode: one path per run through the two task losses. */
+function drawTrajectories(context: DashboardContext, paths: Trajectory[], xTask: string, yTask: string): SVGSVGElement {
+  const xs = paths.flatMap((p) => p.x);
+  const ys = paths.flatMap((p) => p.y);
+  const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'group', 'aria-label': `Loss trajectories: ${xTask} against ${yTask}` });
+  root.append(svg('rect', { x: M.left, y: M.top, width: W - M.left - M.right, height: H - M.top - M.bottom, class: 'pareto-frame' }));
+  if (xs.length === 0) return root;
+  const sx = scaleOf(xs, M.left, W - M.right);
+  const sy = scaleOf(ys, H - M.bottom, M.top);
+  root.append(...ticks(xs, (v) => svg('text', { x: sx(v), y: H - M.bottom + 16, 'text-anchor': 'middle' }, formatValue(v))));
+  root.append(...ticks(ys, (v) => svg('text', { x: M.left - 6, y: sy(v) + 4, 'text-anchor': 'end' }, formatValue(v))));
+  root.append(svg('text', { x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle' }, `${xTask} train loss`));
+  root.append(svg('text', { x: 14, y: (M.top + H - M.bottom) / 2, 'text-anchor': 'middle', transform: `rotate(-90 14 ${(M.top + H - M.bottom) / 2})` }, `${yTask} train loss`));
+  for (const p of paths) {
+    const color = runColor(p.runId, context.model.colors);
+    const n = p.x.length - 1;
+    const text = `${p.label}: ${xTask} ${formatValue(p.x[0])} → ${formatValue(p.x[n])}, ${yTask} ${formatValue(p.y[0])} → ${formatValue(p.y[n])} (steps ${p.steps[0]}–${p.steps[n]})`;
+    root.append(
+      svg('g', { class: 'pareto-path', tabindex: 0, role: 'img', 'aria-label': text, 'data-run': p.runId, 'data-last-x': p.x[n], 'data-last-y': p.y[n], 'data-points': p.x.length },
+        svg('title', {}, text),
+        svg('polyline', { points: p.x.map((x, i) => `${sx(x)},${sy(p.y[i])}`).join(' '), fill: 'none', stroke: color, 'stroke-width': 1.5 }),
+        svg('circle', { cx: sx(p.x[0]), cy: sy(p.y[0]), r: 4, fill: 'none', stroke: color, 'stroke-width': 2 }),
+        svg('circle', { cx: sx(p.x[n]), cy: sy(p.y[n]), r: 4, fill: color, stroke: color })),
+    );
+  }
+  return root;
 }
 
 function pairPicker(context: DashboardContext, card: Card, tasks: string[], xTask: string, yTask: string): HTMLElement {
