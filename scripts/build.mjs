@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, copyFileSync, readdirSync, writeFileSync, chmodS
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lazyCsv, lazySlurm } from './lazyCsv.mjs';
+import { lazyCsv, lazySlurm, lazyStudy } from './lazyCsv.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -53,9 +53,10 @@ const withoutTensorFlow = {
 if (existsSync(path.join(root, 'src/extension/extension.ts'))) {
   // The extension host bundle stays small: no TensorFlow.js, the CSV parser loaded when first needed, minified.
   // jsonc-parser's CommonJS entry cannot be bundled (it requires files by computed paths): prefer ESM entries.
-  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode', './csvHead.js', './slurmRunner.js'], minify: true, metafile: true, mainFields: ['module', 'main'], plugins: [withoutTensorFlow, lazyCsv, lazySlurm] });
+  builds.push({ ...node, entryPoints: { extension: 'src/extension/extension.ts' }, outdir: dist, external: ['vscode', './csvHead.js', './slurmRunner.js', './studyHost.js'], minify: true, metafile: true, mainFields: ['module', 'main'], plugins: [withoutTensorFlow, lazyCsv, lazySlurm, lazyStudy] });
   builds.push({ ...node, entryPoints: { csvHead: 'src/training/data/csv.ts' }, outdir: dist, minify: true });
   builds.push({ ...node, entryPoints: { slurmRunner: 'src/training/runner/slurm/slurmRunner.ts' }, outdir: dist, minify: true, mainFields: ['module', 'main'], plugins: [withoutTensorFlow] });
+  builds.push({ ...node, entryPoints: { studyHost: 'src/extension/study/host.ts' }, outdir: dist, external: ['vscode', './csvHead.js', './slurmRunner.js'], minify: true, mainFields: ['module', 'main'], plugins: [withoutTensorFlow, lazyCsv, lazySlurm] });
 }
 if (existsSync(path.join(root, 'src/webview/main.ts'))) {
   builds.push({

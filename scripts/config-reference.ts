@@ -91,6 +91,7 @@ export function configReference(catalog: MethodCatalog = METHODS): string {
     ...section('optimizer', 'optimizer.', props.optimizer),
     ...section('training', 'training.', props.training),
     ...section('cluster', 'cluster.', props.cluster),
+    ...section('study', 'study.', props.study),
   ];
   const es = props.training.properties!.earlyStopping.anyOf?.find((a) => a.type === 'object');
   if (es) lines.push(...section('training.earlyStopping', 'training.earlyStopping.', es));

@@ -3,6 +3,7 @@ import { moduleSearchPaths } from './backends/nativeBackends';
 import * as vscode from 'vscode';
 import path from 'node:path';
 import type { RunnerName } from '../training/runner/runner';
+import { defaultConcurrency } from '../training/run/concurrency';
 
 export const SECTION = 'mtlLab';
 
@@ -10,6 +11,7 @@ export interface Settings {
   runsDirectory: string;
   /** "config" = the experiment file's own `backend`. */
   backend: string;
+  /** The setting, or when it is 0 (the default) one per core as far as free memory allows (run/concurrency.ts). */
   maxConcurrentRuns: number;
   /** Empty = VS Code's own Node. Ignored in untrusted workspaces (it names a program to execute). */
   nodePath: string;
@@ -26,7 +28,7 @@ export function readSettings(): Settings {
   return {
     runsDirectory: config.get<string>('runsDirectory', 'mtl-runs').trim() || 'mtl-runs',
     backend: config.get<string>('backend', 'config'),
-    maxConcurrentRuns: config.get<number>('maxConcurrentRuns', 1),
+    maxConcurrentRuns: config.get<number>('maxConcurrentRuns', 0) || defaultConcurrency(),
     nodePath,
     pythonInterpreter: vscode.workspace.isTrusted ? config.get<string>('pythonInterpreter', '').trim() : '',
     experimentGlob: config.get<string>('experimentGlob', '**/*.mtl.json').trim() || '**/*.mtl.json',

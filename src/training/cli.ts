@@ -4,7 +4,7 @@
  *
  * Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by SIGINT (after the clean stop).
  */
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { probeBackends } from './backend/select';
 import { formatDiagnostic, isConfigError, locateJsonPath } from './config/diagnostics';
@@ -17,6 +17,15 @@ import type { RunInfo, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
 import { listRunsSync, readRunConfigSync, readRunInfoSync, type RunListing } from './run/runDirectory';
 import { runnerOf, SubmitError, type RunnerState } from './runner/runner';
+import { compareRuns, formatMeanStd, type RunGroup } from './study/compare';
+import { reportLatex, reportMarkdown } from './study/report';
+import type { ExperimentConfig } from './config/schema';
+import { planStudy } from './study/plan';
+import { tabularColumns } from './data/tabular';
+import { runStudy } from './study/runStudy';
+import { defaultConcurrency } from './run/concurrency';
+import { StudyProgress } from './study/cliProgress';
+import { diagnosticsText, groupsTable, studyDiagnostics, type GroupDiagnostics } from './study/summary';
 import { runExperiment } from './run/runExperiment';
 import { InputError } from './run/runInputs';
 import { invalidSweepPoint } from './config/parse';
@@ -25,7 +34,8 @@ import { LocalRunner } from './runner/localRunner';
 import { clusterCells, jobRunRequest, slurmRunnerFor, submitToSlurm } from './runner/slurm/cli';
 import { requeueSelf, slurmJobOfProcess } from './runner/slurm/inJob';
 import { parseArgs, USAGE, UsageError, type Args } from './cliArgs';
-import { table } from './cliTable';
+import { table } from './textTable';
+import { DELTA_M_CONVENTION } from './evaluation/deltaM';
 
 export { table };
 
@@ -157,6 +167,7 @@ function printOutcome(info: RunInfo, runDir: string): void {
 function finalMetricsCell(info: RunInfo): string {
   if (!info.summary) return '';
   return Object.entries(info.summary.metrics)
+    .filter(([t]) => !info.baseline || info.baseline.task === t)
     .map(([t, m]) => `${t} ${m.accuracy !== undefined ? `acc ${(m.accuracy * 100).toFixed(1)}%` : `rmse ${formatNumber(m.rmse)}`}`)
     .join(', ');
 }
@@ -210,6 +221,68 @@ async function sweep(args: Args): Promise<number> {
   return results.some((r) => r.info.status === 'failed') ? 1 : 0;
 }
 
+/** The study of the config's `study` section: baselines, then runs, then each group's mean ± std and Δm. */
+async function study(args: Args): Promise<number> {
+  const configPath = args.positional[0];
+  if (!configPath) throw new UsageError('study: which config? mtl-lab study <config.mtl.json>');
+  const plan = await planStudy(configPath, args.sets, args.runsDir, tabularColumns);
+  const jobs = args.jobs ?? defaultConcurrency();
+  const baselines = plan.jobs.filter((j) => j.kind === 'baseline').length;
+  const progress = new StudyProgress(process.stderr, { done: 0, failed: 0, queued: plan.jobs.length, total: plan.jobs.length }, !args.json);
+  const say = (line: string) => progress.say(line);
+  say(`study ${plan.config.name}: ${plan.jobs.length - baselines} runs, ${baselines} baselines to train, ${plan.reused.length} reused; ${jobs} at a time`);
+  for (const r of plan.reused) say(`  reusing baseline ${r.listing.info.id} (task ${r.task}, seed ${r.seed})`);
+  let signal: NodeJS.Signals | undefined;
+  const onSignal = (s: NodeJS.Signals) => {
+    if (signal) process.exit(s === 'SIGINT' ? 130 : 143);
+    signal = s;
+    say(`\n${s}: stopping the runs in progress at the next step boundary and skipping the rest…`);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const results = await runStudy(plan, {
+    runsDir: args.runsDir,
+    backend: args.backend,
+    jobs,
+    shouldStop: () => signal !== undefined,
+    onJobStarted: (job, _runDir, info) => {
+      say(`started ${info.id} (${job.label})`);
+      progress.started(job, job.label, info.totalSteps);
+    },
+    onProgress: (job, step, total, losses) => progress.progress(job, step, total, losses),
+    onJobDone: (r, done, total) => {
+      progress.finished(r.job, Boolean(r.error) || r.info?.status === 'failed');
+      say(`[${done}/${total}] ${r.job.label}: ${r.error ? `could not start: ${r.error}` : (r.info?.status ?? '?')}${r.info?.error ? ` — ${r.info.error.message}` : ''}`);
+    },
+  });
+  progress.close();
+  const ids = new Set([...results.flatMap((r) => (r.info ? [r.info.id] : [])), ...plan.reused.map((r) => r.listing.info.id)]);
+  const listed = listRunsSync(path.resolve(args.runsDir)).runs;
+  const compared = compareRuns(listed, (r) => readRunConfigSync(r.runDir));
+  const groups = compared.groups.filter((g) => g.runs.some((r) => ids.has(r.listing.info.id)));
+  const failures = results.filter((r) => r.error || r.info?.status === 'failed');
+  const diagnostics = studyDiagnostics(groups, (r) => readRecordsSync(r.runDir));
+  if (args.json) {
+    process.stdout.write(JSON.stringify({ groups: groups.map(({ runs: members, ...g }) => ({ ...g, runs: members.map((m) => ({ id: m.listing.info.id, seed: m.seed, status: m.listing.info.status, deltaM: m.deltaM })) })), diagnostics: diagnostics.map((d) => ({ group: d.group.label, findings: d.findings, conflictShares: d.conflictShares })), failures: failures.map((f) => ({ label: f.job.label, task: f.job.task, error: f.error ?? f.info?.error?.message })) }, null, 2) + '\n');
+  } else {
+    process.stdout.write(`\n${groupsTable(groups, plan.config.tasks)}\n\n${diagnosticsText(diagnostics)}\n`);
+    for (const f of failures) process.stdout.write(`\n${f.job.kind === 'baseline' ? `the baseline of task "${f.job.task}" (seed ${f.job.seed})` : f.job.label} could not be trained: ${f.error ?? f.info?.error?.message}`);
+    if (failures.length) process.stdout.write('\n');
+  }
+  if (args.report) writeReport(args.report, groups, plan.config, diagnostics);
+  if (signal) return signal === 'SIGTERM' ? 143 : 130;
+  return failures.length ? 1 : 0;
+}
+
+/** `--report DIR`: the study's tables as Markdown (with the diagnostics) and LaTeX. */
+function writeReport(dir: string, groups: RunGroup[], config: ExperimentConfig, diagnostics: GroupDiagnostics[]): void {
+  mkdirSync(dir, { recursive: true });
+  const title = `Study ${config.name}`;
+  writeFileSync(path.join(dir, 'study.md'), `${reportMarkdown(groups, config.tasks, title)}\n\`\`\`\n${diagnosticsText(diagnostics)}\n\`\`\`\n`);
+  writeFileSync(path.join(dir, 'study.tex'), reportLatex(groups, config.tasks, title));
+  process.stderr.write(`wrote ${path.join(dir, 'study.md')} and ${path.join(dir, 'study.tex')}\n`);
+}
+
 async function validate(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!configPath) throw new UsageError('validate: which config? mtl-lab validate <config.mtl.json>');
@@ -248,20 +321,26 @@ async function clusterStates(list: RunListing[]): Promise<Map<string, RunnerStat
 async function runs(args: Args): Promise<number> {
   const list = listRunsSync(path.resolve(args.runsDir)).runs;
   const states = await clusterStates(list);
+  const { runs: compared, groups } = compareRuns(list, (r) => readRunConfigSync(r.runDir));
   if (args.json) {
-    process.stdout.write(JSON.stringify(list.map(({ runDir, info }) => ({ runDir, ...info, ...(states.has(runDir) ? { clusterState: states.get(runDir) } : {}) })), null, 2) + '\n');
+    process.stdout.write(JSON.stringify(compared.map(({ listing: { runDir, info }, group, deltaM }) => ({ runDir, ...info, group, deltaM, ...(states.has(runDir) ? { clusterState: states.get(runDir) } : {}) })), null, 2) + '\n');
     return 0;
   }
   if (!list.length) {
     process.stdout.write(`no runs in ${args.runsDir}\n`);
     return 0;
   }
-  const rows = list.map((listing) => {
+  const groupOf = new Map(groups.flatMap((g) => g.runs.map((r) => [r.listing.info.id, g] as const)));
+  const rows = compared.map(({ listing, deltaM }) => {
     const { info, runDir } = listing;
     const state = states.get(runDir);
-    return [info.id, state?.status ?? info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', ...clusterCells(listing, state), finalMetricsCell(info)];
+    const group = groupOf.get(info.id);
+    const kind = info.baseline ? `baseline ${info.baseline.task}` : deltaM?.value !== undefined ? `Δm ${deltaM.value > 0 ? '+' : ''}${deltaM.value.toFixed(2)} %` : '';
+    const groupCell = group && group.runs.length > 1 ? `${group.key.slice(0, 6)}${group.deltaM ? ` Δm ${formatMeanStd(group.deltaM, { unit: ' %', signed: true })}` : ''}` : '';
+    return [info.id, state?.status ?? info.status, `${info.step}/${info.totalSteps}`, info.backend ?? '—', ...clusterCells(listing, state), finalMetricsCell(info), kind, groupCell];
   });
-  process.stdout.write(table(['run', 'status', 'step', 'backend', 'job', 'cluster', 'final validation'], rows) + '\n');
+  process.stdout.write(table(['run', 'status', 'step', 'backend', 'job', 'cluster', 'final validation', 'Δm / baseline', 'group (Δm mean ± std over seeds)'], rows) + '\n');
+  if (compared.some((r) => r.deltaM?.value !== undefined)) process.stdout.write(`\n${DELTA_M_CONVENTION}\n`);
   return 0;
 }
 
@@ -325,6 +404,8 @@ export async function main(argv: readonly string[]): Promise<number> {
         return await train(args);
       case 'sweep':
         return await sweep(args);
+      case 'study':
+        return await study(args);
       case 'validate':
         return await validate(args);
       case 'runs':

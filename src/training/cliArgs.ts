@@ -14,6 +14,7 @@ Usage:
   mtl-lab train --resume <runDir> [--backend B] [--json]
   mtl-lab train <config.mtl.json> --point N [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab sweep <config.mtl.json> [--runner local|slurm] [--node PATH] [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
+  mtl-lab study <config.mtl.json> [--runs-dir DIR] [--jobs N] [--report DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
   mtl-lab stop <runDir>
@@ -26,12 +27,16 @@ Options:
   --backend B      one of ${BACKENDS.join(', ')} (overrides the config)
   --python PATH    the interpreter for a "program" experiment whose command starts with python (default: $MTL_LAB_PYTHON, else as written)
   --set path=value override a config value, e.g. --set optimizer.learningRate=0.01 (JSON values)
+  --jobs N         study: runs trained at once, each in its own worker (default: the cores free memory has room for)
+  --report DIR     study: also write its tables to DIR/study.md (Markdown) and DIR/study.tex (LaTeX, booktabs)
   --json           machine-readable output on stdout
   --runner R       local (default: one run after another here) or slurm (one sbatch job array; see the "cluster" section)
   --node PATH      the Node.js that runs training on the cluster's nodes (default: this one)
   --point N        train point N (from 0) of the config's "sweep" section (what each task of a Slurm job array runs)
 sweep trains one run per combination of the config's "sweep" section (path → values).
 stop and resume act on a run wherever it trains (scancel / a new Slurm job for cluster runs).
+study trains the config's "study" section: each sweep point × each seed, plus single-task baselines (reused when
+one with the same settings exists), then prints each group's mean ± std and Δm.
 Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by Ctrl+C (checkpoint written; resume with --resume).`;
 
 export class UsageError extends Error {}
@@ -47,6 +52,8 @@ export interface Args {
   resume?: string;
   csv: boolean;
   out?: string;
+  jobs?: number;
+  report?: string;
   help: boolean;
   runner: RunnerName;
   node?: string;
@@ -62,6 +69,8 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   resume: { type: 'string' },
   csv: { type: 'boolean', default: false },
   out: { type: 'string' },
+  jobs: { type: 'string' },
+  report: { type: 'string' },
   help: { type: 'boolean', short: 'h', default: false },
   runner: { type: 'string', default: 'local' },
   node: { type: 'string' },
@@ -104,5 +113,11 @@ export function parseArgs(argv: readonly string[]): Args {
   if (python) args.python = python;
   if (values.resume !== undefined) args.resume = values.resume as string;
   if (values.out !== undefined) args.out = values.out as string;
+  if (values.report !== undefined) args.report = values.report as string;
+  if (values.jobs !== undefined) {
+    const jobs = Number(values.jobs);
+    if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new UsageError(`--jobs: expected a whole number from 1 to 64, got "${String(values.jobs)}"`);
+    args.jobs = jobs;
+  }
   return args;
 }

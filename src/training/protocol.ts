@@ -8,7 +8,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { Check } from '@sinclair/typebox/value';
-import { MetricRecordSchema, RunInfoSchema } from './run/records';
+import { MetricRecordSchema, RunInfoSchema, RunMarksSchema } from './run/records';
 
 /** 2: `records` carry each record's end offset in metrics.jsonl. */
 export const PROTOCOL_VERSION = 2;
@@ -28,6 +28,8 @@ export const StartRequestSchema = Type.Object({
   modulePaths: Type.Optional(Type.Array(Type.String())),
   /** The interpreter for a "program" experiment whose command starts with python / python3. */
   python: Type.Optional(Type.String()),
+  /** A study's marks for the new run's run.json (baseline, baselines). */
+  marks: Type.Optional(RunMarksSchema),
 });
 export type StartRequest = Static<typeof StartRequestSchema>;
 

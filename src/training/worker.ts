@@ -11,6 +11,22 @@ import type { BackendName } from './config/schema';
 
 let stopRequested = false;
 let busy = false;
+/**
+ * `--stay` (a study's lane, study/runStudy.ts): after a run, take the next `start` instead of exiting, so the
+ * backend is loaded and warmed up once; a `start` that arrives while a run ends waits for it.
+ */
+const stay = process.argv.includes('--stay');
+const waiting: StartRequest[] = [];
+
+function startRun(request: StartRequest): void {
+  busy = true;
+  void start(request).then((code) => {
+    if (!stay || !process.connected) process.exit(code);
+    busy = false;
+    const next = waiting.shift();
+    if (next) startRun(next);
+  });
+}
 
 function send(message: WorkerMessage): Promise<void> {
   return new Promise((resolve) => {
@@ -35,6 +51,7 @@ async function start(request: StartRequest): Promise<number> {
         resumeDir: request.resumeDir,
         modulePaths: request.modulePaths,
         python: request.python,
+        marks: request.marks,
       },
       {
         onStarted: (runDir, info) => {
@@ -73,9 +90,11 @@ process.on('message', (raw: unknown) => {
       stopRequested = true;
       return;
     case 'start':
-      if (busy) return;
-      busy = true;
-      void start(message.request).then((code) => process.exit(code));
+      if (busy) {
+        if (stay) waiting.push(message.request);
+        return;
+      }
+      startRun(message.request);
       return;
     case 'probe':
       if (busy) return;
@@ -88,7 +107,10 @@ process.on('message', (raw: unknown) => {
 });
 
 // Losing the host is not a reason to stop: the run continues and the host re-attaches from disk.
-process.on('disconnect', () => {});
+process.on('disconnect', () => {
+  // A study's lane worker between runs has nothing left to do once its study is gone.
+  if (stay && !busy) process.exit(0);
+});
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     stopRequested = true;

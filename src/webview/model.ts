@@ -2,7 +2,7 @@
  * The webview's data: what the host sent, applied in order. Pure (no DOM), so the webview logic that
  * matters — mirroring the host's bounded series exactly — is testable without a browser.
  */
-import type { HostToWebview, MatrixAbout, MatrixSnapshot, RunEventView, RunView } from './protocol';
+import type { DiagnosticView, HostToWebview, MatrixAbout, MatrixSnapshot, RunEventView, RunView } from './protocol';
 import { applySeriesDelta, emptyHeldSeries, heldPoints, type HeldSeries } from './data/seriesStore';
 import { applyMatrixDelta } from './data/matrixStore';
 import type { Points } from './protocol';
@@ -23,6 +23,7 @@ export interface Changes {
   series: Set<string>;
   matrices: boolean;
   events: boolean;
+  diagnostics?: boolean;
 }
 
 export const seriesId = (runId: string, key: string) => `${runId}\u0000${key}`;
@@ -37,6 +38,8 @@ export class DashboardModel {
   readOnly = false;
   maxPointsPerSeries = 2000;
   initialised = false;
+  /** The study diagnostics of the runs shown (undefined: the host sent none, e.g. no study runs). */
+  diagnostics: DiagnosticView[] | undefined;
   /** Committed + tail of each series, concatenated once per change (charts ask for it many times). */
   private readonly pointCache = new Map<string, Points>();
 
@@ -52,6 +55,7 @@ export class DashboardModel {
         this.readOnly = message.readOnly;
         this.maxPointsPerSeries = message.maxPointsPerSeries;
         this.initialised = true;
+        this.diagnostics = undefined;
         this.pointCache.clear();
         changes.reset = true;
         this.applyData(message, changes);
@@ -69,6 +73,10 @@ export class DashboardModel {
         }
         changes.runs = true;
         if (message.removed.length > 0) changes.reset = true;
+        break;
+      case 'diagnostics':
+        this.diagnostics = message.findings;
+        changes.diagnostics = true;
         break;
       case 'notice':
         break;

@@ -42,6 +42,13 @@ export const ColorSchema = Type.String({ pattern: '^#[0-9a-fA-F]{6}$' });
 
 const Id = Type.String({ minLength: 1, maxLength: 256 });
 
+/** Free text from the host or the webview, capped. */
+const Text = Type.String({ maxLength: 4000 });
+/** A value the host may not know (null), shared by many fields. */
+const OptionalText = Type.Union([Type.String(), Type.Null()]);
+const OptionalNumber = Type.Union([Type.Number(), Type.Null()]);
+const Level = Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]);
+
 export const TaskMetricsViewSchema = Type.Object({
   loss: Type.Number(),
   accuracy: Type.Optional(Type.Number()),
@@ -54,25 +61,37 @@ export const RunViewSchema = Type.Object({
   id: Id,
   name: Type.String(),
   status: RunStatusSchema,
-  backend: Type.Union([Type.String(), Type.Null()]),
+  backend: OptionalText,
   step: Type.Integer({ minimum: 0 }),
   totalSteps: Type.Integer({ minimum: 0 }),
   createdAt: Type.String(),
-  startedAt: Type.Union([Type.String(), Type.Null()]),
-  endedAt: Type.Union([Type.String(), Type.Null()]),
-  error: Type.Union([Type.String(), Type.Null()]),
+  startedAt: OptionalText,
+  endedAt: OptionalText,
+  error: OptionalText,
   /** Task names in config order (the order of the conflict matrix rows) and their types. */
   tasks: Type.Array(Type.Object({ name: Type.String(), type: Type.Union([Type.Literal('classification'), Type.Literal('regression')]) })),
-  architecture: Type.Union([Type.String(), Type.Null()]),
-  weighting: Type.Union([Type.String(), Type.Null()]),
+  architecture: OptionalText,
+  weighting: OptionalText,
   /** The resolved config flattened to dotted paths ("optimizer.learningRate" → 0.001) for the comparison table. */
   config: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
   /** Final validation metrics per task (run.json summary), when the run ended. */
   finalMetrics: Type.Union([Type.Record(Type.String(), TaskMetricsViewSchema), Type.Null()]),
   bestStep: Type.Union([Type.Integer(), Type.Null()]),
-  stepsPerSecond: Type.Union([Type.Number(), Type.Null()]),
+  stepsPerSecond: OptionalNumber,
+  /** A run of a study (or a baseline): its group (runs that differ only by seed) and its Δm in percent. */
+  study: Type.Optional(
+    Type.Object({
+      group: Type.String({ maxLength: 64 }),
+      groupLabel: Text,
+      seed: Type.Union([Type.Integer(), Type.Null()]),
+      baselineOf: OptionalText,
+      deltaM: OptionalNumber,
+      deltaMReason: Type.Union([Text, Type.Null()]),
+    }),
+  ),
 });
 export type RunView = Static<typeof RunViewSchema>;
+export type RunStudyView = NonNullable<RunView['study']>;
 
 /**
  * Points of one series in columns: `steps[i]`, `times[i]` (ms since the Unix epoch), `values[i]`.
@@ -103,7 +122,7 @@ export const SeriesDeltaSchema = Type.Object({
   /** Bucket width in steps after this delta. A larger width than before means: compact what you hold first. */
   width: Type.Integer({ minimum: 1 }),
   /** Drop every held point with step ≥ dropFrom (after compacting) before appending; null = drop nothing. */
-  dropFrom: Type.Union([Type.Number(), Type.Null()]),
+  dropFrom: OptionalNumber,
   /** Newly committed points, in step order. In `init` this is the whole committed history. */
   points: PointsSchema,
   /** The open bucket: its min and max, then the newest point (≤ 3 points); replaces the previous tail. */
@@ -198,12 +217,27 @@ export type RunsMessage = Static<typeof RunsMessageSchema>;
 
 export const NoticeMessageSchema = Type.Object({
   type: Type.Literal('notice'),
-  level: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]),
-  message: Type.String({ maxLength: 2000 }),
+  level: Level,
+  message: Text,
 });
 export type NoticeMessage = Static<typeof NoticeMessageSchema>;
 
-export const HostToWebviewSchema = Type.Union([InitMessageSchema, AppendMessageSchema, RunsMessageSchema, NoticeMessageSchema]);
+/** A study diagnostic and its remedy (src/extension/study/dashboardDiagnostics.ts); `id` is what the webview sends back. */
+const FindingId = Type.String({ pattern: '^f\\d{1,4}$' });
+const DiagnosticViewSchema = Type.Object({
+  id: FindingId,
+  group: Text,
+  message: Text,
+  /** The sweep the remedy adds, as the file will hold it, why it helps, and the experiment file it goes into. */
+  remedy: Text,
+  why: Text,
+  file: Text,
+});
+export type DiagnosticView = Static<typeof DiagnosticViewSchema>;
+
+export const DiagnosticsMessageSchema = Type.Object({ type: Type.Literal('diagnostics'), findings: Type.Array(DiagnosticViewSchema, { maxItems: 200 }) });
+
+export const HostToWebviewSchema = Type.Union([InitMessageSchema, AppendMessageSchema, RunsMessageSchema, NoticeMessageSchema, DiagnosticsMessageSchema]);
 export type HostToWebview = Static<typeof HostToWebviewSchema>;
 
 // ---------------------------------------------------------------- webview → host
@@ -231,8 +265,10 @@ export const WebviewToHostSchema = Type.Union([
   Type.Object({ type: Type.Literal('addRuns') }),
   /** The user removed a run from this comparison. */
   Type.Object({ type: Type.Literal('removeRun'), runId: Id }),
+  /** Write the remedy of a finding the host offered (by its id) into its experiment file. */
+  Type.Object({ type: Type.Literal('applyRemedy'), findingId: FindingId }),
   /** A webview-side error or warning, for the extension's output channel. */
-  Type.Object({ type: Type.Literal('log'), level: Type.Union([Type.Literal('info'), Type.Literal('warning'), Type.Literal('error')]), message: Type.String({ maxLength: 4000 }) }),
+  Type.Object({ type: Type.Literal('log'), level: Level, message: Text }),
 ]);
 export type WebviewToHost = Static<typeof WebviewToHostSchema>;
 
@@ -250,9 +286,11 @@ export const DashboardStateSchema = Type.Object({
   xAxis: Type.Union([Type.Literal('step'), Type.Literal('relative'), Type.Literal('wall')]),
   ignoreOutliers: Type.Boolean(),
   hiddenRuns: Type.Array(Id),
+  /** Seed groups on the charts: each run, or per group its mean with a ± std or min–max band (absent = each run). */
+  groupView: Type.Optional(Type.Union([Type.Literal('runs'), Type.Literal('std'), Type.Literal('minmax')])),
   collapsedCards: Type.Array(Type.String()),
   /** Scrubber position (step) of the heatmaps, null = follow the latest step. */
-  scrubStep: Type.Union([Type.Number(), Type.Null()]),
+  scrubStep: OptionalNumber,
   sort: Type.Object({ column: Type.String(), descending: Type.Boolean() }),
 });
 export type DashboardState = Static<typeof DashboardStateSchema>;

@@ -7,6 +7,30 @@ import { button, checkbox, el, singleSelect, statusBadge } from './dom';
 import { runColor } from './colors';
 import type { DashboardContext } from './context';
 import type { XAxisMode } from './protocol';
+import type { GroupView } from './data/groupBands';
+
+/** Whether any seed group has two or more runs in the comparison (the group control is shown only then). */
+function hasSeedGroups(context: DashboardContext): boolean {
+  const counts = new Map<string, number>();
+  for (const r of context.model.runs.values()) if (r.study) counts.set(r.study.group, (counts.get(r.study.group) ?? 0) + 1);
+  return [...counts.values()].some((n) => n > 1);
+}
+
+/** The seed-group control: each run, mean ± std band or min–max band (a select, keyboard operable). */
+function groupControl(context: DashboardContext, changed: () => void): HTMLElement {
+  const select = singleSelect('Seed groups', 'group-view');
+  const current = context.state.groupView ?? 'runs';
+  for (const [value, label] of [['runs', 'Each run'], ['std', 'Mean ± std'], ['minmax', 'Min–max']]) {
+    const o = el('vscode-option', { value }, label);
+    if (value === current) o.setAttribute('selected', '');
+    select.append(o);
+  }
+  select.addEventListener('change', () => {
+    context.state.groupView = (['runs', 'std', 'minmax'].includes(select.value) ? select.value : 'runs') as GroupView;
+    changed();
+  });
+  return el('span', { class: 'control', title: 'Runs that differ only by seed, drawn one by one or as their mean with a band' }, 'Seeds ', select);
+}
 
 export interface ToolbarActions {
   resetZoom(): void;
@@ -41,6 +65,7 @@ export function buildToolbar(context: DashboardContext, toolbar: HTMLElement, ac
   toolbar.append(
     el('label', { class: 'control', for: 'smoothing' }, 'Smoothing ', smoothing, smoothingValue),
     el('span', { class: 'control' }, 'X axis ', xAxis),
+    ...(hasSeedGroups(context) ? [groupControl(context, changed)] : []),
     checkbox('Log scale', state.logScale, (v) => ((state.logScale = v), changed()), 'log-scale'),
     checkbox('Ignore outliers', state.ignoreOutliers, (v) => ((state.ignoreOutliers = v), changed()), 'ignore-outliers'),
     button('Reset zoom', 'zoom-out', () => actions.resetZoom(), { secondary: true, action: 'reset-zoom' }),

@@ -9,10 +9,13 @@ import { emaDebiased, timeOrigin } from './data/transforms';
 import { seriesToCsv, type CsvSeries } from './data/exports';
 import { chartSpecs, RunChoices, specDependsOn, type ChartSpec } from './chartSpecs';
 import { LineChart } from './chart/lineChart';
-import type { ViewOptions } from './chart/types';
+import type { ChartSeries, ViewOptions } from './chart/types';
+import { groupedSeries } from './data/groupBands';
 import { CardStack } from './cards/cardStack';
 import { HeaderCard } from './cards/headerCard';
 import { renderCompare } from './cards/compareCard';
+import { hasPareto, renderPareto } from './cards/paretoCard';
+import { renderDiagnostics } from './cards/diagnosticsCard';
 import { renderAlerts, weightsPicker } from './cards/weightsCard';
 import { MatrixCard } from './cards/matrixCard';
 import { buildRunList, buildToolbar } from './toolbar';
@@ -28,6 +31,8 @@ const CARD_TITLES: Record<string, [string, string]> = {
   weights: ['Task weights', 'stacked, per run'],
   validation: ['Validation metrics', 'per task'],
   compare: ['Comparison', 'differing config values highlighted'],
+  diagnostics: ['Diagnostics', 'study findings, each with a remedy sweep'],
+  pareto: ['Pareto view', 'final task metrics per run or seed group'],
 };
 
 export class DashboardView implements DashboardContext {
@@ -57,6 +62,7 @@ export class DashboardView implements DashboardContext {
       // Closed cards of text (run rows, the table) are not kept current; they catch up when opened.
       if (id === 'header') this.header.render(this.cards.get('header'));
       if (id === 'compare') renderCompare(this, this.cards.get('compare'));
+      if (id === 'pareto') renderPareto(this, this.cards.get('pareto'));
     });
   }
 
@@ -92,6 +98,21 @@ export class DashboardView implements DashboardContext {
     return { smoothing: state.smoothing, logScale: state.logScale, xAxis: state.xAxis, ignoreOutliers: state.ignoreOutliers, origins, theme: this.currentTheme };
   }
 
+  /**
+   * What a chart draws: its series, with seed groups as mean and band when the toolbar asks for it — on the
+   * per-run charts only (a stacked weights chart and a matrix card show one run each).
+   */
+  private chartSeries(spec: ChartSpec, runs: RunView[]): ChartSeries[] {
+    const series = spec.series(runs);
+    const mode = this.state.groupView ?? 'runs';
+    if (mode === 'runs' || spec.stacked || spec.matrix !== undefined) return series;
+    const groupOf = (runId: string) => {
+      const study = this.model.runs.get(runId)?.study;
+      return study ? { key: study.group, label: study.groupLabel } : undefined;
+    };
+    return groupedSeries(series, groupOf, mode);
+  }
+
   /** The first `init`: the toolbar is built once, with the saved settings. */
   buildToolbar(): void {
     buildToolbar(this, this.toolbar, { resetZoom: () => this.allCharts().forEach((c) => c.resetZoom()), exportCsv: () => this.exportCsv() });
@@ -101,10 +122,11 @@ export class DashboardView implements DashboardContext {
     this.currentTheme = readTheme();
     const runs = this.visibleRuns();
     const options = this.viewOptions();
-    for (const s of this.specs) this.chartOf(s)?.update(s.series(runs), options);
+    for (const s of this.specs) this.chartOf(s)?.update(this.chartSeries(s, runs), options);
     this.renderMatrices();
     this.header.render(this.cards.get('header'));
     renderAlerts(this, this.cards.get('weights'));
+    renderPareto(this, this.cards.get('pareto'));
   }
 
   /** Brings the page up to date with what an applied message changed. */
@@ -118,14 +140,16 @@ export class DashboardView implements DashboardContext {
     if (changes.runs) {
       buildRunList(this, this.runList);
       renderCompare(this, this.cards.get('compare'));
+      renderPareto(this, this.cards.get('pareto'));
     }
     const options = this.viewOptions();
     const runs = this.visibleRuns();
     for (const s of this.specs) {
       if (!specDependsOn(s, runs, changes.series)) continue;
-      this.chartOf(s)?.update(s.series(runs), options);
+      this.chartOf(s)?.update(this.chartSeries(s, runs), options);
     }
     if (changes.matrices) this.renderMatrices();
+    if (changes.diagnostics) renderDiagnostics(this, this.cards.get('diagnostics'));
     if (changes.events) renderAlerts(this, this.cards.get('weights'));
     if (changes.runs || changes.series.size > 0) this.header.render(this.cards.get('header'));
     if (changes.series.size > 0 && [...changes.series].some((id) => id.includes('\u0000val/'))) renderCompare(this, this.cards.get('compare'));
@@ -138,12 +162,14 @@ export class DashboardView implements DashboardContext {
       [...model.runs.keys()].join(','),
       chartSpecs(model, this.choices).map((s) => s.id).join(','),
       [...model.matrices.entries()].map(([r, m]) => `${r}:${[...m.keys()].join('+')}`).join(','),
+      hasPareto(this) ? 'pareto' : '',
+      model.diagnostics ? 'diagnostics' : '',
     ].join('|');
   }
 
   /** The cards in page order: one per named matrix between the task weights and the validation metrics. */
   private cardOrder(): string[] {
-    return ['header', 'losses', 'weights', ...this.model.matrixNames(), 'validation', 'compare'];
+    return ['header', 'losses', 'weights', ...this.model.matrixNames(), 'validation', 'compare', 'pareto', 'diagnostics'];
   }
 
   private cardTitle(id: string): [string, string] {
@@ -163,6 +189,8 @@ export class DashboardView implements DashboardContext {
     const present = new Set<string>(['header']);
     for (const s of this.specs) present.add(s.card);
     if (this.model.runs.size > 1) present.add('compare');
+    if (hasPareto(this)) present.add('pareto');
+    if (this.model.diagnostics) present.add('diagnostics');
     for (const id of this.cardOrder()) {
       if (!present.has(id)) continue;
       const [title, description] = this.cardTitle(id);
@@ -185,9 +213,12 @@ export class DashboardView implements DashboardContext {
       grid.append(chart.element);
     }
     buildRunList(this, this.runList);
+    // The seed-group control appears once the comparison holds a group of two runs.
+    this.buildToolbar();
     this.header.render(this.cards.get('header'));
     renderAlerts(this, this.cards.get('weights'));
     renderCompare(this, this.cards.get('compare'));
+    renderDiagnostics(this, this.cards.get('diagnostics'));
     this.redrawAll();
   }
 

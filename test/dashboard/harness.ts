@@ -117,7 +117,7 @@ export async function send(page: Page, message: unknown): Promise<void> {
 export interface ChartInfo {
   id: string;
   title: string;
-  drawn: { label: string; color: string; x: number[]; y: number[] }[];
+  drawn: { label: string; color: string; x: number[]; y: number[]; band?: { lo: number[]; hi: number[] } }[];
   scales: { yType: string; yMin: number; yMax: number; xMin: number; xMax: number; tickColor: string } | null;
   renders: number;
   lastRenderMs: number;

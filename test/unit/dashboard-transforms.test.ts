@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { alignX, decimateToWidth, downsampleMinMax, emaDebiased, formatTick, robustRange, timeOrigin } from '../../src/webview/data/transforms';
-import { comparisonTable, flattenConfig, seriesToCsv, sortRows, tableToMarkdown } from '../../src/webview/data/exports';
+import { comparisonTable, flattenConfig, groupRows, seriesToCsv, sortRows, tableToMarkdown } from '../../src/webview/data/exports';
 import type { RunView } from '../../src/webview/protocol';
 
 test('EMA is debiased like TensorBoard: a constant series stays constant from the first point', () => {
@@ -129,6 +129,30 @@ test('comparison table: differing config values flagged, metrics per task, sorta
   assert.match(md, /differs between runs/);
   const latest = comparisonTable([run('r3', 0.01, null, 'running')], new Map([['r3', { a: { accuracy: 0.5 } }]]));
   assert.equal(latest.rows[0].cells['metric:a/accuracy'], 0.5);
+});
+
+test('comparison table of a study: Δm and group columns, one row per group with mean ± std over its completed seeds', () => {
+  const study = (id: string, group: string, deltaM: number | null) => ({ group, groupLabel: `exp ${group}`, seed: Number(id.slice(1)), baselineOf: null, deltaM, deltaMReason: null });
+  const runs = [
+    { ...run('r1', 0.01, 0.8), study: study('r1', 'g1aaaaaa', 2) },
+    { ...run('r2', 0.01, 0.9), study: study('r2', 'g1aaaaaa', 4) },
+    { ...run('r3', 0.01, 0.7), study: study('r3', 'g1aaaaaa', 9) },
+    { ...run('r4', 0.01, null, 'running'), study: study('r4', 'g1aaaaaa', null) },
+    { ...run('r5', 0.001, 0.5), study: study('r5', 'g2bbbbbb', 1) },
+  ];
+  const { columns, rows } = comparisonTable(runs);
+  assert.ok(columns.some((c) => c.id === 'study:deltaM') && columns.some((c) => c.id === 'study:group'));
+  assert.equal(rows[1].cells['study:deltaM'], 4);
+  const groups = groupRows(columns, rows, runs);
+  assert.equal(groups.length, 1, 'a group of one run has no group row');
+  const g = groups[0].cells;
+  assert.equal(g.name, 'exp g1aaaaaa — mean ± std over 3 seeds');
+  assert.equal(g.status, '3/4 completed');
+  // Direct: accuracy 0.8, 0.9, 0.7 → 0.8 ± 0.1; Δm 2, 4, 9 → 5 ± √13.
+  assert.equal(g['metric:a/accuracy'], '0.8 ± 0.1');
+  assert.equal(g['study:deltaM'], `5 ± ${Number(Math.sqrt(13).toPrecision(4))}`);
+  assert.equal(g['config:optimizer.learningRate'], 0.01);
+  assert.match(tableToMarkdown(columns, [...rows, ...groups]), /\| exp g1aaaaaa — mean ± std over 3 seeds \| 3\/4 completed \|/);
 });
 
 test('flattenConfig: dotted paths, arrays as JSON', () => {

@@ -78,3 +78,32 @@ it('keeps the Slurm runner out of the host bundle and constructs it from dist/sl
   const runner = new SlurmRunner({ node: 'node', cli: '/x/cli.js' });
   assert.equal(runner.name, 'slurm');
 });
+
+it('keeps the study commands\' work out of the host bundle and loads it from dist/studyHost.js on first use', async () => {
+  const text = readFileSync(bundle, 'utf8');
+  assert.ok(text.includes('require("./studyHost.js")'), 'the host requires dist/studyHost.js (lazily)');
+  const { LAZY_STUDY_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyCsv.mjs')).href)) as { LAZY_STUDY_EXPORTS: string[] };
+  const used = new Set<string>();
+  for (const [file, from] of [['study/studyCommands.ts', "'\\.\\/host'"], ['dashboard/panel.ts', "'\\.\\.\\/study\\/host'"]]) {
+    for (const m of readFileSync(path.join(root, 'src/extension', file), 'utf8').matchAll(new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*${from}`, 'g'))) for (const name of m[1]!.split(',')) if (name.trim()) used.add(name.trim());
+  }
+  assert.deepEqual([...LAZY_STUDY_EXPORTS].sort(), [...used].sort(), 'the lazy stub forwards exactly what studyCommands.ts and the dashboard panel import');
+  assert.ok(!text.includes('could not start: '), 'Start Study itself is not in the host bundle');
+  const host = readFileSync(path.join(root, 'dist/studyHost.js'), 'utf8');
+  assert.ok(host.includes('could not start: ') && host.includes('require("vscode")'), 'dist/studyHost.js holds Start Study and uses the host\'s vscode module');
+  type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
+  const loader = Module as unknown as { _load: Load };
+  const original = loader._load;
+  const vscode = new Proxy({}, { get: (_, key) => (key === '__esModule' ? false : class {}) });
+  loader._load = function (request, parent, isMain) {
+    if (request === 'vscode') return vscode;
+    if (request.startsWith('@tensorflow/')) throw new Error(`dist/studyHost.js loaded ${request}`);
+    return original.call(this, request, parent, isMain);
+  };
+  try {
+    const loaded = require(path.join(root, 'dist/studyHost.js')) as Record<string, unknown>;
+    for (const name of LAZY_STUDY_EXPORTS) assert.equal(typeof loaded[name], 'function', `dist/studyHost.js exports ${name}`);
+  } finally {
+    loader._load = original;
+  }
+});

@@ -57,7 +57,7 @@ test('view container, view, welcome buttons, settings with descriptions and defa
     assert.ok(settings[key]?.description, `${key} has a description`);
     assert.notEqual(settings[key]?.default, undefined, `${key} has a default`);
   }
-  assert.equal(settings['mtlLab.maxConcurrentRuns']!.default, 1);
+  assert.equal(settings['mtlLab.maxConcurrentRuns']!.default, 0, '0 = one per core as far as memory allows (run/concurrency.ts)');
   assert.equal(settings['mtlLab.experimentGlob']!.default, '**/*.mtl.json');
   assert.equal(settings['mtlLab.nodePath']!.scope, 'machine');
   assert.equal(settings['mtlLab.pythonInterpreter']!.scope, 'machine');

@@ -1,6 +1,7 @@
-/** `▶ Start Run · Start Sweep (N runs) · N runs · Compare` at the top of every `*.mtl.json`. */
+/** `▶ Start Run · Start Sweep (N runs) · Start Study (N runs + baselines) · N runs · Compare` at the top of every `*.mtl.json`. */
 import * as vscode from 'vscode';
 import { sweepRunCount } from '../sweep/sweepPlan';
+import { studyRunCount } from '../study/studyPlan';
 import type { RunManager } from '../runs/runManager';
 import { runsOfExperiment } from '../tree/treeModel';
 import { COMMANDS } from '../commands/commandIds';
@@ -31,6 +32,10 @@ export class ExperimentCodeLens extends DisposableOwner implements vscode.CodeLe
     const sweepRuns = sweepRunCount(document.getText());
     if (sweepRuns > 0) {
       lenses.push(new vscode.CodeLens(range, { title: `$(run-all) Start Sweep (${sweepRuns} ${sweepRuns === 1 ? 'run' : 'runs'})`, command: COMMANDS.startSweep, arguments: [document.uri], tooltip: 'One run per combination of the "sweep" section, gathered in one comparison dashboard' }));
+    }
+    const studyRuns = studyRunCount(document.getText());
+    if (studyRuns > 0) {
+      lenses.push(new vscode.CodeLens(range, { title: `$(beaker) Start Study (${studyRuns} ${studyRuns === 1 ? 'run' : 'runs'} + baselines)`, command: COMMANDS.startStudy, arguments: [document.uri], tooltip: 'Each sweep point × each seed of the "study" section, plus single-task baselines (reused when already trained); Δm and groups in one comparison dashboard' }));
     }
     lenses.push(
       new vscode.CodeLens(range, {

@@ -11,6 +11,8 @@ export const COMMANDS = {
   stopAllRuns: 'mtlLab.stopAllRuns',
   resumeRun: 'mtlLab.resumeRun',
   startSweep: 'mtlLab.startSweep',
+  startStudy: 'mtlLab.startStudy',
+  showStudyDiagnostics: 'mtlLab.showStudyDiagnostics',
   openDashboard: 'mtlLab.openDashboard',
   compareRuns: 'mtlLab.compareRuns',
   deleteRun: 'mtlLab.deleteRun',

@@ -10,6 +10,7 @@ import { DisposableStore } from '../util/disposables';
 import { runCommands } from '../runs/runCommands';
 import { dashboardCommands } from '../dashboard/dashboardCommands';
 import { sweepCommands } from '../sweep/startSweep';
+import { studyCommands } from '../study/studyCommands';
 import { backendCommands } from '../backends/backendCommands';
 import { examplesCommands } from '../examples/examplesCommands';
 import { newExperimentCommands } from '../newExperiment/newExperimentCommand';
@@ -38,6 +39,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable {
     ...examplesCommands(deps.context),
     ...runCommands(deps),
     ...sweepCommands(deps),
+    ...studyCommands(deps),
     ...dashboardCommands(deps),
     ...configEditingCommands(),
     ...backendCommands(deps, owned),

@@ -6,11 +6,12 @@
  */
 import * as vscode from 'vscode';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from './dataSource';
-import { RunSeriesStore, newRunCursor, runView, type RunCursor } from './runSeries';
+import { RunSeriesStore, newRunCursor, runView, studyViews, type RunCursor } from './runSeries';
 import { RunFeed } from './runFeed';
 import { dashboardHtml, makeNonce } from './html';
 import { FLUSH_INTERVAL_MS, Throttle } from './throttle';
 import { DisposableStore } from '../util/disposables';
+import { applyStudyRemedy, sendStudyDiagnostics } from '../study/host';
 import {
   describeInvalidMessage,
   parseWebviewMessage,
@@ -130,9 +131,10 @@ export class DashboardPanel implements vscode.Disposable {
 
   private runViews(): RunView[] {
     const views: RunView[] = [];
+    const studies = studyViews(this.ctx.source.listRuns());
     for (const id of this.runIds) {
       const s = this.ctx.source.getRun(id);
-      if (s) views.push(runView(s.info, s.config));
+      if (s) views.push(runView(s.info, s.config, undefined, studies.get(id)));
     }
     return views;
   }
@@ -167,6 +169,12 @@ export class DashboardPanel implements vscode.Disposable {
     }
     this.post(init);
     this.live = true;
+    this.diagnose(true);
+  }
+
+  /** Study diagnostics (dist/studyHost.js), sent with `init` and again whenever a run of the panel ends. */
+  private diagnose(init?: boolean): void {
+    if (this.live) sendStudyDiagnostics(this.panel.webview, this.ctx.source.listRuns(), this.runIds, init);
   }
 
   private onRecords(e: RecordsAppended): void {
@@ -200,6 +208,7 @@ export class DashboardPanel implements vscode.Disposable {
       this.updateTitle();
     }
     if (this.live) this.post({ type: 'runs', runs: this.runViews(), removed });
+    this.diagnose();
   }
 
   get closed(): boolean {
@@ -282,6 +291,9 @@ export class DashboardPanel implements vscode.Disposable {
           this.updateTitle();
           this.post({ type: 'runs', runs: this.runViews(), removed: [message.runId] });
         }
+        return;
+      case 'applyRemedy':
+        await applyStudyRemedy(this.panel.webview, message.findingId, this.ctx.source.isReadOnly());
         return;
       case 'log':
         this.ctx.log[message.level === 'warning' ? 'warn' : message.level](`dashboard webview: ${message.message}`);

@@ -7,7 +7,8 @@
 import type { MatrixInfo, MetricRecord, RunInfo } from '../../training/run/records';
 import { MatrixReader, chartedCells, matrixCellKey } from '../../training/run/matrices';
 import type { ExperimentConfig } from '../../training/config/schema';
-import type { MatrixAbout, MatrixDelta, RunEventView, RunView, SeriesDelta } from '../../webview/protocol';
+import type { MatrixAbout, MatrixDelta, RunEventView, RunStudyView, RunView, SeriesDelta } from '../../webview/protocol';
+import { compareRuns } from '../../training/study/compare';
 import { BoundedSeries, initialCursor, type SeriesCursor } from '../../webview/data/seriesStore';
 import { BoundedMatrices, type MatrixCursor } from '../../webview/data/matrixStore';
 import { flattenConfig } from '../../webview/data/exports';
@@ -146,9 +147,32 @@ function matrixAbout(info: MatrixInfo): MatrixAbout {
   return { title, description, rowAxis, columnAxis, unit, signed, symmetric: info.symmetric ?? false };
 }
 
+/** Each study run's group and Δm (against baselines anywhere in `all`), keyed by run id. */
+export function studyViews(all: readonly { info: RunInfo; config: ExperimentConfig | undefined }[]): Map<string, RunStudyView> {
+  const out = new Map<string, RunStudyView>();
+  if (!all.some((r) => r.info.baseline || r.info.baselines)) return out;
+  const { groups } = compareRuns(all, (r) => r.config);
+  for (const group of groups) {
+    for (const run of group.runs) {
+      const { info } = run.listing;
+      if (!info.baseline && !info.baselines) continue;
+      out.set(info.id, {
+        group: group.key,
+        groupLabel: group.label,
+        seed: run.seed ?? null,
+        baselineOf: info.baseline?.task ?? null,
+        deltaM: run.deltaM?.value ?? null,
+        deltaMReason: run.deltaM?.value === undefined ? (run.deltaM?.reason ?? null) : null,
+      });
+    }
+  }
+  return out;
+}
+
 /** run.json + config.json → what the dashboard shows about a run. */
-export function runView(info: RunInfo, config: ExperimentConfig | undefined, latestThroughput?: number): RunView {
+export function runView(info: RunInfo, config: ExperimentConfig | undefined, latestThroughput?: number, study?: RunStudyView): RunView {
   return {
+    ...(study && { study }),
     id: info.id,
     name: info.name,
     status: info.status,

@@ -9,7 +9,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { PROTOCOL_VERSION, parseWorkerMessage, type BackendProbe, type StartRequest, type WorkerMessage } from '../../training/protocol';
-import { RUN_FILES, type RunInfo } from '../../training/run/records';
+import { RUN_FILES, type RunInfo, type RunMarks } from '../../training/run/records';
 import type { ExperimentConfig } from '../../training/config/schema';
 import type { RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
 import { Emitter } from '../util/emitter';
@@ -53,6 +53,8 @@ export interface StartRunRequest {
   modulePaths?: string[];
   /** The interpreter for a "program" experiment whose command starts with python. */
   python?: string;
+  /** A study's marks for the new run's run.json (baseline, baselines). */
+  marks?: RunMarks;
 }
 
 export interface QueuedRun {
@@ -252,7 +254,7 @@ export class RunManager implements Disposable {
 
   start(request: StartRunRequest): QueuedRun {
     const label = path.basename(request.configPath).replace(/\.mtl\.json$/i, '');
-    return this.enqueue(label, { configPath: request.configPath, runsDir: request.runsDir, overrides: request.overrides ?? [], backend: request.backend, modulePaths: request.modulePaths, python: request.python }, undefined);
+    return this.enqueue(label, { configPath: request.configPath, runsDir: request.runsDir, overrides: request.overrides ?? [], backend: request.backend, modulePaths: request.modulePaths, python: request.python, ...(request.marks && { marks: request.marks }) }, undefined);
   }
 
   /** Continues a stopped (or failed, if it has a checkpoint) run in its own directory. */

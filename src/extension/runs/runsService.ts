@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from '../dashboard/dataSource';
 import { readRunConfigSync, readRunInfoSync } from '../../training/run/runDirectory';
 import type { RecordsRead } from '../../training/run/metricsTail';
+import type { RunMarks } from '../../training/run/records';
 import { allRunsDirectories, readSettings, runsDirectoryForConfig, SECTION, workerModulePaths, type Settings } from '../settings';
 import { RunManager, type QueuedRun } from './runManager';
 import { pythonInterpreter } from './pythonInterpreter';
@@ -157,8 +158,8 @@ export class RunsService extends DisposableOwner implements DashboardDataSource 
   }
 
   /** Queues a run of `configPath` with `overrides`, in its workspace folder's runs directory (Start Run, Start Sweep). */
-  start(configPath: string, overrides: string[] = [], settings: Settings = readSettings()): QueuedRun {
-    return this.manager.start({ configPath, runsDir: runsDirectoryForConfig(configPath, settings), overrides, ...this.workerOptions(settings) });
+  start(configPath: string, overrides: string[] = [], settings: Settings = readSettings(), marks?: RunMarks): QueuedRun {
+    return this.manager.start({ configPath, runsDir: runsDirectoryForConfig(configPath, settings), overrides, ...this.workerOptions(settings), ...(marks && { marks }) });
   }
 
   /** What every worker this window starts is given: the backend setting, where native backends may be installed, the Python interpreter for programs. */

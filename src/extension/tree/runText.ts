@@ -6,6 +6,8 @@ import type { RunInfo, RunStatus, TaskMetrics } from '../../training/run/records
 import { formatDuration } from '../../training/run/duration';
 import type { RunSnapshot } from '../dashboard/dataSource';
 import type { RunnerState } from '../../training/runner/runner';
+import { DELTA_M_CONVENTION } from '../../training/evaluation/deltaM';
+import { formatMeanStd, type ComparedRun, type RunGroup } from '../../training/study/compare';
 
 export type RunIcon = 'running' | 'queued' | 'completed' | 'stopped' | 'failed';
 
@@ -156,7 +158,28 @@ function metricsTable(metrics: Record<string, TaskMetrics>): string[] {
   return lines;
 }
 
-export function runTooltipMarkdown(run: RunSnapshot, options: { liveStep?: number; experimentConfig?: unknown; now?: Date } = {}): string {
+/** A study run's Δm (each task's part) and its group's mean ± std; a baseline says what it is. */
+export function studyTooltipLines(study: { run: ComparedRun; group?: RunGroup }): string[] {
+  const { run, group } = study;
+  const baseline = run.listing.info.baseline;
+  if (baseline) return [`Single-task baseline of task ${code(baseline.task)} (reused by studies with the same settings).`, ''];
+  const d = run.deltaM;
+  if (!d) return [];
+  const lines: string[] = [];
+  if (d.value !== undefined) {
+    const parts = d.tasks.map((t) => `${escapeMarkdown(t.task)} ${formatSigned(t.relative!)} %`).join(', ');
+    lines.push(`**Δm ${formatSigned(d.value)} %** vs single-task baselines (${parts})`);
+  } else lines.push(`Δm undefined: ${escapeMarkdown(d.reason ?? '')}`);
+  if (group && group.runs.length > 1) lines.push(`Group of ${group.runs.length} runs differing only by seed: Δm ${group.deltaM ? formatMeanStd(group.deltaM, { unit: ' %', signed: true }) : `undefined (${escapeMarkdown(group.deltaMReason ?? '')})`}`);
+  lines.push(`_${DELTA_M_CONVENTION}_`, '');
+  return lines;
+}
+
+function formatSigned(v: number): string {
+  return `${v > 0 ? '+' : ''}${v.toFixed(2)}`;
+}
+
+export function runTooltipMarkdown(run: RunSnapshot, options: { liveStep?: number; experimentConfig?: unknown; now?: Date; study?: { run: ComparedRun; group?: RunGroup } } = {}): string {
   const { info } = run;
   const lines: string[] = [`**${escapeMarkdown(info.id)}** — ${info.status}`, ''];
   const facts: string[] = [];
@@ -173,6 +196,7 @@ export function runTooltipMarkdown(run: RunSnapshot, options: { liveStep?: numbe
   if (info.summary && Object.keys(info.summary.metrics).length > 0) {
     lines.push(`Final validation metrics${info.summary.bestStep !== null ? ` (best step ${info.summary.bestStep})` : ''}:`, '', ...metricsTable(info.summary.metrics), '');
   }
+  if (options.study) lines.push(...studyTooltipLines(options.study));
   if (info.error) lines.push(`**Error:** ${escapeMarkdown(info.error.message.split('\n')[0]!)}`, '');
   if (info.overrides.length > 0) lines.push(`Overrides: ${info.overrides.map(code).join(', ')}`, '');
   if (options.experimentConfig !== undefined && run.config) {

@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { RunSnapshot } from '../dashboard/dataSource';
+import { compareRuns, type ComparedRun, type RunGroup } from '../../training/study/compare';
 import { byNewestFirst } from '../../training/run/runDirectory';
 import { formatConfigValue, readConfigValues, readExperimentObject, readTasks, type ConfigField } from '../configEditing/configFields';
 import { clusterRunDescription, CONTEXT, runContextValue, runDescription, runIcon, runLabel, runTooltipMarkdown, type RunIcon } from './runText';
@@ -155,6 +156,23 @@ export function rootNodes(state: TreeState): TreeNode[] {
   return nodes;
 }
 
+type StudyFacts = Map<string, { run: ComparedRun; group?: RunGroup }>;
+const studyFactsCache = new WeakMap<readonly RunSnapshot[], StudyFacts>();
+
+/** Each study run's Δm and group, computed once per list of runs (only when some run belongs to a study). */
+function studyFacts(runs: readonly RunSnapshot[]): StudyFacts {
+  let facts = studyFactsCache.get(runs);
+  if (facts) return facts;
+  facts = new Map();
+  if (runs.some((r) => r.info.baseline || r.info.baselines)) {
+    const { runs: compared, groups } = compareRuns(runs, (r) => r.config);
+    const groupOf = new Map(groups.flatMap((g) => g.runs.map((r) => [r.listing.info.id, g] as const)));
+    for (const run of compared) if (run.listing.info.baseline || run.listing.info.baselines) facts.set(run.listing.info.id, { run, group: groupOf.get(run.listing.info.id) });
+  }
+  studyFactsCache.set(runs, facts);
+  return facts;
+}
+
 export function runNode(run: RunSnapshot, state: TreeState): RunNode {
   const liveStep = state.liveStep(run.info.id);
   const text = run.info.experimentFile ? state.readText(run.info.experimentFile) : undefined;
@@ -168,7 +186,7 @@ export function runNode(run: RunSnapshot, state: TreeState): RunNode {
     runDir: run.runDir,
     label: runLabel(run.info),
     description,
-    markdownTooltip: runTooltipMarkdown(run, { liveStep, experimentConfig: text === undefined ? undefined : readExperimentObject(text) }),
+    markdownTooltip: runTooltipMarkdown(run, { liveStep, experimentConfig: text === undefined ? undefined : readExperimentObject(text), study: studyFacts(state.runs).get(run.info.id) }),
     contextValue: runContextValue(status),
     collapsible: 'none',
     icon: runIcon(status),

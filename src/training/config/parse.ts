@@ -15,6 +15,7 @@ import { parseTree, printParseErrorCode, type JsonNode, type JsonParseError } fr
 import { schemaIssues } from './messages';
 import { MAX_SWEEP_RUNS, sweepKeyProblem, sweepPoints, sweepSize, type SweepPoint } from './sweep';
 import { applyOverridesCollecting, overrideFor } from './overrides';
+import { studyIssues } from './study';
 import { METHODS } from './catalog';
 import type { MethodCatalog } from './method';
 import { schemaFor, type ExperimentConfig } from './schema';
@@ -173,7 +174,7 @@ function analyse(text: string, file: string, overrides: readonly string[], check
   // what is wrong inside its value does not matter once it goes.
   const moot = semantic.filter((issue) => issue.moot).map((issue) => issue.path);
   const isMoot = (path: readonly (string | number)[]) => moot.some((prefix) => prefix.length <= path.length && prefix.every((s, i) => s === path[i]));
-  issues.push(...schemaIssues(schema, resolved).filter((issue) => !isMoot(issue.at ?? issue.path)), ...semantic);
+  issues.push(...schemaIssues(schema, resolved).filter((issue) => !isMoot(issue.at ?? issue.path)), ...semantic, ...studyIssues(given));
   // Each swept value is checked on a config that is otherwise valid (else every value would repeat its problems).
   if (checkSweep && issues.length === 0 && isPlainObject(given)) issues.push(...sweepIssues(text, file, overrides, (given as Record<string, unknown>).sweep, catalog));
 

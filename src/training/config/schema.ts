@@ -251,6 +251,25 @@ export const ClusterSchema = Type.Object(
   { additionalProperties: false, description: 'Slurm options for runs sent to a cluster. Ignored by runs on this machine.' },
 );
 export type ClusterConfig = Static<typeof ClusterSchema>;
+export const StudySchema = Type.Object(
+  {
+    seeds: Type.Array(Type.Integer({ minimum: 0, maximum: 4294967295 }), {
+      minItems: 1,
+      maxItems: 32,
+      uniqueItems: true,
+      description: 'The replicates: every run of the study (each sweep point, if any) is trained once per seed; runs that differ only by seed form a group (mean ± std).',
+    }),
+    baselines: oneOf(['auto', 'none'] as const, {
+      description:
+        '"auto": for each task and seed, a single-task baseline (the same data, trunk, optimiser and budget; that task\'s loss alone) is trained, or reused when one with the same settings exists in the runs directory; Δm compares each run with them. "none": no baselines, no Δm.',
+      default: 'auto',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description: 'A study: the config (each point of its `sweep`) × `seeds`, plus single-task baselines, run by Start Study or `mtl-lab study`. Start Run and Start Sweep ignore it.',
+  },
+);
 
 /** Methods as the schema sees them: ids, descriptions and options (their implementations do not matter here). */
 type Described = readonly MethodDescriptor[];
@@ -278,6 +297,7 @@ export function experimentSchema<A extends Described, W extends DescribedWeighti
       ),
       program: Type.Optional(ProgramSchema),
       cluster: Type.Optional(ClusterSchema),
+      study: Type.Optional(StudySchema),
       backend: oneOf(BACKENDS, {
         description: 'TensorFlow.js backend. "auto" tries tensorflow-gpu, webgpu (hardware GPUs only, never a software adapter), tensorflow, wasm, cpu in that order and records why each was or was not chosen; with a GPU adapter it times a few steps of the run on the GPU and on the best CPU backend and keeps the faster. An explicit choice that cannot load is an error; an explicit webgpu on a software adapter trains with a warning.',
         default: 'auto',
@@ -313,6 +333,7 @@ export type LossConfig = ExperimentConfig['loss'];
 export type OptimizerConfig = ExperimentConfig['optimizer'];
 export type TrainingConfig = ExperimentConfig['training'];
 export type ProgramConfig = NonNullable<ExperimentConfig['program']>;
+export type StudyConfig = NonNullable<ExperimentConfig['study']>;
 export type BackendName = (typeof BACKENDS)[number];
 export type Architecture = (typeof ARCHITECTURES)[number];
 export type Weighting = (typeof WEIGHTINGS)[number];

@@ -191,6 +191,13 @@ export function parseCsvRecords(text: string, file: string): CsvRecords {
   return parseTextInto(text, file, () => new RecordList());
 }
 
+/** The column names of a CSV file from its beginning (the first complete line or more), as the loader names them. */
+export function csvHeaderColumns(head: string, file: string): string[] {
+  const cut = head.indexOf('\n');
+  const { records } = parseCsvRecords(cut >= 0 ? head.slice(0, cut + 1) : head, file);
+  return records[0] ? headerColumns(records[0], file, 1) : [];
+}
+
 /** Parses CSV text with a header row into a table; `file` is how messages name it. */
 export function parseCsv(text: string, file: string): RawTable {
   return parseTextInto(text, file, () => new TableBuilder(file));

@@ -80,6 +80,13 @@ export async function loadTabularDataset(config: ExperimentConfig, configDir: st
   return buildTabularDataset(table, config);
 }
 
+/** The data file's column names, as the loader reads them (a study pins a baseline's features with them). */
+export async function tabularColumns(config: ExperimentConfig, configDir: string): Promise<string[]> {
+  if (config.data.path === undefined) return [];
+  const table = await readDataTable(config.data.source === 'jsonl' ? 'jsonl' : 'csv', path.resolve(configDir, config.data.path), config.data.path);
+  return table.columns;
+}
+
 /** Each task's target column (config errors first). */
 function targetColumns(table: RawTable, config: ExperimentConfig, columnIndex: ReadonlyMap<string, number>): number[] {
   const { file, columns } = table;

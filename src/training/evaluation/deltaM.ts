@@ -16,24 +16,60 @@ export interface TaskMetricChoice {
   higherIsBetter: boolean;
 }
 
+/** How the number is meant, for whoever shows it next to the number. */
+export const DELTA_M_CONVENTION = 'Δm = (100/K)·Σ s_k (M_k − B_k)/B_k, LibMTL; positive = better than the single-task baselines';
+
 export function headlineMetric(type: 'classification' | 'regression'): TaskMetricChoice {
   return type === 'classification' ? { metric: 'accuracy', higherIsBetter: true } : { metric: 'rmse', higherIsBetter: false };
 }
 
-/** Δm in percent over the tasks present in both; throws when a baseline metric is missing or zero. */
+export interface TaskDelta {
+  task: string;
+  metric: TaskMetricChoice['metric'];
+  /** s_k · (M_k − B_k) / B_k in percent (positive = better), or undefined with `reason`. */
+  relative?: number;
+  reason?: string;
+}
+
+export interface DeltaM {
+  /** Δm in percent, or undefined with `reason` (the first task whose part is undefined). */
+  value?: number;
+  reason?: string;
+  tasks: TaskDelta[];
+}
+
+/** One task's part: its relative change, or why there is none (no metric, a zero baseline). */
+function taskDelta(task: { name: string; type: 'classification' | 'regression' }, multi: TaskMetrics | undefined, baseline: TaskMetrics | undefined): TaskDelta {
+  const { metric, higherIsBetter } = headlineMetric(task.type);
+  const m = multi?.[metric];
+  const b = baseline?.[metric];
+  const part: TaskDelta = { task: task.name, metric };
+  if (m === undefined || !Number.isFinite(m)) part.reason = `no ${metric} for task "${task.name}" in the run`;
+  else if (b === undefined || !Number.isFinite(b)) part.reason = `no ${metric} for task "${task.name}" in its baseline`;
+  else if (b === 0) part.reason = `the baseline ${metric} of task "${task.name}" is 0 (a relative change from 0 is undefined)`;
+  else part.relative = (100 * (higherIsBetter ? 1 : -1) * (m - b)) / b;
+  return part;
+}
+
+/** Δm with each task's part; undefined (with the reason) when any task's part is. */
+export function deltaMParts(
+  tasks: readonly { name: string; type: 'classification' | 'regression' }[],
+  multiTask: Record<string, TaskMetrics>,
+  baselines: Record<string, TaskMetrics | undefined>,
+): DeltaM {
+  const parts = tasks.map((task) => taskDelta(task, multiTask[task.name], baselines[task.name]));
+  const missing = parts.find((p) => p.relative === undefined);
+  if (missing) return { reason: missing.reason, tasks: parts };
+  return { value: parts.reduce((sum, p) => sum + p.relative!, 0) / tasks.length, tasks: parts };
+}
+
+/** Δm in percent over the tasks; throws when a metric is missing or a baseline metric is zero. */
 export function deltaM(
   tasks: readonly { name: string; type: 'classification' | 'regression' }[],
   multiTask: Record<string, TaskMetrics>,
   baselines: Record<string, TaskMetrics>,
 ): number {
-  let sum = 0;
-  for (const task of tasks) {
-    const { metric, higherIsBetter } = headlineMetric(task.type);
-    const m = multiTask[task.name]?.[metric];
-    const b = baselines[task.name]?.[metric];
-    if (m === undefined || b === undefined) throw new Error(`Δm: no ${metric} for task "${task.name}"`);
-    if (b === 0) throw new Error(`Δm: the baseline ${metric} of task "${task.name}" is 0`);
-    sum += ((higherIsBetter ? 1 : -1) * (m - b)) / b;
-  }
-  return (100 / tasks.length) * sum;
+  const result = deltaMParts(tasks, multiTask, baselines);
+  if (result.value === undefined) throw new Error(`Δm: ${result.reason}`);
+  return result.value;
 }

@@ -166,6 +166,14 @@ export const ClusterJobSchema = Type.Object({
   submittedAt: Type.String(),
 });
 export type ClusterJob = Static<typeof ClusterJobSchema>;
+/** What a study says about the runs it starts (study/baselines.ts); absent on runs started alone. */
+export const RunMarksSchema = Type.Object({
+  /** A single-task baseline: the task it trains, and the key of everything that determines its result (its cache key). */
+  baseline: Type.Optional(Type.Object({ task: Type.String(), key: Type.String() })),
+  /** A multi-task run of a study: the keys of its single-task baselines by task (Δm compares it with them). */
+  baselines: Type.Optional(Type.Record(Type.String(), Type.String())),
+});
+export type RunMarks = Static<typeof RunMarksSchema>;
 
 export const RunInfoSchema = Type.Object({
   /** Format version of the run directory. */
@@ -198,6 +206,7 @@ export const RunInfoSchema = Type.Object({
   /** `--set` overrides as given, e.g. ["optimizer.learningRate=0.01"]. */
   overrides: Type.Array(Type.String()),
   error: Type.Union([Type.Object({ message: Type.String(), step: Type.Optional(Type.Integer()) }), Type.Null()]),
+  ...RunMarksSchema.properties,
   summary: Type.Union([
     Type.Object({
       /** Final validation metrics per task. */

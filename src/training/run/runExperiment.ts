@@ -98,6 +98,7 @@ function openRunDirectory(request: RunRequest, inputs: RunInputs, trainer: Train
     step: 0,
     totalSteps: trainer.totalSteps,
     overrides: request.overrides ?? [],
+    ...request.marks,
     error: null,
     summary: null,
   };

@@ -14,8 +14,9 @@ import type { BackendName, ExperimentConfig } from '../config/schema';
 import { DataError, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load';
 import { hasCheckpoint } from '../engine/checkpoint';
-import { RUN_FILES, type RunInfo } from './records';
+import { RUN_FILES, type RunInfo, type RunMarks } from './records';
 import { readRunConfigSync, readRunInfoSync } from './runDirectory';
+import { InputError } from './inputError';
 
 export interface RunRequest {
   /** The `*.mtl.json` to run (not needed when resuming). */
@@ -36,15 +37,11 @@ export interface RunRequest {
   modulePaths?: string[];
   /** The interpreter for a program experiment whose command starts with "python" / "python3". */
   python?: string;
+  /** A study's marks for a new run's run.json. */
+  marks?: RunMarks;
 }
 
-/** The request cannot be run as given: bad config, bad data, a backend that cannot load. Exit code 2. */
-export class InputError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'InputError';
-  }
-}
+export { InputError } from './inputError';
 
 export interface RunInputs {
   config: ExperimentConfig;

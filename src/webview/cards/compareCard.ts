@@ -3,8 +3,9 @@
  * column, with Copy as Markdown.
  */
 import { button, el } from '../dom';
-import { comparisonTable, formatCell, sortRows, tableToMarkdown } from '../data/exports';
+import { comparisonTable, formatCell, groupRows, sortRows, tableToMarkdown } from '../data/exports';
 import type { DashboardModel } from '../model';
+import { DELTA_M_CONVENTION } from '../../training/evaluation/deltaM';
 import type { DashboardContext } from '../context';
 import type { Card } from './cardStack';
 
@@ -27,8 +28,10 @@ export function latestMetrics(model: DashboardModel): Map<string, Record<string,
 export function renderCompare(context: DashboardContext, card: Card | undefined): void {
   if (!card || !card.element.open) return;
   const { model, state } = context;
-  const { columns, rows } = comparisonTable([...model.runs.values()], latestMetrics(model));
+  const runs = [...model.runs.values()];
+  const { columns, rows } = comparisonTable(runs, latestMetrics(model));
   const sorted = sortRows(rows, state.sort.column, state.sort.descending);
+  const groups = groupRows(columns, rows, runs);
   const table = el('table', { class: 'compare' });
   const head = el('tr');
   for (const col of columns) {
@@ -52,9 +55,20 @@ export function renderCompare(context: DashboardContext, card: Card | undefined)
     body.append(tr);
   }
   table.append(el('thead', {}, head), body);
+  if (groups.length > 0) {
+    // Groups (runs that differ only by seed) under the runs, not sorted with them.
+    const foot = el('tfoot');
+    for (const row of groups) {
+      const tr = el('tr', { class: 'group', 'data-group': row.runId });
+      for (const col of columns) tr.append(el(col.id === 'name' ? 'th' : 'td', { class: col.kind === 'number' || col.kind === 'metric' ? 'num' : '', ...(col.id === 'name' ? { scope: 'row' } : {}) }, formatCell(row.cells[col.id] ?? null)));
+      foot.append(tr);
+    }
+    table.append(foot);
+  }
   // A live update must not take the keyboard focus away from a sort button.
   const focusedColumn = card.body.contains(document.activeElement) ? (document.activeElement as HTMLElement).dataset.column : undefined;
-  const copy = button('Copy as Markdown', 'copy', () => context.post({ type: 'copyMarkdown', markdown: tableToMarkdown(columns, sorted) }), { secondary: true, action: 'copy-markdown' });
-  card.body.replaceChildren(el('div', { class: 'table-actions' }, copy), el('div', { class: 'table-scroll' }, table));
+  const copy = button('Copy as Markdown', 'copy', () => context.post({ type: 'copyMarkdown', markdown: tableToMarkdown(columns, [...sorted, ...groups]) }), { secondary: true, action: 'copy-markdown' });
+  const convention = runs.some((r) => r.study) ? [el('p', { class: 'note' }, `${DELTA_M_CONVENTION}; groups are runs that differ only by seed (sample std, n − 1; completed runs only).`)] : [];
+  card.body.replaceChildren(el('div', { class: 'table-actions' }, copy), el('div', { class: 'table-scroll' }, table), ...convention);
   if (focusedColumn !== undefined) card.body.querySelector<HTMLButtonElement>(`button.sort[data-column="${CSS.escape(focusedColumn)}"]`)?.focus();
 }

@@ -18,6 +18,17 @@ export function drawLines(chart: Chart, lines: readonly SeriesLine[]): void {
   ctx.lineJoin = 'round';
   const px = (l: SeriesLine, i: number) => xScale.getPixelForValue(l.x[i]);
   const py = (l: SeriesLine, i: number) => yScale.getPixelForValue(l.y[i]);
+  for (const l of lines) {
+    if (!l.band || l.x.length < 2) continue;
+    // A seed group's band: along the upper edge, back along the lower one.
+    const { lo, hi, fill } = l.band;
+    ctx.beginPath();
+    for (let i = 0; i < l.x.length; i++) ctx.lineTo(px(l, i), yScale.getPixelForValue(hi[i]));
+    for (let i = l.x.length - 1; i >= 0; i--) ctx.lineTo(px(l, i), yScale.getPixelForValue(lo[i]));
+    ctx.closePath();
+    ctx.fillStyle = fill;
+    ctx.fill();
+  }
   lines.forEach((l, k) => {
     if (l.fill === undefined || l.x.length === 0) return;
     // The area between this layer's line and the one below (or the zero line).

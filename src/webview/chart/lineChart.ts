@@ -150,7 +150,7 @@ export class LineChart implements ScheduledChart, InteractiveChart {
   /** What is drawn, per dataset (after smoothing and decimation). */
   drawn(): DrawnDataset[] {
     // A stacked layer reports its own values (`v`), not the running total it is drawn at.
-    return this.chart === undefined ? [] : this.drawnLines.map((l) => ({ label: l.label, color: l.color, x: [...l.x], y: [...(l.v ?? l.y)] }));
+    return this.chart === undefined ? [] : this.drawnLines.map((l) => ({ label: l.label, color: l.color, x: [...l.x], y: [...(l.v ?? l.y)], ...(l.band && { band: { lo: [...l.band.lo], hi: [...l.band.hi] } }) }));
   }
 
   /** The scales as drawn (type and range), for tests. */

@@ -31,6 +31,10 @@ export function chartLines(input: LineInput, pixels: number): SeriesLine[] {
     const xs = xsOf(s, o);
     const ys = s.points.values;
     const smoothed = o.smoothing > 0 ? emaDebiased(ys, o.smoothing) : ys;
+    if (s.band) {
+      main.push(bandLine(s, xs, smoothed, pixels, input));
+      continue;
+    }
     main.push({ label: s.label, color: s.color, width, dash: s.dashed ? [5, 4] : [], raw: false, ...picked(xs, smoothed, pixels, input) });
     if (o.smoothing > 0 && input.series.length <= MAX_SERIES_WITH_RAW) {
       // The raw values, faint behind the smoothed line (as TensorBoard draws them).
@@ -38,6 +42,27 @@ export function chartLines(input: LineInput, pixels: number): SeriesLine[] {
     }
   }
   return [...raw, ...main];
+}
+
+/**
+ * A seed group: its mean line and band, the band's edges smoothed like the line (the EMA is linear, so the
+ * smoothed mean is the mean of the smoothed runs) and kept at the line's points. On a log axis an edge at
+ * or below zero is drawn at the mean, as the axis cannot show it.
+ */
+function bandLine(s: ChartSeries, xs: readonly number[], ys: readonly number[], pixels: number, input: LineInput): SeriesLine {
+  const o = input.options;
+  const smooth = (v: number[]) => (o.smoothing > 0 ? emaDebiased(v, o.smoothing) : v);
+  const lo = smooth(s.band!.lo);
+  const hi = smooth(s.band!.hi);
+  const line: SeriesLine = { label: s.label, color: s.color, width: lineWidth(o) + 0.5, dash: s.dashed ? [5, 4] : [], raw: false, x: [], y: [], band: { lo: [], hi: [], fill: withAlpha(s.color, o.theme.highContrast ? 0.4 : 0.2) } };
+  for (const i of decimateToWidth(xs, ys, pixels, input.zoom?.min, input.zoom?.max)) {
+    if (o.logScale && !(ys[i] > 0)) continue;
+    line.x.push(xs[i]);
+    line.y.push(ys[i]);
+    line.band!.lo.push(o.logScale && !(lo[i] > 0) ? ys[i] : lo[i]);
+    line.band!.hi.push(hi[i]);
+  }
+  return line;
 }
 
 /** A series' x values on the chosen x axis. */
@@ -103,8 +128,10 @@ export function dataBounds(lines: readonly SeriesLine[], zoom: XRange | undefine
       if (x > xMax) xMax = x;
       if (x < lo || x > hi) continue;
       const y = l.y[i];
-      if (y < yMin) yMin = y;
-      if (y > yMax) yMax = y;
+      const low = l.band ? l.band.lo[i] : y;
+      const high = l.band ? l.band.hi[i] : y;
+      if (low < yMin) yMin = low;
+      if (high > yMax) yMax = high;
     }
   }
   if (!Number.isFinite(xMin)) return [];
@@ -128,6 +155,7 @@ export function fixedYRange(lines: readonly SeriesLine[], options: ViewOptions, 
   if (!options.ignoreOutliers) return {};
   const values: number[] = [];
   for (const l of lines) if (!l.raw) for (const v of l.y) values.push(v);
+  for (const l of lines) if (l.band) values.push(...l.band.lo, ...l.band.hi);
   return robustRange(values, options.logScale) ?? {};
 }
 

@@ -10,6 +10,8 @@ export interface ChartSeries {
   color: string;
   points: Points;
   dashed?: boolean;
+  /** A seed group's band around `points` (its mean), aligned with the points (see data/groupBands.ts). */
+  band?: { lo: number[]; hi: number[] };
 }
 
 export interface ViewOptions {
@@ -36,6 +38,8 @@ export interface SeriesLine {
   v?: number[];
   /** A stacked layer's area colour. */
   fill?: string;
+  /** A seed group's band, at the same x as the line, and its colour. */
+  band?: { lo: number[]; hi: number[]; fill: string };
 }
 
 /** A zoomed x range. */
@@ -49,4 +53,5 @@ export interface DrawnDataset {
   color: string;
   x: number[];
   y: number[];
+  band?: { lo: number[]; hi: number[] };
 }

@@ -4,6 +4,7 @@
  */
 import { csvLine, type CsvValue } from '../../training/run/csv';
 import type { Points, RunView } from '../protocol';
+import { meanStd } from '../../training/study/stats';
 
 export interface CsvSeries {
   runName: string;
@@ -86,11 +87,16 @@ export function comparisonTable(
     { id: 'status', label: 'Status', differs: false, kind: 'text' },
     ...configKeys.map((k) => ({ id: `config:${k}`, label: k, differs: differing.includes(k), kind: 'config' as const })),
     ...metricColumns.map((id) => ({ id: `metric:${id}`, label: `val ${id}`, differs: false, kind: 'metric' as const })),
+    ...(runs.some((r) => r.study) ? STUDY_COLUMNS : []),
     { id: 'bestStep', label: 'Best step', differs: false, kind: 'number' },
     { id: 'step', label: 'Steps', differs: false, kind: 'number' },
   ];
   const rows = runs.map((r, i) => {
     const cells: Record<string, CellValue> = { name: r.name === r.id ? r.id : `${r.name} (${r.id})`, status: r.status, bestStep: r.bestStep, step: r.step };
+    if (r.study) {
+      cells['study:group'] = r.study.baselineOf !== null ? `baseline of ${r.study.baselineOf}` : r.study.group.slice(0, 6);
+      cells['study:deltaM'] = r.study.deltaM;
+    }
     for (const k of configKeys) cells[`config:${k}`] = r.config[k] ?? null;
     for (const id of metricColumns) {
       const [task, name] = id.split('/');
@@ -99,6 +105,44 @@ export function comparisonTable(
     return { runId: r.id, cells };
   });
   return { columns, rows };
+}
+
+const STUDY_COLUMNS: ComparisonColumn[] = [
+  { id: 'study:group', label: 'Group', differs: false, kind: 'text' },
+  { id: 'study:deltaM', label: 'Δm %', differs: false, kind: 'metric' },
+];
+
+/**
+ * One row per group of two runs or more among `runs` (runs that differ only by seed): each number column as
+ * mean ± std over the group's completed runs (sample std, n − 1) with the number of seeds; a config value when
+ * all agree.
+ */
+export function groupRows(columns: readonly ComparisonColumn[], rows: readonly ComparisonRow[], runs: readonly RunView[]): ComparisonRow[] {
+  const byGroup = new Map<string, { label: string; members: { run: RunView; row: ComparisonRow }[] }>();
+  runs.forEach((run, i) => {
+    if (!run.study) return;
+    const entry = byGroup.get(run.study.group) ?? { label: run.study.groupLabel, members: [] };
+    entry.members.push({ run, row: rows.find((r) => r.runId === run.id) ?? rows[i] });
+    byGroup.set(run.study.group, entry);
+  });
+  const out: ComparisonRow[] = [];
+  for (const [key, { label, members }] of byGroup) {
+    if (members.length < 2) continue;
+    const done = members.filter((m) => m.run.status === 'completed');
+    const cells: Record<string, CellValue> = { name: `${label} — mean ± std over ${done.length} seed${done.length === 1 ? '' : 's'}`, status: `${done.length}/${members.length} completed`, 'study:group': key.slice(0, 6) };
+    for (const col of columns) {
+      if (col.kind === 'metric' || col.id === 'bestStep' || col.id === 'step') {
+        const values = done.map((m) => m.row.cells[col.id]).filter((v): v is number => typeof v === 'number');
+        const ms = meanStd(values);
+        cells[col.id] = ms ? `${formatCell(ms.mean)}${ms.std !== undefined ? ` ± ${formatCell(ms.std)}` : ''}` : null;
+      } else if (col.kind === 'config') {
+        const first = JSON.stringify(members[0].row.cells[col.id] ?? null);
+        cells[col.id] = members.every((m) => JSON.stringify(m.row.cells[col.id] ?? null) === first) ? (members[0].row.cells[col.id] ?? null) : 'varies';
+      }
+    }
+    out.push({ runId: `group:${key}`, cells });
+  }
+  return out;
 }
 
 /** Sort rows by a column; nulls last whatever the direction. Stable. */

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import type { Args } from '../../cliArgs';
-import { table } from '../../cliTable';
+import { table } from '../../textTable';
 import type { RunListing } from '../../run/runDirectory';
 import type { RunRequest } from '../../run/runInputs';
 import type { RunBatch, RunnerState } from '../runner';

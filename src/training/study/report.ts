@@ -1,0 +1,104 @@
+/**
+ * A study's report tables: one row per method (multi-task group), mean ± std over seeds of each task's headline
+ * metric and of Δm, the single-task baselines as the reference rows. Markdown (GitHub tables) and LaTeX (booktabs:
+ * \toprule, \midrule, \bottomrule; needs `\usepackage{booktabs}`). Pure; `mtl-lab study --report DIR` writes them.
+ */
+import { DELTA_M_CONVENTION, headlineMetric } from '../evaluation/deltaM';
+import type { TaskConfig } from '../config/schema';
+import type { RunGroup } from './compare';
+import type { MeanStd } from './stats';
+import { paretoFront } from './pareto';
+
+type Task = Pick<TaskConfig, 'name' | 'type'>;
+
+interface Cell {
+  mean: number;
+  std?: number;
+  n: number;
+}
+
+/** Accuracy in percent, RMSE as it is; Δm in percent. */
+function metricCell(group: RunGroup, task: Task): Cell | undefined {
+  const ms = group.metrics[task.name];
+  if (!ms) return undefined;
+  const scale = headlineMetric(task.type).metric === 'accuracy' ? 100 : 1;
+  return { mean: ms.mean * scale, std: ms.std === undefined ? undefined : ms.std * scale, n: ms.n };
+}
+
+function columns(tasks: readonly Task[]): string[] {
+  return tasks.map((t) => (headlineMetric(t.type).metric === 'accuracy' ? `${t.name} accuracy (%) ↑` : `${t.name} RMSE ↓`));
+}
+
+function rows(groups: readonly RunGroup[], tasks: readonly Task[]): { label: string; cells: (Cell | undefined)[]; deltaM: MeanStd | undefined; reason?: string; baseline: boolean }[] {
+  const methods = groups.filter((g) => !g.baselineOf);
+  const baselines = tasks.map((t) => groups.find((g) => g.baselineOf === t.name));
+  const baselineRow = baselines.some(Boolean)
+    ? [{ label: 'single-task baselines', cells: tasks.map((t, k) => (baselines[k] ? metricCell(baselines[k]!, t) : undefined)), deltaM: undefined, baseline: true }]
+    : [];
+  return [...baselineRow, ...methods.map((g) => ({ label: g.label, cells: tasks.map((t) => metricCell(g, t)), deltaM: g.deltaM, reason: g.deltaMReason, baseline: false }))];
+}
+
+const digits = (c: Cell) => (Math.abs(c.mean) >= 100 ? 1 : Math.abs(c.mean) >= 1 ? 2 : 4);
+
+function plain(c: Cell | undefined, signed = false): string {
+  if (!c) return '—';
+  const d = digits(c);
+  return `${signed && c.mean > 0 ? '+' : ''}${c.mean.toFixed(d)}${c.std !== undefined ? ` ± ${c.std.toFixed(d)}` : ''}`;
+}
+
+/**
+ * The rows on the Pareto front of the tasks' mean metrics (the baselines as one point: each task learnt alone);
+ * rows without every task's metric take no part.
+ */
+export function paretoRows(groups: readonly RunGroup[], tasks: readonly Task[]): string[] {
+  const points = rows(groups, tasks).map((r) => ({ id: r.label, values: r.cells.map((c) => c?.mean ?? NaN) }));
+  return paretoFront(points, tasks.map((t) => headlineMetric(t.type).higherIsBetter));
+}
+
+export function reportMarkdown(groups: readonly RunGroup[], tasks: readonly Task[], title: string): string {
+  const header = ['method', ...columns(tasks), 'Δm (%) ↑', 'seeds'];
+  const lines = [`# ${title}`, '', `| ${header.join(' | ')} |`, `| --- | ${header.slice(1).map(() => '---:').join(' | ')} |`];
+  for (const r of rows(groups, tasks)) {
+    const esc = (s: string) => s.replace(/\|/g, '\\|');
+    const dm = r.baseline ? '0 (reference)' : r.deltaM ? plain(r.deltaM, true) : `undefined: ${r.reason ?? '?'}`;
+    lines.push(`| ${esc(r.label)} | ${r.cells.map((c) => plain(c)).join(' | ')} | ${esc(dm)} | ${Math.max(0, ...r.cells.map((c) => c?.n ?? 0))} |`);
+  }
+  const front = paretoRows(groups, tasks);
+  lines.push('', `Mean ± sample standard deviation (n − 1) over seeds, final validation metrics. ${DELTA_M_CONVENTION}.`);
+  if (front.length) lines.push('', `Pareto front of the tasks' mean metrics (no other row is at least as good on every task and better on one): ${front.join('; ')}.`);
+  return lines.join('\n') + '\n';
+}
+
+/** LaTeX special characters in text cells. */
+function tex(s: string): string {
+  return s.replace(/\\/g, '\\textbackslash{}').replace(/([&%$#_{}])/g, '\\$1').replace(/~/g, '\\textasciitilde{}').replace(/\^/g, '\\textasciicircum{}');
+}
+
+function texCell(c: Cell | undefined, signed = false): string {
+  if (!c) return '--';
+  const d = digits(c);
+  return `$${signed && c.mean > 0 ? '+' : ''}${c.mean.toFixed(d)}${c.std !== undefined ? ` \\pm ${c.std.toFixed(d)}` : ''}$`;
+}
+
+export function reportLatex(groups: readonly RunGroup[], tasks: readonly Task[], title: string): string {
+  const header = ['Method', ...tasks.map((t) => (headlineMetric(t.type).metric === 'accuracy' ? `${tex(t.name)} accuracy (\\%) $\\uparrow$` : `${tex(t.name)} RMSE $\\downarrow$`)), '$\\Delta_m$ (\\%) $\\uparrow$'];
+  const body = rows(groups, tasks).map((r) => `${tex(r.label)} & ${r.cells.map((c) => texCell(c)).join(' & ')} & ${r.baseline ? '0' : r.deltaM ? texCell(r.deltaM, true) : '--'} \\\\`);
+  const baselineCount = rows(groups, tasks).filter((r) => r.baseline).length;
+  return [
+    '% Generated by mtl-lab study --report. Needs \\usepackage{booktabs}.',
+    '\\begin{table}[t]',
+    '\\centering',
+    `\\caption{${tex(title)}: mean $\\pm$ std over seeds; $\\Delta_m = \\frac{100}{K}\\sum_k s_k (M_k - B_k)/B_k$ (positive = better than the single-task baselines).}`,
+    `\\begin{tabular}{l${'r'.repeat(tasks.length + 1)}}`,
+    '\\toprule',
+    `${header.join(' & ')} \\\\`,
+    '\\midrule',
+    ...body.slice(0, baselineCount),
+    ...(baselineCount ? ['\\midrule'] : []),
+    ...body.slice(baselineCount),
+    '\\bottomrule',
+    '\\end{tabular}',
+    '\\end{table}',
+    '',
+  ].join('\n');
+}
