@@ -41,3 +41,10 @@ export const lazyStudy = lazyModule('lazy-study', /(^\.|\/study)\/host$/, './stu
  */
 export const LAZY_SLURM_EXPORTS = ['SlurmRunner'];
 export const lazySlurm = lazyModule('lazy-slurm', /\/training\/runner\/slurm\/slurmRunner$/, './slurmRunner.js', LAZY_SLURM_EXPORTS);
+
+/**
+ * New Experiment (its questions, the commented template and its JSONC formatting, about 15 KB) is
+ * dist/newExperiment.js, loaded on the command's first use.
+ */
+export const LAZY_NEW_EXPERIMENT_EXPORTS = ['newExperiment'];
+export const lazyNewExperiment = lazyModule('lazy-new-experiment', /\/newExperimentCommand$/, './newExperiment.js', LAZY_NEW_EXPERIMENT_EXPORTS);

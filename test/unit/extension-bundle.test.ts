@@ -13,6 +13,11 @@ import { pathToFileURL } from 'node:url';
 const root = path.resolve(__dirname, '../..');
 const bundle = path.join(root, 'dist/extension.js');
 
+it('stays under 300 KB (what runs on activation; features used on demand are bundles of their own)', () => {
+  const bytes = statSync(bundle).size;
+  assert.ok(bytes < 300 * 1024, `dist/extension.js is ${(bytes / 1024).toFixed(1)} KB`);
+});
+
 it('holds no TensorFlow.js code', () => {
   // A message of tfjs-core's flag registry: present in every bundle that includes tfjs-core.
   assert.ok(!readFileSync(bundle, 'utf8').includes('Cannot evaluate flag'));
@@ -77,6 +82,21 @@ it('keeps the Slurm runner out of the host bundle and constructs it from dist/sl
   const { SlurmRunner } = require(path.join(root, 'dist/slurmRunner.js')) as { SlurmRunner: new (options: { node: string; cli: string }) => { name: string; logs(run: unknown): string[] } };
   const runner = new SlurmRunner({ node: 'node', cli: '/x/cli.js' });
   assert.equal(runner.name, 'slurm');
+});
+
+it('keeps New Experiment out of the host bundle and loads it from dist/newExperiment.js on first use', async () => {
+  const text = readFileSync(bundle, 'utf8');
+  assert.ok(text.includes('require("./newExperiment.js")'), 'the host requires dist/newExperiment.js (lazily)');
+  assert.ok(!text.includes('Where should the experiment go?'), 'the New Experiment questions are not in the host bundle');
+  const { LAZY_NEW_EXPERIMENT_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyCsv.mjs')).href)) as { LAZY_NEW_EXPERIMENT_EXPORTS: string[] };
+  const used = new Set<string>();
+  for (const file of ['newExperiment/commands.ts', 'commands/commandContext.ts']) {
+    const source = readFileSync(path.join(root, 'src/extension', file), 'utf8');
+    for (const m of source.matchAll(/import\s*\{([^}]*)\}\s*from\s*'[./]*(?:newExperiment\/)?newExperimentCommand'/g)) for (const name of m[1]!.split(',')) if (name.trim()) used.add(name.trim());
+  }
+  assert.deepEqual([...LAZY_NEW_EXPERIMENT_EXPORTS].sort(), [...used].sort(), 'the lazy stub forwards exactly what the host imports');
+  const lazy = readFileSync(path.join(root, 'dist/newExperiment.js'), 'utf8');
+  assert.ok(lazy.includes('Where should the experiment go?') && lazy.includes('require("vscode")'), 'dist/newExperiment.js holds the command and uses the host\'s vscode module');
 });
 
 it('keeps the study commands\' work out of the host bundle and loads it from dist/studyHost.js on first use', async () => {

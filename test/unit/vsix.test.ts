@@ -127,7 +127,7 @@ test('the .vsix holds only what runs', () => {
 test('the .vsix holds everything the extension needs', () => {
   const names = new Set(entries.map((entry) => entry.name));
   const lower = new Set([...names].map((name) => name.toLowerCase()));
-  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/csvHead.js', 'extension/dist/slurmRunner.js', 'extension/dist/studyHost.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/schemas/mtl-experiment.schema.json', 'extension/media/icon.png']) {
+  for (const required of ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/csvHead.js', 'extension/dist/slurmRunner.js', 'extension/dist/studyHost.js', 'extension/dist/newExperiment.js', 'extension/dist/worker.js', 'extension/dist/cli.js', 'extension/schemas/mtl-experiment.schema.json', 'extension/media/icon.png']) {
     assert.ok(names.has(required), `${required} is packaged`);
   }
   for (const required of ['extension/readme.md', 'extension/changelog.md']) assert.ok(lower.has(required), `${required} is packaged`);

@@ -13,7 +13,7 @@ import { sweepCommands } from '../sweep/startSweep';
 import { studyCommands } from '../study/studyCommands';
 import { backendCommands } from '../backends/backendCommands';
 import { examplesCommands } from '../examples/examplesCommands';
-import { newExperimentCommands } from '../newExperiment/newExperimentCommand';
+import { newExperimentCommands } from '../newExperiment/commands';
 import { configEditingCommands } from '../configEditing/editConfigValue';
 import { treeCommands } from '../tree/treeCommands';
 

@@ -1,6 +1,7 @@
 /**
  * `MTL Lab: New Experiment`: shows the questions of flow.ts one by one (with a Back button), then writes
- * the commented `*.mtl.json` (template.ts) and opens it.
+ * the commented `*.mtl.json` (template.ts) and opens it. Built as dist/newExperiment.js, which the host loads on
+ * the command's first use (scripts/lazyCsv.mjs): activation never pays for the template and its formatting.
  */
 import * as vscode from 'vscode';
 import { promises as fs, existsSync } from 'node:fs';
@@ -8,7 +9,6 @@ import path from 'node:path';
 import { answer, back, nextStep, type FlowAnswers, type FlowContext, type Question } from './flow';
 import { experimentFileName, experimentTemplate, previewCsv } from './template';
 import { DisposableStore } from '../util/disposables';
-import { COMMANDS, type FeatureCommands } from '../commands/commandIds';
 
 const TITLE = 'MTL Lab: New Experiment';
 const BACK = Symbol('back');
@@ -121,8 +121,4 @@ export async function newExperiment(): Promise<vscode.Uri | undefined> {
     if (reply === undefined) return undefined;
     answers = reply === BACK ? back(answers, state.question.key) : answer(answers, state.question.key, reply);
   }
-}
-
-export function newExperimentCommands(): FeatureCommands<'newExperiment'> {
-  return { [COMMANDS.newExperiment]: () => newExperiment() };
 }
