@@ -12,7 +12,7 @@
  * of truth.
  */
 import assert from 'node:assert/strict';
-import { copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { FrameLocator, Locator } from 'playwright-core';
@@ -20,6 +20,8 @@ import { loadExperimentConfig } from '../../src/training/config';
 import { extensionHostLogTail, openSession, type Session } from './support/session';
 import { cancellation, E2EError, escapeRegExp, waitUntil, type Workbench } from './support/workbench';
 import { describeRuns, editJsonc, exampleFor, listExperiments, listRuns, metricRecords, trainSteps, type ExampleExperiment, type RunOnDisk } from './support/workspace';
+
+const REPOSITORY = path.resolve(__dirname, '../..');
 
 /** The whole file must finish well inside 10 minutes on 2 shared cores. */
 const SUITE_TIMEOUT_MS = 9.5 * 60_000;
@@ -561,5 +563,24 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       throw new E2EError(`The sweep's dashboard does not compare both runs (${runs.map((r) => r.id).join(', ')}); its table rows: ${rows.join(', ') || 'none'}.`);
     }
     await wb.screenshot('10-sweep', 'comparison');
+  });
+
+  scenario('11 Check Training Backends names the WebGPU adapter (SwiftShader here)', 90_000, async ({ workbench: wb, workspace }) => {
+    // The worker looks for the optional backend packages in the workspace folder first: link this repository's
+    // WebGPU packages there, as `npm install webgpu @tensorflow/tfjs-backend-webgpu` in the workspace would.
+    for (const pkg of ['webgpu', '@tensorflow/tfjs-backend-webgpu']) {
+      const target = path.join(workspace, 'node_modules', pkg);
+      mkdirSync(path.dirname(target), { recursive: true });
+      if (!existsSync(target)) symlinkSync(path.join(REPOSITORY, 'node_modules', pkg), target, 'dir');
+    }
+    await wb.runCommand('MTL Lab: Check Training Backends');
+    await wb.waitForQuickPick('Check Training Backends (the probe of every backend)', 60_000);
+    const rows = await wb.quickPickRows().allInnerTexts();
+    await wb.screenshot('11-backends', 'webgpu-adapter');
+    await wb.closeQuickInput();
+    const webgpu = rows.find((row) => /\bwebgpu\b/.test(row));
+    assert.ok(webgpu, `a webgpu row among: ${rows.join(' | ')}`);
+    assert.match(webgpu, /SwiftShader/, 'the row names the adapter');
+    assert.match(webgpu, /auto skips a software adapter/, 'and says auto does not pick it');
   });
 });
