@@ -39,14 +39,15 @@ const builds = [
  * The extension host never runs tensor code, but it reads the method descriptors (the config schema, New
  * Experiment), which sit beside their implementations in src/training/: there TensorFlow.js resolves to an
  * empty module, so the host bundle never contains or loads it (a tensor call there would fail loudly); so do
- * modules that hold tensor code only (models/transformerLayers.ts), which the host never reaches.
+ * modules that hold tensor code only (models/transformerLayers.ts, models/transformerModel.ts), which the host never
+ * reaches.
  */
 const withoutTensorFlow = {
   name: 'without-tensorflow',
   setup(build) {
     build.onResolve({ filter: /^@tensorflow\// }, (args) => ({ path: args.path, namespace: 'without-tensorflow' }));
     // Modules that are nothing but tensor code (the Transformer's layers) go the same way.
-    build.onResolve({ filter: /\/transformerLayers$/ }, (args) => ({ path: args.path, namespace: 'without-tensorflow' }));
+    build.onResolve({ filter: /\/transformer(Layers|Model)$/ }, (args) => ({ path: args.path, namespace: 'without-tensorflow' }));
     build.onLoad({ filter: /.*/, namespace: 'without-tensorflow' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
 };

@@ -110,6 +110,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       { sharing: 'hard', pooling: 'mean' },
       { sharing: 'hard', pooling: 'cls' },
       { sharing: 'task-attention' },
+      { sharing: 'lora', loraRank: 2 },
     ];
 
     it('padding appended to a sequence changes no output', () => {

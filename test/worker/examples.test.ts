@@ -28,8 +28,8 @@ function textSample(example: string): string {
 }
 
 describe('examples', () => {
-  it('ships the article\'s four listings on its random data and on synthetic data, a routing, a CSV and two text examples', () => {
-    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch', 'debian-hard-sharing', 'debian-task-attention']) {
+  it('ships the article\'s four listings on its random data and on synthetic data, a routing, a CSV and three text examples', () => {
+    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch', 'debian-hard-sharing', 'debian-task-attention', 'debian-lora']) {
       assert.ok(examples.includes(`${name}.mtl.json`), name);
     }
   });
