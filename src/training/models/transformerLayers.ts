@@ -11,6 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random/rng';
+import { hasFusedKernels } from '../engine/fusedKernels';
+import { fusedLayerNorm } from '../engine/transformerKernels';
 import { DenseLayer, dropout, type Parameter } from './dense';
 
 /** Token id of padding: the tokenizer's `[PAD]`. */
@@ -73,7 +75,13 @@ export class LayerNorm {
     this.beta = tf.variable(tf.zeros([units]), true);
   }
 
+  /** One fused kernel each way on wasm / cpu (engine/transformerKernels.ts), tfjs ops elsewhere. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
+    return hasFusedKernels() ? fusedLayerNorm(x, this.gamma, this.beta, LAYER_NORM_EPSILON) : this.composite(x);
+  }
+
+  /** From tfjs ops (native backends, and the reference the fused kernels are tested against). */
+  composite(x: tf.Tensor2D): tf.Tensor2D {
     const centred = tf.sub(x, tf.mean(x, -1, true));
     const variance = tf.mean(tf.square(centred), -1, true);
     return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, LAYER_NORM_EPSILON))), this.gamma), this.beta) as tf.Tensor2D;
@@ -87,7 +95,10 @@ export class LayerNorm {
   }
 }
 
-/** The exact GELU, x·Φ(x) (PyTorch's default, and BERT's). */
+/**
+ * The exact GELU, x·Φ(x) (PyTorch's default, and BERT's), from tfjs ops. Not fused: a JavaScript kernel pays
+ * Math.exp per element and measured slower than these wasm kernels (BENCHMARKS.md).
+ */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as tf.Tensor2D;
 }
