@@ -74,8 +74,10 @@ export class TransformerModel implements MultiTaskModel {
     const flat = tf.reshape(tf.cast(ids, 'int32'), [batch * tokens]) as tf.Tensor1D;
     const table = this.positions.shape[0];
     if (tokens > table) throw new Error(`a sequence of ${tokens} tokens is longer than the position table (${table} positions)`);
-    const positions = tf.tile(tokens === table ? this.positions : tf.slice(this.positions, [0, 0], [tokens, -1]), [batch, 1]) as tf.Tensor2D;
-    let h = tf.add(embed(this.tokens, flat), positions) as tf.Tensor2D;
+    const positions = tokens === table ? this.positions : tf.slice(this.positions, [0, 0], [tokens, -1]);
+    // Broadcast over the batch, not tf.tile: wasm's Tile is an element-by-element loop (≈ 27 ms a step in bench/transformer.ts).
+    const d = this.dModel;
+    let h = tf.reshape(tf.add(tf.reshape(embed(this.tokens, flat), [batch, tokens, d]), positions), [batch * tokens, d]) as tf.Tensor2D;
     const bias = paddingBias(ids);
     this.blocks.forEach((block, i) => {
       const drop: Drop = { rate: this.context.config.dropout, seed: dropoutSeed(options, 200 + i) };
