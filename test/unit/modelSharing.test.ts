@@ -97,7 +97,7 @@ describe('each architecture\'s descriptor knows what a model of a config shares'
     soft: [{ sharedUnits: [] }, { sharedUnits: [8] }, { sharedUnits: [8], attention: 'mixture' }, { sharedUnits: [], attention: 'mixture' }],
     routing: [{ expertUnits: [] }, { expertUnits: [8] }, { experts: 1, expertUnits: [8, 4] }, { experts: 3, expertUnits: [], sharedUnits: [] }],
     'cross-stitch': [{ sharedUnits: [] }, { sharedUnits: [8] }, { sharedUnits: [8, 4] }],
-    transformer: [{ dModel: 8, heads: 2, layers: 1 }, { dModel: 8, heads: 2, sharing: 'task-attention' }],
+    transformer: [{ dModel: 8, heads: 2, layers: 1 }, { dModel: 8, heads: 2, sharing: 'task-attention' }, { dModel: 8, heads: 2, layers: 1, sharing: 'lora' }, { dModel: 8, heads: 2, layers: 1, sharing: 'lora', freezeTrunk: true }],
   };
 
   for (const method of METHODS.architectures) {

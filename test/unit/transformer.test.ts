@@ -5,7 +5,8 @@
  *   weight's gradient within 1e-4, padding mask included;
  * - padding appended to a sequence changes no output (hard mean / CLS pooling and task attention), and task
  *   attention puts no weight on padding;
- * - the embedding's own gradient (scatter, for wasm) equals tfjs's gather gradient.
+ * - the embedding's own gradient (scatter, for wasm) equals tfjs's gather gradient;
+ * - the fused LayerNorm kernels equal the composite of tfjs ops, forward and gradients (and PyTorch's, in the block).
  */
 import { describe, it, before } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import { selectBackend } from '../../src/training/backend/select';
 import type { ResolvedTask } from '../../src/training/data/dataset';
 import { createModel } from '../../src/training/models/registry';
-import { EncoderBlock, embed, paddingBias } from '../../src/training/models/transformerLayers';
+import { hasFusedKernels } from '../../src/training/engine/fusedKernels';
+import { EncoderBlock, LayerNorm, embed, paddingBias } from '../../src/training/models/transformerLayers';
 import { rngFor } from '../../src/training/random/rng';
 import { assertClose, normals, transformerConfig } from '../helpers/engine';
 
@@ -110,6 +112,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
       { sharing: 'hard', pooling: 'mean' },
       { sharing: 'hard', pooling: 'cls' },
       { sharing: 'task-attention' },
+      { sharing: 'lora', loraRank: 2 },
     ];
 
     it('padding appended to a sequence changes no output', () => {
@@ -129,6 +132,32 @@ for (const backend of ['cpu', 'wasm'] as const) {
           }
           assert.equal(b.matrices!['token-attention'].info.rows.join(), 'a,b');
         }
+      }
+    });
+
+    it('LayerNorm (one fused kernel each way on this backend) equals the composite of tfjs ops, forward and gradients', () => {
+      assert.ok(hasFusedKernels(), 'the fused path is the one under test');
+      const [rowsN, d] = [12, 10];
+      const norm = new LayerNorm('n', d);
+      norm.gamma.assign(tf.tensor1d(normals(d, 31).map((g) => 1 + 0.5 * g)));
+      norm.beta.assign(tf.tensor1d(normals(d, 32)));
+      // Rows with different offsets and scales (one of variance ≈ 0.01, where ε shows), so μ, the variance and ε matter.
+      const x = tf.variable(tf.tensor2d(normals(rowsN * d, 33).map((v, i) => 2 * Math.floor(i / d) - 10 + v * (i < d ? 0.1 : 1 + (i % 3))), [rowsN, d]));
+      const r = tf.tensor2d(normals(rowsN * d, 34), [rowsN, d]);
+      const run = (f: (t: tf.Tensor2D) => tf.Tensor2D) => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(x), r)) as tf.Scalar, [x, norm.gamma, norm.beta]);
+        return { out: [...f(x).dataSync()], value: value.dataSync()[0], grads: [x, norm.gamma, norm.beta].map((v) => [...grads[v.name].dataSync()]) };
+      };
+      const fused = run((t) => norm.apply(t));
+      const composite = run((t) => norm.composite(t));
+      assertClose(fused.out, composite.out, 1e-4);
+      // Relative to the gradient's size (up to ≈ 30 here: r ≈ 10 on the narrow row), both sides float32.
+      fused.grads.forEach((g, i) => assertClose(g, composite.grads[i], 1e-5 * Math.max(1, ...composite.grads[i].map(Math.abs))));
+      // Each output row, with γ = 1 and β = 0, has mean 0 and (biased) variance 1 − ε/(var + ε) ≈ 1.
+      const plain = new LayerNorm('p', d).apply(x).arraySync().slice(1);
+      for (const row of plain) {
+        const mean = row.reduce((s, v) => s + v, 0) / d;
+        assert.ok(Math.abs(mean) < 1e-5 && Math.abs(row.reduce((s, v) => s + (v - mean) ** 2, 0) / d - 1) < 1e-3);
       }
     });
 

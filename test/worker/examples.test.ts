@@ -19,8 +19,8 @@ before(() => (runsDir = mkdtempSync(path.join(os.tmpdir(), 'mtl-examples-'))));
 after(() => rmSync(runsDir, { recursive: true, force: true }));
 
 describe('examples', () => {
-  it('ships the article\'s four listings on its random data and on synthetic data, a routing, a CSV, two text examples and a study', () => {
-    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch', 'debian-hard-sharing', 'debian-task-attention', 'sharing-study']) {
+  it('ships the article\'s four listings on its random data and on synthetic data, a routing, a CSV, three text examples and a study', () => {
+    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch', 'debian-hard-sharing', 'debian-task-attention', 'debian-lora', 'sharing-study']) {
       assert.ok(examples.includes(`${name}.mtl.json`), name);
     }
   });

@@ -26,11 +26,11 @@ export const OPTIMIZER_STEP = 'MtlOptimizerStep';
 /** Every kernel this module registers. */
 export const FUSED_KERNELS: readonly string[] = [TASK_LOSSES, TASK_LOSSES_GRAD, ACTIVATION_BIAS_GRAD, OPTIMIZER_STEP];
 
-const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
-type FusedBackendName = (typeof FUSED_BACKENDS)[number];
+export const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
+export type FusedBackendName = (typeof FUSED_BACKENDS)[number];
 
 /** Float32 memory of tensors on one backend: views of inputs, and freshly allocated outputs. */
-interface HostMemory {
+export interface HostMemory {
   /** Allocates an output. On wasm this may grow the heap and detach earlier views: allocate all outputs first. */
   alloc(shape: number[]): tf.TensorInfo;
   view(info: tf.TensorInfo): Float32Array;
@@ -370,9 +370,10 @@ function optimizerStep(memory: HostMemory, inputs: Record<string, tf.TensorInfo>
 // Registration (once per backend name, on first use: importing this module does nothing, so the extension
 // host, which bundles the method descriptors without TensorFlow.js, can load it).
 
-type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: tf.NamedAttrMap };
+export type KernelArgs = { inputs: Record<string, tf.TensorInfo>; backend: unknown; attrs?: tf.NamedAttrMap };
 
-function register(kernelName: string, backendName: FusedBackendName, run: (memory: HostMemory, args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void {
+/** Registers a kernel on one backend (once); also used by the Transformer's kernels (models/transformerKernels.ts). */
+export function register(kernelName: string, backendName: FusedBackendName, run: (memory: HostMemory, args: KernelArgs) => tf.TensorInfo | tf.TensorInfo[]): void {
   if (tf.getKernel(kernelName, backendName)) return;
   tf.registerKernel({
     kernelName,

@@ -9,26 +9,31 @@
  *   z_k = Σ_t a_kt h_t (soft sharing through attention). The batch mean of a_k is reported as the named
  *   matrix "token-attention" (task × token position), and a_k on each of a few fixed validation texts as
  *   "token-attention/<i>" (task × that text's tokens; `probe()`), which the dashboard shows as matrix cards.
+ * - "lora": each task adds its own low-rank update (rank r, scale α; transformerLayers.ts) to the four
+ *   attention projections of every block, so each task runs the trunk with its own adapters and pools as
+ *   "hard" does (`pooling`). `freezeTrunk` trains only the updates and the heads.
  *
- * Shared: the trunk (embeddings, blocks, final norm) — every task's loss reads all of it. Each task's query
- * and head are its own. GradNorm's last shared layer: the last block's second feed-forward kernel (with
- * `layers: 0`, the final norm's gain: the tasks then pool the embeddings themselves).
+ * Shared: the trunk (embeddings, blocks, final norm) — every task's loss reads all of it; with a frozen
+ * trunk nothing is shared (and not trained: `parameters()` is what the optimiser updates). Each task's query,
+ * low-rank updates and head are its own. GradNorm's last shared layer: the last block's second feed-forward
+ * kernel (with `layers: 0`, the final norm's gain: the tasks then pool the embeddings themselves).
  */
-import * as tf from '@tensorflow/tfjs-core';
 import { Type } from '@sinclair/typebox';
 import { defaultOf } from '../config/method';
 import { valueAt } from '../config/issues';
 import { oneOf } from '../config/schemaTypes';
-import type { Parameter } from './dense';
-import { TaskHead, dropoutSeed, type ArchitectureMethod, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel, type ReportedMatrix } from './model';
-import { EncoderBlock, LayerNorm, PAD_ID, embed, normalValues, paddingBias, type Drop, type Shape } from './transformerLayers';
-import { sampleAttentionMatrixInfo, tokenAttentionMatrixInfo, type MatrixInfo } from '../run/matrices';
+import type { ArchitectureMethod } from './model';
+import { TransformerModel, type TransformerSettings } from './transformerModel';
 
 const options = {
-  sharing: oneOf(['hard', 'task-attention'] as const, {
-    description: '"hard": one pooled vector for every head; "task-attention": each task pools with its own learned query.',
+  sharing: oneOf(['hard', 'task-attention', 'lora'] as const, {
+    description:
+      '"hard": one pooled vector for every head; "task-attention": each task pools with its own learned query; "lora": each task adds its own low-rank update to the attention projections.',
     default: 'hard',
   }),
+  loraRank: Type.Integer({ minimum: 1, maximum: 1024, description: 'sharing "lora": the rank r of each task\'s updates.', default: 4 }),
+  loraAlpha: Type.Number({ exclusiveMinimum: 0, description: 'sharing "lora": the scale α (an update adds (α/r)·x·A·B).', default: 8 }),
+  freezeTrunk: Type.Boolean({ description: 'sharing "lora": train only the low-rank updates and the heads, not the trunk.', default: false }),
   pooling: oneOf(['cls', 'mean'] as const, { description: 'sharing "hard": the [CLS] state or the mean over the tokens.', default: 'mean' }),
   layers: Type.Integer({ minimum: 0, maximum: 48, description: 'number of encoder blocks (0: the tasks pool the embeddings).', default: 2 }),
   dModel: Type.Integer({ minimum: 2, maximum: 4096, description: 'width of the token states, a multiple of heads.', default: 64 }),
@@ -36,6 +41,7 @@ const options = {
   feedForwardUnits: Type.Integer({ minimum: 1, maximum: 16384, description: 'hidden units of each GELU feed-forward layer.', default: 256 }),
 };
 
+/** The model's setting or its default. */
 const setting = <K extends keyof typeof options>(model: object, key: K) => ((model as Record<string, unknown>)[key] ?? defaultOf(options, key)) as (typeof options)[K]['static'];
 
 export const transformer: ArchitectureMethod<'transformer', typeof options> = {
@@ -47,10 +53,15 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
   tests: [
     { file: 'test/unit/transformer.test.ts', test: 'an encoder block equals PyTorch\'s TransformerEncoderLayer, forward and gradients' },
     { file: 'test/unit/transformer.test.ts', test: 'padding appended to a sequence changes no output' },
+    { file: 'test/unit/lora.test.ts', test: 'a low-rank update adds (α/r)·B·A·x to the projection' },
+    { file: 'test/unit/lora.test.ts', test: 'freezeTrunk: the trunk stays put while the low-rank updates train' },
   ],
   check: (view) => {
     if (valueAt(view.given, ['data', 'text']) === undefined) return [{ path: ['model', 'architecture'], message: '"transformer" reads text: name the text column(s) in data.text (CSV / JSON Lines data)' }];
     const model = valueAt(view.resolved, ['model']);
+    if (valueAt(model, ['freezeTrunk']) === true && valueAt(model, ['sharing']) !== 'lora') {
+      return [{ path: ['model', 'freezeTrunk'], message: 'a frozen trunk trains nothing shared: it needs model.sharing "lora" (the low-rank updates are what trains)' }];
+    }
     const dModel = valueAt(model, ['dModel']) ?? defaultOf(options, 'dModel');
     const heads = valueAt(model, ['heads']) ?? defaultOf(options, 'heads');
     if (typeof dModel !== 'number' || typeof heads !== 'number' || dModel % heads === 0) return [];
@@ -58,115 +69,16 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
     return [{ path: at, message: `${dModel} units do not split into ${heads} heads (model.dModel must be a multiple of model.heads)` }];
   },
   inputs: 'tokens',
-  // The trunk is always there and every task reads it.
-  sharing: () => ({ parameters: true, lastLayer: true }),
-  create: (context) => new TransformerModel(context),
+  // The trunk is always there and every task reads it; frozen, it is not trained, so not shared parameters.
+  sharing: (model) => {
+    const trained = !(setting(model, 'sharing') === 'lora' && setting(model, 'freezeTrunk'));
+    return { parameters: trained, lastLayer: trained, ...(trained ? {} : { because: 'model.freezeTrunk is true' }) };
+  },
+  create: (context) => new TransformerModel(context, settingsOf(context.config)),
 };
 
-export class TransformerModel implements MultiTaskModel {
-  readonly architecture = 'transformer' as const;
-  private readonly tokens: tf.Variable;
-  private readonly positions: tf.Variable;
-  private readonly blocks: EncoderBlock[];
-  private readonly finalNorm: LayerNorm;
-  private readonly queries: tf.Variable[];
-  private readonly heads: TaskHead[];
-  private readonly taskAttention: boolean;
-  private readonly pooling: 'cls' | 'mean';
-  private readonly dModel: number;
-  private readonly attentionInfo: MatrixInfo;
-
-  constructor(private readonly context: ModelContext) {
-    const { config, inputDim, vocabSize, tasks, rng } = context;
-    if (vocabSize === undefined) throw new Error('model.architecture "transformer" reads token ids: the data must be text (data.text)');
-    const d = (this.dModel = setting(config, 'dModel'));
-    this.taskAttention = setting(config, 'sharing') === 'task-attention';
-    this.pooling = setting(config, 'pooling');
-    this.tokens = tf.variable(tf.tensor2d(normalValues(rng, vocabSize * d, 0.02), [vocabSize, d]), true);
-    this.positions = tf.variable(tf.tensor2d(normalValues(rng, inputDim * d, 0.02), [inputDim, d]), true);
-    this.blocks = Array.from({ length: setting(config, 'layers') }, (_, i) => new EncoderBlock(`block${i}`, d, setting(config, 'heads'), setting(config, 'feedForwardUnits'), rng));
-    this.finalNorm = new LayerNorm('final-norm', d);
-    this.queries = this.taskAttention ? tasks.map(() => tf.variable(tf.tensor2d(normalValues(rng, d, 0.02), [d, 1]), true)) : [];
-    this.heads = tasks.map((task) => new TaskHead(task, d, config, rng));
-    this.attentionInfo = tokenAttentionMatrixInfo(tasks.map((t) => t.name), inputDim);
-  }
-
-  /** The final token states, `(batch·tokens) × d`, and the padding bias. */
-  encode(ids: tf.Tensor2D, options: ForwardOptions): { states: tf.Tensor2D; bias: tf.Tensor4D; shape: Shape } {
-    const [batch, tokens] = ids.shape;
-    const shape = { batch, tokens };
-    const flat = tf.reshape(tf.cast(ids, 'int32'), [batch * tokens]) as tf.Tensor1D;
-    const table = this.positions.shape[0];
-    if (tokens > table) throw new Error(`a sequence of ${tokens} tokens is longer than the position table (${table} positions)`);
-    const positions = tf.tile(tokens === table ? this.positions : tf.slice(this.positions, [0, 0], [tokens, -1]), [batch, 1]) as tf.Tensor2D;
-    let h = tf.add(embed(this.tokens, flat), positions) as tf.Tensor2D;
-    const bias = paddingBias(ids);
-    this.blocks.forEach((block, i) => {
-      const drop: Drop = { rate: this.context.config.dropout, seed: dropoutSeed(options, 200 + i) };
-      h = block.apply(h, bias, shape, drop).states;
-    });
-    return { states: this.finalNorm.apply(h), bias, shape };
-  }
-
-  forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult {
-    const { states, bias, shape } = this.encode(x, options);
-    const d = this.dModel;
-    const h3 = tf.reshape(states, [shape.batch, shape.tokens, d]) as tf.Tensor3D;
-    if (!this.taskAttention) {
-      const pooled = this.pooling === 'cls' ? (tf.reshape(tf.slice(h3, [0, 0, 0], [-1, 1, -1]), [shape.batch, d]) as tf.Tensor2D) : meanOverTokens(h3, x);
-      return { outputs: this.heads.map((head, k) => head.apply(pooled, options, k + 1)) };
-    }
-    const attention = this.poolingAttention(states, bias, shape);
-    const pooled = tf.unstack(tf.matMul(attention, h3), 1) as tf.Tensor2D[];
-    return {
-      outputs: this.heads.map((head, k) => head.apply(pooled[k], options, k + 1)),
-      matrices: { 'token-attention': { info: this.attentionInfo, values: tf.mean(attention, 0) as tf.Tensor2D } },
-    };
-  }
-
-  /** Each task's attention over the tokens, `batch × task × token` (0 on padding). */
-  private poolingAttention(states: tf.Tensor2D, bias: tf.Tensor4D, shape: Shape): tf.Tensor3D {
-    const K = this.queries.length;
-    const logits = tf.reshape(tf.matMul(states, tf.concat(this.queries, 1)), [shape.batch, shape.tokens, K]);
-    const scaled = tf.add(tf.mul(tf.transpose(logits, [0, 2, 1]), 1 / Math.sqrt(this.dModel)), tf.reshape(bias, [shape.batch, 1, shape.tokens]));
-    return tf.softmax(scaled) as tf.Tensor3D;
-  }
-
-  /** Task attention: each task's attention over the tokens of the fixed validation texts, one matrix per text. */
-  probe(): Record<string, ReportedMatrix> {
-    if (!this.taskAttention) return {};
-    const tasks = this.context.tasks.map((t) => t.name);
-    return Object.fromEntries(
-      (this.context.samples ?? []).map((sample, i) => {
-        const { states, bias, shape } = this.encode(tf.tensor2d([sample.ids], [1, sample.ids.length]), { training: false });
-        const values = tf.reshape(this.poolingAttention(states, bias, shape), [tasks.length, sample.ids.length]) as tf.Tensor2D;
-        return [`token-attention/${i}`, { info: sampleAttentionMatrixInfo(tasks, i, sample.tokens), values }];
-      }),
-    );
-  }
-
-  parameters(): Parameter[] {
-    return [...this.sharedParameters(), ...this.queries.map((variable, k) => ({ name: `query/${this.context.tasks[k].name}`, variable, decay: false })), ...this.heads.flatMap((h) => h.parameters())];
-  }
-
-  sharedParameters(): Parameter[] {
-    return [
-      { name: 'embedding/tokens', variable: this.tokens, decay: true },
-      { name: 'embedding/positions', variable: this.positions, decay: true },
-      ...this.blocks.flatMap((b) => b.parameters()),
-      ...this.finalNorm.parameters(),
-    ];
-  }
-
-  lastSharedParameters(): Parameter[] {
-    const last = this.blocks[this.blocks.length - 1];
-    return last ? [last.feedForward2.parameters()[0]] : [this.finalNorm.parameters()[0]];
-  }
-}
-
-/** Mean of the token states over the non-padding tokens (an all-padding row pools to 0). */
-function meanOverTokens(h3: tf.Tensor3D, ids: tf.Tensor2D): tf.Tensor2D {
-  const mask = tf.expandDims(tf.cast(tf.notEqual(ids, PAD_ID), 'float32'), 2);
-  const count = tf.maximum(tf.sum(mask, 1), 1);
-  return tf.div(tf.sum(tf.mul(h3, mask), 1), count) as tf.Tensor2D;
+/** Every option, resolved: what the model is built from. */
+function settingsOf(model: object): TransformerSettings {
+  const keys = ['sharing', 'pooling', 'layers', 'dModel', 'heads', 'feedForwardUnits', 'loraRank', 'loraAlpha', 'freezeTrunk'] as const;
+  return Object.fromEntries(keys.map((key) => [key, setting(model, key)])) as unknown as TransformerSettings;
 }

@@ -11,6 +11,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random/rng';
+import { hasFusedKernels } from '../engine/fusedKernels';
+import { fusedLayerNorm } from '../engine/transformerKernels';
 import { DenseLayer, dropout, type Parameter } from './dense';
 
 /** Token id of padding: the tokenizer's `[PAD]`. */
@@ -73,7 +75,13 @@ export class LayerNorm {
     this.beta = tf.variable(tf.zeros([units]), true);
   }
 
+  /** One fused kernel each way on wasm / cpu (engine/transformerKernels.ts), tfjs ops elsewhere. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
+    return hasFusedKernels() ? fusedLayerNorm(x, this.gamma, this.beta, LAYER_NORM_EPSILON) : this.composite(x);
+  }
+
+  /** From tfjs ops (native backends, and the reference the fused kernels are tested against). */
+  composite(x: tf.Tensor2D): tf.Tensor2D {
     const centred = tf.sub(x, tf.mean(x, -1, true));
     const variance = tf.mean(tf.square(centred), -1, true);
     return tf.add(tf.mul(tf.mul(centred, tf.rsqrt(tf.add(variance, LAYER_NORM_EPSILON))), this.gamma), this.beta) as tf.Tensor2D;
@@ -87,7 +95,10 @@ export class LayerNorm {
   }
 }
 
-/** The exact GELU, x·Φ(x) (PyTorch's default, and BERT's). */
+/**
+ * The exact GELU, x·Φ(x) (PyTorch's default, and BERT's), from tfjs ops. Not fused: a JavaScript kernel pays
+ * Math.exp per element and measured slower than these wasm kernels (BENCHMARKS.md).
+ */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as tf.Tensor2D;
 }
@@ -114,6 +125,51 @@ function maybeDropout<T extends tf.Tensor>(x: T, drop: Drop, offset: number): T 
   const flat = tf.reshape(x, [-1, x.shape[x.rank - 1]]) as tf.Tensor2D;
   return tf.reshape(dropout(flat, drop.rate, (drop.seed + offset * 7919) >>> 0), x.shape) as T;
 }
+
+/**
+ * A task's low-rank update of one projection (Hu et al. 2021, LoRA): x ↦ (α/r)·x·A·B with A `in × r` drawn
+ * N(0, 1/r) and B `r × out` zero, so at the start the adapted layer is exactly the shared one. (Row-vector
+ * convention: the paper's W x + (α/r) B A x with its A = Aᵀ here, B = Bᵀ.)
+ */
+export class LowRankUpdate {
+  readonly a: tf.Variable;
+  readonly b: tf.Variable;
+
+  constructor(
+    readonly name: string,
+    inputs: number,
+    outputs: number,
+    readonly rank: number,
+    readonly alpha: number,
+    rng: Rng,
+  ) {
+    this.a = tf.variable(tf.tensor2d(normalValues(rng, inputs * rank, 1 / Math.sqrt(rank)), [inputs, rank]), true);
+    this.b = tf.variable(tf.zeros([rank, outputs]), true);
+  }
+
+  /** `layer(x) + (α/r)·x·A·B`. */
+  adapt(layer: DenseLayer, x: tf.Tensor2D): tf.Tensor2D {
+    return tf.add(layer.apply(x), tf.mul(tf.matMul(tf.matMul(x, this.a), this.b), this.alpha / this.rank)) as tf.Tensor2D;
+  }
+
+  parameters(): Parameter[] {
+    return [
+      { name: `${this.name}/lora-a`, variable: this.a, decay: true },
+      { name: `${this.name}/lora-b`, variable: this.b, decay: true },
+    ];
+  }
+}
+
+/** One task's low-rank updates of the four attention projections of a block. */
+export interface AttentionAdapters {
+  query: LowRankUpdate;
+  key: LowRankUpdate;
+  value: LowRankUpdate;
+  output: LowRankUpdate;
+}
+
+/** The projection, adapted when the task has an update for it. */
+const project = (layer: DenseLayer, x: tf.Tensor2D, update?: LowRankUpdate) => (update ? update.adapt(layer, x) : layer.apply(x));
 
 /** Multi-head self-attention: softmax(QKᵀ/√d_head + padding bias)·V per head, heads concatenated, projected. */
 export class MultiHeadAttention {
@@ -142,19 +198,19 @@ export class MultiHeadAttention {
   }
 
   /** The attended states and the attention probabilities (`batch × heads × tokens × tokens`, before dropout). */
-  apply(x: tf.Tensor2D, bias: tf.Tensor4D, shape: Shape, drop: Drop): { states: tf.Tensor2D; probabilities: tf.Tensor4D } {
+  apply(x: tf.Tensor2D, bias: tf.Tensor4D, shape: Shape, drop: Drop, adapters?: AttentionAdapters): { states: tf.Tensor2D; probabilities: tf.Tensor4D } {
     const { batch, tokens } = shape;
     const perHead = this.units / this.heads;
-    const q = this.split(this.query.apply(x), shape);
-    const k = this.split(this.key.apply(x), shape);
-    const v = this.split(this.value.apply(x), shape);
+    const q = this.split(project(this.query, x, adapters?.query), shape);
+    const k = this.split(project(this.key, x, adapters?.key), shape);
+    const v = this.split(project(this.value, x, adapters?.value), shape);
     // An explicit transpose, then an untransposed product: the fast path on wasm (dense.ts).
     const logits = tf.mul(batchMatMul(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(perHead));
     const probabilities = tf.softmax(tf.add(tf.reshape(logits, [batch, this.heads, tokens, tokens]), bias)) as tf.Tensor4D;
     const dropped = maybeDropout(probabilities, drop, 1);
     const attended = batchMatMul(tf.reshape(dropped, [batch * this.heads, tokens, tokens]), v);
     const merged = tf.reshape(tf.transpose(tf.reshape(attended, [batch, this.heads, tokens, perHead]), [0, 2, 1, 3]), [batch * tokens, this.units]) as tf.Tensor2D;
-    return { states: this.output.apply(merged), probabilities };
+    return { states: project(this.output, merged, adapters?.output), probabilities };
   }
 
   parameters(): Parameter[] {
@@ -178,8 +234,8 @@ export class EncoderBlock {
     this.feedForward2 = new DenseLayer(`${name}/ff2`, feedForward, units, 'linear', rng, true);
   }
 
-  apply(x: tf.Tensor2D, bias: tf.Tensor4D, shape: Shape, drop: Drop): { states: tf.Tensor2D; probabilities: tf.Tensor4D } {
-    const { states, probabilities } = this.attention.apply(this.norm1.apply(x), bias, shape, drop);
+  apply(x: tf.Tensor2D, bias: tf.Tensor4D, shape: Shape, drop: Drop, adapters?: AttentionAdapters): { states: tf.Tensor2D; probabilities: tf.Tensor4D } {
+    const { states, probabilities } = this.attention.apply(this.norm1.apply(x), bias, shape, drop, adapters);
     const h = tf.add(x, maybeDropout(states, drop, 2)) as tf.Tensor2D;
     const inner = maybeDropout(gelu(this.feedForward1.apply(this.norm2.apply(h))), drop, 3);
     return { states: tf.add(h, maybeDropout(this.feedForward2.apply(inner), drop, 4)) as tf.Tensor2D, probabilities };
