@@ -23,7 +23,8 @@ it('holds no TensorFlow.js code', () => {
   assert.ok(!readFileSync(bundle, 'utf8').includes('Cannot evaluate flag'));
 });
 
-it('loads without TensorFlow.js (nothing calls it at load time) and exports activate', () => {
+/** Loads a built bundle as the extension host would, with just enough of `vscode`; loading TensorFlow.js throws. */
+function requireInHost(file: string): Record<string, unknown> {
   type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
   const loader = Module as unknown as { _load: Load };
   const original = loader._load;
@@ -31,15 +32,18 @@ it('loads without TensorFlow.js (nothing calls it at load time) and exports acti
   const vscode = new Proxy({}, { get: (_, key) => (key === '__esModule' ? false : class {}) });
   loader._load = function (request, parent, isMain) {
     if (request === 'vscode') return vscode;
-    if (request.startsWith('@tensorflow/')) throw new Error(`the extension host loaded ${request}`);
+    if (request.startsWith('@tensorflow/')) throw new Error(`${path.basename(file)} loaded ${request}`);
     return original.call(this, request, parent, isMain);
   };
   try {
-    const extension = require(bundle) as { activate?: unknown };
-    assert.equal(typeof extension.activate, 'function');
+    return require(file) as Record<string, unknown>;
   } finally {
     loader._load = original;
   }
+}
+
+it('loads without TensorFlow.js (nothing calls it at load time) and exports activate', () => {
+  assert.equal(typeof requireInHost(bundle).activate, 'function');
 });
 
 /** `import { a, b } from '<…>/training/data/csv'` in every source file under src/extension: the names the host uses. */
@@ -97,6 +101,8 @@ it('keeps New Experiment out of the host bundle and loads it from dist/newExperi
   assert.deepEqual([...LAZY_NEW_EXPERIMENT_EXPORTS].sort(), [...used].sort(), 'the lazy stub forwards exactly what the host imports');
   const lazy = readFileSync(path.join(root, 'dist/newExperiment.js'), 'utf8');
   assert.ok(lazy.includes('Where should the experiment go?') && lazy.includes('require("vscode")'), 'dist/newExperiment.js holds the command and uses the host\'s vscode module');
+  const loaded = requireInHost(path.join(root, 'dist/newExperiment.js'));
+  for (const name of LAZY_NEW_EXPERIMENT_EXPORTS) assert.equal(typeof loaded[name], 'function', `dist/newExperiment.js exports ${name}`);
 });
 
 it('keeps the study commands\' work out of the host bundle and loads it from dist/studyHost.js on first use', async () => {
@@ -111,19 +117,6 @@ it('keeps the study commands\' work out of the host bundle and loads it from dis
   assert.ok(!text.includes('could not start: '), 'Start Study itself is not in the host bundle');
   const host = readFileSync(path.join(root, 'dist/studyHost.js'), 'utf8');
   assert.ok(host.includes('could not start: ') && host.includes('require("vscode")'), 'dist/studyHost.js holds Start Study and uses the host\'s vscode module');
-  type Load = (request: string, parent: unknown, isMain: boolean) => unknown;
-  const loader = Module as unknown as { _load: Load };
-  const original = loader._load;
-  const vscode = new Proxy({}, { get: (_, key) => (key === '__esModule' ? false : class {}) });
-  loader._load = function (request, parent, isMain) {
-    if (request === 'vscode') return vscode;
-    if (request.startsWith('@tensorflow/')) throw new Error(`dist/studyHost.js loaded ${request}`);
-    return original.call(this, request, parent, isMain);
-  };
-  try {
-    const loaded = require(path.join(root, 'dist/studyHost.js')) as Record<string, unknown>;
-    for (const name of LAZY_STUDY_EXPORTS) assert.equal(typeof loaded[name], 'function', `dist/studyHost.js exports ${name}`);
-  } finally {
-    loader._load = original;
-  }
+  const loaded = requireInHost(path.join(root, 'dist/studyHost.js'));
+  for (const name of LAZY_STUDY_EXPORTS) assert.equal(typeof loaded[name], 'function', `dist/studyHost.js exports ${name}`);
 });
