@@ -51,12 +51,13 @@ function assertEveryStepOnce(run: ListedRun, every: number): void {
 
 test('a time limit shorter than the run: the worker checkpoints on USR1, the task is requeued and resumes, and the run completes', async () => {
   // A one-minute limit with the warning 55 s before it: Slurm checks limits every 30 s, so the warning comes within
-  // the first 35 s of the job; the run trains longer than that even on a fast machine (63000 steps, 45 s here at
-  // the fastest). Once requeued, the job gets a longer limit, so the resumed run is not warned again and completes.
-  const config = writeConfig(dir, 'limited', { training: { epochs: 2100, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [7] }, cluster: { time: '1', signalSeconds: 55 } });
+  // the first 35 s of the job; the run trains longer than that even on a fast machine (126000 steps, ≈ 60 s on a
+  // quiet 2-core machine; 63000 once finished in 30 s, before the warning). Once requeued, the job gets a longer
+  // limit, so the resumed run is not warned again and completes.
+  const config = writeConfig(dir, 'limited', { training: { epochs: 4200, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [7] }, cluster: { time: '1', signalSeconds: 55 } });
   const runsDir = path.join(dir, 'limited-runs');
   assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
-  const { run, requeues } = await completeThroughRequeues(runsDir, 150_000, (job) => cluster.run('scontrol', ['update', `jobid=${job}`, 'timelimit=30']));
+  const { run, requeues } = await completeThroughRequeues(runsDir, 240_000, (job) => cluster.run('scontrol', ['update', `jobid=${job}`, 'timelimit=30']));
   assert.equal(requeues, 1, 'requeued once, before the time limit');
   const events = readRecordsSync(run.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
   assert.equal(events.filter((c) => c === 'stopped').length, requeues, 'one checkpoint per warning');
