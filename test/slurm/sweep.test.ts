@@ -28,7 +28,9 @@ function computed(records: MetricRecord[]): unknown[] {
 
 test('a 4-point sweep on 2 CPUs: one job array, two run while two wait for Resources, all complete with the records of a local sweep', async () => {
   assert.equal(cluster.cpus, 2, 'the sandbox node has two CPUs');
-  const config = writeConfig(dir, 'grid', { sweep: { seed: [1, 2, 3, 4] }, cluster: { cpusPerTask: 1 } });
+  // Runs of 4500 steps (≈ 10 s each on a quiet machine): long enough to see two wait while two train (600-step runs
+  // once finished between two looks at the queue).
+  const config = writeConfig(dir, 'grid', { training: { epochs: 150, batchSize: 16, evalEvery: 500 }, sweep: { seed: [1, 2, 3, 4] }, cluster: { cpusPerTask: 1 } });
   const runsDir = path.join(dir, 'slurm-runs');
   const submitted = cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]);
   assert.equal(submitted.code, 0, submitted.stderr);
@@ -40,7 +42,7 @@ test('a 4-point sweep on 2 CPUs: one job array, two run while two wait for Resou
   assert.deepEqual(waiting.map((r) => `${r.cluster?.jobId}_${r.cluster?.arrayTaskId}`).sort(), [0, 1, 2, 3].map((i) => `${jobId}_${i}`));
   assert.deepEqual(waiting.filter((r) => stateOf(r) === 'queued').map((r) => r.clusterState?.schedulerState), ['PENDING', 'PENDING']);
 
-  const done = await waitForRuns(cluster, runsDir, 'all four completed', (runs) => runs.length === 4 && runs.every((r) => stateOf(r) === 'completed'), 90_000);
+  const done = await waitForRuns(cluster, runsDir, 'all four completed', (runs) => runs.length === 4 && runs.every((r) => stateOf(r) === 'completed'), 180_000);
   const table = cli(cluster, ['runs', '--runs-dir', runsDir]).stdout;
   assert.match(table, new RegExp(`${jobId}_3\\s+COMPLETED`));
 
