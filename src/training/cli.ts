@@ -146,6 +146,10 @@ function requeueAfterCheckpoint(): number {
   const job = slurmJobOfProcess();
   if (!job) return 130;
   process.stderr.write(`checkpoint written before the time limit; requeueing Slurm job ${job.ownJobId}\n`);
+  // The requeue cancels this job's step, which sends this process SIGTERM: that one is expected and must not turn
+  // the clean exit into 143 (the stop handler's answer to a second signal).
+  process.removeAllListeners('SIGTERM');
+  process.on('SIGTERM', () => process.exit(0));
   requeueSelf(job);
   return 0;
 }
