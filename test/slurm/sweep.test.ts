@@ -61,7 +61,8 @@ test('a 4-point sweep on 2 CPUs: one job array, two run while two wait for Resou
 });
 
 test('stop → scancel → stopped with a checkpoint; resume → a new job that completes it, steps continuing', async () => {
-  const config = writeConfig(dir, 'long', { training: { epochs: 200, batchSize: 16, evalEvery: 500 }, sweep: { seed: [5] } });
+  // 15000 steps (≈ 30 s on a quiet machine): 6000 once completed before the stop reached it, under load.
+  const config = writeConfig(dir, 'long', { training: { epochs: 500, batchSize: 16, evalEvery: 500 }, sweep: { seed: [5] } });
   const runsDir = path.join(dir, 'stop-runs');
   assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
   const [running] = await waitForRuns(cluster, runsDir, 'the run past step 100', (runs) => runs[0]?.status === 'running' && runs[0].step >= 100, 30_000);
@@ -73,7 +74,7 @@ test('stop → scancel → stopped with a checkpoint; resume → a new job that 
 
   const resumed = cli(cluster, ['resume', stopped.runDir]);
   assert.equal(resumed.code, 0, resumed.stderr);
-  const [completed] = await waitForRuns(cluster, runsDir, 'the resumed run completed', (runs) => stateOf(runs[0]) === 'completed', 60_000);
+  const [completed] = await waitForRuns(cluster, runsDir, 'the resumed run completed', (runs) => stateOf(runs[0]) === 'completed', 120_000);
   assert.notEqual(completed.cluster?.jobId, stopped.cluster?.jobId, 'a new job');
   const steps = readRecordsSync(completed.runDir).filter((r) => r.kind === 'train').map((r) => r.step);
   assert.deepEqual(steps, Array.from({ length: completed.totalSteps }, (_, i) => i + 1), 'every step once, in order');
