@@ -32,7 +32,7 @@ import { invalidSweepPoint } from './config/parse';
 import { sweepPoints } from './config/sweep';
 import { LocalRunner } from './runner/localRunner';
 import { clusterCells, jobRunRequest, slurmRunnerFor, submitToSlurm } from './runner/slurm/cli';
-import { requeueSelf, slurmJobOfProcess } from './runner/slurm/inJob';
+import { slurmJobOfProcess } from './runner/slurm/inJob';
 import { parseArgs, USAGE, UsageError, type Args } from './cliArgs';
 import { table } from './textTable';
 import { DELTA_M_CONVENTION } from './evaluation/deltaM';
@@ -128,7 +128,7 @@ async function train(args: Args): Promise<number> {
   if (args.json) process.stdout.write(JSON.stringify({ runDir: result.runDir, ...info }, null, 2) + '\n');
   else printOutcome(info, result.runDir);
   if (info.status === 'failed') return 1;
-  if (info.status === 'stopped' && signal === 'SIGUSR1') return requeueAfterCheckpoint();
+  if (info.status === 'stopped' && signal === 'SIGUSR1') return stoppedBeforeTimeLimit(result.runDir);
   if (info.status === 'stopped') return signal === 'SIGTERM' ? 143 : 130;
   return 0;
 }
@@ -141,16 +141,14 @@ async function pointOverrides(configPath: string, sets: string[], index: number)
   return points[index].overrides;
 }
 
-/** Checkpointed on Slurm's time-limit warning: back in the queue, to resume from the checkpoint. */
-function requeueAfterCheckpoint(): number {
-  const job = slurmJobOfProcess();
-  if (!job) return 130;
-  process.stderr.write(`checkpoint written before the time limit; requeueing Slurm job ${job.ownJobId}\n`);
-  // The requeue cancels this job's step, which sends this process SIGTERM: that one is expected and must not turn
-  // the clean exit into 143 (the stop handler's answer to a second signal).
-  process.removeAllListeners('SIGTERM');
-  process.on('SIGTERM', () => process.exit(0));
-  requeueSelf(job);
+/**
+ * Checkpointed on Slurm's time-limit warning: the job ends cleanly with the run stopped, and `mtl-lab resume` (or
+ * Resume Run) continues it as a new job. (Requeueing the job from inside it with `scontrol requeue` ended the job
+ * FAILED instead of requeued in about half the runs on Slurm 22.05, so the run is not requeued by itself.)
+ */
+function stoppedBeforeTimeLimit(runDir: string): number {
+  if (!slurmJobOfProcess()) return 130;
+  process.stderr.write(`checkpoint written before the time limit; resume with: mtl-lab resume ${path.relative(process.cwd(), runDir) || runDir}\n`);
   return 0;
 }
 

@@ -1,7 +1,7 @@
 /**
  * Runs that Slurm interrupts, on a real cluster: a time limit shorter than the run (checkpoint on the USR1 warning,
- * requeue, resume) and a node that goes down mid-run. Slurm delays a requeued job by two minutes (its begin time);
- * the tests move that begin time to now with scontrol, as an administrator could, instead of waiting.
+ * stop, resume as a new job) and a node that goes down mid-run (Slurm requeues it). Slurm delays a requeued job by
+ * two minutes (its begin time); the tests move that begin time to now with scontrol, as an administrator could.
  */
 import { before, after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -49,19 +49,26 @@ function assertEveryStepOnce(run: ListedRun, every: number): void {
   assert.deepEqual(steps, expected);
 }
 
-test('a time limit shorter than the run: the worker checkpoints on USR1, the task is requeued and resumes, and the run completes', async () => {
+test('a time limit shorter than the run: the worker checkpoints on the USR1 warning and stops; resume continues it as a new job to completion', async () => {
   // A one-minute limit with the warning 55 s before it: Slurm checks limits every 30 s, so the warning comes within
   // the first 35 s of the job; the run trains longer than that even on a fast machine (126000 steps, ≈ 60 s on a
-  // quiet 2-core machine; 63000 once finished in 30 s, before the warning). Once requeued, the job gets a longer
-  // limit, so the resumed run is not warned again and completes.
+  // quiet 2-core machine).
   const config = writeConfig(dir, 'limited', { training: { epochs: 4200, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [7] }, cluster: { time: '1', signalSeconds: 55 } });
   const runsDir = path.join(dir, 'limited-runs');
   assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
-  const { run, requeues } = await completeThroughRequeues(runsDir, 240_000, (job) => cluster.run('scontrol', ['update', `jobid=${job}`, 'timelimit=30']));
-  assert.equal(requeues, 1, 'requeued once, before the time limit');
+  const [stopped] = await waitForRuns(cluster, runsDir, 'the run stopped on the time-limit warning', (runs) => runs[0]?.status === 'stopped' && stateOf(runs[0]) === 'stopped', 120_000);
+  assert.ok(stopped.step > 0 && stopped.step < stopped.totalSteps, `stopped at ${stopped.step} of ${stopped.totalSteps}`);
+  assert.ok(existsSync(path.join(stopped.runDir, 'checkpoint')), 'a checkpoint');
+  const resumed = cli(cluster, ['resume', stopped.runDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const job = /resumed as Slurm job (\d+)/.exec(resumed.stdout)?.[1];
+  assert.ok(job, resumed.stdout);
+  // The resumed job gets a longer limit (as its user would ask for), so it is not warned again.
+  cluster.run('scontrol', ['update', `jobid=${job}`, 'timelimit=30']);
+  const [run] = await waitForRuns(cluster, runsDir, 'the resumed run completed', (runs) => stateOf(runs[0]) === 'completed', 180_000);
   const events = readRecordsSync(run.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
-  assert.equal(events.filter((c) => c === 'stopped').length, requeues, 'one checkpoint per warning');
-  assert.equal(events.filter((c) => c === 'resumed').length, requeues, 'one resume per requeue');
+  assert.equal(events.filter((c) => c === 'stopped').length, 1, 'one checkpoint, on the warning');
+  assert.equal(events.filter((c) => c === 'resumed').length, 1, 'one resume');
   assert.equal(events.at(-1), 'completed');
   assertEveryStepOnce(run, 10);
 });

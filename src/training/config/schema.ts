@@ -236,7 +236,7 @@ export const ClusterSchema = Type.Object(
       Type.String({
         pattern: '^(\\d+|\\d+:\\d{1,2}|\\d+:\\d{1,2}:\\d{1,2}|\\d+-\\d{1,2}|\\d+-\\d{1,2}:\\d{1,2}|\\d+-\\d{1,2}:\\d{1,2}:\\d{1,2})$',
         patternErrorMessage: 'must be a Slurm time: minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS (e.g. "90" or "1-12:00:00")',
-        description: 'Time limit per run (sbatch --time): minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS. Runs checkpoint before it and are requeued to resume.',
+        description: 'Time limit per run (sbatch --time): minutes, MM:SS, HH:MM:SS, D-HH, D-HH:MM or D-HH:MM:SS. Runs checkpoint before it and stop; Resume continues them as a new job.',
       }),
     ),
     cpusPerTask: Type.Optional(Type.Integer({ minimum: 1, maximum: 4096, description: 'CPUs per run (sbatch --cpus-per-task).', default: 1 })),

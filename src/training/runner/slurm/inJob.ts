@@ -1,9 +1,8 @@
 /**
  * The worker's side of a Slurm run, inside the job: which run directory this job trains (the one the submitter
- * made for its job and array task), whether it starts or resumes it (a requeued task finds its checkpoint), and the
- * requeue after checkpointing on `--signal=B:USR1` before the time limit.
+ * made for its job and array task), and whether it starts or resumes it (a task Slurm requeued after a node failure
+ * finds its checkpoint).
  */
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { hasCheckpoint } from '../../engine/checkpoint';
 import { RUN_FILES, type RunInfo } from '../../run/records';
@@ -14,7 +13,7 @@ export interface SlurmJobOfProcess {
   /** The array's id (or the job's own id outside an array): what run.json records. */
   jobId: string;
   arrayTaskId: number | null;
-  /** This job's own id (an array task has one of its own), what scontrol requeue takes. */
+  /** This job's own id (an array task has one of its own). */
   ownJobId: string;
 }
 
@@ -44,9 +43,4 @@ export function claimJobRun(run: RunRef, job: SlurmJobOfProcess): 'resume' | 'st
   if (!hasCheckpoint(path.join(run.runDir, RUN_FILES.checkpoint))) return 'start';
   if (info.status === 'running' && isJob(info, job)) writeRunInfoSync(run.runDir, { ...info, status: 'stopped', pid: null, processStartTicks: null });
   return 'resume';
-}
-
-/** Puts this job back in the queue (after its checkpoint): Slurm runs it again, and it resumes. */
-export function requeueSelf(job: SlurmJobOfProcess): void {
-  execFileSync('scontrol', ['requeue', job.ownJobId], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
