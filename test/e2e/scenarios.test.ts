@@ -452,12 +452,15 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await input.fill(String(newRate));
     await wb.screenshot('7-inline-edit', 'input-box');
     await wb.page.keyboard.press('Enter');
-    // The edit is a WorkspaceEdit (undoable); saving is the user's call.
+    // The edit is a WorkspaceEdit (undoable); saving is the user's call. The edit lands asynchronously after Enter:
+    // a Save All that ran before it saved nothing (seen once in CI), so save again until the file has it.
     await wb.runCommand('File: Save All Files');
-    const after = await waitUntil(`${hard.file} to contain learningRate ${newRate}`, () => {
+    const after = await waitUntil(`${hard.file} to contain learningRate ${newRate}`, async () => {
       const text = readFileSync(file, 'utf8');
-      return new RegExp(`"learningRate"\\s*:\\s*${escapeRegExp(String(newRate))}`).test(text) ? text : undefined;
-    }, 15_000);
+      if (new RegExp(`"learningRate"\\s*:\\s*${escapeRegExp(String(newRate))}`).test(text)) return text;
+      await wb.runCommand('File: Save All Files');
+      return undefined;
+    }, 20_000, 1000);
     assert.deepEqual(comments(after), comments(before), 'every comment of the file is still there');
     await waitUntil('the tree to show the new learning rate', async () => (await wb.treeRowLabels(view)).some((label) => label.includes(String(newRate))), 10_000);
     await wb.screenshot('7-inline-edit', 'file-changed');
