@@ -100,7 +100,7 @@ export function clusterJobLabel(info: RunInfo): string | undefined {
 
 /**
  * A cluster run's description: its job, then what the scheduler says when that differs from run.json (waiting and
- * why, requeued after a checkpoint, killed at the time limit) and run.json's own description otherwise.
+ * why, requeued after a node failure, killed at the time limit) and run.json's own description otherwise.
  */
 export function clusterRunDescription(info: RunInfo, state: RunnerState | undefined, liveStep?: number): string {
   const status = state?.status ?? info.status;

@@ -33,7 +33,7 @@ export function slurmRunState(info: RunInfo, job: SlurmJobState | undefined): Ru
     return { status: 'failed', reason: `the Slurm job ${info.cluster?.jobId ?? '?'} is no longer known to Slurm and the run did not finish` };
   }
   const schedulerState = job.state;
-  // Waiting, first or again (requeued after a checkpoint before the time limit, or after a node failure).
+  // Waiting, first or again (requeued by Slurm after a node failure).
   if (WAITING.has(job.state)) return { status: 'queued', reason: job.reason ?? job.state.toLowerCase(), schedulerState };
   if (ACTIVE.has(job.state)) return { status: info.status === 'queued' ? 'running' : info.status, schedulerState };
   // The job ended: what the worker wrote wins (it checkpointed and said why), unless it never got to write it.
