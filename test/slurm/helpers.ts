@@ -1,13 +1,30 @@
 /** The Slurm tests' shared pieces: the CLI against the sandbox cluster, tiny configs, and waiting for states. */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import assert from 'node:assert/strict';
 import path from 'node:path';
-import type { SlurmCluster } from '../../scripts/slurm-cluster';
+import { startSlurmCluster, type SlurmCluster } from '../../scripts/slurm-cluster';
 import type { RunInfo } from '../../src/training/run/records';
 import type { RunnerState } from '../../src/training/runner/runner';
 
 export const root = path.resolve(__dirname, '../..');
 export const cliJs = path.join(root, 'dist/cli.js');
+
+/**
+ * A sandbox cluster for this test file: started before its tests (dist/cli.js must be built), stopped after them.
+ * The fields are set once `before` has run.
+ */
+export function useCluster(): { cluster: SlurmCluster; dir: string } {
+  const sandbox = {} as { cluster: SlurmCluster; dir: string };
+  before(async () => {
+    assert.ok(existsSync(cliJs), 'dist/cli.js must be built first (npm run build)');
+    sandbox.cluster = await startSlurmCluster();
+    sandbox.dir = mkdtempSync(path.join(sandbox.cluster.dir, 'work-'));
+  });
+  after(async () => sandbox.cluster?.stop());
+  return sandbox;
+}
 
 export interface CliResult {
   code: number | null;

@@ -3,23 +3,18 @@
  * stop, resume as a new job) and a node that goes down mid-run (Slurm requeues it). Slurm delays a requeued job by
  * two minutes (its begin time); the tests move that begin time to now with scontrol, as an administrator could.
  */
-import { before, after, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { startSlurmCluster, type SlurmCluster } from '../../scripts/slurm-cluster';
+import type { SlurmCluster } from '../../scripts/slurm-cluster';
 import { readRecordsSync } from '../../src/training/run/metricsTail';
-import { cli, cliJs, stateOf, waitForRuns, writeConfig, type ListedRun } from './helpers';
+import { cli, stateOf, waitForRuns, writeConfig, type ListedRun, useCluster } from './helpers';
 
+const sandbox = useCluster();
 let cluster: SlurmCluster;
 let dir: string;
-
-before(async () => {
-  assert.ok(existsSync(cliJs), 'dist/cli.js must be built first (npm run build)');
-  cluster = await startSlurmCluster();
-  dir = mkdtempSync(path.join(cluster.dir, 'work-'));
-});
-after(async () => cluster?.stop());
+before(() => ({ cluster, dir } = sandbox));
 
 const jobOf = (run: ListedRun) => `${run.cluster!.jobId}_${run.cluster!.arrayTaskId}`;
 

@@ -2,24 +2,19 @@
  * The Slurm runner against a real single-node Slurm cluster (scripts/slurm-cluster.ts; 2 CPUs in CI): a sweep is one
  * job array whose runs equal the same points trained locally; stop and resume; submissions that fail leave nothing.
  */
-import { before, after, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { startSlurmCluster, type SlurmCluster } from '../../scripts/slurm-cluster';
+import type { SlurmCluster } from '../../scripts/slurm-cluster';
 import { readRecordsSync } from '../../src/training/run/metricsTail';
 import type { MetricRecord } from '../../src/training/run/records';
-import { cli, cliJs, listRuns, stateOf, waitForRuns, writeConfig } from './helpers';
+import { cli, listRuns, stateOf, waitForRuns, writeConfig, useCluster } from './helpers';
 
+const sandbox = useCluster();
 let cluster: SlurmCluster;
 let dir: string;
-
-before(async () => {
-  assert.ok(existsSync(cliJs), 'dist/cli.js must be built first (npm run build)');
-  cluster = await startSlurmCluster();
-  dir = mkdtempSync(path.join(cluster.dir, 'work-'));
-});
-after(async () => cluster?.stop());
+before(() => ({ cluster, dir } = sandbox));
 
 /** What a run computed, without the wall-clock parts (time, speed). */
 function computed(records: MetricRecord[]): unknown[] {

@@ -94,6 +94,6 @@ test('Slurm states → run states: waiting with its reason, the worker\'s word w
 
 test('the job a process runs in, from Slurm\'s environment', () => {
   assert.equal(slurmJobOfProcess({}), undefined);
-  assert.deepEqual(slurmJobOfProcess({ SLURM_JOB_ID: '17', SLURM_ARRAY_JOB_ID: '12', SLURM_ARRAY_TASK_ID: '3' }), { jobId: '12', arrayTaskId: 3, ownJobId: '17' });
-  assert.deepEqual(slurmJobOfProcess({ SLURM_JOB_ID: '20' }), { jobId: '20', arrayTaskId: null, ownJobId: '20' });
+  assert.deepEqual(slurmJobOfProcess({ SLURM_JOB_ID: '17', SLURM_ARRAY_JOB_ID: '12', SLURM_ARRAY_TASK_ID: '3' }), { jobId: '12', arrayTaskId: 3 });
+  assert.deepEqual(slurmJobOfProcess({ SLURM_JOB_ID: '20' }), { jobId: '20', arrayTaskId: null });
 });

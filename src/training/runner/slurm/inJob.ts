@@ -13,16 +13,14 @@ export interface SlurmJobOfProcess {
   /** The array's id (or the job's own id outside an array): what run.json records. */
   jobId: string;
   arrayTaskId: number | null;
-  /** This job's own id (an array task has one of its own). */
-  ownJobId: string;
 }
 
 /** The Slurm job this process runs in, from the environment Slurm gives a batch job. */
 export function slurmJobOfProcess(env: NodeJS.ProcessEnv = process.env): SlurmJobOfProcess | undefined {
   const own = env.SLURM_JOB_ID;
   if (!own) return undefined;
-  if (env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID) return { jobId: env.SLURM_ARRAY_JOB_ID, arrayTaskId: Number(env.SLURM_ARRAY_TASK_ID), ownJobId: own };
-  return { jobId: own, arrayTaskId: null, ownJobId: own };
+  if (env.SLURM_ARRAY_JOB_ID && env.SLURM_ARRAY_TASK_ID) return { jobId: env.SLURM_ARRAY_JOB_ID, arrayTaskId: Number(env.SLURM_ARRAY_TASK_ID) };
+  return { jobId: own, arrayTaskId: null };
 }
 
 const isJob = (info: RunInfo, job: SlurmJobOfProcess) => info.cluster?.jobId === job.jobId && info.cluster.arrayTaskId === job.arrayTaskId;
