@@ -53,6 +53,8 @@ ENV_EXPERIMENT_FILE = "MTL_LAB_EXPERIMENT_FILE"
 ENV_TOTAL_STEPS = "MTL_LAB_TOTAL_STEPS"
 ENV_PARAMS = "MTL_LAB_PARAMS"
 ENV_PARENT_FD = "MTL_LAB_PARENT_FD"
+# Keys of an existing run.json (written by MTL Lab before the program started) that the program's run.json keeps.
+_KEPT_KEYS = ("cluster", "baseline", "baselines")
 # After the launcher is gone: how long the stop (on_stop, your checkpoint) may take before the program is ended.
 ORPHAN_GRACE_SECONDS = 20
 STATUSES = ("queued", "running", "completed", "stopped", "failed")
@@ -588,6 +590,10 @@ def open_run(name=None, config=None, runs_dir="mtl-runs", total_steps=None, back
         "error": None,
         "summary": None,
     }
+    # What MTL Lab recorded before the program started stays: the cluster job (a Slurm run) and a study's marks.
+    for key in _KEPT_KEYS:
+        if (existing or {}).get(key) is not None:
+            info[key] = existing[key]
     config_file = os.path.join(run_dir, "config.json")
     if config is not None and not os.path.exists(config_file):
         _write_atomic(config_file, json.dumps(config, indent=2, default=_plain) + "\n")

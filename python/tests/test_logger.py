@@ -94,7 +94,10 @@ class EnvironmentTest(unittest.TestCase):
         run_dir = os.path.join(tempdir(self), "exp-20260101-000000-abcd")
         os.makedirs(run_dir)
         made = {"version": 1, "id": "exp-20260101-000000-abcd", "name": "exp", "experimentFile": "/x/exp.mtl.json",
-                "status": "running", "createdAt": "2026-01-01T00:00:00.000Z", "overrides": ["seed=2"], "totalSteps": 9}
+                "status": "running", "createdAt": "2026-01-01T00:00:00.000Z", "overrides": ["seed=2"], "totalSteps": 9,
+                "cluster": {"runner": "slurm", "jobId": "12", "arrayTaskId": 3, "output": "/r/.slurm/exp-12_3.out",
+                            "submittedAt": "2026-01-01T00:00:00.000Z"},
+                "baselines": {"a": "k1", "b": "k2"}}
         with open(os.path.join(run_dir, "run.json"), "w") as f:
             json.dump(made, f)
         env = {mtl_lab.ENV_RUN_DIR: run_dir, mtl_lab.ENV_OVERRIDES: '{"seed": 2}'}
@@ -103,6 +106,8 @@ class EnvironmentTest(unittest.TestCase):
         info, _ = read_run(run_dir)
         self.assertEqual((info["id"], info["name"], info["experimentFile"], info["createdAt"], info["overrides"], info["totalSteps"]),
                          (made["id"], "exp", "/x/exp.mtl.json", made["createdAt"], ["seed=2"], 9))
+        # The Slurm job and a study's marks, recorded before the program started, stay (the runner and Δm read them).
+        self.assertEqual((info["cluster"], info["baselines"]), (made["cluster"], made["baselines"]))
 
     def test_overrides_from_the_environment_then_the_command_line(self):
         got = mtl_lab.overrides(["--set", "optimizer.learningRate=0.01", "--set=name=x", "--other"],

@@ -4,7 +4,7 @@
  *
  * Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by SIGINT (after the clean stop).
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { probeBackends } from './backend/select';
 import { formatDiagnostic, isConfigError, locateJsonPath } from './config/diagnostics';
@@ -13,19 +13,14 @@ import { DataError } from './data/dataset';
 import { loadDataset } from './data/load';
 import { formatDuration } from './run/duration';
 import { recordsToCsv } from './run/exportCsv';
-import type { RunInfo, TaskMetrics } from './run/records';
+import type { RunInfo, RunMarks, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
 import { listRunsSync, readRunConfigSync, readRunInfoSync, type RunListing } from './run/runDirectory';
 import { runnerOf, SubmitError, type RunnerState } from './runner/runner';
-import { compareRuns, formatMeanStd, type RunGroup } from './study/compare';
-import { reportLatex, reportMarkdown } from './study/report';
-import type { ExperimentConfig } from './config/schema';
+import { compareRuns, formatMeanStd } from './study/compare';
 import { planStudy } from './study/plan';
+import { studyCommand } from './study/command';
 import { tabularColumns } from './data/tabular';
-import { runStudy } from './study/runStudy';
-import { defaultConcurrency } from './run/concurrency';
-import { StudyProgress } from './study/cliProgress';
-import { diagnosticsText, groupsTable, studyDiagnostics, type GroupDiagnostics } from './study/summary';
 import { runExperiment } from './run/runExperiment';
 import { InputError } from './run/runInputs';
 import { invalidSweepPoint } from './config/parse';
@@ -85,8 +80,9 @@ async function train(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!args.resume && !configPath) throw new UsageError('train: which config? mtl-lab train <config.mtl.json>');
   if (args.point !== undefined && (args.resume || !configPath)) throw new UsageError('train: --point needs a config (and no --resume): mtl-lab train <config.mtl.json> --point N');
-  const overrides = args.point !== undefined ? [...args.sets, ...(await pointOverrides(configPath, args.sets, args.point))] : args.sets;
-  const request = jobRunRequest({ configPath, runsDir: args.runsDir, overrides, backend: args.backend, resumeDir: args.resume, python: args.python });
+  if (args.study && args.point === undefined) throw new UsageError('train: --study goes with --point N (the study\'s N-th run): mtl-lab train <config.mtl.json> --point N --study');
+  const point = args.point !== undefined ? await pointRun(configPath, args, args.point) : { overrides: args.sets };
+  const request = jobRunRequest({ configPath, runsDir: args.runsDir, ...point, backend: args.backend, resumeDir: args.resume, python: args.python });
   let signal: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
     if (signal) process.exit(s === 'SIGINT' ? 130 : 143); // a second Ctrl+C does not wait
@@ -133,12 +129,23 @@ async function train(args: Args): Promise<number> {
   return 0;
 }
 
-/** Point N of the config's sweep: its overrides (what a Slurm array task trains). */
-async function pointOverrides(configPath: string, sets: string[], index: number): Promise<string[]> {
-  const { config, file } = await loadExperimentConfig(configPath, sets);
+/**
+ * Point N of the config's sweep, or with --study the study's N-th run (baselines first, as `mtl-lab study` plans
+ * them): its overrides after the --set ones, and a study's marks. What a Slurm array task trains.
+ */
+async function pointRun(configPath: string, args: Args, index: number): Promise<{ overrides: string[]; marks?: RunMarks }> {
+  if (args.study) {
+    // Inside a Slurm array the study's own baselines complete while its other tasks start: they are not "reused".
+    const job = slurmJobOfProcess();
+    const plan = await planStudy(configPath, args.sets, args.runsDir, tabularColumns, (r) => !job || r.info.cluster?.jobId !== job.jobId);
+    if (index >= plan.jobs.length) throw new InputError(`${plan.file}: --point ${index}: the study has ${plan.jobs.length} runs to train (0-${plan.jobs.length - 1})`);
+    const { overrides, marks } = plan.jobs[index];
+    return { overrides, marks };
+  }
+  const { config, file } = await loadExperimentConfig(configPath, args.sets);
   const points = sweepPoints(config.sweep ?? {});
   if (index >= points.length) throw new InputError(`${file}: --point ${index}: the sweep has ${points.length} points (0-${points.length - 1})`);
-  return points[index].overrides;
+  return { overrides: [...args.sets, ...points[index].overrides] };
 }
 
 /**
@@ -227,62 +234,7 @@ async function sweep(args: Args): Promise<number> {
 async function study(args: Args): Promise<number> {
   const configPath = args.positional[0];
   if (!configPath) throw new UsageError('study: which config? mtl-lab study <config.mtl.json>');
-  const plan = await planStudy(configPath, args.sets, args.runsDir, tabularColumns);
-  const jobs = args.jobs ?? defaultConcurrency();
-  const baselines = plan.jobs.filter((j) => j.kind === 'baseline').length;
-  const progress = new StudyProgress(process.stderr, { done: 0, failed: 0, queued: plan.jobs.length, total: plan.jobs.length }, !args.json);
-  const say = (line: string) => progress.say(line);
-  say(`study ${plan.config.name}: ${plan.jobs.length - baselines} runs, ${baselines} baselines to train, ${plan.reused.length} reused; ${jobs} at a time`);
-  for (const r of plan.reused) say(`  reusing baseline ${r.listing.info.id} (task ${r.task}, seed ${r.seed})`);
-  let signal: NodeJS.Signals | undefined;
-  const onSignal = (s: NodeJS.Signals) => {
-    if (signal) process.exit(s === 'SIGINT' ? 130 : 143);
-    signal = s;
-    say(`\n${s}: stopping the runs in progress at the next step boundary and skipping the rest…`);
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  const results = await runStudy(plan, {
-    runsDir: args.runsDir,
-    backend: args.backend,
-    jobs,
-    shouldStop: () => signal !== undefined,
-    onJobStarted: (job, _runDir, info) => {
-      say(`started ${info.id} (${job.label})`);
-      progress.started(job, job.label, info.totalSteps);
-    },
-    onProgress: (job, step, total, losses) => progress.progress(job, step, total, losses),
-    onJobDone: (r, done, total) => {
-      progress.finished(r.job, Boolean(r.error) || r.info?.status === 'failed');
-      say(`[${done}/${total}] ${r.job.label}: ${r.error ? `could not start: ${r.error}` : (r.info?.status ?? '?')}${r.info?.error ? ` — ${r.info.error.message}` : ''}`);
-    },
-  });
-  progress.close();
-  const ids = new Set([...results.flatMap((r) => (r.info ? [r.info.id] : [])), ...plan.reused.map((r) => r.listing.info.id)]);
-  const listed = listRunsSync(path.resolve(args.runsDir)).runs;
-  const compared = compareRuns(listed, (r) => readRunConfigSync(r.runDir));
-  const groups = compared.groups.filter((g) => g.runs.some((r) => ids.has(r.listing.info.id)));
-  const failures = results.filter((r) => r.error || r.info?.status === 'failed');
-  const diagnostics = studyDiagnostics(groups, (r) => readRecordsSync(r.runDir));
-  if (args.json) {
-    process.stdout.write(JSON.stringify({ groups: groups.map(({ runs: members, ...g }) => ({ ...g, runs: members.map((m) => ({ id: m.listing.info.id, seed: m.seed, status: m.listing.info.status, deltaM: m.deltaM })) })), diagnostics: diagnostics.map((d) => ({ group: d.group.label, findings: d.findings, conflictShares: d.conflictShares })), failures: failures.map((f) => ({ label: f.job.label, task: f.job.task, error: f.error ?? f.info?.error?.message })) }, null, 2) + '\n');
-  } else {
-    process.stdout.write(`\n${groupsTable(groups, plan.config.tasks)}\n\n${diagnosticsText(diagnostics)}\n`);
-    for (const f of failures) process.stdout.write(`\n${f.job.kind === 'baseline' ? `the baseline of task "${f.job.task}" (seed ${f.job.seed})` : f.job.label} could not be trained: ${f.error ?? f.info?.error?.message}`);
-    if (failures.length) process.stdout.write('\n');
-  }
-  if (args.report) writeReport(args.report, groups, plan.config, diagnostics);
-  if (signal) return signal === 'SIGTERM' ? 143 : 130;
-  return failures.length ? 1 : 0;
-}
-
-/** `--report DIR`: the study's tables as Markdown (with the diagnostics) and LaTeX. */
-function writeReport(dir: string, groups: RunGroup[], config: ExperimentConfig, diagnostics: GroupDiagnostics[]): void {
-  mkdirSync(dir, { recursive: true });
-  const title = `Study ${config.name}`;
-  writeFileSync(path.join(dir, 'study.md'), `${reportMarkdown(groups, config.tasks, title)}\n\`\`\`\n${diagnosticsText(diagnostics)}\n\`\`\`\n`);
-  writeFileSync(path.join(dir, 'study.tex'), reportLatex(groups, config.tasks, title));
-  process.stderr.write(`wrote ${path.join(dir, 'study.md')} and ${path.join(dir, 'study.tex')}\n`);
+  return studyCommand(configPath, args);
 }
 
 async function validate(args: Args): Promise<number> {

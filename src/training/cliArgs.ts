@@ -12,9 +12,9 @@ export const USAGE = `mtl-lab — multi-task learning experiments with TensorFlo
 Usage:
   mtl-lab train <config.mtl.json> [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab train --resume <runDir> [--backend B] [--json]
-  mtl-lab train <config.mtl.json> --point N [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
+  mtl-lab train <config.mtl.json> --point N [--study] [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab sweep <config.mtl.json> [--runner local|slurm] [--node PATH] [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
-  mtl-lab study <config.mtl.json> [--runs-dir DIR] [--jobs N] [--report DIR] [--backend B] [--set path=value]... [--json]
+  mtl-lab study <config.mtl.json> [--runner local|slurm [--wait]] [--node PATH] [--runs-dir DIR] [--jobs N] [--report DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
   mtl-lab stop <runDir>
@@ -33,10 +33,13 @@ Options:
   --runner R       local (default: one run after another here) or slurm (one sbatch job array; see the "cluster" section)
   --node PATH      the Node.js that runs training on the cluster's nodes (default: this one)
   --point N        train point N (from 0) of the config's "sweep" section (what each task of a Slurm job array runs)
+  --study          with --point: the N-th run of the config's study instead, baselines first (as mtl-lab study orders them)
+  --wait           study --runner slurm: wait for the submitted runs to end, then print the study's summary
 sweep trains one run per combination of the config's "sweep" section (path → values).
 stop and resume act on a run wherever it trains (scancel / a new Slurm job for cluster runs).
 study trains the config's "study" section: each sweep point × each seed, plus single-task baselines (reused when
-one with the same settings exists), then prints each group's mean ± std and Δm.
+one with the same settings exists), then prints each group's mean ± std and Δm. With --runner slurm it submits them
+as one job array and returns (like sweep); --wait waits for them and prints the summary (mtl-lab runs shows Δm too).
 Exit codes: 0 completed, 1 failed, 2 bad input, 130 stopped by Ctrl+C (checkpoint written; resume with --resume).`;
 
 export class UsageError extends Error {}
@@ -58,6 +61,8 @@ export interface Args {
   runner: RunnerName;
   node?: string;
   point?: number;
+  study: boolean;
+  wait: boolean;
 }
 
 const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -75,6 +80,8 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   runner: { type: 'string', default: 'local' },
   node: { type: 'string' },
   point: { type: 'string' },
+  study: { type: 'boolean', default: false },
+  wait: { type: 'boolean', default: false },
 };
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -105,6 +112,8 @@ export function parseArgs(argv: readonly string[]): Args {
     csv: values.csv as boolean,
     help: values.help as boolean,
     runner: runner as RunnerName,
+    study: values.study as boolean,
+    wait: values.wait as boolean,
   };
   if (point !== undefined) args.point = Number(point);
   if (values.node !== undefined) args.node = values.node as string;

@@ -12,18 +12,17 @@ export const root = path.resolve(__dirname, '../..');
 export const cliJs = path.join(root, 'dist/cli.js');
 
 /**
- * A sandbox cluster for this test file: started before its tests (dist/cli.js must be built), stopped after them.
- * The fields are set once `before` has run.
+ * A sandbox cluster for this test file: started before its tests (dist/cli.js must be built) and handed to
+ * `started` with a scratch directory in it, stopped after them.
  */
-export function useCluster(): { cluster: SlurmCluster; dir: string } {
-  const sandbox = {} as { cluster: SlurmCluster; dir: string };
+export function useCluster(started: (cluster: SlurmCluster, dir: string) => void): void {
+  let cluster: SlurmCluster | undefined;
   before(async () => {
     assert.ok(existsSync(cliJs), 'dist/cli.js must be built first (npm run build)');
-    sandbox.cluster = await startSlurmCluster();
-    sandbox.dir = mkdtempSync(path.join(sandbox.cluster.dir, 'work-'));
+    cluster = await startSlurmCluster();
+    started(cluster, mkdtempSync(path.join(cluster.dir, 'work-')));
   });
-  after(async () => sandbox.cluster?.stop());
-  return sandbox;
+  after(async () => cluster?.stop());
 }
 
 export interface CliResult {

@@ -3,7 +3,7 @@
  * stop, resume as a new job) and a node that goes down mid-run (Slurm requeues it). Slurm delays a requeued job by
  * two minutes (its begin time); the tests move that begin time to now with scontrol, as an administrator could.
  */
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -11,10 +11,9 @@ import type { SlurmCluster } from '../../scripts/slurm-cluster';
 import { readRecordsSync } from '../../src/training/run/metricsTail';
 import { cli, stateOf, waitForRuns, writeConfig, type ListedRun, useCluster } from './helpers';
 
-const sandbox = useCluster();
 let cluster: SlurmCluster;
 let dir: string;
-before(() => ({ cluster, dir } = sandbox));
+useCluster((c, d) => ([cluster, dir] = [c, d]));
 
 const jobOf = (run: ListedRun) => `${run.cluster!.jobId}_${run.cluster!.arrayTaskId}`;
 

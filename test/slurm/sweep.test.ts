@@ -2,7 +2,7 @@
  * The Slurm runner against a real single-node Slurm cluster (scripts/slurm-cluster.ts; 2 CPUs in CI): a sweep is one
  * job array whose runs equal the same points trained locally; stop and resume; submissions that fail leave nothing.
  */
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -11,10 +11,9 @@ import { readRecordsSync } from '../../src/training/run/metricsTail';
 import type { MetricRecord } from '../../src/training/run/records';
 import { cli, listRuns, stateOf, waitForRuns, writeConfig, useCluster } from './helpers';
 
-const sandbox = useCluster();
 let cluster: SlurmCluster;
 let dir: string;
-before(() => ({ cluster, dir } = sandbox));
+useCluster((c, d) => ([cluster, dir] = [c, d]));
 
 /** What a run computed, without the wall-clock parts (time, speed). */
 function computed(records: MetricRecord[]): unknown[] {

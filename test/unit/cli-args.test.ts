@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseArgs } from '../../src/training/cliArgs';
 
-const defaults = { positional: [], runsDir: 'mtl-runs', sets: [], json: false, csv: false, help: false, runner: 'local' };
+const defaults = { positional: [], runsDir: 'mtl-runs', sets: [], json: false, csv: false, help: false, runner: 'local', study: false, wait: false };
 
 test('a command, its positionals and options, in any order; --set repeats, as --set v or --set=v', () => {
   const args = parseArgs(['train', '--set', 'optimizer.learningRate=0.01', 'exp.mtl.json', '--set=training.epochs=2', '--runs-dir', 'out', '--backend', 'wasm', '--json']);
@@ -47,7 +47,10 @@ test('usage errors name the option', () => {
   assert.throws(() => parseArgs(['train', 'a.mtl.json', '--backend', 'tpu']), /^Error: --backend: expected one of auto, .*, got "tpu"$/);
 });
 
-test('cluster options: --runner, --node, --point', () => {
+test('cluster options: --runner, --node, --point, --study, --wait', () => {
   assert.deepEqual(parseArgs(['sweep', 'a.mtl.json', '--runner', 'slurm', '--node', '/opt/node/bin/node']), { ...defaults, command: 'sweep', positional: ['a.mtl.json'], runner: 'slurm', node: '/opt/node/bin/node' });
   assert.deepEqual(parseArgs(['train', 'a.mtl.json', '--point=3']), { ...defaults, command: 'train', positional: ['a.mtl.json'], point: 3 });
+  assert.deepEqual(parseArgs(['train', 'a.mtl.json', '--point', '4', '--study']), { ...defaults, command: 'train', positional: ['a.mtl.json'], point: 4, study: true });
+  assert.deepEqual(parseArgs(['study', 'a.mtl.json', '--runner', 'slurm', '--wait']), { ...defaults, command: 'study', positional: ['a.mtl.json'], runner: 'slurm', wait: true });
+  assert.throws(() => parseArgs(['study', 'a.mtl.json', '--wait=yes']), /--wait takes no value/);
 });

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { RunInfo } from '../../src/training/run/records';
-import { batchScript, outputFile, parseJobId, pointTrainArgs, sbatchArgs, shellQuote } from '../../src/training/runner/slurm/sbatch';
+import { ARRAY_TASK_ID, batchScript, outputFile, parseJobId, pointTrainArgs, sbatchArgs, shellQuote } from '../../src/training/runner/slurm/sbatch';
 import { expandTaskRange, parseSqueueJson, parseSqueueText } from '../../src/training/runner/slurm/squeue';
 import { slurmRunState } from '../../src/training/runner/slurm/states';
 import { slurmJobOfProcess } from '../../src/training/runner/slurm/inJob';
@@ -29,13 +29,15 @@ test('sbatch: one held, requeueable job array throttled by maxParallel, with the
 });
 
 test('the batch script execs Node on the CLI with the array task index expanded by the shell, everything else quoted', () => {
-  const script = batchScript('/opt/node 20/bin/node', '/x/dist/cli.js', pointTrainArgs('/exp/it\'s.mtl.json', '/runs', ['optimizer.learningRate=0.01', 'name="a b"'], 'wasm'));
+  const script = batchScript('/opt/node 20/bin/node', '/x/dist/cli.js', pointTrainArgs('/exp/it\'s.mtl.json', '/runs', ['optimizer.learningRate=0.01', 'name="a b"'], { backend: 'wasm' }));
   assert.match(script, /^#!\/bin\/sh\n/);
   // What sh makes of the exec line, with the task index set as Slurm sets it.
   const line = script.split('\n').find((l) => l.startsWith('exec '))!;
   const argv = execFileSync('sh', ['-c', `${line.replace(/^exec /, 'printf "%s\\n" ')}`], { env: { SLURM_ARRAY_TASK_ID: '7' }, encoding: 'utf8' }).trimEnd().split('\n');
   assert.deepEqual(argv, ['/opt/node 20/bin/node', '/x/dist/cli.js', 'train', "/exp/it's.mtl.json", '--point', '7', '--runs-dir', '/runs', '--set', 'optimizer.learningRate=0.01', '--set', 'name="a b"', '--backend', 'wasm']);
   assert.equal(shellQuote('plain/path-1.json'), 'plain/path-1.json');
+  // A study's task trains the study's N-th run; a program's interpreter goes along.
+  assert.deepEqual(pointTrainArgs('/e.mtl.json', '/runs', [], { study: true, python: '/usr/bin/python3' }), ['train', '/e.mtl.json', '--point', ARRAY_TASK_ID, '--study', '--runs-dir', '/runs', '--python', '/usr/bin/python3']);
 });
 
 test('sbatch --parsable output and output file names', () => {

@@ -159,4 +159,25 @@ describe('mtl-lab study', () => {
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /bad\.mtl\.json:10:\d+: study\.baselines: expected one of "auto", "none"/);
   });
+
+  it('train --point N --study trains the study\'s N-th run as the plan orders them, baselines first (what a Slurm array task runs)', () => {
+    writeFileSync(path.join(dir, 'points.mtl.json'), tiny(',\n  "sweep": { "loss.weighting": ["equal", "uncertainty"] },\n  "study": { "seeds": [1, 2] }'));
+    const runsDir = path.join(dir, 'points');
+    // Baselines a1 b1 a2 b2 (by seed, task by task), then equal/1 equal/2 uncertainty/1 uncertainty/2.
+    const expected = ['baseline a 1', 'baseline b 1', 'baseline a 2', 'baseline b 2', 'equal 1', 'equal 2', 'uncertainty 1', 'uncertainty 2'];
+    // (A completed baseline is reused by the next plan, so the baseline goes last: outside a Slurm array, --point
+    // counts as `mtl-lab study` would plan now; inside one, its own runs are not counted as reused.)
+    for (const index of [6, 1]) {
+      const r = cli(['train', 'points.mtl.json', '--point', String(index), '--study', '--runs-dir', runsDir, '--json']);
+      assert.equal(r.status, 0, r.stderr);
+      const run = readRuns(runsDir).find((x) => x.info.id === (JSON.parse(r.stdout) as { id: string }).id)!;
+      const what = run.info.baseline ? `baseline ${run.info.baseline.task} ${run.config.seed}` : `${run.config.loss.weighting} ${run.config.seed}`;
+      assert.equal(what, expected[index]);
+      if (!run.info.baseline) assert.deepEqual(Object.keys(run.info.baselines ?? {}), ['a', 'b'], 'a run is marked with its baselines (Δm)');
+    }
+    // The baseline just trained is reused now: 7 runs left to train.
+    const beyond = cli(['train', 'points.mtl.json', '--point', '7', '--study', '--runs-dir', runsDir]);
+    assert.equal(beyond.status, 2);
+    assert.match(beyond.stderr, /points\.mtl\.json: --point 7: the study has 7 runs to train \(0-6\)/);
+  });
 });

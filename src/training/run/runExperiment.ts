@@ -38,7 +38,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   const { config: read } = source;
   if (read.program) {
     const config = { ...read, program: read.program };
-    return runProgram({ config, experimentFile: source.experimentFile, configDir: source.configDir, runsDir: request.runsDir, overrides: request.overrides ?? [], python: request.python }, callbacks);
+    return runProgram({ config, experimentFile: source.experimentFile, configDir: source.configDir, runsDir: request.runsDir, overrides: request.overrides ?? [], python: request.python, claimDir: request.claimDir }, callbacks);
   }
   const inputs = await resolveRunInputs(request, source);
   const { config, dataset, backend } = inputs;

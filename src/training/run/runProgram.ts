@@ -8,15 +8,16 @@
  * of its output — never a run left `running`, never a wait without end.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, openSync, statSync } from 'node:fs';
+import { closeSync, openSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { ExperimentConfig, ProgramConfig } from '../config/schema';
 import { eventRecord } from './events';
 import { readLastLines } from './lines';
 import { MetricsTail } from './metricsTail';
 import { processStartTicks } from './processIdentity';
-import { RUN_FILES, type RunInfo } from './records';
-import { makeRunId, readRunInfoSync, RunDirectoryWriter } from './runDirectory';
+import { InputError } from './inputError';
+import { RUN_FILES, type PositionedRecords, type RunInfo } from './records';
+import { makeRunId, readRunInfoSync, RunDirectoryWriter, writeFileAtomicSync } from './runDirectory';
 import type { RunCallbacks, RunResult } from './runExperiment';
 
 /** The environment a program reads (python/mtl_lab.py names the same variables). */
@@ -41,6 +42,8 @@ export interface ProgramRequest {
   overrides: readonly string[];
   /** The interpreter that replaces a first word "python" / "python3". */
   python?: string;
+  /** A queued run directory to take over (a Slurm array task's), instead of a new one. */
+  claimDir?: string;
 }
 
 export interface ProgramTimings {
@@ -104,13 +107,29 @@ export async function runProgram(request: ProgramRequest, callbacks: RunCallback
     error: null,
     summary: null,
   };
-  const writer = RunDirectoryWriter.create(path.resolve(request.runsDir), info, config, (batch) => callbacks.onRecords?.(batch));
+  const onFlush = (batch: PositionedRecords) => callbacks.onRecords?.(batch);
+  const writer = request.claimDir ? claimQueuedRun(request.claimDir, info, config, onFlush) : RunDirectoryWriter.create(path.resolve(request.runsDir), info, config, onFlush);
   callbacks.onStarted?.(writer.runDir, writer.info);
   const cwd = path.resolve(request.configDir, program.cwd ?? '.');
   writer.append(eventRecord(0, 'info', 'run-started', `program: ${command.join(' ')} (in ${cwd})`, { command, cwd }));
   writer.flush();
   const outcome = await supervise(writer, command, cwd, childEnv(request, writer.runDir), program.firstRecordTimeout * 1000, callbacks, timings);
   return settle(writer.runDir, writer.info, outcome, callbacks);
+}
+
+/**
+ * A queued run directory (a cluster runner's) becomes this program's run: its id, creation time, job and a study's
+ * marks stay; the records of an earlier attempt are dropped (a program starts over).
+ */
+function claimQueuedRun(runDir: string, launched: RunInfo, config: ExperimentConfig, onFlush: (batch: PositionedRecords) => void): RunDirectoryWriter {
+  const read = readRunInfoSync(runDir);
+  if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+  rmSync(path.join(runDir, RUN_FILES.metrics), { force: true });
+  writeFileAtomicSync(path.join(runDir, RUN_FILES.config), JSON.stringify(config, null, 2) + '\n');
+  const { status, startedAt, backend, pid, processStartTicks: ticks } = launched;
+  const writer = new RunDirectoryWriter(runDir, read.info, onFlush);
+  writer.update({ status, startedAt, backend, pid, processStartTicks: ticks, endedAt: null, error: null, step: 0, totalSteps: 0, summary: null });
+  return writer;
 }
 
 function childEnv(request: ProgramRequest, runDir: string): NodeJS.ProcessEnv {

@@ -6,7 +6,7 @@
  * Indexed Jobs and Ray Jobs would map onto this interface.
  */
 import type { BackendName, ClusterConfig } from '../config/schema';
-import type { RunInfo, RunStatus } from '../run/records';
+import type { RunInfo, RunMarks, RunStatus } from '../run/records';
 
 export const RUNNERS = ['local', 'slurm'] as const;
 export type RunnerName = (typeof RUNNERS)[number];
@@ -15,6 +15,8 @@ export type RunnerName = (typeof RUNNERS)[number];
 export interface RunPoint {
   overrides: string[];
   label: string;
+  /** A study's marks for the run's run.json (a baseline, or the baselines a run is compared with). */
+  marks?: RunMarks;
 }
 
 /** What a runner is asked to train: points of one experiment file, each one run. */
@@ -29,6 +31,11 @@ export interface RunBatch {
   points: RunPoint[];
   /** The experiment's `cluster` section (runners on this machine ignore it). */
   cluster?: ClusterConfig;
+  /**
+   * What the points are: the config's sweep (the default), or its study's runs, baselines first (`mtl-lab train
+   * <config> --point N --study` trains the N-th, as study/plan.ts orders them).
+   */
+  of?: 'sweep' | 'study';
 }
 
 /** A run a runner accepted: its directory exists from now on. */

@@ -64,13 +64,17 @@ async function featureNames(config: ExperimentConfig, configDir: string, columns
   }
 }
 
-export async function planStudy(configPath: string, sets: readonly string[], runsDir: string, columns: ColumnReader): Promise<StudyPlan> {
+/**
+ * The study's plan. `reusable` narrows the runs a completed baseline may be reused from: a job of a Slurm array
+ * re-plans its study while its sibling baselines complete, and must not count them as reused (the order would shift).
+ */
+export async function planStudy(configPath: string, sets: readonly string[], runsDir: string, columns: ColumnReader, reusable: (listing: RunListing) => boolean = () => true): Promise<StudyPlan> {
   const { config, text, file } = await loadExperimentConfig(configPath, sets);
   if (!config.study) throw new InputError(`${file}: no "study" section to run (e.g. "study": { "seeds": [1, 2, 3], "baselines": "auto" })`);
   const points = studyPoints(config.sweep, config.study.seeds);
   const invalid = invalidSweepPoint(text, file, points, sets);
   if (invalid) throw new InputError(`study run ${invalid.index + 1} of ${points.length} (${invalid.point.label}) is not a valid config:\n${invalid.diagnostics.map(formatDiagnostic).join('\n')}`);
-  const existing = listRunsSync(path.resolve(runsDir)).runs;
+  const existing = listRunsSync(path.resolve(runsDir)).runs.filter(reusable);
   const configDir = path.dirname(path.resolve(configPath));
   const plan: StudyPlan = { file, configPath, config, jobs: [], reused: [] };
   const runs: StudyJob[] = [];

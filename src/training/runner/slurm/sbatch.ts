@@ -50,9 +50,28 @@ export function batchScript(node: string, cli: string, trainArgs: readonly strin
 /** The array task's index, expanded by the batch shell. */
 export const ARRAY_TASK_ID = '"$SLURM_ARRAY_TASK_ID"';
 
-/** The `mtl-lab train` arguments of a sweep's array task (its point index comes from Slurm at run time). */
-export function pointTrainArgs(configPath: string, runsDir: string, sets: readonly string[], backend: string | undefined): string[] {
-  return ['train', configPath, '--point', ARRAY_TASK_ID, '--runs-dir', runsDir, ...sets.flatMap((s) => ['--set', s]), ...(backend ? ['--backend', backend] : [])];
+export interface PointTrainOptions {
+  backend?: string;
+  /** The interpreter of a `"program"` experiment (`--python`), as the compute nodes name it. */
+  python?: string;
+  /** The points are the study's runs (baselines first), not the sweep's. */
+  study?: boolean;
+}
+
+/** The `mtl-lab train` arguments of a sweep's (or study's) array task (its point index comes from Slurm at run time). */
+export function pointTrainArgs(configPath: string, runsDir: string, sets: readonly string[], options: PointTrainOptions = {}): string[] {
+  return [
+    'train',
+    configPath,
+    '--point',
+    ARRAY_TASK_ID,
+    ...(options.study ? ['--study'] : []),
+    '--runs-dir',
+    runsDir,
+    ...sets.flatMap((s) => ['--set', s]),
+    ...(options.backend ? ['--backend', options.backend] : []),
+    ...(options.python ? ['--python', options.python] : []),
+  ];
 }
 
 /** sbatch --parsable prints `jobid` or `jobid;cluster`. */

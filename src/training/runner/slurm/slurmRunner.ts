@@ -9,7 +9,7 @@ import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadExperimentConfig } from '../../config/load';
 import type { ClusterConfig } from '../../config/schema';
-import { RUN_FILES, type ClusterJob, type RunInfo } from '../../run/records';
+import { RUN_FILES, type ClusterJob, type RunInfo, type RunMarks } from '../../run/records';
 import { makeRunId, readRunInfoSync, RunDirectoryWriter, writeRunInfoSync } from '../../run/runDirectory';
 import { SubmitError, type Runner, type RunBatch, type RunnerState, type RunRef, type SubmittedRun } from '../runner';
 import { batchScript, outputFile, parseJobId, pointTrainArgs, sbatchArgs } from './sbatch';
@@ -53,9 +53,10 @@ export class SlurmRunner implements Runner {
       for (const run of created) rmSync(run.runDir, { recursive: true, force: true });
     };
     try {
-      for (const [index, point] of batch.points.entries()) created.push({ index, ...(await queuedRun(configPath, runsDir, [...batch.sets, ...point.overrides])) });
+      for (const [index, point] of batch.points.entries()) created.push({ index, ...(await queuedRun(configPath, runsDir, [...batch.sets, ...point.overrides], point.marks)) });
       const name = created[0]?.info.name ?? 'mtl';
-      const script = this.writeScript(runsDir, `${name}-${Date.now()}`, pointTrainArgs(configPath, runsDir, batch.sets, batch.backend));
+      const trainArgs = pointTrainArgs(configPath, runsDir, batch.sets, { backend: batch.backend, python: batch.python, study: batch.of === 'study' });
+      const script = this.writeScript(runsDir, `${name}-${Date.now()}`, trainArgs);
       const output = path.join(runsDir, SLURM_DIR, `${name}-%A_%a.out`);
       jobId = await this.sbatch({ cluster: batch.cluster, jobName: `mtl-${name}`, arrayCount: batch.points.length, output, script });
       for (const run of created) run.info = recordJob(run.runDir, run.info, { runner: 'slurm', jobId, arrayTaskId: run.index, output: outputFile(output, jobId, run.index), submittedAt: new Date().toISOString() });
@@ -150,7 +151,7 @@ export class SlurmRunner implements Runner {
 }
 
 /** A queued run directory for one point: its resolved config, and a run.json that waits for its job. */
-async function queuedRun(configPath: string, runsDir: string, overrides: string[]): Promise<{ runDir: string; info: RunInfo }> {
+async function queuedRun(configPath: string, runsDir: string, overrides: string[], marks: RunMarks | undefined): Promise<{ runDir: string; info: RunInfo }> {
   const { config } = await loadExperimentConfig(configPath, overrides);
   const now = new Date();
   const info: RunInfo = {
@@ -169,6 +170,7 @@ async function queuedRun(configPath: string, runsDir: string, overrides: string[
     step: 0,
     totalSteps: 0,
     overrides,
+    ...marks,
     error: null,
     summary: null,
   };
