@@ -1,7 +1,6 @@
 /**
  * Runs that Slurm interrupts, on a real cluster: a time limit shorter than the run (checkpoint on the USR1 warning,
- * stop, resume as a new job) and a node that goes down mid-run (Slurm requeues it). Slurm delays a requeued job by
- * two minutes (its begin time); the tests move that begin time to now with scontrol, as an administrator could.
+ * stop, resume as a new job) and a node that goes down mid-run (failed with the reason, resumed as a new job).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -14,25 +13,6 @@ import { cli, stateOf, waitForRuns, writeConfig, type ListedRun, useCluster } fr
 let cluster: SlurmCluster;
 let dir: string;
 useCluster((c, d) => ([cluster, dir] = [c, d]));
-
-const jobOf = (run: ListedRun) => `${run.cluster!.jobId}_${run.cluster!.arrayTaskId}`;
-
-/**
- * Waits for the run to complete, starting its requeued job at once each time Slurm holds it back. `afterRequeue`
- * may change the job before it starts again.
- */
-async function completeThroughRequeues(runsDir: string, timeoutMs: number, afterRequeue: (job: string) => void = () => {}): Promise<{ run: ListedRun; requeues: number }> {
-  let requeues = 0;
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const [run] = await waitForRuns(cluster, runsDir, 'completed or requeued', (runs) => stateOf(runs[0]) === 'completed' || runs[0]?.clusterState?.reason === 'BeginTime', Math.max(1000, deadline - Date.now()));
-    if (stateOf(run) === 'completed') return { run, requeues };
-    requeues++;
-    afterRequeue(jobOf(run));
-    cluster.run('scontrol', ['update', `jobid=${jobOf(run)}`, 'starttime=now']);
-    await waitForRuns(cluster, runsDir, 'the requeued job running', (runs) => runs[0]?.clusterState?.reason !== 'BeginTime', 20_000);
-  }
-}
 
 /** Train records every `every` steps (and the last), each once and in order: nothing repeated or lost. */
 function assertEveryStepOnce(run: ListedRun, every: number): void {
@@ -67,20 +47,30 @@ test('a time limit shorter than the run: the worker checkpoints on the USR1 warn
   assertEveryStepOnce(run, 10);
 });
 
-test('a node that goes down mid-run: Slurm requeues the run (checkpointed on its SIGTERM), and it resumes when the node returns', async () => {
+test('a node that goes down mid-run: the run is marked failed with the reason (NODE_FAIL); after the node returns, Resume completes it', async () => {
   const config = writeConfig(dir, 'nodedown', { training: { epochs: 300, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [8] } });
   const runsDir = path.join(dir, 'nodedown-runs');
   assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
   await waitForRuns(cluster, runsDir, 'the run past step 500', (runs) => runs[0]?.status === 'running' && runs[0].step >= 500, 30_000);
   cluster.run('scontrol', ['update', `nodename=${cluster.node}`, 'state=down', 'reason=mtl-lab test: node failure']);
+  let failed: ListedRun;
   try {
-    const [waiting] = await waitForRuns(cluster, runsDir, 'the run requeued', (runs) => stateOf(runs[0]) === 'queued' && runs[0].status === 'stopped', 30_000);
-    assert.ok(waiting.step > 0 && waiting.step < waiting.totalSteps);
+    [failed] = await waitForRuns(cluster, runsDir, 'the run failed', (runs) => runs[0]?.status === 'failed', 30_000);
+    assert.equal(failed.clusterState?.schedulerState, 'NODE_FAIL');
+    assert.match(failed.error?.message ?? '', /^node failure/);
+    assert.match(failed.clusterState?.reason ?? '', /^node failure/);
+    assert.ok(failed.step > 0 && failed.step < failed.totalSteps, `failed at ${failed.step} of ${failed.totalSteps}`);
+    const table = cli(cluster, ['runs', '--runs-dir', runsDir]).stdout;
+    assert.match(table, /failed .* NODE_FAIL: node failure/);
   } finally {
     // The node returns (ReturnToService=2 brings it back once its slurmd answers; an administrator would resume it).
     if (/down/.test(cluster.run('sinfo', ['--noheader', '--Node', '--format=%T']))) cluster.run('scontrol', ['update', `nodename=${cluster.node}`, 'state=resume']);
   }
-  const { run, requeues } = await completeThroughRequeues(runsDir, 60_000);
-  assert.ok(requeues >= 1);
+  const resumed = cli(cluster, ['resume', failed.runDir]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  const [run] = await waitForRuns(cluster, runsDir, 'the resumed run completed', (runs) => stateOf(runs[0]) === 'completed', 60_000);
+  assert.notEqual(run.cluster?.jobId, failed.cluster?.jobId, 'a new job');
+  const events = readRecordsSync(run.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
+  assert.deepEqual(events.filter((c) => c === 'stopped' || c === 'resumed'), ['stopped', 'resumed'], 'checkpointed on the node\'s SIGTERM, resumed from it');
   assertEveryStepOnce(run, 10);
 });

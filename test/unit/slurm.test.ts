@@ -15,7 +15,7 @@ import { slurmJobOfProcess } from '../../src/training/runner/slurm/inJob';
 
 const fixture = (name: string) => readFileSync(path.resolve(__dirname, '../fixtures/slurm', name), 'utf8');
 
-test('sbatch: one held, requeueable job array throttled by maxParallel, with the time-limit signal and every cluster option', () => {
+test('sbatch: one held, not requeued job array throttled by maxParallel, with the time-limit signal and every cluster option', () => {
   const args = sbatchArgs({
     cluster: { partition: 'gpu', time: '1-00:00:00', cpusPerTask: 4, gpus: 1, memory: '8G', account: 'lab', qos: 'normal', extraArgs: ['--constraint=a100'], maxParallel: 2, signalSeconds: 120 },
     jobName: 'mtl-grid',
@@ -23,9 +23,9 @@ test('sbatch: one held, requeueable job array throttled by maxParallel, with the
     output: '/runs/.slurm/grid-%A_%a.out',
     script: '/runs/.slurm/grid.sh',
   });
-  assert.deepEqual(args, ['--parsable', '--hold', '--job-name=mtl-grid', '--output=/runs/.slurm/grid-%A_%a.out', '--requeue', '--signal=B:USR1@120', '--array=0-5%2', '--partition=gpu', '--time=1-00:00:00', '--cpus-per-task=4', '--gpus=1', '--mem=8G', '--account=lab', '--qos=normal', '--constraint=a100', '/runs/.slurm/grid.sh']);
+  assert.deepEqual(args, ['--parsable', '--hold', '--job-name=mtl-grid', '--output=/runs/.slurm/grid-%A_%a.out', '--no-requeue', '--signal=B:USR1@120', '--array=0-5%2', '--partition=gpu', '--time=1-00:00:00', '--cpus-per-task=4', '--gpus=1', '--mem=8G', '--account=lab', '--qos=normal', '--constraint=a100', '/runs/.slurm/grid.sh']);
   // No section: the cluster's defaults, one CPU, the signal a minute before the limit; no --array for a single job.
-  assert.deepEqual(sbatchArgs({ cluster: undefined, jobName: 'j', output: 'o', script: 's' }), ['--parsable', '--hold', '--job-name=j', '--output=o', '--requeue', '--signal=B:USR1@60', '--cpus-per-task=1', 's']);
+  assert.deepEqual(sbatchArgs({ cluster: undefined, jobName: 'j', output: 'o', script: 's' }), ['--parsable', '--hold', '--job-name=j', '--output=o', '--no-requeue', '--signal=B:USR1@60', '--cpus-per-task=1', 's']);
 });
 
 test('the batch script execs Node on the CLI with the array task index expanded by the shell, everything else quoted', () => {
@@ -89,6 +89,11 @@ test('Slurm states → run states: waiting with its reason, the worker\'s word w
   assert.deepEqual(slurmRunState(info('completed'), job('COMPLETED')), { status: 'completed', reason: undefined, schedulerState: 'COMPLETED' });
   assert.deepEqual(slurmRunState(info('failed', 'loss is NaN at step 3'), job('FAILED')).reason, 'loss is NaN at step 3');
   assert.equal(slurmRunState(info('stopped'), job('CANCELLED')).status, 'stopped');
+  // Checkpointed on Slurm's SIGTERM when its node went down (or its time or memory ran out): failed, with the reason.
+  assert.deepEqual(slurmRunState(info('stopped'), job('NODE_FAIL', 'NodeDown')), { status: 'failed', reason: 'node failure (NodeDown)', schedulerState: 'NODE_FAIL' });
+  assert.equal(slurmRunState(info('stopped'), job('TIMEOUT')).reason, 'time limit reached');
+  // Stopped on the time-limit warning, exit 0: stopped.
+  assert.equal(slurmRunState(info('stopped'), job('COMPLETED')).status, 'stopped');
   // Gone from squeue (older than MinJobAge) without finishing.
   assert.match(slurmRunState(info('running'), undefined).reason ?? '', /job 5 is no longer known to Slurm/);
   assert.equal(slurmRunState(info('completed'), undefined).status, 'completed');

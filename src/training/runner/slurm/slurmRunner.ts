@@ -112,7 +112,9 @@ export class SlurmRunner implements Runner {
       const state = slurmRunState(info, jobs.get(jobKey(cluster.jobId, cluster.arrayTaskId)));
       states.set(run.runDir, state);
       const ended = state.status !== 'queued' && state.status !== 'running';
-      if (read.ok && ended && (info.status === 'queued' || info.status === 'running')) {
+      // (Or one the worker stopped on a SIGTERM that Slurm sent because the job failed: see slurmRunState.)
+      const unsaid = info.status === 'queued' || info.status === 'running' || (info.status === 'stopped' && state.status === 'failed');
+      if (read.ok && ended && unsaid) {
         writeRunInfoSync(run.runDir, { ...info, status: state.status, pid: null, processStartTicks: null, endedAt: new Date().toISOString(), error: state.status === 'failed' ? { message: state.reason ?? 'failed' } : null });
       }
     }

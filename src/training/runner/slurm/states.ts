@@ -33,14 +33,20 @@ export function slurmRunState(info: RunInfo, job: SlurmJobState | undefined): Ru
     return { status: 'failed', reason: `the Slurm job ${info.cluster?.jobId ?? '?'} is no longer known to Slurm and the run did not finish` };
   }
   const schedulerState = job.state;
-  // Waiting, first or again (requeued by Slurm after a node failure).
+  // Waiting, first or again (requeued by Slurm, for a job submitted with cluster.extraArgs ["--requeue"]).
   if (WAITING.has(job.state)) return { status: 'queued', reason: job.reason ?? job.state.toLowerCase(), schedulerState };
   if (ACTIVE.has(job.state)) return { status: info.status === 'queued' ? 'running' : info.status, schedulerState };
-  // The job ended: what the worker wrote wins (it checkpointed and said why), unless it never got to write it.
-  if (terminal) {
-    const said = ENDED[job.state];
-    return { status: info.status, reason: info.error?.message ?? (said?.status === info.status ? said.reason : undefined), schedulerState };
-  }
   const ended = ENDED[job.state] ?? { status: 'failed', reason: `Slurm job state ${job.state}` };
-  return { ...ended, reason: ended.reason && job.reason ? `${ended.reason} (${job.reason})` : ended.reason, schedulerState };
+  const withReason = (): RunnerState => ({ ...ended, reason: ended.reason && job.reason ? `${ended.reason} (${job.reason})` : ended.reason, schedulerState });
+  // The job ended: what the worker wrote wins (it checkpointed and said why), unless it never got to write it, or
+  // it stopped on a SIGTERM it did not ask for (its node went down, its time or memory ran out): then the run
+  // failed, with Slurm's reason, and its checkpoint stays for Resume.
+  if (terminal) {
+    if (info.status === 'stopped' && KILLED.has(job.state)) return withReason();
+    return { status: info.status, reason: info.error?.message ?? (ENDED[job.state]?.status === info.status ? ENDED[job.state].reason : undefined), schedulerState };
+  }
+  return withReason();
 }
+
+/** Ends that Slurm imposed on a running job: a worker's `stopped` (its checkpoint on the SIGTERM) means failed here. */
+const KILLED = new Set(['NODE_FAIL', 'BOOT_FAIL', 'TIMEOUT', 'OUT_OF_MEMORY', 'DEADLINE']);
