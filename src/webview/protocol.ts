@@ -78,6 +78,11 @@ export const RunViewSchema = Type.Object({
   finalMetrics: Type.Union([Type.Record(Type.String(), TaskMetricsViewSchema), Type.Null()]),
   bestStep: Type.Union([Type.Integer(), Type.Null()]),
   stepsPerSecond: OptionalNumber,
+  /**
+   * A run handed to a cluster: its job (`12_3`), the scheduler's state and why it waits or ended (Slurm's reason:
+   * Resources, Priority, node failure…), as last polled. `status` above is then the cluster's corrected status.
+   */
+  cluster: Type.Optional(Type.Object({ job: Type.String({ maxLength: 64 }), state: Type.Union([Type.String({ maxLength: 64 }), Type.Null()]), reason: Type.Union([Text, Type.Null()]) })),
   /** A run of a study (or a baseline): its group (runs that differ only by seed) and its Δm in percent. */
   study: Type.Optional(
     Type.Object({

@@ -11,6 +11,8 @@ import { startHarness, send, charts, posted, pageErrors, inkedFraction, screensh
 import { fixtureRun, FixtureHost, openDuringTraining } from './fixtures';
 import { defaultDashboardState, parseWebviewMessage, type InitMessage } from '../../src/webview/protocol';
 import { emaDebiased } from '../../src/webview/data/transforms';
+import { runView } from '../../src/extension/dashboard/runSeries';
+import type { RunnerState } from '../../src/training/runner/runner';
 
 let harness: Harness;
 before(async () => {
@@ -515,6 +517,34 @@ test('the run ids are saved at once, so a reload before the first data still res
   // No `init` has been sent: the state must already name the runs the host wrote into the page.
   const state = await page.evaluate(() => (window as unknown as { __state: { runIds: string[] } | undefined }).__state);
   assert.deepEqual(state?.runIds, ['run-a', 'run-b']);
+  await assertClean(page);
+  await page.close();
+});
+
+test('a queued cluster run shows its Slurm job and why it waits, live as the host polls; running, then failed with the reason', async () => {
+  const run = fixtureRun({ id: 'slurm-a', steps: 0, status: 'queued' });
+  const info = { ...run.info, cluster: { runner: 'slurm' as const, jobId: '12', arrayTaskId: 3, output: '/r/.slurm/x-12_3.out', submittedAt: 's' } };
+  const host = new FixtureHost([{ ...run, info }]);
+  const page = await harness.open();
+  await send(page, host.init());
+  const cell = page.locator('.run-row[data-run-id="slurm-a"] .cluster-state');
+  const badge = page.locator('.run-row[data-run-id="slurm-a"] .badge.status');
+  assert.equal(await cell.textContent(), 'job 12_3');
+  const post = async (state: RunnerState) => send(page, { type: 'runs', runs: [runView(info, run.config, undefined, undefined, state)], removed: [] });
+  await post({ status: 'queued', reason: 'Priority', schedulerState: 'PENDING' });
+  await page.waitForFunction(() => document.querySelector('.run-row[data-run-id="slurm-a"] .cluster-state')?.textContent === 'job 12_3 · PENDING (Priority)');
+  await post({ status: 'queued', reason: 'Resources', schedulerState: 'PENDING' });
+  await page.waitForFunction(() => document.querySelector('.run-row[data-run-id="slurm-a"] .cluster-state')?.textContent === 'job 12_3 · PENDING (Resources)');
+  assert.equal(await badge.textContent(), 'queued');
+  await page.screenshot({ path: path.join(screenshotDir, 'cluster-queued.png') });
+  await post({ status: 'running', schedulerState: 'RUNNING' });
+  await page.waitForFunction(() => document.querySelector('.run-row[data-run-id="slurm-a"] .cluster-state')?.textContent === 'job 12_3 · RUNNING');
+  assert.equal(await badge.textContent(), 'running');
+  // run.json still says running; the cluster knows the node failed.
+  await post({ status: 'failed', reason: 'node failure (NodeDown)', schedulerState: 'NODE_FAIL' });
+  await page.waitForFunction(() => document.querySelector('.run-row[data-run-id="slurm-a"] .cluster-state')?.textContent === 'job 12_3 · NODE_FAIL (node failure (NodeDown))');
+  assert.equal(await badge.textContent(), 'failed');
+  assert.equal(await page.locator('.run-row[data-run-id="slurm-a"] vscode-button[data-action="resume"]').count(), 1, 'Resume offered');
   await assertClean(page);
   await page.close();
 });

@@ -81,3 +81,18 @@ test('runView flattens config and carries the summary', () => {
   assert.equal(v.stepsPerSecond, 5);
   assert.deepEqual(v.config, {});
 });
+
+test('runView of a cluster run: its job, Slurm\'s state and reason, and the status the cluster corrected; valid on the wire', () => {
+  const info: RunInfo = {
+    version: 1, id: 'g-1', name: 'g', experimentFile: null, status: 'queued', createdAt: 'c', startedAt: null, endedAt: null, backend: null, pid: null, step: 0, totalSteps: 0, overrides: [],
+    cluster: { runner: 'slurm', jobId: '12', arrayTaskId: 3, output: '/r/.slurm/g-12_3.out', submittedAt: 's' }, error: null, summary: null,
+  };
+  const waiting = runView(info, undefined, undefined, undefined, { status: 'queued', reason: 'Resources', schedulerState: 'PENDING' });
+  assert.deepEqual(waiting.cluster, { job: '12_3', state: 'PENDING', reason: 'Resources' });
+  assert.ok(parseHostMessage({ type: 'runs', runs: [waiting], removed: [] }), 'the runs message validates');
+  // Not polled yet: the job only; a job that ended under the worker: the cluster's status wins over run.json's.
+  assert.deepEqual(runView(info, undefined).cluster, { job: '12_3', state: null, reason: null });
+  const failed = runView({ ...info, status: 'running' }, undefined, undefined, undefined, { status: 'failed', reason: 'node failure (NodeDown)', schedulerState: 'NODE_FAIL' });
+  assert.equal(failed.status, 'failed');
+  assert.equal(runView({ ...info, cluster: undefined }, undefined).cluster, undefined, 'a local run has no cluster part');
+});

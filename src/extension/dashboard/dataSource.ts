@@ -7,6 +7,7 @@ import type * as vscode from 'vscode';
 import type { ExperimentConfig } from '../../training/config/schema';
 import type { PositionedRecords, RunInfo } from '../../training/run/records';
 import type { RecordsRead } from '../../training/run/metricsTail';
+import type { RunnerState } from '../../training/runner/runner';
 
 export type { RecordsRead };
 
@@ -16,6 +17,8 @@ export interface RunSnapshot {
   runDir: string;
   /** The resolved config (config.json), or undefined when it could not be read. */
   config: ExperimentConfig | undefined;
+  /** A run submitted to a cluster: the scheduler's view, as last polled (status, Slurm's state and reason). */
+  clusterState?: RunnerState;
 }
 
 /** Records appended since the last event for this run, in file order, with where each ends in metrics.jsonl. */
@@ -31,7 +34,7 @@ export interface DashboardDataSource {
   readRecords(runId: string): Promise<RecordsRead>;
   /** Live records: from a worker's IPC stream, or from tailing metrics.jsonl after a window reload. */
   readonly onDidAppendRecords: vscode.Event<RecordsAppended>;
-  /** run.json changed (status, step, summary) or a run appeared / was deleted. */
+  /** run.json changed (status, step, summary), a cluster run's scheduler state was polled, or a run appeared / was deleted. */
   readonly onDidChangeRuns: vscode.Event<RunSnapshot[]>;
   stopRun(runId: string): Promise<void>;
   resumeRun(runId: string): Promise<void>;

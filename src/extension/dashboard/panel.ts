@@ -134,7 +134,7 @@ export class DashboardPanel implements vscode.Disposable {
     const studies = studyViews(this.ctx.source.listRuns());
     for (const id of this.runIds) {
       const s = this.ctx.source.getRun(id);
-      if (s) views.push(runView(s.info, s.config, undefined, studies.get(id)));
+      if (s) views.push(runView(s.info, s.config, undefined, studies.get(id), s.clusterState));
     }
     return views;
   }

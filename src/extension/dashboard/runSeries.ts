@@ -7,6 +7,7 @@
 import type { MatrixInfo, MetricRecord, RunInfo } from '../../training/run/records';
 import { MatrixReader, chartedCells, matrixCellKey } from '../../training/run/matrices';
 import type { ExperimentConfig } from '../../training/config/schema';
+import type { RunnerState } from '../../training/runner/runner';
 import type { MatrixAbout, MatrixDelta, RunEventView, RunStudyView, RunView, SeriesDelta } from '../../webview/protocol';
 import { compareRuns } from '../../training/study/compare';
 import { BoundedSeries, initialCursor, type SeriesCursor } from '../../webview/data/seriesStore';
@@ -169,13 +170,15 @@ export function studyViews(all: readonly { info: RunInfo; config: ExperimentConf
   return out;
 }
 
-/** run.json + config.json → what the dashboard shows about a run. */
-export function runView(info: RunInfo, config: ExperimentConfig | undefined, latestThroughput?: number, study?: RunStudyView): RunView {
+/** run.json + config.json (+ the cluster's view of a submitted run) → what the dashboard shows about a run. */
+export function runView(info: RunInfo, config: ExperimentConfig | undefined, latestThroughput?: number, study?: RunStudyView, clusterState?: RunnerState): RunView {
+  const cluster = info.cluster ? { job: info.cluster.arrayTaskId === null ? info.cluster.jobId : `${info.cluster.jobId}_${info.cluster.arrayTaskId}`, state: clusterState?.schedulerState ?? null, reason: clusterState?.reason ?? null } : undefined;
   return {
     ...(study && { study }),
+    ...(cluster && { cluster }),
     id: info.id,
     name: info.name,
-    status: info.status,
+    status: clusterState?.status ?? info.status,
     backend: info.backend,
     step: info.step,
     totalSteps: info.totalSteps,

@@ -48,7 +48,12 @@ export class RunsService extends DisposableOwner implements DashboardDataSource 
       () => new SlurmRunner({ node: readSettings().nodePath || 'node', cli: cliPath }),
     );
     this.onDidAppendRecords = this.manager.onDidAppendRecords;
-    this.onDidChangeRuns = this.manager.onDidChangeRuns;
+    // Dashboards hear of run.json changes and of each poll of the cluster (a queued run's reason can change alone).
+    const runsChanged = new vscode.EventEmitter<RunSnapshot[]>();
+    this.onDidChangeRuns = runsChanged.event;
+    this.own(runsChanged);
+    this.own(this.manager.onDidChangeRuns(() => runsChanged.fire(this.listRuns())));
+    this.own(this.cluster.onDidChange(() => runsChanged.fire(this.listRuns())));
     this.ownAll(
       // Workers keep training when the manager goes; the next window re-attaches.
       this.manager,
@@ -129,15 +134,21 @@ export class RunsService extends DisposableOwner implements DashboardDataSource 
   // DashboardDataSource
 
   listRuns(): RunSnapshot[] {
-    return this.manager.list();
+    return this.manager.list().map((r) => this.withClusterState(r));
   }
 
   getRun(runId: string): RunSnapshot | undefined {
     const known = this.manager.get(runId);
-    if (known || this.initialScanDone) return known;
+    if (known) return this.withClusterState(known);
+    if (this.initialScanDone) return undefined;
     // A dashboard restored with the window asks before the first scan has finished: answer from disk,
     // synchronously (one small file), rather than closing the panel as if the run were gone.
     return peekRun(allRunsDirectories(), runId);
+  }
+
+  private withClusterState(run: RunSnapshot): RunSnapshot {
+    const state = run.info.cluster ? this.cluster.stateOf(run.info.id) : undefined;
+    return state ? { ...run, clusterState: state } : run;
   }
 
   async readRecords(runId: string): Promise<RecordsRead> {

@@ -33,7 +33,7 @@ export class HeaderCard {
 
   private rowKey(r: RunView): string {
     const { model } = this.context;
-    return `${r.status}|${model.readOnly}|${runColor(r.id, model.colors)}|${r.backend}|${r.error}`;
+    return `${r.status}|${model.readOnly}|${runColor(r.id, model.colors)}|${r.backend}|${r.error}|${r.cluster ? clusterText(r.cluster) : ''}`;
   }
 
   private buildRow(r: RunView): HeaderRow {
@@ -49,7 +49,9 @@ export class HeaderCard {
     const steps = el('span', { class: 'steps' });
     const rate = el('span', { class: 'muted' });
     const eta = el('span', { class: 'muted' });
+    // A cluster run gets a line with its job, and while it waits, why (Slurm's reason: Resources, Priority, …).
     const row = el('div', { class: 'run-row', 'data-run-id': r.id }, el('span', { class: 'run-name' }, swatch, runLabel(model, r)), statusBadge(r.status), el('span', { class: 'muted' }, r.backend ?? 'backend —'), steps, bar, rate, eta, actions);
+    if (r.cluster) row.append(el('span', { class: 'muted cluster-state', title: 'Cluster job · scheduler state (reason)' }, clusterText(r.cluster)));
     if (r.error) row.append(el('span', { class: 'error' }, r.error));
     return { row, key: this.rowKey(r), steps, bar, fill, rate, eta };
   }
@@ -80,4 +82,9 @@ export class HeaderCard {
     if (rows.length !== card.body.children.length || rows.some((row, i) => card.body.children[i] !== row)) card.body.replaceChildren(...rows);
     this.rows = next;
   }
+}
+
+/** `job 12_3 · PENDING (Resources)`: the job, the scheduler's state and its reason, as far as they are known. */
+export function clusterText(cluster: NonNullable<RunView['cluster']>): string {
+  return `job ${cluster.job}${cluster.state ? ` · ${cluster.state}` : ''}${cluster.reason ? ` (${cluster.reason})` : ''}`;
 }
