@@ -39,7 +39,8 @@ test('a time limit shorter than the run: the worker checkpoints on the USR1 warn
   assert.ok(job, resumed.stdout);
   // The resumed job gets a longer limit (as its user would ask for), so it is not warned again.
   cluster.run('scontrol', ['update', `jobid=${job}`, 'timelimit=30']);
-  const [run] = await waitForRuns(cluster, runsDir, 'the resumed run completed', (runs) => stateOf(runs[0]) === 'completed', 180_000);
+  // ≈ 40 s on a quiet machine; generous, since a loaded one (load 13 on 2 cores, once) trains several times slower.
+  const [run] = await waitForRuns(cluster, runsDir, 'the resumed run completed', (runs) => stateOf(runs[0]) === 'completed', 360_000);
   const events = readRecordsSync(run.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
   assert.equal(events.filter((c) => c === 'stopped').length, 1, 'one checkpoint, on the warning');
   assert.equal(events.filter((c) => c === 'resumed').length, 1, 'one resume');

@@ -18,6 +18,7 @@ import type { RunInfo } from '../../src/training/run/records';
 import type { RunListing } from '../../src/training/run/runDirectory';
 import { baselineKey, baselineOverrides, dataFingerprint } from '../../src/training/study/baselines';
 import { compareRuns, meanStd } from '../../src/training/study/compare';
+import { planStudy, studyBatch } from '../../src/training/study/plan';
 
 const config = (extra = '') => `{
   "name": "s",
@@ -166,4 +167,24 @@ test('Start Study: the CodeLens count (sweep points × seeds), and a job that co
     jobFailure({ kind: 'baseline', label: 'baseline of b, seed = 1', overrides: [], marks: {}, seed: 1, task: 'b' }, 'tasks[0].target: no labels'),
     'the baseline of task "b" (seed 1) could not start: tasks[0].target: no labels',
   );
+});
+
+test('a study as a runner batch (what Slurm submits): its jobs in plan order, --set applied once, marks kept', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mtl-study-batch-'));
+  const file = path.join(dir, 's.mtl.json');
+  writeFileSync(file, config(`,\n  "study": { "seeds": [1, 2] },\n  "cluster": { "maxParallel": 2 }`));
+  const sets = ['optimizer.learningRate=0.02'];
+  const plan = await planStudy(file, sets, path.join(dir, 'runs'), async () => []);
+  const batch = studyBatch(plan, { runsDir: path.join(dir, 'runs'), sets });
+  assert.equal(batch.of, 'study');
+  assert.deepEqual(batch.sets, sets);
+  assert.equal(batch.cluster?.maxParallel, 2);
+  assert.deepEqual(batch.points.map((p) => p.label), ['baseline of a, seed = 1', 'baseline of b, seed = 1', 'baseline of a, seed = 2', 'baseline of b, seed = 2', 'seed = 1', 'seed = 2']);
+  // What a run is made of: the batch's --set first, then the point's own; exactly the plan's overrides.
+  for (const [i, point] of batch.points.entries()) {
+    assert.deepEqual([...batch.sets, ...point.overrides], plan.jobs[i].overrides);
+    assert.deepEqual(point.marks, plan.jobs[i].marks);
+  }
+  assert.deepEqual(Object.keys(batch.points[4].marks?.baselines ?? {}), ['a', 'b']);
+  assert.equal(batch.points[1].marks?.baseline?.task, 'b');
 });

@@ -7,8 +7,9 @@
 import * as vscode from 'vscode';
 import { isConfigError } from '../../training/config/diagnostics';
 import { InputError } from '../../training/run/inputError';
-import { planStudy, type StudyPlan } from '../../training/study/plan';
-import { readSettings, runsDirectoryForConfig } from '../settings';
+import type { BackendName } from '../../training/config/schema';
+import { planStudy, studyBatch, type StudyPlan } from '../../training/study/plan';
+import { readSettings, runsDirectoryForConfig, type Settings } from '../settings';
 import { ensureTrusted, saveIfDirty, type RunsService } from '../runs/runsService';
 import type { DashboardHandle } from '../dashboard';
 import { dashboardGatherer } from '../dashboard/gather';
@@ -39,6 +40,7 @@ export async function startStudy(deps: StartStudyDeps, configPath: string): Prom
   const settings = readSettings();
   const study = await plan(configPath, runsDirectoryForConfig(configPath, settings));
   if (!study) return [];
+  if (settings.runner === 'slurm') return submitStudy(deps, study, configPath, settings);
   if (study.jobs.length > CONFIRM_ABOVE) {
     const start = `Start ${study.jobs.length} runs`;
     const answer = await vscode.window.showWarningMessage(
@@ -64,4 +66,30 @@ export async function startStudy(deps: StartStudyDeps, configPath: string): Prom
   );
   if (failures.length) void vscode.window.showWarningMessage(`MTL Lab: ${failures.join('; ')}`);
   return started;
+}
+
+/**
+ * mtlLab.runner = "slurm": the study's runs (baselines first) are one Slurm job array, as `mtl-lab study --runner
+ * slurm` submits them; they gather with the reused baselines in one comparison dashboard, whose Δm fills as they end.
+ */
+async function submitStudy(deps: StartStudyDeps, study: StudyPlan, configPath: string, settings: Settings): Promise<string[]> {
+  const reused = study.reused.map((r) => r.listing.info.id);
+  if (study.jobs.length === 0) {
+    if (reused.length) deps.openDashboard(reused);
+    return [];
+  }
+  let submitted;
+  try {
+    const batch = studyBatch(study, { runsDir: runsDirectoryForConfig(configPath, settings), sets: [], backend: settings.backend === 'config' ? undefined : (settings.backend as BackendName) });
+    submitted = await deps.runs.cluster.submit(batch);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`MTL Lab: the study was not submitted to Slurm: ${(error as Error).message}`);
+    return [];
+  }
+  const ids = submitted.map((r) => r.info.id);
+  void vscode.window.setStatusBarMessage(`MTL Lab: ${planSummary(study)}; submitted as Slurm job ${submitted[0]?.info.cluster?.jobId ?? '?'}`, 8000);
+  await deps.runs.refresh();
+  void deps.runs.cluster.poll();
+  deps.openDashboard([...reused, ...ids]);
+  return ids;
 }

@@ -14,7 +14,7 @@ import { listRunsSync, readRunConfigSync } from '../run/runDirectory';
 import { submitBatch, submitToSlurm, waitForSlurmRuns } from '../runner/slurm/cli';
 import { StudyProgress } from './cliProgress';
 import { compareRuns, type RunGroup } from './compare';
-import { planStudy, type StudyPlan } from './plan';
+import { planStudy, studyBatch, type StudyPlan } from './plan';
 import { reportLatex, reportMarkdown } from './report';
 import { runStudy, type JobResult } from './runStudy';
 import { diagnosticsText, groupsTable, studyDiagnostics, type GroupDiagnostics } from './summary';
@@ -67,9 +67,7 @@ async function studyOnSlurm(plan: StudyPlan, args: Args): Promise<number> {
     return printSummary(plan, [], args) ? 1 : 0;
   }
   for (const r of plan.reused) process.stderr.write(`reusing baseline ${r.listing.info.id} (task ${r.task}, seed ${r.seed})\n`);
-  // The plan's overrides start with the --set ones, which the batch applies to every point itself.
-  const points = plan.jobs.map((j) => ({ overrides: j.overrides.slice(args.sets.length), label: j.label, marks: j.marks }));
-  const batch = { configPath: plan.configPath, runsDir: args.runsDir, sets: args.sets, backend: args.backend, python: args.python, points, cluster: plan.config.cluster, of: 'study' as const };
+  const batch = studyBatch(plan, args);
   if (!args.wait) return submitToSlurm(batch, args);
   const submitted = await submitBatch(batch, args, (text) => process.stderr.write(text));
   const ended = await waitForSlurmRuns(args, submitted, (line) => process.stderr.write(`${line}\n`));

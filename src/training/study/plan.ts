@@ -8,7 +8,8 @@ import path from 'node:path';
 import { formatDiagnostic } from '../config/diagnostics';
 import { loadExperimentConfig } from '../config/load';
 import { invalidSweepPoint, parseExperimentText } from '../config/parse';
-import type { ExperimentConfig } from '../config/schema';
+import type { BackendName, ExperimentConfig } from '../config/schema';
+import type { RunBatch } from '../runner/runner';
 import { studyPoints } from '../config/study';
 import type { RunMarks } from '../run/records';
 import { listRunsSync, type RunListing } from '../run/runDirectory';
@@ -102,4 +103,13 @@ export async function planStudy(configPath: string, sets: readonly string[], run
   }
   plan.jobs.push(...runs);
   return plan;
+}
+
+/**
+ * The study's jobs as a runner's batch (`of: "study"`: on Slurm task i runs `train <config> --point i --study`). The
+ * plan's overrides start with the `--set` ones (`sets`), which the batch applies to every point itself.
+ */
+export function studyBatch(plan: StudyPlan, options: { runsDir: string; sets: readonly string[]; backend?: BackendName; python?: string }): RunBatch {
+  const points = plan.jobs.map((j) => ({ overrides: j.overrides.slice(options.sets.length), label: j.label, marks: j.marks }));
+  return { configPath: plan.configPath, runsDir: options.runsDir, sets: [...options.sets], backend: options.backend, python: options.python, points, cluster: plan.config.cluster, of: 'study' };
 }
