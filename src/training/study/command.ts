@@ -3,21 +3,19 @@
  * or submit it to Slurm as one job array (`--runner slurm`, like a sweep; `--wait` waits for it), then print each
  * group's mean ± std, Δm and diagnostics from the finished runs.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Args } from '../cliArgs';
-import type { ExperimentConfig } from '../config/schema';
 import { tabularColumns } from '../data/tabular';
 import { defaultConcurrency } from '../run/concurrency';
 import { readRecordsSync } from '../run/metricsTail';
 import { listRunsSync, readRunConfigSync } from '../run/runDirectory';
 import { submitBatch, submitToSlurm, waitForSlurmRuns } from '../runner/slurm/cli';
 import { StudyProgress } from './cliProgress';
-import { compareRuns, type RunGroup } from './compare';
+import { compareRuns } from './compare';
 import { planStudy, studyBatch, type StudyPlan } from './plan';
-import { reportLatex, reportMarkdown } from './report';
+import { writeReport } from './reportFiles';
 import { runStudy, type JobResult } from './runStudy';
-import { diagnosticsText, groupsTable, studyDiagnostics, type GroupDiagnostics } from './summary';
+import { diagnosticsText, groupsTable, studyDiagnostics } from './summary';
 
 export async function studyCommand(configPath: string, args: Args): Promise<number> {
   const plan = await planStudy(configPath, args.sets, args.runsDir, tabularColumns);
@@ -52,7 +50,7 @@ export async function studyCommand(configPath: string, args: Args): Promise<numb
     },
   });
   progress.close();
-  const failed = printSummary(plan, results, args);
+  const failed = await printSummary(plan, results, args);
   if (signal) return signal === 'SIGTERM' ? 143 : 130;
   return failed ? 1 : 0;
 }
@@ -64,7 +62,7 @@ export async function studyCommand(configPath: string, args: Args): Promise<numb
 async function studyOnSlurm(plan: StudyPlan, args: Args): Promise<number> {
   if (plan.jobs.length === 0) {
     process.stderr.write(`study ${plan.config.name}: nothing to train\n`);
-    return printSummary(plan, [], args) ? 1 : 0;
+    return (await printSummary(plan, [], args)) ? 1 : 0;
   }
   for (const r of plan.reused) process.stderr.write(`reusing baseline ${r.listing.info.id} (task ${r.task}, seed ${r.seed})\n`);
   const batch = studyBatch(plan, args);
@@ -72,11 +70,11 @@ async function studyOnSlurm(plan: StudyPlan, args: Args): Promise<number> {
   const submitted = await submitBatch(batch, args, (text) => process.stderr.write(text));
   const ended = await waitForSlurmRuns(args, submitted, (line) => process.stderr.write(`${line}\n`));
   const results: JobResult[] = ended.map((run, i) => ({ job: plan.jobs[i], runDir: run.runDir, info: run.info }));
-  return printSummary(plan, results, args) ? 1 : 0;
+  return (await printSummary(plan, results, args)) ? 1 : 0;
 }
 
 /** The groups of the study's runs (and the baselines it reused): a table or JSON; true when a run failed. */
-function printSummary(plan: StudyPlan, results: JobResult[], args: Args): boolean {
+async function printSummary(plan: StudyPlan, results: JobResult[], args: Args): Promise<boolean> {
   const ids = new Set([...results.flatMap((r) => (r.info ? [r.info.id] : [])), ...plan.reused.map((r) => r.listing.info.id)]);
   const listed = listRunsSync(path.resolve(args.runsDir)).runs;
   const compared = compareRuns(listed, (r) => readRunConfigSync(r.runDir));
@@ -91,15 +89,6 @@ function printSummary(plan: StudyPlan, results: JobResult[], args: Args): boolea
     for (const f of failures) process.stdout.write(`\n${f.job.kind === 'baseline' ? `the baseline of task "${f.job.task}" (seed ${f.job.seed})` : f.job.label} could not be trained: ${reason(f)}`);
     if (failures.length) process.stdout.write('\n');
   }
-  if (args.report) writeReport(args.report, groups, plan.config, diagnostics);
+  if (args.report) await writeReport(args.report, groups, plan.config, diagnostics);
   return failures.length > 0;
-}
-
-/** `--report DIR`: the study's tables as Markdown (with the diagnostics) and LaTeX. */
-function writeReport(dir: string, groups: RunGroup[], config: ExperimentConfig, diagnostics: GroupDiagnostics[]): void {
-  mkdirSync(dir, { recursive: true });
-  const title = `Study ${config.name}`;
-  writeFileSync(path.join(dir, 'study.md'), `${reportMarkdown(groups, config.tasks, title)}\n\`\`\`\n${diagnosticsText(diagnostics)}\n\`\`\`\n`);
-  writeFileSync(path.join(dir, 'study.tex'), reportLatex(groups, config.tasks, title));
-  process.stderr.write(`wrote ${path.join(dir, 'study.md')} and ${path.join(dir, 'study.tex')}\n`);
 }
