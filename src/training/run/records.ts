@@ -101,6 +101,7 @@ export const EVENT_CODES = [
   'loss-not-finite',
   'gradient-not-finite',
   'batch-skipped',
+  'affinity-skipped',
   'early-stopped',
   'stopped',
   'resumed',

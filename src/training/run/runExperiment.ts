@@ -13,7 +13,7 @@ import { eventRecord } from './events';
 import { processStartTicks } from './processIdentity';
 import { RUN_FILES, type EventCode, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 import { makeRunId, readRunInfoSync, RunDirectoryWriter, writeFileAtomicSync } from './runDirectory';
-import { InputError, readRunConfigSource, resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
+import { InputError, positioned, readRunConfigSource, resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
 import { runProgram } from './runProgram';
 
 export interface RunCallbacks {
@@ -44,6 +44,10 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   const { config, dataset, backend } = inputs;
   const sampler = new BatchSampler(dataset.train, dataset.tasks, config.training, config.seed);
   const trainer = new Trainer(config, dataset, sampler);
+  const affinityEvery = config.training.affinityEvery ?? 0;
+  if (affinityEvery > trainer.totalSteps) {
+    throw new InputError(positioned(source.source, ['training', 'affinityEvery'], `training.affinityEvery: ${affinityEvery} is more steps than the run has (${trainer.totalSteps}: ${config.training.epochs} epochs × ${sampler.stepsPerEpoch}), so no affinity would ever be measured; lower it or set it to 0`));
+  }
   const writer = openRunDirectory(request, inputs, trainer, (batch) => callbacks.onRecords?.(batch));
   callbacks.onStarted?.(writer.runDir, writer.info);
 

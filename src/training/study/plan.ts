@@ -9,6 +9,7 @@ import { formatDiagnostic } from '../config/diagnostics';
 import { loadExperimentConfig } from '../config/load';
 import { invalidSweepPoint, parseExperimentText } from '../config/parse';
 import type { ExperimentConfig } from '../config/schema';
+import { trainedTasks } from '../config/trainedTasks';
 import { studyPoints } from '../config/study';
 import type { RunMarks } from '../run/records';
 import { listRunsSync, type RunListing } from '../run/runDirectory';
@@ -83,7 +84,7 @@ export async function planStudy(configPath: string, sets: readonly string[], run
       marks.baselines = {};
       const data = fingerprint(pointConfig, configDir);
       const features = await featureNames(pointConfig, configDir, columns);
-      for (const task of pointConfig.tasks) {
+      for (const task of trainedTasks(pointConfig)) {
         const baseline = [...overrides, ...baselineOverrides(pointConfig, task.name, features)];
         const key = baselineKey(parseExperimentText(text, file, baseline), task.name, data);
         marks.baselines[task.name] = key;
