@@ -87,7 +87,13 @@ export const DataSchema = Type.Object(
     ),
     samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Synthetic data only: number of examples (train + validation).', default: 12000 })),
     inputDim: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, description: 'Synthetic data only: number of input features.', default: 100 })),
-    correlation: Type.Optional(Type.Number({ minimum: -1, maximum: 1, description: 'Generator "mmoe" only: correlation ρ between the tasks\' linear parts (1 = identical tasks, 0 = unrelated).', default: 0.8 })),
+    correlation: Type.Optional(
+      Type.Union([Type.Number({ minimum: -1, maximum: 1 }), Type.Array(Type.Array(Type.Number({ minimum: -1, maximum: 1 }), { minItems: 1, maxItems: 64 }), { minItems: 1, maxItems: 64 })], {
+        description:
+          'Generator "mmoe" only: how related the tasks are. A number ρ: every task correlates ρ with the first (1 = identical tasks, 0 = unrelated). A matrix (a row per task, in task order; symmetric, 1 on the diagonal, positive semidefinite): the correlation of every pair of tasks\' linear parts, e.g. blocks of related tasks.',
+        default: 0.8,
+      }),
+    ),
     noise: Type.Optional(Type.Number({ minimum: 0, description: 'Generator "mmoe" only: standard deviation of the label noise ε.', default: 0.1 })),
     path: Type.Optional(Type.String({ minLength: 1, description: 'CSV / JSONL only: the data file, relative to this config file.' })),
     features: Type.Optional(

@@ -24,6 +24,7 @@ import { isPlainObject, quote, valueAt, type ConfigIssue } from './issues';
 import type { ConfigView, MethodCatalog, MethodDescriptor, MethodOptions, TaskView } from './method';
 import { schemaFor, type ModelConfig } from './schema';
 import { closestMatch } from './suggest';
+import { correlationMatrixProblem } from '../data/correlation';
 
 /** A key that only means something when another setting (its governor) has one of `values`. */
 interface KeyRule {
@@ -282,6 +283,14 @@ function trainedTaskIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
   return issues;
 }
 
+/** A correlation matrix has a row and column per declared task and could be a correlation matrix. */
+function correlationIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
+  const R = valueAt(resolved, ['data', 'correlation']);
+  if (!Array.isArray(R) || !R.every((row) => Array.isArray(row) && row.every((v) => typeof v === 'number'))) return [];
+  const problem = correlationMatrixProblem(R as number[][], tasks.length);
+  return problem ? [{ path: ['data', 'correlation'], message: `a task correlation matrix ${problem}` }] : [];
+}
+
 /** Early stopping watches the validation loss; without a validation split it could never trigger. */
 function earlyStoppingIssues({ resolved }: ConfigView): ConfigIssue[] {
   const earlyStopping = valueAt(resolved, ['training', 'earlyStopping']);
@@ -301,5 +310,6 @@ export function semanticIssues(given: unknown, resolved: unknown, catalog: Metho
     ...sharingIssues(view, catalog),
     ...earlyStoppingIssues(view),
     ...trainedTaskIssues(view),
+    ...correlationIssues(view),
   ];
 }
