@@ -17,6 +17,7 @@ Usage:
   mtl-lab study <config.mtl.json> [--runs-dir DIR] [--jobs N] [--report DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
+  mtl-lab runs --affinity <runDir> [--json]
   mtl-lab stop <runDir>
   mtl-lab resume <runDir> [--node PATH]
   mtl-lab export <runDir> --csv [--out FILE]
@@ -33,6 +34,7 @@ Options:
   --runner R       local (default: one run after another here) or slurm (one sbatch job array; see the "cluster" section)
   --node PATH      the Node.js that runs training on the cluster's nodes (default: this one)
   --point N        train point N (from 0) of the config's "sweep" section (what each task of a Slurm job array runs)
+  --affinity RUN   runs: the run's average inter-task affinity (training.affinityEvery) and the groupings suggested from it
 sweep trains one run per combination of the config's "sweep" section (path → values).
 stop and resume act on a run wherever it trains (scancel / a new Slurm job for cluster runs).
 study trains the config's "study" section: each sweep point × each seed, plus single-task baselines (reused when
@@ -58,6 +60,7 @@ export interface Args {
   runner: RunnerName;
   node?: string;
   point?: number;
+  affinity?: string;
 }
 
 const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -75,6 +78,7 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   runner: { type: 'string', default: 'local' },
   node: { type: 'string' },
   point: { type: 'string' },
+  affinity: { type: 'string' },
 };
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -113,6 +117,7 @@ export function parseArgs(argv: readonly string[]): Args {
   if (python) args.python = python;
   if (values.resume !== undefined) args.resume = values.resume as string;
   if (values.out !== undefined) args.out = values.out as string;
+  if (values.affinity !== undefined) args.affinity = values.affinity as string;
   if (values.report !== undefined) args.report = values.report as string;
   if (values.jobs !== undefined) {
     const jobs = Number(values.jobs);

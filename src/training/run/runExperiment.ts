@@ -8,6 +8,8 @@ import path from 'node:path';
 import { BatchSampler } from '../data/sampler';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { NonFiniteError } from '../engine/nonFinite';
+import { meanOf } from '../engine/affinity';
+import { affinitySummary } from '../analysis/affinityReport';
 import { Trainer, type TrainOutcome } from '../engine/trainer';
 import { eventRecord } from './events';
 import { processStartTicks } from './processIdentity';
@@ -200,6 +202,7 @@ function completed(outcome: TrainOutcome, inputs: RunInputs, trainer: Trainer, w
       backend: backend.name,
       steps: p.step,
       bestStep: p.bestStep,
+      ...(p.affinity && { affinity: affinitySummary(dataset.tasks.map((t) => t.name), meanOf(p.affinity), p.affinity.count) }),
     },
   };
 }
