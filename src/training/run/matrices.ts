@@ -91,12 +91,12 @@ export function conflictMatrixInfo(tasks: readonly string[]): MatrixInfo {
 export const AFFINITY_MATRICES = { sample: 'affinity', mean: 'affinity-mean', approx: 'affinity-approx' } as const;
 
 function affinityInfo(tasks: readonly string[], title: string, description: string): MatrixInfo {
-  return { title, description, rowAxis: 'task (step on)', columnAxis: 'task (loss of)', rows: [...tasks], columns: [...tasks], unit: 'affinity', signed: true };
+  return { title, description, rowAxis: 'task', columnAxis: 'task', rows: [...tasks], columns: [...tasks], unit: 'affinity', signed: true };
 }
 
 /** Inter-task affinity (Fifty et al. 2021): Z(i→j) = 1 − L_j(θ⁺ᵢ)/L_j(θ), row i = the task stepped on, column j = the task whose loss is read. */
 export function affinityMatrixInfo(tasks: readonly string[]): MatrixInfo {
-  return affinityInfo(tasks, 'Affinity', 'Z(i→j) = 1 − L_j(θ⁺ᵢ)/L_j(θ): how much a lookahead step on task i (row) lowers task j\'s (column) loss on the same batch (> 0 helps)');
+  return affinityInfo(tasks, 'Affinity', 'Z(i→j) = 1 − L_j(θ⁺ᵢ)/L_j(θ): how much a lookahead step on task i (row) lowers task j\'s (column) loss on the same batch (> 0 helps; not symmetric)');
 }
 
 export function affinityMeanMatrixInfo(tasks: readonly string[]): MatrixInfo {
