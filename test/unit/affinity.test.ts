@@ -11,6 +11,10 @@ import { BatchSampler } from '../../src/training/data/sampler';
 import { loadDataset } from '../../src/training/data/load';
 import { Trainer } from '../../src/training/engine/trainer';
 import { measureAffinity } from '../../src/training/engine/affinity';
+import { loadCheckpoint, saveCheckpoint } from '../../src/training/engine/checkpoint';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { createOptimizer } from '../../src/training/engine/optimizers';
 import type { MetricRecord, TrainRecord } from '../../src/training/run/records';
 import { config } from '../helpers/engine';
@@ -172,5 +176,46 @@ describe('inter-task affinity', () => {
     assert.match(sample.skipped, /after a lookahead step on task "a", task "b"'s loss is Infinity/);
     assert.deepEqual(shared.map((v) => Array.from(v.dataSync())), before);
     tf.dispose(perTask.flatMap((g) => Object.values(g)));
+  });
+
+  it('in training, a lookahead that gives a non-finite loss skips that sample with an event; the step trains and the mean leaves it out', async () => {
+    const t = await trainerFor(cfg({ name: 'sgd', learningRate: 0.1 }, 1));
+    const real = t.trainer.optimizer.lookahead.bind(t.trainer.optimizer);
+    let calls = 0;
+    // At step 2's sample, task a's lookahead moves every shared parameter to NaN.
+    t.trainer.optimizer.lookahead = (grads) => {
+      const next = real(grads);
+      if (++calls !== 4 || !next) return next;
+      for (const [name, v] of next) next.set(name, tf.fill(v.shape, NaN));
+      return next;
+    };
+    await t.runTo(3);
+    const skipped = t.records.filter((r) => r.kind === 'event' && r.code === 'affinity-skipped');
+    assert.equal(skipped.length, 1);
+    assert.equal(skipped[0].step, 2);
+    assert.match(skipped[0].kind === 'event' ? skipped[0].message : '', /after a lookahead step on task "a", task "a"'s loss is NaN/);
+    assert.deepEqual(t.records.filter((r) => r.kind === 'train').map((r) => r.step), [1, 2, 3], 'every step trained and logged');
+    assert.equal(trainRecordAt(t.records, 2).matrices?.affinity, undefined);
+    assert.equal(t.trainer.position.affinity?.count, 2);
+    const [first, third] = [1, 3].map((step) => trainRecordAt(t.records, step).matrices!.affinity);
+    const mean = trainRecordAt(t.records, 3).matrices!['affinity-mean'];
+    mean.forEach((row, i) => row.forEach((v, j) => assert.ok(Math.abs(v - (first[i][j] + third[i][j]) / 2) < 1e-6)));
+    assert.ok(t.trainer.params.every((p) => Array.from(p.variable.dataSync()).every(Number.isFinite)), 'no NaN reached the parameters');
+  });
+
+  it('a resumed run continues the running average: its records equal an uninterrupted run', async () => {
+    const c = cfg({ name: 'adam', learningRate: 0.02 }, 2);
+    const whole = await trainerFor(c);
+    await whole.runTo(6);
+    const stopped = await trainerFor(c);
+    await stopped.runTo(3);
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), 'affinity-resume-')), 'checkpoint');
+    saveCheckpoint(stopped.trainer, dir);
+    const resumed = await trainerFor(c);
+    loadCheckpoint(resumed.trainer, dir);
+    await resumed.runTo(6);
+    const matrices = (records: MetricRecord[]) => records.filter((r): r is TrainRecord => r.kind === 'train' && r.step > 3).map((r) => [r.step, r.matrices]);
+    assert.deepEqual(matrices(resumed.records), matrices(whole.records));
+    assert.equal(resumed.trainer.position.affinity?.count, 3);
   });
 });
