@@ -43,6 +43,8 @@ export interface StartCodeServerOptions {
   mode?: 'installed' | 'development';
   /** Extra user settings merged over TEST_USER_SETTINGS. */
   settings?: Record<string, unknown>;
+  /** Extra environment of the server and so of the extension host (e.g. SLURM_CONF of a sandbox cluster). */
+  env?: NodeJS.ProcessEnv;
   /** Fixed port (default: a free one). */
   port?: number;
   /** Keep the run folder after stop (for debugging). */
@@ -264,7 +266,7 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
   const logFile = path.join(runFolder, 'code-server.log');
   const logFd = openSync(logFile, 'a');
   // detached = setsid(): the server leads a new process group, so one kill(-pgid) stops every helper it spawns.
-  const child = spawn(install.node, args, { cwd: runFolder, env: cleanEnvironment(runFolder), stdio: ['ignore', logFd, logFd], detached: true });
+  const child = spawn(install.node, args, { cwd: runFolder, env: { ...cleanEnvironment(runFolder), ...options.env }, stdio: ['ignore', logFd, logFd], detached: true });
   closeSync(logFd);
   child.unref();
   if (child.pid !== undefined) liveGroups.set(child.pid, path.join(runFolder, 'home'));

@@ -13,12 +13,15 @@ import { DataError } from './data/dataset';
 import { loadDataset } from './data/load';
 import { formatDuration } from './run/duration';
 import { recordsToCsv } from './run/exportCsv';
-import type { RunInfo, TaskMetrics } from './run/records';
+import type { MetricRecord, RunInfo, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
 import { listRunsSync, readRunConfigSync, readRunInfoSync, type RunListing } from './run/runDirectory';
 import { runnerOf, SubmitError, type RunnerState } from './runner/runner';
 import { compareRuns, formatMeanStd, type RunGroup } from './study/compare';
 import { reportLatex, reportMarkdown } from './study/report';
+import { FIGURE, lossFigure, paretoFigure } from './study/figures';
+import { findChromium, svgFileToPng } from './study/figurePng';
+import type { Points } from '../webview/protocol';
 import type { ExperimentConfig } from './config/schema';
 import { planStudy } from './study/plan';
 import { tabularColumns } from './data/tabular';
@@ -273,18 +276,56 @@ async function study(args: Args): Promise<number> {
     for (const f of failures) process.stdout.write(`\n${f.job.kind === 'baseline' ? `the baseline of task "${f.job.task}" (seed ${f.job.seed})` : f.job.label} could not be trained: ${f.error ?? f.info?.error?.message}`);
     if (failures.length) process.stdout.write('\n');
   }
-  if (args.report) writeReport(args.report, groups, plan.config, diagnostics);
+  if (args.report) await writeReport(args.report, groups, plan.config, diagnostics);
   if (signal) return signal === 'SIGTERM' ? 143 : 130;
   return failures.length ? 1 : 0;
 }
 
-/** `--report DIR`: the study's tables as Markdown (with the diagnostics) and LaTeX. */
-function writeReport(dir: string, groups: RunGroup[], config: ExperimentConfig, diagnostics: GroupDiagnostics[]): void {
+/**
+ * `--report DIR`: the study's tables as Markdown (with the diagnostics) and LaTeX, and its figures: the Pareto
+ * view of each task pair (the first six) and each task's train loss per group, as SVG, and as PNG where a
+ * Chromium is installed (figurePng.ts).
+ */
+async function writeReport(dir: string, groups: RunGroup<RunListing>[], config: ExperimentConfig, diagnostics: GroupDiagnostics[]): Promise<void> {
   mkdirSync(dir, { recursive: true });
   const title = `Study ${config.name}`;
   writeFileSync(path.join(dir, 'study.md'), `${reportMarkdown(groups, config.tasks, title)}\n\`\`\`\n${diagnosticsText(diagnostics)}\n\`\`\`\n`);
   writeFileSync(path.join(dir, 'study.tex'), reportLatex(groups, config.tasks, title));
-  process.stderr.write(`wrote ${path.join(dir, 'study.md')} and ${path.join(dir, 'study.tex')}\n`);
+  const figures: string[] = [];
+  const file = (name: string) => path.join(dir, `${name.replace(/[^A-Za-z0-9_.-]+/g, '-')}.svg`);
+  const tasks = config.tasks;
+  const pairs = tasks.flatMap((a, i) => tasks.slice(i + 1).map((b) => [a, b] as const)).slice(0, 6);
+  for (const [a, b] of pairs) {
+    const svg = paretoFigure(groups, a, b);
+    if (svg) writeFileSync(figures[figures.push(file(`pareto-${a.name}-${b.name}`)) - 1], svg);
+  }
+  for (const task of tasks) {
+    const svg = lossFigure(groups, task, (run) => trainLossPoints(readRecordsSync(run.listing.runDir), task.name));
+    if (svg) writeFileSync(figures[figures.push(file(`loss-${task.name}`)) - 1], svg);
+  }
+  const chromium = findChromium();
+  let pngs = 0;
+  if (chromium) {
+    for (const svgFile of figures) {
+      try {
+        await svgFileToPng(chromium, svgFile, svgFile.replace(/\.svg$/, '.png'), FIGURE.width, FIGURE.height);
+        pngs++;
+      } catch (error) {
+        process.stderr.write(`${(error as Error).message}\n`);
+      }
+    }
+  }
+  const pngNote = chromium ? `, ${pngs} as PNG` : ' (PNG needs a Chromium: install it or set MTL_LAB_CHROMIUM)';
+  process.stderr.write(`wrote ${path.join(dir, 'study.md')}, ${path.join(dir, 'study.tex')} and ${figures.length} figures as SVG${pngNote}\n`);
+}
+
+/** A run's logged train losses of `task`, thinned to at most 1000 points (a figure is a few hundred pixels wide). */
+function trainLossPoints(records: readonly MetricRecord[], task: string): Points | undefined {
+  const train = records.filter((r): r is Extract<MetricRecord, { kind: 'train' }> => r.kind === 'train' && Number.isFinite(r.losses[task]));
+  if (train.length === 0) return undefined;
+  const every = Math.ceil(train.length / 1000);
+  const kept = train.filter((_, i) => i % every === 0 || i === train.length - 1);
+  return { steps: kept.map((r) => r.step), times: kept.map((r) => r.time), values: kept.map((r) => r.losses[task]) };
 }
 
 async function validate(args: Args): Promise<number> {

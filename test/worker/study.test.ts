@@ -92,6 +92,16 @@ describe('mtl-lab study', () => {
     assert.equal(study.status, 0, study.stderr);
     assert.match(readFileSync(path.join(dir, 'report', 'study.md'), 'utf8'), /^\| single-task baselines \| /m);
     assert.match(readFileSync(path.join(dir, 'report', 'study.tex'), 'utf8'), /\\toprule/);
+    // Figures: SVG always, and PNG through the Chromium the test setup installs (twice the SVG's size).
+    for (const name of ['pareto-a-b', 'loss-a', 'loss-b']) {
+      const svg = readFileSync(path.join(dir, 'report', `${name}.svg`), 'utf8');
+      assert.match(svg, /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" width="680" height="400"/);
+      const png = readFileSync(path.join(dir, 'report', `${name}.png`));
+      assert.deepEqual([...png.subarray(1, 4)], [0x50, 0x4e, 0x47], `${name}.png is a PNG`);
+      assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], [1360, 800], `${name}.png at twice the figure's size`);
+    }
+    assert.equal((readFileSync(path.join(dir, 'report', 'pareto-a-b.svg'), 'utf8').match(/class="point"/g) ?? []).length, 2, 'a point per weighting group');
+    assert.match(study.stderr, /3 figures as SVG, 3 as PNG/);
     const listed = cli(['runs', '--runs-dir', runsDir, '--json']);
     assert.equal(listed.status, 0, listed.stderr);
     const reported = new Map((JSON.parse(listed.stdout) as { id: string; deltaM?: { value?: number } }[]).map((r) => [r.id, r.deltaM?.value]));

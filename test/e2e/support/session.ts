@@ -25,7 +25,7 @@ export interface Session {
   close(options: { failed: boolean }): Promise<void>;
 }
 
-export async function openSession(options: { settings?: Record<string, unknown>; prepareWorkspace?: (workspace: string) => void } = {}): Promise<Session> {
+export async function openSession(options: { settings?: Record<string, unknown>; env?: NodeJS.ProcessEnv; prepareWorkspace?: (workspace: string) => void } = {}): Promise<Session> {
   if (!existsSync(path.join(REPO_ROOT, 'dist', 'extension.js'))) {
     throw new Error('dist/extension.js is missing: the extension host (src/extension/extension.ts) has not landed or `npm run build` was not run.');
   }
@@ -33,7 +33,7 @@ export async function openSession(options: { settings?: Record<string, unknown>;
   mkdirSync(RESULTS_DIR, { recursive: true });
   const workspace = createWorkspaceFromExamples();
   options.prepareWorkspace?.(workspace);
-  const server = await startCodeServer({ workspace, settings: options.settings });
+  const server = await startCodeServer({ workspace, settings: options.settings, env: options.env });
   let browser: Browser | undefined;
   try {
     browser = await launchChromium();
