@@ -32,7 +32,7 @@ export const lazyCsv = lazyModule('lazy-csv', /\/training\/data\/csv$/, './csvHe
  * Start Study and Show Study Diagnostics (planning, the baseline cache lookup, diagnostics, remedies) are
  * dist/studyHost.js, built from src/extension/study/host.ts.
  */
-export const LAZY_STUDY_EXPORTS = ['startStudy', 'showStudyDiagnostics', 'sendStudyDiagnostics', 'applyStudyRemedy'];
+export const LAZY_STUDY_EXPORTS = ['startStudy', 'showStudyDiagnostics', 'sendStudyDiagnostics', 'applyStudyRemedy', 'writeGroupingStudy'];
 export const lazyStudy = lazyModule('lazy-study', /(^\.|\/study)\/host$/, './studyHost.js', LAZY_STUDY_EXPORTS);
 
 /**

@@ -31,6 +31,7 @@ import { slurmJobOfProcess } from './runner/slurm/inJob';
 import { parseArgs, USAGE, UsageError, type Args } from './cliArgs';
 import { table } from './textTable';
 import { DELTA_M_CONVENTION } from './evaluation/deltaM';
+import { affinityFromRecords, affinityText } from './analysis/affinityReport';
 
 export { table };
 
@@ -165,6 +166,7 @@ function printOutcome(info: RunInfo, runDir: string): void {
     process.stdout.write(`\n${info.id}: completed ${info.summary.steps} steps on ${info.summary.backend}, ${info.summary.stepsPerSecond} steps/s\n\n`);
     process.stdout.write(metricsTable(info.summary.metrics) + '\n');
     if (info.summary.bestStep !== null) process.stdout.write(`\nbest mean validation loss at step ${info.summary.bestStep}\n`);
+    if (info.summary.affinity) process.stdout.write(`\n${affinityText(info.summary.affinity)}\n`);
   } else if (info.status === 'stopped') {
     process.stdout.write(`\n${info.id}: stopped at step ${info.step} of ${info.totalSteps}. Resume with: mtl-lab train --resume ${rel}\n`);
   } else if (info.status === 'failed') {
@@ -273,6 +275,7 @@ async function clusterStates(list: RunListing[]): Promise<Map<string, RunnerStat
 }
 
 async function runs(args: Args): Promise<number> {
+  if (args.affinity !== undefined) return runAffinity(args.affinity, args.json);
   const list = listRunsSync(path.resolve(args.runsDir)).runs;
   const states = await clusterStates(list);
   const { runs: compared, groups } = compareRuns(list, (r) => readRunConfigSync(r.runDir));
@@ -295,6 +298,17 @@ async function runs(args: Args): Promise<number> {
   });
   process.stdout.write(table(['run', 'status', 'step', 'backend', 'job', 'cluster', 'final validation', 'Δm / baseline', 'group (Δm mean ± std over seeds)'], rows) + '\n');
   if (compared.some((r) => r.deltaM?.value !== undefined)) process.stdout.write(`\n${DELTA_M_CONVENTION}\n`);
+  return 0;
+}
+
+/** `mtl-lab runs --affinity <runDir>`: the run's average affinity so far (it may still be training) and the suggested groupings. */
+function runAffinity(runDir: string, json: boolean): number {
+  const read = readRunInfoSync(runDir);
+  if (!read.ok) throw new InputError(`${runDir}: not a run directory (${read.reason})`);
+  const summary = affinityFromRecords(readRecordsSync(runDir));
+  if (!summary) throw new InputError(`${runDir}: no inter-task affinity recorded (set training.affinityEvery to measure it, e.g. 10)`);
+  if (json) process.stdout.write(JSON.stringify({ run: read.info.id, ...summary }, null, 2) + '\n');
+  else process.stdout.write(`${read.info.id}, step ${summary.step}\n\n${affinityText(summary)}\n`);
   return 0;
 }
 

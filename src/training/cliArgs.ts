@@ -17,6 +17,7 @@ Usage:
   mtl-lab study <config.mtl.json> [--runner local|slurm [--wait]] [--node PATH] [--runs-dir DIR] [--jobs N] [--report DIR] [--backend B] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
+  mtl-lab runs --affinity <runDir> [--json]
   mtl-lab stop <runDir>
   mtl-lab resume <runDir> [--node PATH]
   mtl-lab export <runDir> --csv [--out FILE]
@@ -35,6 +36,7 @@ Options:
   --point N        train point N (from 0) of the config's "sweep" section (what each task of a Slurm job array runs)
   --study          with --point: the N-th run of the config's study instead, baselines first (as mtl-lab study orders them)
   --wait           study --runner slurm: wait for the submitted runs to end, then print the study's summary
+  --affinity RUN   runs: the run's average inter-task affinity (training.affinityEvery) and the groupings suggested from it
 sweep trains one run per combination of the config's "sweep" section (path → values).
 stop and resume act on a run wherever it trains (scancel / a new Slurm job for cluster runs).
 study trains the config's "study" section: each sweep point × each seed, plus single-task baselines (reused when
@@ -63,6 +65,7 @@ export interface Args {
   point?: number;
   study: boolean;
   wait: boolean;
+  affinity?: string;
 }
 
 const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
@@ -82,6 +85,7 @@ const OPTIONS: NonNullable<ParseArgsConfig['options']> = {
   point: { type: 'string' },
   study: { type: 'boolean', default: false },
   wait: { type: 'boolean', default: false },
+  affinity: { type: 'string' },
 };
 
 export function parseArgs(argv: readonly string[]): Args {
@@ -122,6 +126,7 @@ export function parseArgs(argv: readonly string[]): Args {
   if (python) args.python = python;
   if (values.resume !== undefined) args.resume = values.resume as string;
   if (values.out !== undefined) args.out = values.out as string;
+  if (values.affinity !== undefined) args.affinity = values.affinity as string;
   if (values.report !== undefined) args.report = values.report as string;
   if (values.jobs !== undefined) {
     const jobs = Number(values.jobs);

@@ -272,6 +272,12 @@ export const WebviewToHostSchema = Type.Union([
   Type.Object({ type: Type.Literal('removeRun'), runId: Id }),
   /** Write the remedy of a finding the host offered (by its id) into its experiment file. */
   Type.Object({ type: Type.Literal('applyRemedy'), findingId: FindingId }),
+  /** Write a study config of this grouping of the run's tasks (the Suggested groupings card's "Study this grouping"). */
+  Type.Object({
+    type: Type.Literal('studyGrouping'),
+    runId: Id,
+    groups: Type.Array(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { minItems: 1, maxItems: 64 }), { minItems: 1, maxItems: 64 }),
+  }),
   /** A webview-side error or warning, for the extension's output channel. */
   Type.Object({ type: Type.Literal('log'), level: Level, message: Text }),
 ]);

@@ -18,6 +18,8 @@ import { hasPareto, renderPareto } from './cards/paretoCard';
 import { renderDiagnostics } from './cards/diagnosticsCard';
 import { renderAlerts, weightsPicker } from './cards/weightsCard';
 import { MatrixCard } from './cards/matrixCard';
+import { AFFINITY_CARD, AffinityCard } from './cards/affinityCard';
+import { AFFINITY_MATRICES } from '../training/run/matrices';
 import { buildRunList, buildToolbar } from './toolbar';
 import type { DashboardContext } from './context';
 import type { Changes, DashboardModel } from './model';
@@ -33,6 +35,7 @@ const CARD_TITLES: Record<string, [string, string]> = {
   compare: ['Comparison', 'differing config values highlighted'],
   diagnostics: ['Diagnostics', 'study findings, each with a remedy sweep'],
   pareto: ['Pareto view', 'final task metrics per run or seed group'],
+  [AFFINITY_CARD]: ['Suggested groupings', 'which tasks to train together, from the average affinity (TAG network selection)'],
 };
 
 export class DashboardView implements DashboardContext {
@@ -46,6 +49,8 @@ export class DashboardView implements DashboardContext {
   private charts = new Map<string, LineChart>();
   /** Matrix name → its card. */
   private matrixCards = new Map<string, MatrixCard>();
+  /** The Suggested groupings card, when a run has an average affinity. */
+  affinityCard: AffinityCard | undefined;
   private specs: ChartSpec[] = [];
   /** Cards and charts that exist (see structureOf). */
   private structureKey = '';
@@ -169,7 +174,7 @@ export class DashboardView implements DashboardContext {
 
   /** The cards in page order: one per named matrix between the task weights and the validation metrics. */
   private cardOrder(): string[] {
-    return ['header', 'losses', 'weights', ...this.model.matrixNames(), 'validation', 'compare', 'pareto', 'diagnostics'];
+    return ['header', 'losses', 'weights', ...this.model.matrixNames(), AFFINITY_CARD, 'validation', 'compare', 'pareto', 'diagnostics'];
   }
 
   private cardTitle(id: string): [string, string] {
@@ -182,6 +187,7 @@ export class DashboardView implements DashboardContext {
     for (const c of this.allCharts()) c.destroy();
     this.charts = new Map();
     this.matrixCards = new Map();
+    this.affinityCard = undefined;
     this.cards.clear();
     this.header.reset();
     this.specs = chartSpecs(this.model, this.choices);
@@ -191,12 +197,14 @@ export class DashboardView implements DashboardContext {
     if (this.model.runs.size > 1) present.add('compare');
     if (hasPareto(this)) present.add('pareto');
     if (this.model.diagnostics) present.add('diagnostics');
+    if (this.model.matrixNames().includes(AFFINITY_MATRICES.mean)) present.add(AFFINITY_CARD);
     for (const id of this.cardOrder()) {
       if (!present.has(id)) continue;
       const [title, description] = this.cardTitle(id);
       const card = this.cards.card(id, title, description);
       const lines = this.specs.find((s) => s.matrix === id);
       if (lines) this.matrixCards.set(id, new MatrixCard(this, id, card, lines, exportPng, () => this.renderMatrices()));
+      if (id === AFFINITY_CARD) this.affinityCard = new AffinityCard(this, card);
     }
     for (const s of this.specs) {
       if (s.matrix !== undefined) continue;
@@ -224,6 +232,7 @@ export class DashboardView implements DashboardContext {
 
   private renderMatrices(): void {
     for (const m of this.matrixCards.values()) m.render();
+    this.affinityCard?.render();
   }
 
   private chartOf(spec: ChartSpec): LineChart | undefined {
@@ -236,7 +245,9 @@ export class DashboardView implements DashboardContext {
 
   /** Every heatmap: its matrix and what it shows (tests and benchmarks). */
   heatmaps(): { kind: string; step: number | null; rows: number[][] | null }[] {
-    return [...this.matrixCards.values()].map((m) => ({ kind: m.name, step: m.heatmap.data?.snapshot.step ?? null, rows: m.heatmap.data?.snapshot.rows ?? null }));
+    const shown = [...this.matrixCards.values()].map((m) => ({ kind: m.name, step: m.heatmap.data?.snapshot.step ?? null, rows: m.heatmap.data?.snapshot.rows ?? null }));
+    const asymmetry = this.affinityCard?.asymmetry.data;
+    return asymmetry ? [...shown, { kind: 'affinity-asymmetry', step: asymmetry.snapshot.step, rows: asymmetry.snapshot.rows }] : shown;
   }
 
   private exportPng(chart: LineChart): void {

@@ -11,7 +11,7 @@ import { RunFeed } from './runFeed';
 import { dashboardHtml, makeNonce } from './html';
 import { FLUSH_INTERVAL_MS, Throttle } from './throttle';
 import { DisposableStore } from '../util/disposables';
-import { applyStudyRemedy, sendStudyDiagnostics } from '../study/host';
+import { applyStudyRemedy, sendStudyDiagnostics, writeGroupingStudy } from '../study/host';
 import {
   describeInvalidMessage,
   parseWebviewMessage,
@@ -295,6 +295,12 @@ export class DashboardPanel implements vscode.Disposable {
       case 'applyRemedy':
         await applyStudyRemedy(this.panel.webview, message.findingId, this.ctx.source.isReadOnly());
         return;
+      case 'studyGrouping': {
+        const run = this.runIds.includes(message.runId) ? this.ctx.source.getRun(message.runId) : undefined;
+        if (!run) throw new Error(`run ${message.runId} is not in this dashboard`);
+        await writeGroupingStudy(run, message.groups, this.ctx.source.isReadOnly());
+        return;
+      }
       case 'log':
         this.ctx.log[message.level === 'warning' ? 'warn' : message.level](`dashboard webview: ${message.message}`);
         return;

@@ -6,6 +6,7 @@
 export { startStudy } from './startStudy';
 export { showStudyDiagnostics } from './studyDiagnostics';
 export { sendStudyDiagnostics } from './dashboardDiagnostics';
+export { writeGroupingStudy } from './groupingStudy';
 import type * as vscode from 'vscode';
 import { offeredRemedy } from './dashboardDiagnostics';
 import { writeRemedy } from './studyDiagnostics';

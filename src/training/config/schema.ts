@@ -87,7 +87,13 @@ export const DataSchema = Type.Object(
     ),
     samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Synthetic data only: number of examples (train + validation).', default: 12000 })),
     inputDim: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, description: 'Synthetic data only: number of input features.', default: 100 })),
-    correlation: Type.Optional(Type.Number({ minimum: -1, maximum: 1, description: 'Generator "mmoe" only: correlation ρ between the tasks\' linear parts (1 = identical tasks, 0 = unrelated).', default: 0.8 })),
+    correlation: Type.Optional(
+      Type.Union([Type.Number({ minimum: -1, maximum: 1 }), Type.Array(Type.Array(Type.Number({ minimum: -1, maximum: 1 }), { minItems: 1, maxItems: 64 }), { minItems: 1, maxItems: 64 })], {
+        description:
+          'Generator "mmoe" only: how related the tasks are. A number ρ: every task correlates ρ with the first (1 = identical tasks, 0 = unrelated). A matrix (a row per task, in task order; symmetric, 1 on the diagonal, positive semidefinite): the correlation of every pair of tasks\' linear parts, e.g. blocks of related tasks.',
+        default: 0.8,
+      }),
+    ),
     noise: Type.Optional(Type.Number({ minimum: 0, description: 'Generator "mmoe" only: standard deviation of the label noise ε.', default: 0.1 })),
     path: Type.Optional(Type.String({ minLength: 1, description: 'CSV / JSONL only: the data file, relative to this config file.' })),
     features: Type.Optional(
@@ -190,6 +196,22 @@ export const TrainingSchema = Type.Object(
     logEvery: Type.Integer({ minimum: 1, description: 'Write a train record every N steps.', default: 1 }),
     evalEvery: Type.Integer({ minimum: 1, description: 'Evaluate on the validation split every N steps (and at the end of every epoch).', default: 100 }),
     conflictEvery: Type.Integer({ minimum: 0, description: 'Log the gradient conflict (cosine matrix of per-task gradients on the shared parameters) every N steps; 0 = off. Costs K extra backward passes each time.', default: 0 }),
+    affinityEvery: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description:
+          'Log the inter-task affinity (Fifty et al. 2021) every N steps; absent or 0 = off. For each task i, a lookahead update of the shared parameters on task i\'s loss alone with the run\'s optimiser rule (its state untouched), then every task\'s loss on the same batch: Z(i→j) = 1 − L_j(θ⁺ᵢ)/L_j(θ), with its running average and a first-order approximation. Costs K backward and K + 1 forward passes each time. A multiple of logEvery.',
+      }),
+    ),
+    tasks: Type.Optional(
+      Type.Array(identifier('A task name from `tasks`.'), {
+        minItems: 1,
+        maxItems: 64,
+        uniqueItems: true,
+        description:
+          'Train only these tasks (by name); absent = all. The other tasks stay declared, so generated data and splits are the same rows and labels, but get no head, no loss and no records. "Study this grouping" trains each group this way.',
+      }),
+    ),
     earlyStopping: Type.Optional(Type.Union([EarlyStoppingSchema, Type.Null()], { description: 'Stop when the validation loss stops improving; null = off.', default: null })),
     onNonFinite: oneOf(['fail', 'skip-batch'] as const, { description: 'A NaN or infinite loss, or a NaN or infinite gradient behind a finite loss, fails the run naming the step and task ("fail") or skips that batch with a warning ("skip-batch"); either way nothing is updated from it.', default: 'fail' }),
   },

@@ -23,6 +23,8 @@ import { formatPath, type JsonPath } from './diagnostics';
 import { isPlainObject, quote, valueAt, type ConfigIssue } from './issues';
 import type { ConfigView, MethodCatalog, MethodDescriptor, MethodOptions, TaskView } from './method';
 import { schemaFor, type ModelConfig } from './schema';
+import { closestMatch } from './suggest';
+import { correlationMatrixProblem } from '../data/correlation';
 
 /** A key that only means something when another setting (its governor) has one of `values`. */
 interface KeyRule {
@@ -242,7 +244,51 @@ function sharingIssues({ resolved }: ConfigView, catalog: MethodCatalog): Config
   if (typeof conflictEvery === 'number' && conflictEvery > 0 && !sharing.parameters) {
     issues.push({ path: ['training', 'conflictEvery'], message: `logs the conflict between the tasks' gradients of the parameters they share, and this model shares none (${because}); set it to 0` });
   }
+  const affinityEvery = valueAt(resolved, ['training', 'affinityEvery']);
+  if (typeof affinityEvery === 'number' && affinityEvery > 0 && !sharing.parameters) {
+    issues.push({ path: ['training', 'affinityEvery'], message: `measures how a step on one task's loss changes the others' through the parameters they share, and this model shares none (${because}); remove it or set it to 0` });
+  }
   return issues;
+}
+
+/** The tasks that train: `training.tasks` (when every name in it is a declared task), else all of them. */
+export function trainedTaskNames(resolved: unknown, declared: readonly string[]): string[] {
+  const subset = valueAt(resolved, ['training', 'tasks']);
+  if (!Array.isArray(subset) || !subset.every((name) => typeof name === 'string' && declared.includes(name))) return [...declared];
+  return declared.filter((name) => subset.includes(name));
+}
+
+/** `training.tasks` names declared tasks; the affinity log needs two of them trained and a train record at each of its steps. */
+function trainedTaskIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
+  const issues: ConfigIssue[] = [];
+  const declared = tasks.flatMap((task) => (task.name !== undefined ? [task.name] : []));
+  const subset = valueAt(resolved, ['training', 'tasks']);
+  if (Array.isArray(subset)) {
+    subset.forEach((name, i) => {
+      if (typeof name !== 'string' || declared.includes(name)) return;
+      const close = closestMatch(name, declared);
+      issues.push({ path: ['training', 'tasks', i], message: `no task named ${quote(name)}${close !== undefined ? `; did you mean ${quote(close)}?` : ''} (tasks: ${declared.map(quote).join(', ')})` });
+    });
+  }
+  const affinityEvery = valueAt(resolved, ['training', 'affinityEvery']);
+  if (typeof affinityEvery !== 'number' || affinityEvery <= 0) return issues;
+  const trained = trainedTaskNames(resolved, declared);
+  if (trained.length < 2) {
+    issues.push({ path: ['training', 'affinityEvery'], message: `inter-task affinity needs at least two trained tasks, and this config trains ${trained.length === 1 ? `one (${quote(trained[0])})` : 'none'}; remove it or set it to 0` });
+  }
+  const logEvery = valueAt(resolved, ['training', 'logEvery']);
+  if (typeof logEvery === 'number' && logEvery > 0 && affinityEvery % logEvery !== 0) {
+    issues.push({ path: ['training', 'affinityEvery'], message: `must be a multiple of training.logEvery (${logEvery}): affinity is written with the train record of the step it is measured at` });
+  }
+  return issues;
+}
+
+/** A correlation matrix has a row and column per declared task and could be a correlation matrix. */
+function correlationIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
+  const R = valueAt(resolved, ['data', 'correlation']);
+  if (!Array.isArray(R) || !R.every((row) => Array.isArray(row) && row.every((v) => typeof v === 'number'))) return [];
+  const problem = correlationMatrixProblem(R as number[][], tasks.length);
+  return problem ? [{ path: ['data', 'correlation'], message: `a task correlation matrix ${problem}` }] : [];
 }
 
 /** Early stopping watches the validation loss; without a validation split it could never trigger. */
@@ -263,5 +309,7 @@ export function semanticIssues(given: unknown, resolved: unknown, catalog: Metho
     ...chosenMethods(resolved, catalog).flatMap((method) => method.check?.(view) ?? []),
     ...sharingIssues(view, catalog),
     ...earlyStoppingIssues(view),
+    ...trainedTaskIssues(view),
+    ...correlationIssues(view),
   ];
 }

@@ -5,7 +5,7 @@
  * value) are `DataError`s; when a config key is at fault they carry its JSON path in `configPath`.
  */
 import type { ExperimentConfig } from '../config/schema';
-import { DataError, type Dataset } from './dataset';
+import { DataError, type Dataset, type Split } from './dataset';
 import { loadRandomDataset } from './random';
 import { loadMmoeDataset } from './synthetic';
 import { loadTabularDataset } from './tabular';
@@ -15,6 +15,27 @@ import { loadTabularDataset } from './tabular';
  * file's `path` is relative to it. Deterministic: the same config and seed give the same Dataset.
  */
 export async function loadDataset(config: ExperimentConfig, configDir: string): Promise<Dataset> {
+  return onlyTrainedTasks(await loadAllTasks(config, configDir), config.training.tasks);
+}
+
+/**
+ * The data set of the tasks in `training.tasks` (all when absent): the data is made for every declared task (so
+ * generated rows and splits do not depend on the subset), then the other tasks and their labels are left out.
+ */
+export function onlyTrainedTasks(dataset: Dataset, names: readonly string[] | undefined): Dataset {
+  if (!names) return dataset;
+  const keep = (split: Split): Split => ({ ...split, labels: Object.fromEntries(Object.entries(split.labels).filter(([name]) => names.includes(name))) });
+  const train = keep(dataset.train);
+  const validation = keep(dataset.validation);
+  const trainForEpoch = (epoch: number) => {
+    const split = dataset.trainForEpoch(epoch);
+    return split === dataset.train ? train : keep(split);
+  };
+  const tasks = dataset.tasks.filter((t) => names.includes(t.name));
+  return { ...dataset, tasks, train, validation, trainForEpoch, describe: `${dataset.describe}; training ${tasks.map((t) => t.name).join(', ')} of ${dataset.tasks.length} tasks` };
+}
+
+async function loadAllTasks(config: ExperimentConfig, configDir: string): Promise<Dataset> {
   const source = config.data.source ?? 'synthetic';
   switch (source) {
     case 'synthetic': {

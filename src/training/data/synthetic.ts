@@ -29,6 +29,7 @@ import type { ExperimentConfig } from '../config/schema';
 import { rngFor } from '../random/rng';
 import { DataError, type Dataset, type ResolvedTask, type Split, type TaskLabels } from './dataset';
 import { splitIndices } from './split';
+import { choleskyFactor } from './correlation';
 
 /** The recipe's scale c of the task weight vectors. */
 export const MMOE_SCALE = 0.3;
@@ -48,8 +49,8 @@ export interface MmoeOptions {
   inputDim: number;
   /** Number of tasks K (≤ inputDim). */
   tasks: number;
-  /** ρ in [−1, 1]. */
-  correlation: number;
+  /** ρ in [−1, 1] (every task ρ with the first), or a K × K correlation matrix of the tasks' linear parts. */
+  correlation: number | readonly (readonly number[])[];
   /** Standard deviation of ε. */
   noise: number;
   seed: number;
@@ -99,12 +100,7 @@ export function orthonormalBasis(count: number, dim: number, seed: number): Floa
 export function generateMmoe(options: MmoeOptions): MmoeData {
   const { samples: n, inputDim: d, tasks: K, correlation: rho, noise, seed } = options;
   const basis = orthonormalBasis(K, d, seed);
-  const sideScale = Math.sqrt(Math.max(0, 1 - rho * rho));
-  const weights = basis.map((u, k) => {
-    const w = new Float64Array(d);
-    for (let j = 0; j < d; j++) w[j] = k === 0 ? MMOE_SCALE * u[j] : MMOE_SCALE * (rho * basis[0][j] + sideScale * u[j]);
-    return w;
-  });
+  const weights = typeof rho === 'number' ? starWeights(basis, rho) : matrixWeights(basis, rho);
 
   const sinRng = rngFor(seed, 'mmoe-sin');
   const alpha = new Float64Array(MMOE_SIN_TERMS);
@@ -146,6 +142,28 @@ export function generateMmoe(options: MmoeOptions): MmoeData {
   });
 
   return { x, targets, linear, weights, basis, alpha, beta };
+}
+
+/** The recipe's directions: w_1 = c·u_1, w_k = c·(ρ·u_1 + √(1−ρ²)·u_k). */
+function starWeights(basis: Float64Array[], rho: number): Float64Array[] {
+  const sideScale = Math.sqrt(Math.max(0, 1 - rho * rho));
+  return basis.map((u, k) => u.map((v, j) => (k === 0 ? MMOE_SCALE * v : MMOE_SCALE * (rho * basis[0][j] + sideScale * v))));
+}
+
+/**
+ * Directions with a given correlation matrix R: w_k = c·Σ_j L_kj u_j with R = L·Lᵀ (Cholesky), so that
+ * cos∠(w_i, w_j) = (L·Lᵀ)_ij = R_ij and, x being isotropic, corr(w_iᵀx, w_jᵀx) = R_ij.
+ */
+function matrixWeights(basis: Float64Array[], R: readonly (readonly number[])[]): Float64Array[] {
+  const L = choleskyFactor(R);
+  if (!L || R.length !== basis.length) throw new DataError(`data.correlation: not a ${basis.length} × ${basis.length} correlation matrix`, { configPath: ['data', 'correlation'] });
+  return L.map((row) => {
+    const w = new Float64Array(basis[0].length);
+    row.forEach((l, j) => {
+      if (l !== 0) for (let n = 0; n < w.length; n++) w[n] += MMOE_SCALE * l * basis[j][n];
+    });
+    return w;
+  });
 }
 
 /**
@@ -242,6 +260,6 @@ export function loadMmoeDataset(config: ExperimentConfig): Dataset {
     train,
     validation,
     trainForEpoch: () => train,
-    describe: `synthetic mmoe ρ=${correlation}, noise ${noise}, ${samples} samples × ${inputDim} inputs (${train.size} train, ${validation.size} validation)`,
+    describe: `synthetic mmoe ρ=${typeof correlation === 'number' ? correlation : JSON.stringify(correlation)}, noise ${noise}, ${samples} samples × ${inputDim} inputs (${train.size} train, ${validation.size} validation)`,
   };
 }

@@ -26,6 +26,19 @@ export interface Optimizer {
   /** Slot tensors keyed by "<variable>/<slot>", for checkpoints. */
   slots(): Map<string, tf.Variable>;
   iterations: number;
+  /**
+   * The parameter values one update with `grads` would give — the same rule, clipping and weight decay as
+   * `apply`, from the current slots and iteration count — changing nothing (no parameter, slot or count).
+   * Only the parameters in `grads` (variable name → gradient); the global norm is theirs. Null when that norm is
+   * not finite. The caller disposes the returned tensors.
+   */
+  lookahead(grads: Record<string, tf.Tensor>): Map<string, tf.Tensor> | null;
+}
+
+/** One parameter's update: its new value and its slots' new values (by slot name). */
+interface RuleResult {
+  value: tf.Tensor;
+  slots: Record<string, tf.Tensor>;
 }
 
 /**
@@ -80,8 +93,43 @@ abstract class BaseOptimizer implements Optimizer {
     return this.slotVars;
   }
 
+  /** A slot's current value, without creating it (a slot never written is zero). */
+  protected slotValue(param: Parameter, name: string): tf.Tensor {
+    return this.slotVars.get(`${param.name}/${name}`) ?? tf.zerosLike(param.variable);
+  }
+
   protected abstract slotNames(): string[];
-  protected abstract update(param: Parameter, grad: tf.Tensor, t: number): void;
+  /** The optimiser's rule, pure: the new value of `param` and of its slots after a step with gradient `grad` at iteration `t`. */
+  protected abstract rule(param: Parameter, grad: tf.Tensor, t: number): RuleResult;
+
+  private update(param: Parameter, grad: tf.Tensor, t: number): void {
+    const { value, slots } = this.rule(param, grad, t);
+    for (const [name, v] of Object.entries(slots)) this.slot(param, name).assign(v);
+    param.variable.assign(value);
+  }
+
+  /** The gradient each parameter's rule sees: scaled by clipNorm / norm when over it, plus L2 weight decay. */
+  private effectiveGradient(p: Parameter, grad: tf.Tensor, scale: number | null): tf.Tensor {
+    let g = grad;
+    if (scale !== null) g = tf.mul(g, scale);
+    if (this.config.weightDecay > 0 && p.decay) g = tf.add(g, tf.mul(p.variable, this.config.weightDecay));
+    return g;
+  }
+
+  private globalNorm(active: Parameter[], grads: Record<string, tf.Tensor>): { norm: number; scale: number | null } {
+    const norm = tf.tidy(() => tf.sqrt(tf.addN(active.map((p) => tf.sum(tf.square(grads[p.variable.name]))))).dataSync()[0]);
+    const clip = this.config.clipNorm;
+    // clip / max(norm, clip): 1 when under the threshold.
+    return { norm, scale: clip != null && norm > clip ? clip / norm : null };
+  }
+
+  lookahead(grads: Record<string, tf.Tensor>): Map<string, tf.Tensor> | null {
+    const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
+    const { norm, scale } = this.globalNorm(active, grads);
+    if (!Number.isFinite(norm)) return null;
+    const t = this.iterations + 1;
+    return new Map(active.map((p) => [p.variable.name, tf.tidy(() => this.rule(p, this.effectiveGradient(p, grads[p.variable.name], scale), t).value)]));
+  }
 
   apply(grads: Record<string, tf.Tensor>): number {
     const t = this.iterations + 1;
@@ -92,18 +140,10 @@ abstract class BaseOptimizer implements Optimizer {
 
   private applyPerTensor(grads: Record<string, tf.Tensor>, t: number): number {
     const active = this.params.filter((p) => grads[p.variable.name] !== undefined);
-    const norm = tf.tidy(() => tf.sqrt(tf.addN(active.map((p) => tf.sum(tf.square(grads[p.variable.name]))))).dataSync()[0]);
+    const { norm, scale } = this.globalNorm(active, grads);
     if (!Number.isFinite(norm)) return norm;
-    const clip = this.config.clipNorm;
-    // clip / max(norm, clip): 1 when under the threshold.
-    const scale = clip != null && norm > clip ? clip / norm : null;
     tf.tidy(() => {
-      for (const p of active) {
-        let g = grads[p.variable.name];
-        if (scale !== null) g = tf.mul(g, scale);
-        if (this.config.weightDecay > 0 && p.decay) g = tf.add(g, tf.mul(p.variable, this.config.weightDecay));
-        this.update(p, g, t);
-      }
+      for (const p of active) this.update(p, this.effectiveGradient(p, grads[p.variable.name], scale), t);
     });
     return norm;
   }
@@ -159,16 +199,14 @@ export class Adam extends BaseOptimizer {
     return ['m', 'v'];
   }
 
-  protected update(p: Parameter, g: tf.Tensor, t: number): void {
-    const m = this.slot(p, 'm');
-    const v = this.slot(p, 'v');
+  protected rule(p: Parameter, g: tf.Tensor, t: number): RuleResult {
     const { beta1, beta2, epsilon } = Adam;
-    m.assign(tf.add(tf.mul(m, beta1), tf.mul(g, 1 - beta1)));
-    v.assign(tf.add(tf.mul(v, beta2), tf.mul(tf.square(g), 1 - beta2)));
+    const m = tf.add(tf.mul(this.slotValue(p, 'm'), beta1), tf.mul(g, 1 - beta1));
+    const v = tf.add(tf.mul(this.slotValue(p, 'v'), beta2), tf.mul(tf.square(g), 1 - beta2));
     const stepSize = (this.config.learningRate * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
     // PyTorch's form: p −= lr/(1−β1^t) · m / (√v / √(1−β2^t) + ε)
     const denom = tf.add(tf.sqrt(v), epsilon * Math.sqrt(1 - beta2 ** t));
-    p.variable.assign(tf.sub(p.variable, tf.mul(tf.div(m, denom), stepSize)));
+    return { value: tf.sub(p.variable, tf.mul(tf.div(m, denom), stepSize)), slots: { m, v } };
   }
 }
 
@@ -178,15 +216,11 @@ export class StochasticGradientDescent extends BaseOptimizer {
     return this.config.momentum ? ['momentum'] : [];
   }
 
-  protected update(p: Parameter, g: tf.Tensor): void {
+  protected rule(p: Parameter, g: tf.Tensor): RuleResult {
     const mu = this.config.momentum ?? 0;
-    let step = g;
-    if (mu > 0) {
-      const buf = this.slot(p, 'momentum');
-      buf.assign(tf.add(tf.mul(buf, mu), g));
-      step = buf;
-    }
-    p.variable.assign(tf.sub(p.variable, tf.mul(step, this.config.learningRate)));
+    if (mu <= 0) return { value: tf.sub(p.variable, tf.mul(g, this.config.learningRate)), slots: {} };
+    const buf = tf.add(tf.mul(this.slotValue(p, 'momentum'), mu), g);
+    return { value: tf.sub(p.variable, tf.mul(buf, this.config.learningRate)), slots: { momentum: buf } };
   }
 }
 
@@ -199,17 +233,13 @@ export class RmsProp extends BaseOptimizer {
     return this.config.momentum ? ['square', 'momentum'] : ['square'];
   }
 
-  protected update(p: Parameter, g: tf.Tensor): void {
-    const sq = this.slot(p, 'square');
-    sq.assign(tf.add(tf.mul(sq, RmsProp.rho), tf.mul(tf.square(g), 1 - RmsProp.rho)));
-    let step = tf.div(g, tf.add(tf.sqrt(sq), RmsProp.epsilon));
+  protected rule(p: Parameter, g: tf.Tensor): RuleResult {
+    const square = tf.add(tf.mul(this.slotValue(p, 'square'), RmsProp.rho), tf.mul(tf.square(g), 1 - RmsProp.rho));
+    const scaled = tf.div(g, tf.add(tf.sqrt(square), RmsProp.epsilon));
     const mu = this.config.momentum ?? 0;
-    if (mu > 0) {
-      const buf = this.slot(p, 'momentum');
-      buf.assign(tf.add(tf.mul(buf, mu), step));
-      step = buf;
-    }
-    p.variable.assign(tf.sub(p.variable, tf.mul(step, this.config.learningRate)));
+    if (mu <= 0) return { value: tf.sub(p.variable, tf.mul(scaled, this.config.learningRate)), slots: { square } };
+    const momentum = tf.add(tf.mul(this.slotValue(p, 'momentum'), mu), scaled);
+    return { value: tf.sub(p.variable, tf.mul(momentum, this.config.learningRate)), slots: { square, momentum } };
   }
 }
 

@@ -14,7 +14,8 @@ import { deriveSeed, rngFor } from '../random/rng';
 import type { EvalRecord, EventCode, EventRecord, MetricRecord, TaskMetrics, TrainRecord } from '../run/records';
 import { eventRecord } from '../run/events';
 import { cosineFromGram } from '../gradients/gramian';
-import { conflictMatrixInfo } from '../run/matrices';
+import { AFFINITY_MATRICES, affinityApproxMatrixInfo, affinityMatrixInfo, affinityMeanMatrixInfo, conflictMatrixInfo } from '../run/matrices';
+import { addSample, measureAffinity, meanOf, type AffinitySample, type AffinityTotals } from './affinity';
 import { createWeighting } from '../weighting/registry';
 import type { StepInfo, WeightingStrategy } from '../weighting/strategy';
 import { disposeBatch, makeBatch, taskLoss, taskLosses, type Batch } from './losses';
@@ -68,6 +69,8 @@ export interface TrainerPosition {
    * holds each). Absent in 0.1 checkpoints, whose records describe none.
    */
   describedMatrices?: string[];
+  /** The sum and count of the affinity samples so far (their mean is recorded); absent before the first. */
+  affinity?: AffinityTotals;
 }
 
 const EVAL_CHUNK = 2048;
@@ -100,7 +103,9 @@ export class Trainer {
   ) {
     const rng = rngFor(config.seed, 'init');
     this.model = createModel({ config: config.model, inputDim: dataset.inputDim, vocabSize: dataset.vocabSize, samples: dataset.samples, tasks: dataset.tasks, rng });
-    this.weighting = createWeighting({ loss: config.loss, tasks: config.tasks, seed: config.seed });
+    // The data set holds the trained tasks (`training.tasks`), in config order.
+    const trained = new Set(dataset.tasks.map((t) => t.name));
+    this.weighting = createWeighting({ loss: config.loss, tasks: config.tasks.filter((t) => trained.has(t.name)), seed: config.seed });
     this.params = [...this.model.parameters(), ...this.weighting.parameters()];
     this.optimizer = createOptimizer(this.params, config.optimizer);
     this.totalSteps = config.training.epochs * order.stepsPerEpoch;
@@ -153,8 +158,20 @@ export class Trainer {
         // Conflict is measured on the weights before this step's update, on the same batch and masks.
         let conflict: number[][] | undefined;
         const conflictDue = training.conflictEvery > 0 && step % training.conflictEvery === 0;
+        // Affinity, like conflict, on the weights before this step's update; its per-task gradients give the cosines too.
+        const affinityEvery = training.affinityEvery ?? 0;
+        let affinity: Extract<AffinitySample, { exact: number[][] }> | undefined;
+        if (affinityEvery > 0 && step % affinityEvery === 0) {
+          const sample = this.measureAffinity(batch, dropoutSeed);
+          if ('skipped' in sample) hooks.onRecord(this.event(step, 'warning', 'affinity-skipped', `affinity sample at step ${step} skipped: ${sample.skipped} (training goes on)`));
+          else {
+            affinity = sample;
+            this.position.affinity = addSample(this.position.affinity, sample.exact);
+            if (conflictDue && !this.weighting.shareGradients) conflict = cosineFromGram(sample.gram);
+          }
+        }
         // Gradient methods compute the per-task gradients anyway: their Gramian gives the cosines for free.
-        if (conflictDue && !this.weighting.shareGradients) conflict = this.gradientConflict(batch, dropoutSeed);
+        if (conflictDue && !conflict && !this.weighting.shareGradients) conflict = this.gradientConflict(batch, dropoutSeed);
         const result = this.trainStep(batch, info, dropoutSeed, logThis);
         if (conflictDue && result.gram) conflict = cosineFromGram(result.gram);
         disposeBatch(batch);
@@ -178,7 +195,7 @@ export class Trainer {
 
         if (logThis) {
           const elapsed = (now - windowStart) / 1000;
-          hooks.onRecord(this.trainRecord(step, epoch, result, elapsed > 0 ? Math.round(windowSamples / elapsed) : 0, conflict));
+          hooks.onRecord(this.trainRecord(step, epoch, result, elapsed > 0 ? Math.round(windowSamples / elapsed) : 0, conflict, affinity));
           windowStart = now;
           windowSamples = 0;
         }
@@ -338,7 +355,7 @@ export class Trainer {
   }
 
   /** The train record of a step (disposes the step's captured matrices). */
-  private trainRecord(step: number, epoch: number, result: StepResult, samplesPerSecond: number, conflict: number[][] | undefined): TrainRecord {
+  private trainRecord(step: number, epoch: number, result: StepResult, samplesPerSecond: number, conflict: number[][] | undefined, affinity?: { exact: number[][]; approx: number[][] }): TrainRecord {
     const record: TrainRecord = {
       kind: 'train',
       step,
@@ -352,6 +369,13 @@ export class Trainer {
     const probed = tf.tidy(() => Object.entries(this.model.probe?.() ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] })));
     const matrices = [...Object.entries(result.matrices ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] })), ...probed];
     if (conflict) matrices.push({ name: 'conflict', info: conflictMatrixInfo(this.taskNames), rows: conflict });
+    if (affinity && this.position.affinity) {
+      matrices.push(
+        { name: AFFINITY_MATRICES.sample, info: affinityMatrixInfo(this.taskNames), rows: affinity.exact },
+        { name: AFFINITY_MATRICES.mean, info: affinityMeanMatrixInfo(this.taskNames), rows: meanOf(this.position.affinity) },
+        { name: AFFINITY_MATRICES.approx, info: affinityApproxMatrixInfo(this.taskNames), rows: affinity.approx },
+      );
+    }
     const described = (this.position.describedMatrices ??= []);
     for (const { name, info, rows } of matrices) {
       (record.matrices ??= {})[name] = rows.map((r) => r.map(round));
@@ -407,6 +431,21 @@ export class Trainer {
       if (r) out[t.name] = roundMetrics(r);
     });
     return out;
+  }
+
+  /**
+   * One inter-task affinity sample on this batch and dropout masks (engine/affinity.ts), with the Gramian of the
+   * per-task gradients it used (for the conflict log at the same step).
+   */
+  measureAffinity(batch: Batch, dropoutSeed: number): AffinitySample & { gram: number[][] } {
+    const { perTask, gram } = this.perTaskSharedGradients(batch, dropoutSeed);
+    try {
+      const shared = this.model.sharedParameters().map((p) => p.variable);
+      const losses = () => this.taskLossValues(batch, dropoutSeed);
+      return { ...measureAffinity({ shared, perTask, gram, losses, optimizer: this.optimizer, learningRate: this.config.optimizer.learningRate, taskNames: this.taskNames }), gram };
+    } finally {
+      tf.dispose(perTask.flatMap((g) => Object.values(g)));
+    }
   }
 
   /**

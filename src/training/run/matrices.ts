@@ -87,6 +87,26 @@ export function conflictMatrixInfo(tasks: readonly string[]): MatrixInfo {
   };
 }
 
+/** The affinity matrices' names: one sample (`affinity`), the average of the samples so far, the first-order estimate. */
+export const AFFINITY_MATRICES = { sample: 'affinity', mean: 'affinity-mean', approx: 'affinity-approx' } as const;
+
+function affinityInfo(tasks: readonly string[], title: string, description: string): MatrixInfo {
+  return { title, description, rowAxis: 'task', columnAxis: 'task', rows: [...tasks], columns: [...tasks], unit: 'affinity', signed: true };
+}
+
+/** Inter-task affinity (Fifty et al. 2021): Z(i→j) = 1 − L_j(θ⁺ᵢ)/L_j(θ), row i = the task stepped on, column j = the task whose loss is read. */
+export function affinityMatrixInfo(tasks: readonly string[]): MatrixInfo {
+  return affinityInfo(tasks, 'Affinity', 'Z(i→j) = 1 − L_j(θ⁺ᵢ)/L_j(θ): how much a lookahead step on task i (row) lowers task j\'s (column) loss on the same batch (> 0 helps; not symmetric)');
+}
+
+export function affinityMeanMatrixInfo(tasks: readonly string[]): MatrixInfo {
+  return affinityInfo(tasks, 'Affinity, average so far', 'the mean of the affinity samples Z(i→j) up to this step (row i = task stepped on, column j = task whose loss is read)');
+}
+
+export function affinityApproxMatrixInfo(tasks: readonly string[]): MatrixInfo {
+  return affinityInfo(tasks, 'Affinity, first-order approximation', 'approximation, not measured: lr·⟨g_i, g_j⟩/L_j, the first-order Taylor estimate of Z(i→j) for a plain SGD step (no lookahead)');
+}
+
 /** 0.1's `attention` also held a cross-stitch run's last mixing matrix, which its record cannot tell apart. */
 const LEGACY_ATTENTION_DESCRIPTION = "each task's attention over the towers, batch mean (cross-stitch: the last mixing matrix α)";
 

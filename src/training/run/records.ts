@@ -101,6 +101,7 @@ export const EVENT_CODES = [
   'loss-not-finite',
   'gradient-not-finite',
   'batch-skipped',
+  'affinity-skipped',
   'early-stopped',
   'stopped',
   'resumed',
@@ -175,6 +176,24 @@ export const RunMarksSchema = Type.Object({
 });
 export type RunMarks = Static<typeof RunMarksSchema>;
 
+/** The average affinity of a run (row i = task stepped on, column j = task whose loss is read) and its suggested groupings (analysis/grouping.ts). */
+export const AffinitySummarySchema = Type.Object({
+  tasks: Type.Array(Type.String()),
+  mean: Matrix,
+  /** How many affinity samples the mean is over. */
+  samples: Type.Integer({ minimum: 0 }),
+  /** The best grouping for each budget B = 1 … K (none above 12 tasks). */
+  groupings: Type.Array(
+    Type.Object({
+      budget: Type.Integer({ minimum: 1 }),
+      groups: Type.Array(Type.Array(Type.String())),
+      score: Type.Number(),
+      servedBy: Type.Record(Type.String(), Type.Integer({ minimum: 0 })),
+    }),
+  ),
+});
+export type AffinitySummary = Static<typeof AffinitySummarySchema>;
+
 export const RunInfoSchema = Type.Object({
   /** Format version of the run directory. */
   version: Type.Literal(RECORD_FORMAT_VERSION),
@@ -216,6 +235,8 @@ export const RunInfoSchema = Type.Object({
       steps: Type.Integer(),
       /** Step of the lowest mean validation loss. */
       bestStep: Type.Union([Type.Integer(), Type.Null()]),
+      /** Runs with `training.affinityEvery`: the average inter-task affinity and the groupings suggested from it. */
+      affinity: Type.Optional(AffinitySummarySchema),
     }),
     Type.Null(),
   ]),

@@ -8,12 +8,14 @@ import path from 'node:path';
 import { BatchSampler } from '../data/sampler';
 import { loadCheckpoint, saveCheckpoint } from '../engine/checkpoint';
 import { NonFiniteError } from '../engine/nonFinite';
+import { meanOf } from '../engine/affinity';
+import { affinitySummary } from '../analysis/affinityReport';
 import { Trainer, type TrainOutcome } from '../engine/trainer';
 import { eventRecord } from './events';
 import { processStartTicks } from './processIdentity';
 import { RUN_FILES, type EventCode, type EventRecord, type MetricRecord, type PositionedRecords, type RunInfo } from './records';
 import { makeRunId, readRunInfoSync, RunDirectoryWriter, writeFileAtomicSync } from './runDirectory';
-import { InputError, readRunConfigSource, resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
+import { InputError, positioned, readRunConfigSource, resolveRunInputs, type RunInputs, type RunRequest } from './runInputs';
 import { runProgram } from './runProgram';
 
 export interface RunCallbacks {
@@ -44,6 +46,10 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   const { config, dataset, backend } = inputs;
   const sampler = new BatchSampler(dataset.train, dataset.tasks, config.training, config.seed);
   const trainer = new Trainer(config, dataset, sampler);
+  const affinityEvery = config.training.affinityEvery ?? 0;
+  if (affinityEvery > trainer.totalSteps) {
+    throw new InputError(positioned(source.source, ['training', 'affinityEvery'], `training.affinityEvery: ${affinityEvery} is more steps than the run has (${trainer.totalSteps}: ${config.training.epochs} epochs × ${sampler.stepsPerEpoch}), so no affinity would ever be measured; lower it or set it to 0`));
+  }
   const writer = openRunDirectory(request, inputs, trainer, (batch) => callbacks.onRecords?.(batch));
   callbacks.onStarted?.(writer.runDir, writer.info);
 
@@ -196,6 +202,7 @@ function completed(outcome: TrainOutcome, inputs: RunInputs, trainer: Trainer, w
       backend: backend.name,
       steps: p.step,
       bestStep: p.bestStep,
+      ...(p.affinity && { affinity: affinitySummary(dataset.tasks.map((t) => t.name), meanOf(p.affinity), p.affinity.count) }),
     },
   };
 }

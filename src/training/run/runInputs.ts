@@ -128,9 +128,11 @@ async function loadData(configSource: ConfigSource): Promise<Dataset> {
 }
 
 function describeDataError(error: DataError, config: { file: string; text: string } | undefined): string {
-  if (config && error.configPath) {
-    const pos = locateJsonPath(config.text, error.configPath);
-    if (pos) return `${config.file}:${pos.line}:${pos.column}: ${error.message}`;
-  }
-  return error.message;
+  return error.configPath ? positioned(config, error.configPath, error.message) : error.message;
+}
+
+/** `message` prefixed with `file:line:col` of `configPath` in the config's text, where it can be found. */
+export function positioned(config: { file: string; text: string } | undefined, configPath: (string | number)[], message: string): string {
+  const pos = config && locateJsonPath(config.text, configPath);
+  return pos ? `${config.file}:${pos.line}:${pos.column}: ${message}` : message;
 }

@@ -30,14 +30,20 @@ export function baselineOverrides(config: ExperimentConfig, task: string, featur
   const common = [
     `name=${JSON.stringify(`${config.name}-stl-${task}`.slice(0, 64))}`,
     `model=${JSON.stringify(model)}`,
-    // The gradient-conflict log needs K backward passes and changes nothing a baseline is used for.
-    'training.conflictEvery=0',
+    // The gradient-conflict and affinity logs need extra passes and change nothing a baseline is used for; a baseline
+    // trains its one task whatever subset (training.tasks) the multi-task run trains.
+    `training=${JSON.stringify(baselineTraining(config.training))}`,
   ];
   if (featureColumns) {
     return [...common, `tasks=${JSON.stringify(tasks.filter((t) => t.name === task))}`, `data.features=${JSON.stringify(featureColumns)}`, `loss=${JSON.stringify({ weighting: 'equal' })}`];
   }
   const weights = Object.fromEntries(config.tasks.map((t) => [t.name, t.name === task ? 1 : 0]));
   return [...common, `tasks=${JSON.stringify(tasks)}`, `loss=${JSON.stringify({ weighting: 'static', weights })}`];
+}
+
+function baselineTraining(training: ExperimentConfig['training']): ExperimentConfig['training'] {
+  const { tasks: _tasks, affinityEvery: _affinityEvery, ...rest } = training;
+  return { ...rest, conflictEvery: 0 };
 }
 
 /** Stable JSON: object keys sorted, so equal configs hash equally whatever order they were written in. */

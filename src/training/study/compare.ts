@@ -5,6 +5,7 @@
  */
 import { deltaMParts, headlineMetric, type DeltaM } from '../evaluation/deltaM';
 import type { ExperimentConfig } from '../config/schema';
+import { trainedTasks } from '../config/trainedTasks';
 import type { RunInfo } from '../run/records';
 import { findBaseline, groupKey } from './baselines';
 import { meanStd, type MeanStd } from './stats';
@@ -48,8 +49,9 @@ export function runDeltaM(run: HasInfo, config: ExperimentConfig | undefined, al
   if (!info.baselines) return { reason: 'not a study run with baselines', tasks: [] };
   if (info.status !== 'completed' || !info.summary) return { reason: `the run has not finished (${info.status})`, tasks: [] };
   if (!config) return { reason: 'its config.json cannot be read', tasks: [] };
-  const baselines = Object.fromEntries(config.tasks.map((t) => [t.name, findBaseline(all, info.baselines![t.name] ?? '')?.info.summary?.metrics[t.name]]));
-  const result = deltaMParts(config.tasks, info.summary.metrics, baselines);
+  const tasks = trainedTasks(config);
+  const baselines = Object.fromEntries(tasks.map((t) => [t.name, findBaseline(all, info.baselines![t.name] ?? '')?.info.summary?.metrics[t.name]]));
+  const result = deltaMParts(tasks, info.summary.metrics, baselines);
   // A baseline that is not there at all says so (rather than "no metric in its baseline").
   for (const part of result.tasks) {
     if (findBaseline(all, info.baselines[part.task] ?? '')) continue;
@@ -107,7 +109,7 @@ function summariseGroup<R extends HasInfo>(key: string, members: ComparedRun<R>[
   const overall = meanStd(values);
   if (overall) group.deltaM = overall;
   else if (!group.baselineOf) group.deltaMReason = done.length === 0 ? 'no run of the group has finished' : done[0].deltaM?.reason;
-  for (const task of members[0].config?.tasks ?? []) {
+  for (const task of members[0].config ? trainedTasks(members[0].config) : []) {
     const { metric } = headlineMetric(task.type);
     const metricValues = done.flatMap((m) => {
       const v = m.listing.info.summary?.metrics[task.name]?.[metric];

@@ -10,6 +10,7 @@ import { loadExperimentConfig } from '../config/load';
 import { invalidSweepPoint, parseExperimentText } from '../config/parse';
 import type { BackendName, ExperimentConfig } from '../config/schema';
 import type { RunBatch } from '../runner/runner';
+import { trainedTasks } from '../config/trainedTasks';
 import { studyPoints } from '../config/study';
 import type { RunMarks } from '../run/records';
 import { listRunsSync, type RunListing } from '../run/runDirectory';
@@ -88,7 +89,7 @@ export async function planStudy(configPath: string, sets: readonly string[], run
       marks.baselines = {};
       const data = fingerprint(pointConfig, configDir);
       const features = await featureNames(pointConfig, configDir, columns);
-      for (const task of pointConfig.tasks) {
+      for (const task of trainedTasks(pointConfig)) {
         const baseline = [...overrides, ...baselineOverrides(pointConfig, task.name, features)];
         const key = baselineKey(parseExperimentText(text, file, baseline), task.name, data);
         marks.baselines[task.name] = key;
