@@ -18,6 +18,8 @@ import { hasPareto, renderPareto } from './cards/paretoCard';
 import { renderDiagnostics } from './cards/diagnosticsCard';
 import { renderAlerts, weightsPicker } from './cards/weightsCard';
 import { MatrixCard } from './cards/matrixCard';
+import { SELF_ATTENTION_CARD, SelfAttentionCard } from './cards/selfAttentionCard';
+import { parseSelfAttentionName } from '../training/run/matrices';
 import { buildRunList, buildToolbar } from './toolbar';
 import type { DashboardContext } from './context';
 import type { Changes, DashboardModel } from './model';
@@ -33,6 +35,7 @@ const CARD_TITLES: Record<string, [string, string]> = {
   compare: ['Comparison', 'differing config values highlighted'],
   diagnostics: ['Diagnostics', 'study findings, each with a remedy sweep'],
   pareto: ['Pareto view', 'final task metrics per run or seed group'],
+  [SELF_ATTENTION_CARD]: ['Self-attention', 'query token × key token of validation text 1, per encoder layer and head'],
 };
 
 export class DashboardView implements DashboardContext {
@@ -46,6 +49,7 @@ export class DashboardView implements DashboardContext {
   private charts = new Map<string, LineChart>();
   /** Matrix name → its card. */
   private matrixCards = new Map<string, MatrixCard>();
+  private selfAttention: SelfAttentionCard | undefined;
   private specs: ChartSpec[] = [];
   /** Cards and charts that exist (see structureOf). */
   private structureKey = '';
@@ -169,11 +173,13 @@ export class DashboardView implements DashboardContext {
 
   /** The cards in page order: one per named matrix between the task weights and the validation metrics. */
   private cardOrder(): string[] {
-    return ['header', 'losses', 'weights', ...this.model.matrixNames(), 'validation', 'compare', 'pareto', 'diagnostics'];
+    const names = this.model.matrixNames();
+    const selfAttention = names.some((n) => parseSelfAttentionName(n)) ? [SELF_ATTENTION_CARD] : [];
+    return ['header', 'losses', 'weights', ...names.filter((n) => !parseSelfAttentionName(n)), ...selfAttention, 'validation', 'compare', 'pareto', 'diagnostics'];
   }
 
   private cardTitle(id: string): [string, string] {
-    const about = this.choices.heldMatrix(id)?.about;
+    const about = id === SELF_ATTENTION_CARD ? undefined : this.choices.heldMatrix(id)?.about;
     return about ? [about.title, `${about.rowAxis} × ${about.columnAxis}: ${about.description}`] : CARD_TITLES[id];
   }
 
@@ -182,6 +188,7 @@ export class DashboardView implements DashboardContext {
     for (const c of this.allCharts()) c.destroy();
     this.charts = new Map();
     this.matrixCards = new Map();
+    this.selfAttention = undefined;
     this.cards.clear();
     this.header.reset();
     this.specs = chartSpecs(this.model, this.choices);
@@ -191,12 +198,14 @@ export class DashboardView implements DashboardContext {
     if (this.model.runs.size > 1) present.add('compare');
     if (hasPareto(this)) present.add('pareto');
     if (this.model.diagnostics) present.add('diagnostics');
+    if (this.model.matrixNames().some((n) => parseSelfAttentionName(n))) present.add(SELF_ATTENTION_CARD);
     for (const id of this.cardOrder()) {
       if (!present.has(id)) continue;
       const [title, description] = this.cardTitle(id);
       const card = this.cards.card(id, title, description);
       const lines = this.specs.find((s) => s.matrix === id);
       if (lines) this.matrixCards.set(id, new MatrixCard(this, id, card, lines, exportPng, () => this.renderMatrices()));
+      if (id === SELF_ATTENTION_CARD) this.selfAttention = new SelfAttentionCard(this, card, () => this.renderMatrices());
     }
     for (const s of this.specs) {
       if (s.matrix !== undefined) continue;
@@ -224,6 +233,7 @@ export class DashboardView implements DashboardContext {
 
   private renderMatrices(): void {
     for (const m of this.matrixCards.values()) m.render();
+    this.selfAttention?.render();
   }
 
   private chartOf(spec: ChartSpec): LineChart | undefined {
@@ -236,7 +246,9 @@ export class DashboardView implements DashboardContext {
 
   /** Every heatmap: its matrix and what it shows (tests and benchmarks). */
   heatmaps(): { kind: string; step: number | null; rows: number[][] | null }[] {
-    return [...this.matrixCards.values()].map((m) => ({ kind: m.name, step: m.heatmap.data?.snapshot.step ?? null, rows: m.heatmap.data?.snapshot.rows ?? null }));
+    const cards: { name: string; heatmap: { data?: { snapshot: { step: number; rows: number[][] } } } }[] = [...this.matrixCards.values()];
+    if (this.selfAttention) cards.push(this.selfAttention);
+    return cards.map((m) => ({ kind: m.name, step: m.heatmap.data?.snapshot.step ?? null, rows: m.heatmap.data?.snapshot.rows ?? null }));
   }
 
   private exportPng(chart: LineChart): void {

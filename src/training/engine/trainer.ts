@@ -349,7 +349,11 @@ export class Trainer {
       weights: this.byTask(this.weighting.weights().map(round)),
       samplesPerSecond,
     };
-    const probed = tf.tidy(() => Object.entries(this.model.probe?.() ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] })));
+    const { logEvery, evalEvery } = this.config.training;
+    const probed = tf.tidy(() => {
+      const probes = { ...this.model.probe?.(), ...(atEvalCadence(step, logEvery, evalEvery) || step === this.totalSteps ? this.model.probeAtEvalCadence?.() : {}) };
+      return Object.entries(probes).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] }));
+    });
     const matrices = [...Object.entries(result.matrices ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] })), ...probed];
     if (conflict) matrices.push({ name: 'conflict', info: conflictMatrixInfo(this.taskNames), rows: conflict });
     const described = (this.position.describedMatrices ??= []);
@@ -424,6 +428,16 @@ function disposeMatrices(matrices: Record<string, ReportedMatrix> | undefined): 
   if (matrices) tf.dispose(Object.values(matrices).map((m) => m.values));
 }
 
+/**
+ * Whether the train record of `step` carries the large probed matrices: the first record, and the first record
+ * at or after each multiple of `evalEvery` (a pure function of the step, so a resumed run writes the same);
+ * the last step's record carries them too.
+ */
+export function atEvalCadence(step: number, logEvery: number, evalEvery: number): boolean {
+  const previous = step - logEvery;
+  return previous <= 0 || Math.floor(step / evalEvery) > Math.floor(previous / evalEvery);
+}
+
 /** Records carry 7 significant digits: float32 precision, and smaller files. */
 export function round(v: number): number {
   return Number.isFinite(v) ? Number(v.toPrecision(7)) : v;
@@ -434,5 +448,7 @@ function roundMetrics(m: TaskMetrics): TaskMetrics {
   if (m.accuracy !== undefined) out.accuracy = round(m.accuracy);
   if (m.rmse !== undefined) out.rmse = round(m.rmse);
   if (m.mae !== undefined) out.mae = round(m.mae);
+  if (m.microF1 !== undefined) out.microF1 = round(m.microF1);
+  if (m.macroF1 !== undefined) out.macroF1 = round(m.macroF1);
   return out;
 }
