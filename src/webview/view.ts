@@ -35,7 +35,7 @@ const CARD_TITLES: Record<string, [string, string]> = {
   compare: ['Comparison', 'differing config values highlighted'],
   diagnostics: ['Diagnostics', 'study findings, each with a remedy sweep'],
   pareto: ['Pareto view', 'final task metrics per run or seed group'],
-  [SELF_ATTENTION_CARD]: ['Self-attention', 'query token × key token of validation text 1, per encoder layer and head'],
+  [SELF_ATTENTION_CARD]: ['Self-attention', 'query token × key token of validation text 1, per encoder layer and head; full colour = the largest weight'],
 };
 
 export class DashboardView implements DashboardContext {

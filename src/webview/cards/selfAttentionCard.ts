@@ -133,6 +133,8 @@ export class SelfAttentionCard {
     this.scrubber.setAttribute('aria-valuetext', `step ${snapshot.step}`);
     this.label.textContent = `${snapshot.step}${scrubStep === null ? ' (latest)' : ''}`;
     this.heatmap.canvas.setAttribute('aria-label', `${held.about.title}: query token × key token`);
-    this.heatmap.render({ rowLabels: held.rowLabels, columnLabels: held.columnLabels, snapshot, scale: 'sequential' }, this.context.theme());
+    // A row of n weights sums to 1, so most are near 1/n: full colour at the matrix's largest weight.
+    const full = Math.max(...snapshot.rows.flat().filter(Number.isFinite), 1e-6);
+    this.heatmap.render({ rowLabels: held.rowLabels, columnLabels: held.columnLabels, snapshot, scale: 'sequential', full }, this.context.theme());
   }
 }
