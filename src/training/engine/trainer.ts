@@ -70,7 +70,13 @@ export interface TrainerPosition {
   describedMatrices?: string[];
 }
 
+/**
+ * Rows a validation forward pass takes at once. Text: a Transformer holds tokens × (d + heads·tokens + ff)
+ * floats of activations a text, so 2048 texts of 48 tokens took ≈ 600 MB of WebAssembly heap on the Debian
+ * example (BENCHMARKS.md, worker memory); 256 keep the evaluation's peak near a training step's.
+ */
 const EVAL_CHUNK = 2048;
+const TEXT_EVAL_CHUNK = 256;
 
 export class Trainer {
   readonly model: MultiTaskModel;
@@ -397,8 +403,9 @@ export class Trainer {
   evaluate(split: Split): Record<string, TaskMetrics> {
     const tasks = this.dataset.tasks;
     const acc = tasks.map((t) => new TaskMetricAccumulator(t));
-    for (let offset = 0; offset < split.size; offset += EVAL_CHUNK) {
-      const rows = Math.min(EVAL_CHUNK, split.size - offset);
+    const chunk = this.dataset.vocabSize !== undefined ? TEXT_EVAL_CHUNK : EVAL_CHUNK;
+    for (let offset = 0; offset < split.size; offset += chunk) {
+      const rows = Math.min(chunk, split.size - offset);
       const outputs = tf.tidy(() => {
         const x = tf.tensor2d(split.x.subarray(offset * this.dataset.inputDim, (offset + rows) * this.dataset.inputDim), [rows, this.dataset.inputDim]);
         return this.model.forward(x, { training: false }).outputs.map((o) => o.dataSync() as Float32Array);
