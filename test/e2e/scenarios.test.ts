@@ -586,4 +586,107 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     assert.match(webgpu, /SwiftShader/, 'the row names the adapter');
     assert.match(webgpu, /auto skips a software adapter/, 'and says auto does not pick it');
   });
+
+  scenario('12 Start Study from the CodeLens: baselines and seeds train, the study dashboard shows bands, Δm, the Pareto card and a remedy', 180_000, async ({ workbench: wb, workspace, page }) => {
+    // Two regression targets on scales 100× apart (the loss-imbalance diagnostic fires on every seed, so the
+    // remedy has a finding to come from), 2 weightings × 2 seeds + 2 baselines per seed: 8 short runs.
+    const rows = ['x1,x2,x3,x4,small,large'];
+    for (let i = 0; i < 400; i++) {
+      const x = [0, 1, 2, 3].map((k) => Math.sin(i * (k + 1.7) + k));
+      rows.push([...x.map((v) => v.toFixed(4)), (x[0] + x[1]).toFixed(4), (100 * (x[2] - x[3])).toFixed(2)].join(','));
+    }
+    writeFileSync(path.join(workspace, 'scales.csv'), `${rows.join('\n')}\n`);
+    const relative = 'scale-study.mtl.json';
+    const file = path.join(workspace, relative);
+    writeFileSync(
+      file,
+      [
+        '// A study of two tasks whose losses differ in scale (e2e scenario 12)',
+        '{',
+        '  "name": "scale-study",',
+        '  "data": { "source": "csv", "path": "scales.csv", "validationSplit": 0.25 },',
+        '  "tasks": [',
+        '    { "name": "small", "type": "regression", "target": "small" },',
+        '    { "name": "large", "type": "regression", "target": "large" }',
+        '  ],',
+        '  "model": { "architecture": "hard", "sharedUnits": [8], "taskUnits": [] },',
+        '  "optimizer": { "name": "adam", "learningRate": 0.01 },',
+        '  /* short runs: 10 steps per epoch */',
+        '  "training": { "epochs": 6, "batchSize": 30, "logEvery": 2, "evalEvery": 20, "conflictEvery": 4 },',
+        '  "sweep": { "loss.weighting": ["equal", "dwa"] },',
+        '  "study": { "seeds": [1, 2], "baselines": "auto" }',
+        '}',
+        '',
+      ].join('\n'),
+    );
+    const comments = (text: string) => text.match(/\/\/.*$|\/\*[\s\S]*?\*\//gm) ?? [];
+    const before = readFileSync(file, 'utf8');
+    const known = new Set(listRuns(workspace).map((run) => run.id));
+    await wb.openFile(relative);
+    const lens = page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a').filter({ hasText: /Start Study \(4 runs \+ baselines\)/ }).first();
+    try {
+      await lens.waitFor({ state: 'visible', timeout: 45_000 });
+    } catch {
+      const lenses = await page.locator('.codelens-decoration').allInnerTexts();
+      throw new E2EError(`No "Start Study (4 runs + baselines)" CodeLens on ${relative} (CodeLenses: ${lenses.join(' | ') || 'none'}).`);
+    }
+    await lens.click();
+    const studyRuns = () => listRuns(workspace).filter((run) => !known.has(run.id));
+    const runs = await waitUntil('the 4 study runs and 4 baselines to complete (they queue one at a time)', () => {
+      const found = studyRuns();
+      return found.length === 8 && found.every((run) => run.info.status === 'completed') ? found : undefined;
+    }, 150_000, 1000).catch((error: Error) => {
+      throw new E2EError(`${error.message} Runs so far: ${studyRuns().map((r) => `${r.id} ${r.info.status}${r.info.baseline ? ' (baseline)' : ''}`).join(', ') || 'none'}.`);
+    });
+    assert.equal(runs.filter((run) => run.info.baseline).length, 4, 'a baseline per task and seed');
+    const frame = await wb.waitForWebview('Start Study (its comparison dashboard)');
+    // The Δm table: one group row per weighting, each with a Δm once its seeds and baselines have finished.
+    const deltaMs = async () =>
+      frame.locator('table.compare').evaluate((table) => {
+        const headers = [...table.querySelectorAll('thead th')].map((th) => th.textContent ?? '');
+        const column = headers.findIndex((h) => h.includes('Δm'));
+        return [...table.querySelectorAll('tr.group')].map((tr) => (column < 0 ? '' : (tr.children[column]?.textContent ?? '')));
+      });
+    // (The baselines of each task form seed groups of their own too.)
+    await waitUntil('the comparison table to show both weighting groups with a Δm (mean ± std)', async () => {
+      const cells = await deltaMs().catch(() => []);
+      return cells.filter((t) => /\d ± \d/.test(t)).length >= 2 ? cells : undefined;
+    }, 30_000).catch(async (error: Error) => {
+      throw new E2EError(`${error.message} Table: ${JSON.stringify((await frame.locator('table.compare').innerText().catch(() => '')).slice(0, 600))}`);
+    });
+    assert.match(await frame.locator('table.compare').locator('xpath=ancestor::*[contains(@class,"card-body")]').innerText(), /Δm/, 'the convention is stated next to the numbers');
+    // Seeds drawn as mean ± std bands.
+    await frame.locator('vscode-single-select[data-control="group-view"]').evaluate((e) => {
+      (e as HTMLElement & { value: string }).value = 'std';
+      e.dispatchEvent(new Event('change'));
+    });
+    const bands = await waitUntil('the loss charts to draw each group as a mean ± std band', async () => {
+      const drawn = await frame.locator('body').evaluate(() => (window as unknown as { mtlLabDashboard: { charts(): { id: string; drawn: { label: string; band?: unknown }[] }[] } }).mtlLabDashboard.charts());
+      const labels = drawn.filter((c) => c.id.startsWith('loss:')).flatMap((c) => c.drawn.filter((d) => d.band).map((d) => d.label));
+      return labels.some((l) => /2 seeds, mean ± std/.test(l)) ? labels : undefined;
+    }, 20_000);
+    assert.ok(bands.length >= 2, `bands drawn: ${bands.join(' | ')}`);
+    await wb.screenshot('12-study', 'bands-and-table');
+    // The Pareto card: a point per group and per baseline task.
+    const pareto = frame.locator('.card-pareto');
+    await pareto.scrollIntoViewIfNeeded();
+    await waitUntil('the Pareto card to place both groups', async () => (await pareto.locator('.pareto-point').count()) >= 2, 20_000);
+    await wb.screenshot('12-study', 'pareto');
+    // Diagnostics: the loss-scale imbalance, and its remedy written into the file with its comments kept.
+    const finding = frame.locator('.card-diagnostics .finding').filter({ hasText: /differ by/ }).first();
+    await finding.waitFor({ state: 'visible', timeout: 20_000 }).catch(async () => {
+      throw new E2EError(`The diagnostics card shows no loss-imbalance finding: ${JSON.stringify((await frame.locator('.card-diagnostics').innerText().catch(() => 'no card')).slice(0, 400))}`);
+    });
+    await finding.scrollIntoViewIfNeeded();
+    await wb.screenshot('12-study', 'diagnostics');
+    await finding.locator('[data-action="apply-remedy"]').click();
+    await wb.runCommand('File: Save All Files');
+    const after = await waitUntil(`${relative} to sweep the scale-free weightings`, async () => {
+      const text = readFileSync(file, 'utf8');
+      if (/"loss\.weighting"\s*:\s*\[\s*"equal"\s*,\s*"uncertainty"\s*,\s*"gradnorm"\s*\]/.test(text)) return text;
+      await wb.runCommand('File: Save All Files');
+      return undefined;
+    }, 20_000, 1000);
+    assert.deepEqual(comments(after), comments(before), 'every comment of the file is still there');
+  });
 });
