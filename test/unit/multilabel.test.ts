@@ -17,7 +17,7 @@ import { loadDataset } from '../../src/training/data/load';
 import { hasFusedKernels } from '../../src/training/engine/fusedKernels';
 import { makeBatch, taskLoss, taskLosses } from '../../src/training/engine/losses';
 import { f1Scores, TaskMetricAccumulator } from '../../src/training/engine/metrics';
-import { headlineMetric } from '../../src/training/evaluation/deltaM';
+import { deltaM, headlineMetric, headlineTitle } from '../../src/training/evaluation/deltaM';
 import { parseExperimentText } from '../../src/training/config/parse';
 import { train } from '../helpers/engine';
 import { useUnfusedBackend } from '../helpers/unfusedBackend';
@@ -145,6 +145,11 @@ describe('multilabel F1', () => {
 
   it('micro-F1 is the headline metric (Δm), higher is better', () => {
     assert.deepEqual(headlineMetric('multilabel'), { metric: 'microF1', higherIsBetter: true });
+    assert.equal(headlineTitle('multilabel'), 'micro-F1 (%) ↑');
+    // Δm over a multilabel and a regression task: (+20 % + (−(1.1 − 1)/1 = −10 %)) / 2 = +5 %.
+    const tasks = [{ name: 'tags', type: 'multilabel' as const }, { name: 'y', type: 'regression' as const }];
+    const value = deltaM(tasks, { tags: { loss: 1, microF1: 0.6, macroF1: 0.1 }, y: { loss: 1, rmse: 1.1 } }, { tags: { loss: 1, microF1: 0.5, macroF1: 0.9 }, y: { loss: 1, rmse: 1 } });
+    assert.ok(Math.abs(value - 5) < 1e-9, `${value}`);
   });
 });
 
