@@ -13,7 +13,7 @@ function metricCell(group: RunGroup, task: { name: string; type: TaskType }): st
   const { metric } = headlineMetric(task.type);
   const ms = group.metrics[task.name];
   if (!ms) return '—';
-  const name = metric === 'accuracy' ? 'acc' : TASK_METRIC_TITLES[metric];
+  const name = metric === 'accuracy' ? 'acc' : metric === 'rmse' ? 'rmse' : TASK_METRIC_TITLES[metric];
   return PERCENT_METRICS.has(metric) ? `${name} ${formatMeanStd({ ...ms, mean: ms.mean * 100, std: ms.std === undefined ? undefined : ms.std * 100 }, { unit: ' %' })}` : `${name} ${formatMeanStd(ms, { digits: 4 })}`;
 }
 
