@@ -9,11 +9,16 @@
  * (`apt-get indextargets` names them; `apt-helper cat-file` decompresses them), joined on the package name and
  * the description's MD5, as the archive itself joins them. Deterministic for a given set of package lists:
  * packages in name order, one row each.
+ *
+ *   node --import tsx scripts/make-debian-data.ts --relabel
+ *
+ * Offline (no Translation-en needed): keeps the shipped file's rows (package, text, section) and rewrites only
+ * the debtags columns from `apt-cache dumpavail` (the first stanza of each package, the Packages lists alone).
  */
 import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { gzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 
 /** The debtags facets that become tasks (column name ← facet). */
 const FACETS = { implemented_in: 'implemented-in', interface: 'interface', role: 'role' } as const;
@@ -75,6 +80,19 @@ interface Row {
   role: string | null;
 }
 
+/**
+ * A facet's labels: all of the package's tags in that facet, sorted and joined with "," (the multilabel
+ * cell format: `interface::commandline, interface::text-mode` → "commandline,text-mode"); null when it has none.
+ */
+function facets(tagField: string | undefined): Pick<Row, keyof typeof FACETS> {
+  const tags = (tagField ?? '').split(/[,\s]+/).filter(Boolean);
+  const facet = (prefix: string) => {
+    const values = tags.filter((t) => t.startsWith(`${prefix}::`)).map((t) => t.slice(prefix.length + 2));
+    return values.length === 0 ? null : [...new Set(values)].sort().join(',');
+  };
+  return { implemented_in: facet(FACETS.implemented_in), interface: facet(FACETS.interface), role: facet(FACETS.role) };
+}
+
 function rows(): Row[] {
   const descriptions = translations();
   const seen = new Set<string>();
@@ -85,30 +103,31 @@ function rows(): Row[] {
     const section = s.get('Section');
     if (seen.has(name) || description === undefined || section === undefined) continue;
     seen.add(name);
-    const tags = (s.get('Tag') ?? '').split(/[,\s]+/).filter(Boolean);
-    // A facet's label is the package's one tag in that facet; none or several → no label for that task.
-    const facet = (prefix: string) => {
-      const values = tags.filter((t) => t.startsWith(`${prefix}::`)).map((t) => t.slice(prefix.length + 2));
-      return values.length === 1 ? values[0] : null;
-    };
     out.push({
       package: name,
       text: descriptionText(description),
       // contrib/non-free packages carry their area: "contrib/utils" → "utils".
       section: section.slice(section.lastIndexOf('/') + 1),
-      implemented_in: facet(FACETS.implemented_in),
-      interface: facet(FACETS.interface),
-      role: facet(FACETS.role),
+      ...facets(s.get('Tag')),
     });
   }
   return out.sort((a, b) => (a.package < b.package ? -1 : a.package > b.package ? 1 : 0));
 }
 
-const all = rows();
+/** --relabel: the shipped rows with their debtags columns taken again from the Packages lists. */
+function relabelled(): Row[] {
+  const tagsOf = new Map<string, string | undefined>();
+  for (const s of stanzas(run('apt-cache', ['dumpavail']))) if (!tagsOf.has(s.get('Package')!)) tagsOf.set(s.get('Package')!, s.get('Tag'));
+  const shipped = gunzipSync(readFileSync(OUT)).toString('utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Row);
+  return shipped.map((r) => ({ package: r.package, text: r.text, section: r.section, ...facets(tagsOf.get(r.package)) }));
+}
+
+const all = process.argv.includes('--relabel') ? relabelled() : rows();
 const body = all.map((r) => JSON.stringify(r)).join('\n') + '\n';
 const gz = gzipSync(body, { level: 9 });
 writeFileSync(OUT, gz);
 const labelled = (key: keyof Row) => all.filter((r) => r[key] !== null).length;
-const classes = (key: keyof Row) => new Set(all.map((r) => r[key]).filter((v) => v !== null)).size;
+const classes = (key: keyof Row) => new Set(all.flatMap((r) => (r[key] === null ? [] : key === 'section' ? [r[key]] : r[key]!.split(',')))).size;
+const several = (key: keyof Row) => all.filter((r) => r[key]?.includes(',')).length;
 console.log(`${OUT}: ${all.length} packages, ${(gz.length / 1e6).toFixed(2)} MB`);
-for (const key of ['section', ...Object.keys(FACETS)] as (keyof Row)[]) console.log(`  ${key}: ${labelled(key)} labelled, ${classes(key)} classes`);
+for (const key of ['section', ...Object.keys(FACETS)] as (keyof Row)[]) console.log(`  ${key}: ${labelled(key)} labelled (${several(key)} with several), ${classes(key)} classes`);

@@ -41,8 +41,10 @@ function formatNumber(v: number | undefined): string {
 }
 
 export function metricsTable(metrics: Record<string, TaskMetrics>): string {
-  const rows = Object.entries(metrics).map(([task, m]) => [task, formatNumber(m.loss), m.accuracy !== undefined ? (m.accuracy * 100).toFixed(2) + ' %' : '—', formatNumber(m.rmse), formatNumber(m.mae)]);
-  return table(['task', 'val loss', 'accuracy', 'RMSE', 'MAE'], rows);
+  const percent = (v: number | undefined) => (v !== undefined ? (v * 100).toFixed(2) + ' %' : '—');
+  const f1 = Object.values(metrics).some((m) => m.microF1 !== undefined);
+  const rows = Object.entries(metrics).map(([task, m]) => [task, formatNumber(m.loss), percent(m.accuracy), formatNumber(m.rmse), formatNumber(m.mae), ...(f1 ? [percent(m.microF1), percent(m.macroF1)] : [])]);
+  return table(['task', 'val loss', 'accuracy', 'RMSE', 'MAE', ...(f1 ? ['micro-F1', 'macro-F1'] : [])], rows);
 }
 
 class Progress {
@@ -179,7 +181,7 @@ function finalMetricsCell(info: RunInfo): string {
   if (!info.summary) return '';
   return Object.entries(info.summary.metrics)
     .filter(([t]) => !info.baseline || info.baseline.task === t)
-    .map(([t, m]) => `${t} ${m.accuracy !== undefined ? `acc ${(m.accuracy * 100).toFixed(1)}%` : `rmse ${formatNumber(m.rmse)}`}`)
+    .map(([t, m]) => `${t} ${m.accuracy !== undefined ? `acc ${(m.accuracy * 100).toFixed(1)}%` : m.microF1 !== undefined ? `micro-F1 ${(m.microF1 * 100).toFixed(1)}%` : `rmse ${formatNumber(m.rmse)}`}`)
     .join(', ');
 }
 

@@ -7,7 +7,8 @@
 import type { MatrixAbout, RunView } from './protocol';
 import { seriesId, type DashboardModel, type HeldMatrices } from './model';
 import { runColor, seriesColor } from './colors';
-import { chartedCells, matrixCellKey } from '../training/run/matrices';
+import { chartedCells, matrixCellKey, parseSelfAttentionName } from '../training/run/matrices';
+import { TASK_METRIC_TITLES, type TaskMetricName } from '../training/evaluation/deltaM';
 import type { ChartSeries } from './chart/types';
 
 export interface ChartSpec {
@@ -165,10 +166,11 @@ export function chartSpecs(model: DashboardModel, choices: RunChoices): ChartSpe
   for (const t of lossTasks) specs.push(perRunSpec(model, `loss:${t}`, 'losses', `Loss — ${t}`, [{ key: `loss/${t}`, suffix: ' train' }, { key: `val/${t}/loss`, suffix: ' validation', dashed: true }], 'loss'));
   if (model.keys('total').length > 0) specs.push(perRunSpec(model, 'loss:total', 'losses', 'Total loss (weighted objective)', [{ key: 'total', suffix: '' }], 'loss'));
   specs.push(...weightSpecs(model, choices));
-  for (const name of model.matrixNames()) specs.push(matrixSpec(model, choices, name));
+  // Self-attention (token × token, heatmap only) has its own card and no lines.
+  for (const name of model.matrixNames()) if (!parseSelfAttentionName(name)) specs.push(matrixSpec(model, choices, name));
   for (const k of model.keys('val/').filter((key) => !key.endsWith('/loss'))) {
     const [, task, metric] = k.split('/');
-    specs.push(perRunSpec(model, `val:${task}/${metric}`, 'validation', `Validation ${metric === 'rmse' ? 'RMSE' : metric === 'mae' ? 'MAE' : metric} — ${task}`, [{ key: k, suffix: '' }], metric));
+    specs.push(perRunSpec(model, `val:${task}/${metric}`, 'validation', `Validation ${TASK_METRIC_TITLES[metric as TaskMetricName] ?? metric} — ${task}`, [{ key: k, suffix: '' }], metric));
   }
   return specs;
 }

@@ -12,6 +12,8 @@ export interface HeatmapData {
   snapshot: MatrixSnapshot;
   /** "sequential" for weights in [0, 1]; "diverging" for cosines in [−1, 1]. */
   scale: 'sequential' | 'diverging';
+  /** Sequential only: the value drawn at full colour (default 1), e.g. the largest of many small weights. */
+  full?: number;
 }
 
 function mix(a: [number, number, number], b: [number, number, number], t: number): string {
@@ -73,13 +75,13 @@ export class Heatmap {
       ctx.fillText(r, labelWidth - 6, header + i * cell + cell / 2, labelWidth - 8);
       columnLabels.forEach((_, j) => {
         const v = snapshot.rows[i]?.[j] ?? NaN;
-        ctx.fillStyle = Number.isFinite(v) ? cellColor(v, data.scale, dark) : theme.background;
+        ctx.fillStyle = Number.isFinite(v) ? cellColor(data.full ? v / data.full : v, data.scale, dark) : theme.background;
         ctx.fillRect(labelWidth + j * cell + 1, header + i * cell + 1, cell - 2, cell - 2);
         if (theme.highContrast) {
           ctx.strokeStyle = theme.foreground;
           ctx.strokeRect(labelWidth + j * cell + 1, header + i * cell + 1, cell - 2, cell - 2);
         }
-        ctx.fillStyle = Math.abs(v) > 0.55 ? '#ffffff' : theme.foreground;
+        ctx.fillStyle = Math.abs(data.full ? v / data.full : v) > 0.55 ? '#ffffff' : theme.foreground;
         ctx.textAlign = 'center';
         ctx.fillText(Number.isFinite(v) ? v.toFixed(2) : '—', labelWidth + j * cell + cell / 2, header + i * cell + cell / 2, cell - 4);
       });

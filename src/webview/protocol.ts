@@ -54,6 +54,8 @@ export const TaskMetricsViewSchema = Type.Object({
   accuracy: Type.Optional(Type.Number()),
   rmse: Type.Optional(Type.Number()),
   mae: Type.Optional(Type.Number()),
+  microF1: Type.Optional(Type.Number()),
+  macroF1: Type.Optional(Type.Number()),
 });
 
 /** What the dashboard knows about a run besides its series (from run.json and config.json). */
@@ -69,7 +71,7 @@ export const RunViewSchema = Type.Object({
   endedAt: OptionalText,
   error: OptionalText,
   /** Task names in config order (the order of the conflict matrix rows) and their types. */
-  tasks: Type.Array(Type.Object({ name: Type.String(), type: Type.Union([Type.Literal('classification'), Type.Literal('regression')]) })),
+  tasks: Type.Array(Type.Object({ name: Type.String(), type: Type.Union([Type.Literal('classification'), Type.Literal('regression'), Type.Literal('multilabel')]) })),
   architecture: OptionalText,
   weighting: OptionalText,
   /** The resolved config flattened to dotted paths ("optimizer.learningRate" → 0.001) for the comparison table. */

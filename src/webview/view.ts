@@ -19,7 +19,8 @@ import { renderDiagnostics } from './cards/diagnosticsCard';
 import { renderAlerts, weightsPicker } from './cards/weightsCard';
 import { MatrixCard } from './cards/matrixCard';
 import { AFFINITY_CARD, AffinityCard } from './cards/affinityCard';
-import { AFFINITY_MATRICES } from '../training/run/matrices';
+import { SELF_ATTENTION_CARD, SelfAttentionCard } from './cards/selfAttentionCard';
+import { AFFINITY_MATRICES, parseSelfAttentionName } from '../training/run/matrices';
 import { buildRunList, buildToolbar } from './toolbar';
 import type { DashboardContext } from './context';
 import type { Changes, DashboardModel } from './model';
@@ -36,6 +37,7 @@ const CARD_TITLES: Record<string, [string, string]> = {
   diagnostics: ['Diagnostics', 'study findings, each with a remedy sweep'],
   pareto: ['Pareto view', 'final task metrics per run or seed group'],
   [AFFINITY_CARD]: ['Suggested groupings', 'which tasks to train together, from the average affinity (TAG network selection)'],
+  [SELF_ATTENTION_CARD]: ['Self-attention', 'query token × key token of validation text 1, per encoder layer and head; full colour = the largest weight'],
 };
 
 export class DashboardView implements DashboardContext {
@@ -51,6 +53,7 @@ export class DashboardView implements DashboardContext {
   private matrixCards = new Map<string, MatrixCard>();
   /** The Suggested groupings card, when a run has an average affinity. */
   affinityCard: AffinityCard | undefined;
+  private selfAttention: SelfAttentionCard | undefined;
   private specs: ChartSpec[] = [];
   /** Cards and charts that exist (see structureOf). */
   private structureKey = '';
@@ -174,11 +177,13 @@ export class DashboardView implements DashboardContext {
 
   /** The cards in page order: one per named matrix between the task weights and the validation metrics. */
   private cardOrder(): string[] {
-    return ['header', 'losses', 'weights', ...this.model.matrixNames(), AFFINITY_CARD, 'validation', 'compare', 'pareto', 'diagnostics'];
+    const names = this.model.matrixNames();
+    const selfAttention = names.some((n) => parseSelfAttentionName(n)) ? [SELF_ATTENTION_CARD] : [];
+    return ['header', 'losses', 'weights', ...names.filter((n) => !parseSelfAttentionName(n)), ...selfAttention, AFFINITY_CARD, 'validation', 'compare', 'pareto', 'diagnostics'];
   }
 
   private cardTitle(id: string): [string, string] {
-    const about = this.choices.heldMatrix(id)?.about;
+    const about = id === SELF_ATTENTION_CARD ? undefined : this.choices.heldMatrix(id)?.about;
     return about ? [about.title, `${about.rowAxis} × ${about.columnAxis}: ${about.description}`] : CARD_TITLES[id];
   }
 
@@ -188,6 +193,7 @@ export class DashboardView implements DashboardContext {
     this.charts = new Map();
     this.matrixCards = new Map();
     this.affinityCard = undefined;
+    this.selfAttention = undefined;
     this.cards.clear();
     this.header.reset();
     this.specs = chartSpecs(this.model, this.choices);
@@ -198,6 +204,7 @@ export class DashboardView implements DashboardContext {
     if (hasPareto(this)) present.add('pareto');
     if (this.model.diagnostics) present.add('diagnostics');
     if (this.model.matrixNames().includes(AFFINITY_MATRICES.mean)) present.add(AFFINITY_CARD);
+    if (this.model.matrixNames().some((n) => parseSelfAttentionName(n))) present.add(SELF_ATTENTION_CARD);
     for (const id of this.cardOrder()) {
       if (!present.has(id)) continue;
       const [title, description] = this.cardTitle(id);
@@ -205,6 +212,7 @@ export class DashboardView implements DashboardContext {
       const lines = this.specs.find((s) => s.matrix === id);
       if (lines) this.matrixCards.set(id, new MatrixCard(this, id, card, lines, exportPng, () => this.renderMatrices()));
       if (id === AFFINITY_CARD) this.affinityCard = new AffinityCard(this, card);
+      if (id === SELF_ATTENTION_CARD) this.selfAttention = new SelfAttentionCard(this, card, () => this.renderMatrices());
     }
     for (const s of this.specs) {
       if (s.matrix !== undefined) continue;
@@ -233,6 +241,7 @@ export class DashboardView implements DashboardContext {
   private renderMatrices(): void {
     for (const m of this.matrixCards.values()) m.render();
     this.affinityCard?.render();
+    this.selfAttention?.render();
   }
 
   private chartOf(spec: ChartSpec): LineChart | undefined {
@@ -245,7 +254,9 @@ export class DashboardView implements DashboardContext {
 
   /** Every heatmap: its matrix and what it shows (tests and benchmarks). */
   heatmaps(): { kind: string; step: number | null; rows: number[][] | null }[] {
-    const shown = [...this.matrixCards.values()].map((m) => ({ kind: m.name, step: m.heatmap.data?.snapshot.step ?? null, rows: m.heatmap.data?.snapshot.rows ?? null }));
+    const cards: { name: string; heatmap: { data?: { snapshot: { step: number; rows: number[][] } } } }[] = [...this.matrixCards.values()];
+    if (this.selfAttention) cards.push(this.selfAttention);
+    const shown = cards.map((m) => ({ kind: m.name, step: m.heatmap.data?.snapshot.step ?? null, rows: m.heatmap.data?.snapshot.rows ?? null }));
     const asymmetry = this.affinityCard?.asymmetry.data;
     return asymmetry ? [...shown, { kind: 'affinity-asymmetry', step: asymmetry.snapshot.step, rows: asymmetry.snapshot.rows }] : shown;
   }

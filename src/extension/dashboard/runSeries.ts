@@ -10,6 +10,7 @@ import type { ExperimentConfig } from '../../training/config/schema';
 import type { RunnerState } from '../../training/runner/runner';
 import type { MatrixAbout, MatrixDelta, RunEventView, RunStudyView, RunView, SeriesDelta } from '../../webview/protocol';
 import { compareRuns } from '../../training/study/compare';
+import { TASK_METRICS } from '../../training/evaluation/deltaM';
 import { BoundedSeries, initialCursor, type SeriesCursor } from '../../webview/data/seriesStore';
 import { BoundedMatrices, type MatrixCursor } from '../../webview/data/matrixStore';
 import { flattenConfig } from '../../webview/data/exports';
@@ -115,7 +116,7 @@ export class RunSeriesStore {
         }
       } else if (r.kind === 'eval') {
         for (const [task, m] of Object.entries(r.metrics)) {
-          for (const name of ['loss', 'accuracy', 'rmse', 'mae'] as const) {
+          for (const name of TASK_METRICS) {
             const v = m[name];
             if (v !== undefined) this.point(`val/${task}/${name}`, r.step, r.time, v);
           }

@@ -6,7 +6,7 @@ import type { RunInfo, RunStatus, TaskMetrics } from '../../training/run/records
 import { formatDuration } from '../../training/run/duration';
 import type { RunSnapshot } from '../dashboard/dataSource';
 import type { RunnerState } from '../../training/runner/runner';
-import { DELTA_M_CONVENTION } from '../../training/evaluation/deltaM';
+import { DELTA_M_CONVENTION, PERCENT_METRICS, TASK_METRICS, TASK_METRIC_TITLES } from '../../training/evaluation/deltaM';
 import { formatMeanStd, type ComparedRun, type RunGroup } from '../../training/study/compare';
 
 export type RunIcon = 'running' | 'queued' | 'completed' | 'stopped' | 'failed';
@@ -65,6 +65,7 @@ function formatNumber(value: number): string {
 export function headlineMetric(metrics: TaskMetrics): string {
   if (metrics.accuracy !== undefined) return `acc ${(metrics.accuracy * 100).toFixed(1)}%`;
   if (metrics.rmse !== undefined) return `rmse ${formatNumber(metrics.rmse)}`;
+  if (metrics.microF1 !== undefined) return `micro-F1 ${(metrics.microF1 * 100).toFixed(1)}%`;
   return `loss ${formatNumber(metrics.loss)}`;
 }
 
@@ -150,10 +151,10 @@ export function configDifferences(runConfig: unknown, fileConfig: unknown): Conf
 }
 
 function metricsTable(metrics: Record<string, TaskMetrics>): string[] {
-  const columns = (['loss', 'accuracy', 'rmse', 'mae'] as const).filter((c) => Object.values(metrics).some((m) => m[c] !== undefined));
-  const lines = [`| task | ${columns.join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
+  const columns = TASK_METRICS.filter((c) => Object.values(metrics).some((m) => m[c] !== undefined));
+  const lines = [`| task | ${columns.map((c) => (c === 'rmse' || c === 'mae' ? c : TASK_METRIC_TITLES[c])).join(' | ')} |`, `|---|${columns.map(() => '---:').join('|')}|`];
   for (const [task, m] of Object.entries(metrics)) {
-    lines.push(`| ${escapeMarkdown(task)} | ${columns.map((c) => (m[c] === undefined ? '' : c === 'accuracy' ? `${(m[c]! * 100).toFixed(1)}%` : formatNumber(m[c]!))).join(' | ')} |`);
+    lines.push(`| ${escapeMarkdown(task)} | ${columns.map((c) => (m[c] === undefined ? '' : PERCENT_METRICS.has(c) ? `${(m[c]! * 100).toFixed(1)}%` : formatNumber(m[c]!))).join(' | ')} |`);
   }
   return lines;
 }

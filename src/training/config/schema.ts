@@ -24,7 +24,7 @@ export const ARCHITECTURES = ids(METHODS.architectures);
 export const WEIGHTINGS = ids(METHODS.weightings);
 export const OPTIMIZERS = ids(METHODS.optimizers);
 export const BACKENDS = ['auto', 'tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export const TASK_TYPES = ['classification', 'regression'] as const;
+export const TASK_TYPES = ['classification', 'regression', 'multilabel'] as const;
 export const ACTIVATIONS = ['relu', 'tanh', 'sigmoid', 'elu', 'linear'] as const;
 export const SAMPLINGS = ['proportional', 'uniform', 'temperature'] as const;
 
@@ -127,7 +127,9 @@ function taskSchema<W extends readonly (MethodDescriptor & { taskOptions?: Metho
   return Type.Object(
     {
       name: identifier('Task name, used in charts, records and `loss.weights`.'),
-      type: oneOf(TASK_TYPES, { description: '"classification": softmax cross-entropy (loss, accuracy). "regression": mean squared error (loss, RMSE, MAE).' }),
+      type: oneOf(TASK_TYPES, { description:
+          '"classification": softmax cross-entropy (loss, accuracy). "regression": mean squared error (loss, RMSE, MAE). "multilabel": several labels per example, a cell listing them separated by commas ("python,shell"); sigmoid cross-entropy per label (loss, micro-F1, macro-F1); CSV / JSONL only.',
+      }),
       classes: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, description: 'Classification only: number of classes. Inferred from the data file when omitted; required for synthetic data.' })),
       target: Type.Optional(Type.String({ minLength: 1, description: 'CSV / JSONL only: the column holding this task\'s label.' })),
       ...(methodProperties(weightings, 'Weighting', (m) => (m as W[number]).taskOptions) as TaskOptionsOf<W>),

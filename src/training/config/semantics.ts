@@ -160,13 +160,16 @@ function duplicateTaskNames({ tasks }: ConfigView): ConfigIssue[] {
 
 const isFileSource = (source: unknown): source is 'csv' | 'jsonl' => source === 'csv' || source === 'jsonl';
 
-/** Keys the data source requires: `classes` of synthetic classification tasks, a file's `path` and each task's `target`. */
+/** Keys the data source requires: `classes` of synthetic classification tasks, a file's `path` and each task's `target`; no multilabel task on synthetic data. */
 function keysTheDataSourceRequires({ given, resolved, tasks }: ConfigView): ConfigIssue[] {
   const issues: ConfigIssue[] = [];
   const source = valueAt(resolved, ['data', 'source']);
   for (const task of tasks) {
     if (source === 'synthetic' && task.type === 'classification' && !Object.hasOwn(task.given, 'classes')) {
       issues.push({ path: ['tasks', task.index], message: 'missing required key "classes" (a classification task on synthetic data must say how many)' });
+    }
+    if (source === 'synthetic' && task.type === 'multilabel') {
+      issues.push({ path: ['tasks', task.index, 'type'], message: 'a "multilabel" task needs a data file (data.source "csv" or "jsonl"): the synthetic generators draw one label per example' });
     }
     if (isFileSource(source) && !Object.hasOwn(task.given, 'target')) {
       issues.push({ path: ['tasks', task.index], message: `missing required key "target" (every task names its label column when data.source is ${quote(source)})` });

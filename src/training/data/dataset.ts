@@ -6,10 +6,12 @@ import type { TaskConfig } from '../config/schema';
 import type { TextTokenizer } from './textTokenizer';
 
 export interface TaskLabels {
-  /** Regression: the target. Classification: the class index (0 … classes−1) stored as a float. */
+  /** Regression: the target. Classification: the class index (0 … classes−1) stored as a float. Multilabel: the number of labels. */
   values: Float32Array;
   /** 1 where the sample has a label for this task, 0 where it is missing. */
   mask: Uint8Array;
+  /** Multilabel only: row-major `samples × classes` of 0/1, 1 where the sample carries that label. */
+  sets?: Uint8Array;
 }
 
 export interface Split {
@@ -30,7 +32,7 @@ export interface TextSample {
 export interface ResolvedTask {
   name: string;
   type: TaskConfig['type'];
-  /** Number of output units: classes for classification, 1 for regression. */
+  /** Number of output units: classes for classification, labels for multilabel, 1 for regression. */
   outputs: number;
   classes?: number;
   /** Class labels in index order (tabular data), for display. */

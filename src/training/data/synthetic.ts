@@ -206,6 +206,7 @@ export function resolveSyntheticTasks(config: ExperimentConfig): ResolvedTask[] 
       }
       return { name: task.name, type: task.type, outputs: task.classes, classes: task.classes };
     }
+    if (task.type === 'multilabel') throw new DataError(`tasks[${i}].type: a "multilabel" task needs a data file (data.source "csv" or "jsonl")`, { configPath: ['tasks', i, 'type'] });
     return { name: task.name, type: task.type, outputs: 1 };
   });
 }

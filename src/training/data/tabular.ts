@@ -21,7 +21,8 @@
  * - Classification labels: `classes` given → every label must be an integer 0 … classes−1; otherwise the
  *   classes are the distinct label values of the whole file (so a validation label is never unknown),
  *   sorted (numerically if they are all numbers). Regression labels must be numbers and are not
- *   rescaled. A missing label masks that row for that task only; a task needs at least one label in
+ *   rescaled. Multilabel cells list labels separated by commas ("python,shell"); the labels are the
+ *   distinct ones of the whole file, sorted. A missing label masks that row for that task only; a task needs at least one label in
  *   the training split.
  * Features are encoded in tabularFeatures.ts, labels read in tabularLabels.ts; a CSV file is streamed
  * (csv.ts), a JSONL file read whole.
@@ -160,11 +161,12 @@ export function buildTabularDataset(table: RawTable, config: ExperimentConfig): 
   const validation = encodeRows(encoders, layout, split.validation);
 
   const tasks: ResolvedTask[] = config.tasks.map((task, i) => {
-    const { task: resolved, labelOf } = columnLabels(table, task, i, targets[i]);
-    train.labels[task.name] = labelsOfRows(labelOf, split.train);
-    validation.labels[task.name] = labelsOfRows(labelOf, split.validation);
+    const labels = columnLabels(table, task, i, targets[i]);
+    const resolved = labels.task;
+    train.labels[task.name] = labelsOfRows(labels, split.train);
+    validation.labels[task.name] = labelsOfRows(labels, split.validation);
     if (!train.labels[task.name].mask.includes(1)) {
-      const inFile = labelOf.reduce((count, v) => count + (Number.isNaN(v) ? 0 : 1), 0);
+      const inFile = labels.labelOf.reduce((count, v) => count + (Number.isNaN(v) ? 0 : 1), 0);
       throw new DataError(
         `tasks[${i}].target: column "${table.columns[targets[i]]}" has no labels in the training split (${train.size} rows; ${inFile} labelled rows in the whole file) — task "${task.name}" cannot be trained`,
         { configPath: ['tasks', i, 'target'], file, column: table.columns[targets[i]] },

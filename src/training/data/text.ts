@@ -103,9 +103,10 @@ export async function buildTextDataset(table: RawTable, config: ExperimentConfig
   const train: Split = { size: trainRows.length, x: encodeSplit(tokenizer, texts, trainRows), labels: {} };
   const validation: Split = { size: validationRows.length, x: encodeSplit(tokenizer, texts, validationRows), labels: {} };
   const tasks: ResolvedTask[] = config.tasks.map((task, i) => {
-    const { task: resolved, labelOf } = columnLabels(table, task, i, targets[i]);
-    train.labels[task.name] = labelsOfRows(labelOf, trainRows);
-    validation.labels[task.name] = labelsOfRows(labelOf, validationRows);
+    const labels = columnLabels(table, task, i, targets[i]);
+    const resolved = labels.task;
+    train.labels[task.name] = labelsOfRows(labels, trainRows);
+    validation.labels[task.name] = labelsOfRows(labels, validationRows);
     if (!train.labels[task.name].mask.includes(1)) {
       throw new DataError(`tasks[${i}].target: column "${table.columns[targets[i]]}" has no labels in the training split — task "${task.name}" cannot be trained`, { configPath: ['tasks', i, 'target'], file });
     }

@@ -61,10 +61,12 @@ function requireFloat32(kernel: string, inputs: Record<string, tf.TensorInfo | u
 // Per-task losses, all tasks in one kernel, as the K-vector that weighting strategies combine.
 //   classification ("ce"): −Σ_rows Σ_j t_j log softmax(z)_j / divisor; a row of zeros in the target
 //     (an unlabelled sample) contributes nothing to the loss or the gradient;
-//   regression ("mse"): Σ_rows mask·(z − t)² / divisor (mask absent: every row counts).
-// Inputs o<k> (outputs), t<k> (targets), m<k> (optional regression mask); the gradient kernel also dy.
+//   regression ("mse"): Σ_rows mask·(z − t)² / divisor (mask absent: every row counts);
+//   multilabel ("bce"): Σ_rows mask·Σ_j [max(z_j, 0) − z_j·t_j + log(1 + e^(−|z_j|))] / divisor, gradient
+//     mask·(σ(z_j) − t_j)·dy/divisor.
+// Inputs o<k> (outputs), t<k> (targets), m<k> (optional row mask, batch × 1); the gradient kernel also dy.
 
-export type TaskLossKind = 'ce' | 'mse';
+export type TaskLossKind = 'ce' | 'mse' | 'bce';
 
 export interface TaskLossAttrs {
   kinds: TaskLossKind[];
@@ -115,6 +117,23 @@ function squaredError(z: Float32Array, t: Float32Array, mask: Float32Array | und
   return loss;
 }
 
+function sigmoidCrossEntropy(z: Float32Array, t: Float32Array, mask: Float32Array | undefined, classes: number): number {
+  let loss = 0;
+  for (let o = 0, r = 0; o < z.length; o += classes, r++) {
+    if (mask && mask[r] === 0) continue;
+    for (let j = o; j < o + classes; j++) loss += Math.max(z[j], 0) - z[j] * t[j] + Math.log1p(Math.exp(-Math.abs(z[j])));
+  }
+  return loss;
+}
+
+/** g = mask·(σ(z) − t)·scale. */
+function sigmoidCrossEntropyGrad(z: Float32Array, t: Float32Array, mask: Float32Array | undefined, g: Float32Array, classes: number, scale: number): void {
+  for (let o = 0, r = 0; o < z.length; o += classes, r++) {
+    const s = mask ? mask[r] * scale : scale;
+    for (let j = o; j < o + classes; j++) g[j] = s === 0 ? 0 : (1 / (1 + Math.exp(-z[j])) - t[j]) * s;
+  }
+}
+
 function taskLosses(memory: HostMemory, inputs: Record<string, tf.TensorInfo>, a: TaskLossAttrs): tf.TensorInfo {
   const out = memory.alloc([a.kinds.length]);
   const losses = memory.view(out);
@@ -124,7 +143,8 @@ function taskLosses(memory: HostMemory, inputs: Record<string, tf.TensorInfo>, a
     requireFloat32(TASK_LOSSES, { o, t, m: inputs[`m${k}`] });
     const z = memory.view(o);
     const tv = memory.view(t);
-    const sum = kind === 'ce' ? crossEntropy(z, tv, o.shape[1]) : squaredError(z, tv, inputs[`m${k}`] ? memory.view(inputs[`m${k}`]) : undefined);
+    const mask = inputs[`m${k}`] ? memory.view(inputs[`m${k}`]) : undefined;
+    const sum = kind === 'ce' ? crossEntropy(z, tv, o.shape[1]) : kind === 'bce' ? sigmoidCrossEntropy(z, tv, mask, o.shape[1]) : squaredError(z, tv, mask);
     losses[k] = sum / a.divisors[k];
   });
   return out;
@@ -138,10 +158,12 @@ function taskLossesGrad(memory: HostMemory, inputs: Record<string, tf.TensorInfo
     const t = memory.view(inputs[`t${k}`]);
     const g = memory.view(outs[k]);
     const scale = dy[k] / a.divisors[k];
+    const mask = inputs[`m${k}`] ? memory.view(inputs[`m${k}`]) : undefined;
     if (kind === 'ce') {
       crossEntropyGrad(z, t, g, inputs[`o${k}`].shape[1], scale);
+    } else if (kind === 'bce') {
+      sigmoidCrossEntropyGrad(z, t, mask, g, inputs[`o${k}`].shape[1], scale);
     } else {
-      const mask = inputs[`m${k}`] ? memory.view(inputs[`m${k}`]) : undefined;
       for (let i = 0; i < z.length; i++) g[i] = 2 * (z[i] - t[i]) * scale * (mask ? mask[i] : 1);
     }
   });

@@ -2,15 +2,17 @@
  * Per-task losses with missing labels masked, and the host-side batch tensors they need.
  * Classification: softmax cross-entropy on one-hot targets; an unlabelled sample gets an all-zero
  * target row, so masking costs no extra op. Regression: mean squared error over labelled samples.
+ * Multilabel: sigmoid cross-entropy of every label, max(z, 0) − z·t + log(1 + e^(−|z|)), averaged over the
+ * labels and the labelled samples (PyTorch's BCEWithLogitsLoss over the labelled rows); unlabelled rows masked.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { ResolvedTask, Split } from '../data/dataset';
-import { hasFusedKernels, runFused, TASK_LOSSES, TASK_LOSSES_GRAD, type TaskLossAttrs } from './fusedKernels';
+import type { ResolvedTask, Split, TaskLabels } from '../data/dataset';
+import { hasFusedKernels, runFused, TASK_LOSSES, TASK_LOSSES_GRAD, type TaskLossAttrs, type TaskLossKind } from './fusedKernels';
 
 export interface TaskBatch {
-  /** Classification: `batch × classes` one-hot (zero rows where unlabelled). Regression: `batch × 1` targets. */
+  /** Classification: `batch × classes` one-hot (zero rows where unlabelled). Regression: `batch × 1` targets. Multilabel: `batch × classes` of 0/1. */
   target: tf.Tensor2D;
-  /** Regression only, and only when some sample is unlabelled: `batch × 1` of 0/1. */
+  /** Regression and multilabel, only when some sample is unlabelled: `batch × 1` of 0/1. */
   mask?: tf.Tensor2D;
   /** Labelled samples in the batch. */
   count: number;
@@ -42,6 +44,7 @@ export function makeBatch(split: Split, inputDim: number, tasks: readonly Resolv
       }
       return { target: tf.tensor2d(oneHot, [size, classes]), count };
     }
+    if (task.type === 'multilabel') return multilabelBatch(split.labels[task.name], task.outputs, indices);
     const y = new Float32Array(size);
     const m = new Float32Array(size);
     for (let r = 0; r < size; r++) {
@@ -57,6 +60,27 @@ export function makeBatch(split: Split, inputDim: number, tasks: readonly Resolv
   return { x: tf.tensor2d(x, [size, inputDim]), tasks: taskBatches, size };
 }
 
+/** A multilabel task's targets (the rows' label sets) and, when some row is unlabelled, its row mask. */
+function multilabelBatch({ mask, sets }: TaskLabels, classes: number, indices: ArrayLike<number>): TaskBatch {
+  const size = indices.length;
+  const t = new Float32Array(size * classes);
+  const m = new Float32Array(size);
+  let count = 0;
+  for (let r = 0; r < size; r++) {
+    const i = indices[r];
+    if (!mask[i]) continue;
+    for (let c = 0; c < classes; c++) t[r * classes + c] = sets![i * classes + c];
+    m[r] = 1;
+    count++;
+  }
+  return { target: tf.tensor2d(t, [size, classes]), mask: count < size ? tf.tensor2d(m, [size, 1]) : undefined, count };
+}
+
+/** The divisor of a task's summed loss: its labelled samples (× labels, multilabel), at least 1. */
+function lossDivisor(task: ResolvedTask, batch: TaskBatch): number {
+  return Math.max(batch.count, 1) * (task.type === 'multilabel' ? task.outputs : 1);
+}
+
 export function disposeBatch(batch: Batch): void {
   batch.x.dispose();
   for (const t of batch.tasks) {
@@ -67,12 +91,19 @@ export function disposeBatch(batch: Batch): void {
 
 /** The stock formulation of one task's loss (plain tfjs ops, tfjs's own gradients): the reference, and the path on native backends. */
 function taskLossOps(task: ResolvedTask, output: tf.Tensor2D, batch: TaskBatch): tf.Scalar {
-  const divisor = Math.max(batch.count, 1);
+  const divisor = lossDivisor(task, batch);
   if (task.type === 'classification') return tf.div(tf.neg(tf.sum(tf.mul(batch.target, tf.logSoftmax(output)))), divisor);
+  if (task.type === 'multilabel') {
+    // max(z, 0) − z·t + log(1 + e^(−|z|)): finite for any finite logit.
+    const perLabel = tf.add(tf.sub(tf.relu(output), tf.mul(output, batch.target)), tf.log1p(tf.exp(tf.neg(tf.abs(output)))));
+    return tf.div(tf.sum(batch.mask ? tf.mul(perLabel, batch.mask) : perLabel), divisor);
+  }
   const diff = tf.sub(output, batch.target);
   const sq = batch.mask ? tf.mul(tf.square(diff), batch.mask) : tf.square(diff);
   return tf.div(tf.sum(sq), divisor);
 }
+
+const LOSS_KIND: Record<ResolvedTask['type'], TaskLossKind> = { classification: 'ce', regression: 'mse', multilabel: 'bce' };
 
 /**
  * The K per-task mean losses as one K-vector (what weighting strategies combine). On wasm and cpu all
@@ -84,13 +115,13 @@ export function taskLosses(tasks: readonly ResolvedTask[], outputs: readonly tf.
   const taskBatches = Array.isArray(batch) ? batch : batch.tasks;
   if (!hasFusedKernels()) return tf.stack(outputs.map((o, k) => taskLossOps(tasks[k], o, taskBatches[k]))) as tf.Tensor1D;
   const attrs: TaskLossAttrs = {
-    kinds: tasks.map((t) => (t.type === 'classification' ? 'ce' : 'mse')),
-    divisors: taskBatches.map((b) => Math.max(b.count, 1)),
+    kinds: tasks.map((t) => LOSS_KIND[t.type]),
+    divisors: taskBatches.map((b, k) => lossDivisor(tasks[k], b)),
   };
   const data: tf.NamedTensorMap = {};
   taskBatches.forEach((b, k) => {
     data[`t${k}`] = b.target;
-    if (attrs.kinds[k] === 'mse' && b.mask) data[`m${k}`] = b.mask;
+    if (attrs.kinds[k] !== 'ce' && b.mask) data[`m${k}`] = b.mask;
   });
   const fn = tf.customGrad((...args: unknown[]) => {
     const zs = args.slice(0, outputs.length) as tf.Tensor2D[];

@@ -73,7 +73,13 @@ export interface TrainerPosition {
   affinity?: AffinityTotals;
 }
 
+/**
+ * Rows a validation forward pass takes at once. Text: a Transformer holds tokens × (d + heads·tokens + ff)
+ * floats of activations a text, so 2048 texts of 48 tokens took ≈ 600 MB of WebAssembly heap on the Debian
+ * example (BENCHMARKS.md, worker memory); 256 keep the evaluation's peak near a training step's.
+ */
 const EVAL_CHUNK = 2048;
+const TEXT_EVAL_CHUNK = 256;
 
 export class Trainer {
   readonly model: MultiTaskModel;
@@ -366,7 +372,11 @@ export class Trainer {
       weights: this.byTask(this.weighting.weights().map(round)),
       samplesPerSecond,
     };
-    const probed = tf.tidy(() => Object.entries(this.model.probe?.() ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] })));
+    const { logEvery, evalEvery } = this.config.training;
+    const probed = tf.tidy(() => {
+      const probes = { ...this.model.probe?.(), ...(atEvalCadence(step, logEvery, evalEvery) || step === this.totalSteps ? this.model.probeAtEvalCadence?.() : {}) };
+      return Object.entries(probes).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] }));
+    });
     const matrices = [...Object.entries(result.matrices ?? {}).map(([name, m]) => ({ name, info: m.info, rows: m.values.arraySync() as number[][] })), ...probed];
     if (conflict) matrices.push({ name: 'conflict', info: conflictMatrixInfo(this.taskNames), rows: conflict });
     if (affinity && this.position.affinity) {
@@ -417,8 +427,9 @@ export class Trainer {
   evaluate(split: Split): Record<string, TaskMetrics> {
     const tasks = this.dataset.tasks;
     const acc = tasks.map((t) => new TaskMetricAccumulator(t));
-    for (let offset = 0; offset < split.size; offset += EVAL_CHUNK) {
-      const rows = Math.min(EVAL_CHUNK, split.size - offset);
+    const chunk = this.dataset.vocabSize !== undefined ? TEXT_EVAL_CHUNK : EVAL_CHUNK;
+    for (let offset = 0; offset < split.size; offset += chunk) {
+      const rows = Math.min(chunk, split.size - offset);
       const outputs = tf.tidy(() => {
         const x = tf.tensor2d(split.x.subarray(offset * this.dataset.inputDim, (offset + rows) * this.dataset.inputDim), [rows, this.dataset.inputDim]);
         return this.model.forward(x, { training: false }).outputs.map((o) => o.dataSync() as Float32Array);
@@ -463,6 +474,16 @@ function disposeMatrices(matrices: Record<string, ReportedMatrix> | undefined): 
   if (matrices) tf.dispose(Object.values(matrices).map((m) => m.values));
 }
 
+/**
+ * Whether the train record of `step` carries the large probed matrices: the first record, and the first record
+ * at or after each multiple of `evalEvery` (a pure function of the step, so a resumed run writes the same);
+ * the last step's record carries them too.
+ */
+export function atEvalCadence(step: number, logEvery: number, evalEvery: number): boolean {
+  const previous = step - logEvery;
+  return previous <= 0 || Math.floor(step / evalEvery) > Math.floor(previous / evalEvery);
+}
+
 /** Records carry 7 significant digits: float32 precision, and smaller files. */
 export function round(v: number): number {
   return Number.isFinite(v) ? Number(v.toPrecision(7)) : v;
@@ -473,5 +494,7 @@ function roundMetrics(m: TaskMetrics): TaskMetrics {
   if (m.accuracy !== undefined) out.accuracy = round(m.accuracy);
   if (m.rmse !== undefined) out.rmse = round(m.rmse);
   if (m.mae !== undefined) out.mae = round(m.mae);
+  if (m.microF1 !== undefined) out.microF1 = round(m.microF1);
+  if (m.macroF1 !== undefined) out.macroF1 = round(m.macroF1);
   return out;
 }

@@ -7,20 +7,44 @@
  * Positive means the multi-task model is better. This is LibMTL's convention with the sign chosen so
  * that improvements are positive; Nash-MTL reports the negation (lower is better) and averages over
  * every metric rather than over tasks. Here each task contributes one metric: accuracy for
- * classification (higher is better), RMSE for regression (lower is better).
+ * classification (higher is better), RMSE for regression (lower is better), micro-F1 for multilabel
+ * (higher is better; micro rather than macro because it is defined whenever any label occurs, and a rare
+ * label's few decisions do not swing it).
  */
 import type { TaskMetrics } from '../run/records';
 
+export type TaskType = 'classification' | 'regression' | 'multilabel';
+
+/** The validation metrics a task can have, in display order, with their titles (one home for both). */
+export const TASK_METRICS = ['loss', 'accuracy', 'rmse', 'mae', 'microF1', 'macroF1'] as const;
+export type TaskMetricName = (typeof TASK_METRICS)[number];
+export const TASK_METRIC_TITLES: Record<TaskMetricName, string> = { loss: 'loss', accuracy: 'accuracy', rmse: 'RMSE', mae: 'MAE', microF1: 'micro-F1', macroF1: 'macro-F1' };
+/** Metrics that are fractions shown in percent. */
+export const PERCENT_METRICS: ReadonlySet<TaskMetricName> = new Set(['accuracy', 'microF1', 'macroF1']);
+
 export interface TaskMetricChoice {
-  metric: 'accuracy' | 'rmse';
+  metric: 'accuracy' | 'rmse' | 'microF1';
   higherIsBetter: boolean;
 }
 
 /** How the number is meant, for whoever shows it next to the number. */
 export const DELTA_M_CONVENTION = 'Δm = (100/K)·Σ s_k (M_k − B_k)/B_k, LibMTL; positive = better than the single-task baselines';
 
-export function headlineMetric(type: 'classification' | 'regression'): TaskMetricChoice {
-  return type === 'classification' ? { metric: 'accuracy', higherIsBetter: true } : { metric: 'rmse', higherIsBetter: false };
+const HEADLINE: Record<TaskType, TaskMetricChoice> = {
+  classification: { metric: 'accuracy', higherIsBetter: true },
+  regression: { metric: 'rmse', higherIsBetter: false },
+  multilabel: { metric: 'microF1', higherIsBetter: true },
+};
+
+/** The one metric of a task type that Δm, studies and the Pareto view use. */
+export function headlineMetric(type: TaskType): TaskMetricChoice {
+  return HEADLINE[type];
+}
+
+/** "accuracy (%) ↑", "RMSE ↓", "micro-F1 (%) ↑": a headline metric as a column title. */
+export function headlineTitle(type: TaskType): string {
+  const { metric, higherIsBetter } = HEADLINE[type];
+  return `${TASK_METRIC_TITLES[metric]}${PERCENT_METRICS.has(metric) ? ' (%)' : ''} ${higherIsBetter ? '↑' : '↓'}`;
 }
 
 export interface TaskDelta {
@@ -39,7 +63,7 @@ export interface DeltaM {
 }
 
 /** One task's part: its relative change, or why there is none (no metric, a zero baseline). */
-function taskDelta(task: { name: string; type: 'classification' | 'regression' }, multi: TaskMetrics | undefined, baseline: TaskMetrics | undefined): TaskDelta {
+function taskDelta(task: { name: string; type: TaskType }, multi: TaskMetrics | undefined, baseline: TaskMetrics | undefined): TaskDelta {
   const { metric, higherIsBetter } = headlineMetric(task.type);
   const m = multi?.[metric];
   const b = baseline?.[metric];
@@ -53,7 +77,7 @@ function taskDelta(task: { name: string; type: 'classification' | 'regression' }
 
 /** Δm with each task's part; undefined (with the reason) when any task's part is. */
 export function deltaMParts(
-  tasks: readonly { name: string; type: 'classification' | 'regression' }[],
+  tasks: readonly { name: string; type: TaskType }[],
   multiTask: Record<string, TaskMetrics>,
   baselines: Record<string, TaskMetrics | undefined>,
 ): DeltaM {
@@ -65,7 +89,7 @@ export function deltaMParts(
 
 /** Δm in percent over the tasks; throws when a metric is missing or a baseline metric is zero. */
 export function deltaM(
-  tasks: readonly { name: string; type: 'classification' | 'regression' }[],
+  tasks: readonly { name: string; type: TaskType }[],
   multiTask: Record<string, TaskMetrics>,
   baselines: Record<string, TaskMetrics>,
 ): number {

@@ -55,6 +55,11 @@ export interface MultiTaskModel {
    * of a few validation texts), in evaluation mode; the trainer adds them to every train record.
    */
   probe?(): Record<string, ReportedMatrix>;
+  /**
+   * Large matrices measured on fixed inputs (the transformer's token × token self-attention per layer and head),
+   * too big for every logged step: the trainer adds them to the train records at the evaluation cadence only.
+   */
+  probeAtEvalCadence?(): Record<string, ReportedMatrix>;
 }
 
 /**

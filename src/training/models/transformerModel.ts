@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Parameter } from './dense';
 import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel, type ReportedMatrix } from './model';
 import { EncoderBlock, LayerNorm, LowRankUpdate, PAD_ID, embed, normalValues, paddingBias, type AttentionAdapters, type Drop, type Shape } from './transformerLayers';
-import { sampleAttentionMatrixInfo, tokenAttentionMatrixInfo, type MatrixInfo } from '../run/matrices';
+import { sampleAttentionMatrixInfo, selfAttentionMatrixInfo, selfAttentionName, tokenAttentionMatrixInfo, type MatrixInfo } from '../run/matrices';
 
 /** The transformer's options, resolved (defaults filled in by the descriptor). */
 export interface TransformerSettings {
@@ -67,8 +67,8 @@ export class TransformerModel implements MultiTaskModel {
         );
   }
 
-  /** The final token states, `(batch·tokens) × d`, and the padding bias. */
-  encode(ids: tf.Tensor2D, options: ForwardOptions, adapters?: AttentionAdapters[]): { states: tf.Tensor2D; bias: tf.Tensor4D; shape: Shape } {
+  /** The final token states, `(batch·tokens) × d`, and the padding bias; `probabilities` collects each block's attention. */
+  encode(ids: tf.Tensor2D, options: ForwardOptions, adapters?: AttentionAdapters[], probabilities?: tf.Tensor4D[]): { states: tf.Tensor2D; bias: tf.Tensor4D; shape: Shape } {
     const [batch, tokens] = ids.shape;
     const shape = { batch, tokens };
     const flat = tf.reshape(tf.cast(ids, 'int32'), [batch * tokens]) as tf.Tensor1D;
@@ -81,7 +81,9 @@ export class TransformerModel implements MultiTaskModel {
     const bias = paddingBias(ids);
     this.blocks.forEach((block, i) => {
       const drop: Drop = { rate: this.context.config.dropout, seed: dropoutSeed(options, 200 + i) };
-      h = block.apply(h, bias, shape, drop, adapters?.[i]).states;
+      const out = block.apply(h, bias, shape, drop, adapters?.[i]);
+      h = out.states;
+      probabilities?.push(out.probabilities);
     });
     return { states: this.finalNorm.apply(h), bias, shape };
   }
@@ -129,6 +131,26 @@ export class TransformerModel implements MultiTaskModel {
         return [`token-attention/${i}`, { info: sampleAttentionMatrixInfo(tasks, i, sample.tokens), values }];
       }),
     );
+  }
+
+  /**
+   * The shared trunk's self-attention on the first fixed validation text (its non-padding tokens only; LoRA:
+   * without any task's update), one `tokens × tokens` matrix per layer and head, in evaluation mode.
+   */
+  probeAtEvalCadence(): Record<string, ReportedMatrix> {
+    const sample = this.context.samples?.[0];
+    if (!sample || sample.ids.length === 0) return {};
+    const probabilities: tf.Tensor4D[] = [];
+    this.encode(tf.tensor2d([sample.ids], [1, sample.ids.length]), { training: false }, undefined, probabilities);
+    const out: Record<string, ReportedMatrix> = {};
+    probabilities.forEach((p, layer) => {
+      const heads = p.shape[1];
+      for (let head = 0; head < heads; head++) {
+        const values = tf.reshape(tf.slice(p, [0, head, 0, 0], [1, 1, -1, -1]), [sample.ids.length, sample.ids.length]) as tf.Tensor2D;
+        out[selfAttentionName(layer, head)] = { info: selfAttentionMatrixInfo(layer, head, sample.tokens), values };
+      }
+    });
+    return out;
   }
 
   parameters(): Parameter[] {

@@ -1,7 +1,8 @@
 /**
  * A run's series as one wide CSV: a row per step that has a train or eval record, a column per series
  * (`loss/<task>`, `weight/<task>`, `val/<task>/<metric>`, and a column per cell of every named matrix,
- * `<matrix>/<row>/<column>`: `attention/<task>/<tower>`, `gates/<task>/<expert>`, `conflict/<task>/<task>`, …).
+ * `<matrix>/<row>/<column>`: `attention/<task>/<tower>`, `gates/<task>/<expert>`, `conflict/<task>/<task>`, …;
+ * not the heatmap-only ones, `perCell: false`).
  * Empty cells where a series has no value at that step. Pure: the CLI's `export` and the extension's
  * `Export Run as CSV` share it. Fields and line ends as csv.ts writes them.
  */
@@ -28,6 +29,8 @@ export function recordsToCsv(records: readonly MetricRecord[], taskOrder?: reado
       for (const [t, v] of Object.entries(r.losses)) set(r.step, `loss/${t}`, v);
       for (const [t, v] of Object.entries(r.weights)) set(r.step, `weight/${t}`, v);
       for (const { name, info, values } of matrices.read(r)) {
+        // A heatmap-only matrix (token × token self-attention) has no columns: thousands a step otherwise.
+        if (info.perCell === false) continue;
         values.forEach((row, i) => row.forEach((v, j) => set(r.step, matrixCellKey(name, info.rows[i], info.columns[j]), v)));
       }
     } else if (r.kind === 'eval') {

@@ -28,9 +28,10 @@ export function matrixCellKey(name: string, row: string, column: string): string
   return `${name}/${row}/${column}`;
 }
 
-/** The cells a matrix is charted by: every cell, or for a symmetric one each pair above the diagonal once. */
-export function chartedCells(info: { rows: readonly string[]; columns: readonly string[]; symmetric?: boolean }): { row: number; column: number }[] {
+/** The cells a matrix is charted by: every cell, for a symmetric one each pair above the diagonal once, none when `perCell` is false. */
+export function chartedCells(info: { rows: readonly string[]; columns: readonly string[]; symmetric?: boolean; perCell?: boolean }): { row: number; column: number }[] {
   const cells: { row: number; column: number }[] = [];
+  if (info.perCell === false) return cells;
   info.rows.forEach((_, row) => info.columns.forEach((__, column) => (!info.symmetric || column > row) && cells.push({ row, column })));
   return cells;
 }
@@ -69,6 +70,38 @@ export function sampleAttentionMatrixInfo(tasks: readonly string[], text: number
     columns: tokens.map((token, t) => `${t} ${token}`),
     unit: 'weight',
     signed: false,
+  };
+}
+
+/** Transformer self-attention matrices are named `self-attention/<layer>/<head>` (both from 0). */
+export const SELF_ATTENTION = 'self-attention';
+
+export function selfAttentionName(layer: number, head: number): string {
+  return `${SELF_ATTENTION}/${layer}/${head}`;
+}
+
+/** The layer and head of a self-attention matrix's name, or undefined for any other name. */
+export function parseSelfAttentionName(name: string): { layer: number; head: number } | undefined {
+  const m = /^self-attention\/(\d+)\/(\d+)$/.exec(name);
+  return m ? { layer: Number(m[1]), head: Number(m[2]) } : undefined;
+}
+
+/**
+ * Transformer self-attention on the first fixed validation text (its non-padding tokens): row i = how query
+ * token i attends to each key token, in layer `layer` and head `head`. Heatmap only (`perCell: false`).
+ */
+export function selfAttentionMatrixInfo(layer: number, head: number, tokens: readonly string[]): MatrixInfo {
+  const labels = tokens.map((token, t) => `${t} ${token}`);
+  return {
+    title: `Self-attention, layer ${layer + 1}, head ${head + 1}`,
+    description: `how each token of validation text 1 attends to the others in layer ${layer + 1}, head ${head + 1} (each row sums to 1)`,
+    rowAxis: 'query token',
+    columnAxis: 'key token',
+    rows: labels,
+    columns: [...labels],
+    unit: 'weight',
+    signed: false,
+    perCell: false,
   };
 }
 

@@ -42,6 +42,11 @@ export const MatrixInfoSchema = Type.Object({
   signed: Type.Boolean(),
   /** M = Mᵀ (cosines): charted once per pair above the diagonal. */
   symmetric: Type.Optional(Type.Boolean()),
+  /**
+   * false: too many cells for a line or a CSV column each (token × token self-attention); readers show the
+   * matrix as a heatmap only. Absent: every cell is charted.
+   */
+  perCell: Type.Optional(Type.Boolean()),
 });
 export type MatrixInfo = Static<typeof MatrixInfoSchema>;
 
@@ -80,6 +85,9 @@ export const TaskMetricsSchema = Type.Object({
   accuracy: Type.Optional(Type.Number()),
   rmse: Type.Optional(Type.Number()),
   mae: Type.Optional(Type.Number()),
+  /** Multilabel tasks: F1 over all label decisions together, and the mean of the labels' F1. */
+  microF1: Type.Optional(Type.Number()),
+  macroF1: Type.Optional(Type.Number()),
 });
 
 export const EvalRecordSchema = Type.Object({

@@ -3,7 +3,7 @@
  * metric and of Δm, the single-task baselines as the reference rows. Markdown (GitHub tables) and LaTeX (booktabs:
  * \toprule, \midrule, \bottomrule; needs `\usepackage{booktabs}`). Pure; `mtl-lab study --report DIR` writes them.
  */
-import { DELTA_M_CONVENTION, headlineMetric } from '../evaluation/deltaM';
+import { DELTA_M_CONVENTION, headlineMetric, headlineTitle, PERCENT_METRICS } from '../evaluation/deltaM';
 import type { TaskConfig } from '../config/schema';
 import type { RunGroup } from './compare';
 import type { MeanStd } from './stats';
@@ -21,12 +21,12 @@ interface Cell {
 function metricCell(group: RunGroup, task: Task): Cell | undefined {
   const ms = group.metrics[task.name];
   if (!ms) return undefined;
-  const scale = headlineMetric(task.type).metric === 'accuracy' ? 100 : 1;
+  const scale = PERCENT_METRICS.has(headlineMetric(task.type).metric) ? 100 : 1;
   return { mean: ms.mean * scale, std: ms.std === undefined ? undefined : ms.std * scale, n: ms.n };
 }
 
 function columns(tasks: readonly Task[]): string[] {
-  return tasks.map((t) => (headlineMetric(t.type).metric === 'accuracy' ? `${t.name} accuracy (%) ↑` : `${t.name} RMSE ↓`));
+  return tasks.map((t) => `${t.name} ${headlineTitle(t.type)}`);
 }
 
 function rows(groups: readonly RunGroup[], tasks: readonly Task[]): { label: string; cells: (Cell | undefined)[]; deltaM: MeanStd | undefined; reason?: string; baseline: boolean }[] {
@@ -81,7 +81,7 @@ function texCell(c: Cell | undefined, signed = false): string {
 }
 
 export function reportLatex(groups: readonly RunGroup[], tasks: readonly Task[], title: string): string {
-  const header = ['Method', ...tasks.map((t) => (headlineMetric(t.type).metric === 'accuracy' ? `${tex(t.name)} accuracy (\\%) $\\uparrow$` : `${tex(t.name)} RMSE $\\downarrow$`)), '$\\Delta_m$ (\\%) $\\uparrow$'];
+  const header = ['Method', ...tasks.map((t) => `${tex(t.name)} ${headlineTitle(t.type).replace('%', '\\%').replace('↑', '$\\uparrow$').replace('↓', '$\\downarrow$')}`), '$\\Delta_m$ (\\%) $\\uparrow$'];
   const body = rows(groups, tasks).map((r) => `${tex(r.label)} & ${r.cells.map((c) => texCell(c)).join(' & ')} & ${r.baseline ? '0' : r.deltaM ? texCell(r.deltaM, true) : '--'} \\\\`);
   const baselineCount = rows(groups, tasks).filter((r) => r.baseline).length;
   return [

@@ -3,21 +3,22 @@
  * finished runs of Δm and of each task's relative change and metric, the baselines it used, and every job
  * that could not run or failed with its reason.
  */
-import { DELTA_M_CONVENTION, headlineMetric } from '../evaluation/deltaM';
+import { DELTA_M_CONVENTION, headlineMetric, PERCENT_METRICS, TASK_METRIC_TITLES, type TaskType } from '../evaluation/deltaM';
 import { table } from '../textTable';
 import type { MetricRecord } from '../run/records';
 import { finishedPerSeed, formatMeanStd, type HasInfo, type RunGroup } from './compare';
 import { conflictShares, diagnoseGroup, runSignals, type Finding } from './diagnostics';
 
-function metricCell(group: RunGroup, task: { name: string; type: 'classification' | 'regression' }): string {
+function metricCell(group: RunGroup, task: { name: string; type: TaskType }): string {
   const { metric } = headlineMetric(task.type);
   const ms = group.metrics[task.name];
   if (!ms) return '—';
-  return metric === 'accuracy' ? `acc ${formatMeanStd({ ...ms, mean: ms.mean * 100, std: ms.std === undefined ? undefined : ms.std * 100 }, { unit: ' %' })}` : `rmse ${formatMeanStd(ms, { digits: 4 })}`;
+  const name = metric === 'accuracy' ? 'acc' : metric === 'rmse' ? 'rmse' : TASK_METRIC_TITLES[metric];
+  return PERCENT_METRICS.has(metric) ? `${name} ${formatMeanStd({ ...ms, mean: ms.mean * 100, std: ms.std === undefined ? undefined : ms.std * 100 }, { unit: ' %' })}` : `${name} ${formatMeanStd(ms, { digits: 4 })}`;
 }
 
 /** The groups table: multi-task groups with Δm and per-task parts, then the baselines' metrics. */
-export function groupsTable(groups: readonly RunGroup[], tasks: readonly { name: string; type: 'classification' | 'regression' }[]): string {
+export function groupsTable(groups: readonly RunGroup[], tasks: readonly { name: string; type: TaskType }[]): string {
   const rows = groups.map((g) => [
     g.label,
     `${finishedPerSeed(g.runs).length} seeds`,

@@ -5,6 +5,7 @@
 import { csvLine, type CsvValue } from '../../training/run/csv';
 import type { Points, RunView } from '../protocol';
 import { meanStd } from '../../training/study/stats';
+import { TASK_METRICS } from '../../training/evaluation/deltaM';
 
 export interface CsvSeries {
   runName: string;
@@ -79,7 +80,7 @@ export function comparisonTable(
   };
   const runMetrics = runs.map(metricsOf);
   for (const m of runMetrics) for (const [task, values] of Object.entries(m)) for (const name of Object.keys(values)) metricIds.add(`${task}/${name}`);
-  const metricOrder = (id: string) => ['loss', 'accuracy', 'rmse', 'mae'].indexOf(id.split('/')[1]);
+  const metricOrder = (id: string) => (TASK_METRICS as readonly string[]).indexOf(id.split('/')[1]);
   const metricColumns = [...metricIds].sort((a, b) => a.split('/')[0].localeCompare(b.split('/')[0]) || metricOrder(a) - metricOrder(b));
 
   const columns: ComparisonColumn[] = [

@@ -1,17 +1,17 @@
 /**
  * What the Pareto card plots (pure, no DOM): per finished run — or per seed group, mean with an error bar —
- * its final headline metric on two tasks (accuracy for classification, RMSE for regression, as Δm uses), the
+ * its final headline metric on two tasks (accuracy for classification, RMSE for regression, micro-F1 for multilabel, as Δm uses), the
  * single-task baselines of those tasks as reference values, the non-dominated points, and for each point the
  * config values that set it apart from the other points (what the hover names).
  */
 import type { RunView } from '../protocol';
-import { headlineMetric } from '../../training/evaluation/deltaM';
+import { headlineMetric, type TaskMetricChoice, type TaskType } from '../../training/evaluation/deltaM';
 import { paretoFront } from '../../training/study/pareto';
 import type { GroupView } from './groupBands';
 
 export interface ParetoAxis {
   task: string;
-  metric: 'accuracy' | 'rmse';
+  metric: TaskMetricChoice['metric'];
   higherIsBetter: boolean;
 }
 
@@ -40,15 +40,15 @@ export interface ParetoPlot {
 }
 
 /** The tasks that at least two finished multi-task runs report, in the first run's order. */
-export function paretoTasks(runs: readonly RunView[]): { name: string; type: 'classification' | 'regression' }[] {
+export function paretoTasks(runs: readonly RunView[]): { name: string; type: TaskType }[] {
   const multi = runs.filter((r) => r.finalMetrics && r.tasks.length > 1 && !r.study?.baselineOf);
   if (multi.length < 2) return [];
   return multi[0].tasks.filter((t) => multi.filter((r) => r.finalMetrics?.[t.name]?.[headlineMetric(t.type).metric] !== undefined).length >= 2);
 }
 
-function axisOf(task: { name: string; type: 'classification' | 'regression' }): ParetoAxis {
+function axisOf(task: { name: string; type: TaskType }): ParetoAxis {
   const h = headlineMetric(task.type);
-  return { task: task.name, metric: h.metric as 'accuracy' | 'rmse', higherIsBetter: h.higherIsBetter };
+  return { task: task.name, metric: h.metric, higherIsBetter: h.higherIsBetter };
 }
 
 const valueOf = (r: RunView, a: ParetoAxis) => r.finalMetrics?.[a.task]?.[a.metric];
