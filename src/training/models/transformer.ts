@@ -1,8 +1,9 @@
 /**
  * A Transformer encoder shared by every task (text data: each example is a row of token ids, 0 = padding).
  *
- * Trunk: token + learned position embeddings, `layers` pre-LN encoder blocks (transformerLayers.ts), a final
- * LayerNorm. How the tasks read the token states (`sharing`):
+ * Trunk: token + learned position embeddings, `layers` encoder blocks (transformerLayers.ts) with the LayerNorms
+ * placed by `norm`: "pre" (before attention and feed-forward, and a final LayerNorm after the last block) or
+ * "post" (after each residual sum, and one after the embeddings: BERT's arrangement, no final one). How the tasks read the token states (`sharing`):
  * - "hard": one pooled vector feeds every head — the first token's state ("cls": the tokenizer puts
  *   [CLS] there) or the mean over the non-padding tokens ("mean");
  * - "task-attention": task k pools with its own learned query q_k, a_k = softmax(H q_k / √d + padding bias),
@@ -35,6 +36,11 @@ const options = {
   loraAlpha: Type.Number({ exclusiveMinimum: 0, description: 'sharing "lora": the scale α (an update adds (α/r)·x·A·B).', default: 8 }),
   freezeTrunk: Type.Boolean({ description: 'sharing "lora": train only the low-rank updates and the heads, not the trunk.', default: false }),
   pooling: oneOf(['cls', 'mean'] as const, { description: 'sharing "hard": the [CLS] state or the mean over the tokens.', default: 'mean' }),
+  norm: oneOf(['pre', 'post'] as const, {
+    description:
+      'Where the LayerNorms sit: "pre" before attention and feed-forward, plus one after the last block (Xiong et al. 2020); "post" after each residual sum, plus one after the embeddings (the original Transformer and BERT).',
+    default: 'pre',
+  }),
   layers: Type.Integer({ minimum: 0, maximum: 48, description: 'number of encoder blocks (0: the tasks pool the embeddings).', default: 2 }),
   dModel: Type.Integer({ minimum: 2, maximum: 4096, description: 'width of the token states, a multiple of heads.', default: 64 }),
   heads: Type.Integer({ minimum: 1, maximum: 64, description: 'attention heads per block.', default: 4 }),
@@ -52,6 +58,7 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
   options,
   tests: [
     { file: 'test/unit/transformer.test.ts', test: 'an encoder block equals PyTorch\'s TransformerEncoderLayer, forward and gradients' },
+    { file: 'test/unit/transformer.test.ts', test: 'an encoder block equals PyTorch\'s TransformerEncoderLayer, forward and gradients (post-LN)' },
     { file: 'test/unit/transformer.test.ts', test: 'padding appended to a sequence changes no output' },
     { file: 'test/unit/lora.test.ts', test: 'a low-rank update adds (α/r)·B·A·x to the projection' },
     { file: 'test/unit/lora.test.ts', test: 'freezeTrunk: the trunk stays put while the low-rank updates train' },
@@ -79,6 +86,6 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
 
 /** Every option, resolved: what the model is built from. */
 function settingsOf(model: object): TransformerSettings {
-  const keys = ['sharing', 'pooling', 'layers', 'dModel', 'heads', 'feedForwardUnits', 'loraRank', 'loraAlpha', 'freezeTrunk'] as const;
+  const keys = ['sharing', 'pooling', 'norm', 'layers', 'dModel', 'heads', 'feedForwardUnits', 'loraRank', 'loraAlpha', 'freezeTrunk'] as const;
   return Object.fromEntries(keys.map((key) => [key, setting(model, key)])) as unknown as TransformerSettings;
 }
