@@ -10,47 +10,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { SafetensorsError, SafetensorsFile, halfToFloat } from '../../src/training/models/safetensors';
+import { f32, safetensorsBytes as fileOf, u16 } from '../helpers/safetensors';
 
 const PYTHON = '/usr/bin/python3';
 const WRITER = path.join(__dirname, '..', 'reference', 'safetensors_writer.py');
-
-interface Raw {
-  dtype: string;
-  shape: number[];
-  bytes: Uint8Array;
-}
-
-/** A safetensors file from its parts, as the format describes it (header JSON may be given as text to break it). */
-function fileOf(tensors: Record<string, Raw>, header?: string): Uint8Array {
-  let at = 0;
-  const entries: Record<string, unknown> = {};
-  for (const [name, t] of Object.entries(tensors)) {
-    entries[name] = { dtype: t.dtype, shape: t.shape, data_offsets: [at, at + t.bytes.length] };
-    at += t.bytes.length;
-  }
-  const json = new TextEncoder().encode(header ?? JSON.stringify(entries));
-  const out = new Uint8Array(8 + json.length + at);
-  new DataView(out.buffer).setBigUint64(0, BigInt(json.length), true);
-  out.set(json, 8);
-  let offset = 8 + json.length;
-  for (const t of Object.values(tensors)) {
-    out.set(t.bytes, offset);
-    offset += t.bytes.length;
-  }
-  return out;
-}
-
-/** Little-endian bytes of 16-bit patterns, or of float32 values. */
-const u16 = (...bits: number[]) => {
-  const b = new Uint8Array(2 * bits.length);
-  bits.forEach((v, i) => new DataView(b.buffer).setUint16(2 * i, v, true));
-  return b;
-};
-const f32 = (...values: number[]) => {
-  const b = new Uint8Array(4 * values.length);
-  values.forEach((v, i) => new DataView(b.buffer).setFloat32(4 * i, v, true));
-  return b;
-};
 
 const throwsNaming = (fn: () => unknown, ...parts: string[]) =>
   assert.throws(fn, (error: Error) => {

@@ -97,9 +97,11 @@ export class Trainer {
     readonly config: ExperimentConfig,
     readonly dataset: Dataset,
     readonly order: BatchOrder,
+    /** `model.init`'s trunk values (a new run with a pretrained encoder; a resumed run reads its checkpoint instead). */
+    pretrained?: ReadonlyMap<string, Float32Array>,
   ) {
     const rng = rngFor(config.seed, 'init');
-    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, vocabSize: dataset.vocabSize, samples: dataset.samples, tasks: dataset.tasks, rng });
+    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, vocabSize: dataset.vocabSize, samples: dataset.samples, tasks: dataset.tasks, rng, ...(pretrained ? { pretrained } : {}) });
     this.weighting = createWeighting({ loss: config.loss, tasks: config.tasks, seed: config.seed });
     this.params = [...this.model.parameters(), ...this.weighting.parameters()];
     this.optimizer = createOptimizer(this.params, config.optimizer);

@@ -45,6 +45,17 @@ const options = {
   dModel: Type.Integer({ minimum: 2, maximum: 4096, description: 'width of the token states, a multiple of heads.', default: 64 }),
   heads: Type.Integer({ minimum: 1, maximum: 64, description: 'attention heads per block.', default: 4 }),
   feedForwardUnits: Type.Integer({ minimum: 1, maximum: 16384, description: 'hidden units of each GELU feed-forward layer.', default: 256 }),
+  init: Type.Object(
+    {
+      path: Type.String({ minLength: 1, description: 'The checkpoint, a .safetensors file (relative to this file).' }),
+      format: oneOf(['bert'] as const, { description: '"bert": Hugging Face BERT parameter names (docs/pretrained.md says which are mapped).', default: 'bert' }),
+    },
+    {
+      additionalProperties: false,
+      description:
+        'Start the trunk from a pretrained encoder: a BERT checkpoint in safetensors format, with model.norm "post" and data.tokenizer.path its tokenizer.json; model.dModel, heads, feedForwardUnits and layers (at most the checkpoint\'s) as in its config.json. Read when a run starts (not on resume: the run\'s checkpoint has the weights).',
+    },
+  ),
 };
 
 /** The model's setting or its default. */
@@ -66,6 +77,10 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
   check: (view) => {
     if (valueAt(view.given, ['data', 'text']) === undefined) return [{ path: ['model', 'architecture'], message: '"transformer" reads text: name the text column(s) in data.text (CSV / JSON Lines data)' }];
     const model = valueAt(view.resolved, ['model']);
+    if (valueAt(model, ['init']) !== undefined) {
+      if (valueAt(view.given, ['data', 'tokenizer', 'path']) === undefined) return [{ path: ['model', 'init'], message: 'a pretrained encoder reads the token ids of its own tokenizer: set data.tokenizer.path to the checkpoint\'s tokenizer.json' }];
+      if ((valueAt(model, ['norm']) ?? defaultOf(options, 'norm')) !== 'post') return [{ path: ['model', 'init'], message: 'a BERT checkpoint is post-LayerNorm: set model.norm to "post"' }];
+    }
     if (valueAt(model, ['freezeTrunk']) === true && valueAt(model, ['sharing']) !== 'lora') {
       return [{ path: ['model', 'freezeTrunk'], message: 'a frozen trunk trains nothing shared: it needs model.sharing "lora" (the low-rank updates are what trains)' }];
     }
@@ -85,7 +100,7 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
 };
 
 /** Every option, resolved: what the model is built from. */
-function settingsOf(model: object): TransformerSettings {
+export function settingsOf(model: object): TransformerSettings {
   const keys = ['sharing', 'pooling', 'norm', 'layers', 'dModel', 'heads', 'feedForwardUnits', 'loraRank', 'loraAlpha', 'freezeTrunk'] as const;
   return Object.fromEntries(keys.map((key) => [key, setting(model, key)])) as unknown as TransformerSettings;
 }

@@ -69,6 +69,17 @@ export class TransformerModel implements MultiTaskModel {
             return { query: update('query'), key: update('key'), value: update('value'), output: update('output') };
           }),
         );
+    // After every draw, so the heads (and LoRA updates) are those of a randomly initialised run with the same seed.
+    if (context.pretrained) this.assignTrunk(context.pretrained);
+  }
+
+  /** The trunk's values from a checkpoint (models/pretrained.ts, which checked every shape). */
+  private assignTrunk(values: ReadonlyMap<string, Float32Array>): void {
+    for (const { name, variable } of this.trunkParameters()) {
+      const value = values.get(name);
+      if (value === undefined || value.length !== variable.size) throw new Error(`the pretrained trunk has no ${variable.size} values for ${name}`);
+      variable.assign(tf.tensor(value, variable.shape));
+    }
   }
 
   /** The final token states, `(batch·tokens) × d`, and the padding bias. */

@@ -43,7 +43,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   const inputs = await resolveRunInputs(request, source);
   const { config, dataset, backend } = inputs;
   const sampler = new BatchSampler(dataset.train, dataset.tasks, config.training, config.seed);
-  const trainer = new Trainer(config, dataset, sampler);
+  const trainer = new Trainer(config, dataset, sampler, inputs.pretrained?.values);
   const writer = openRunDirectory(request, inputs, trainer, (batch) => callbacks.onRecords?.(batch));
   callbacks.onStarted?.(writer.runDir, writer.info);
 
@@ -51,6 +51,8 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   journal.event(backend.warning ? 'warning' : 'info', 'backend-selected', backend.message, { backend: backend.name, attempts: backend.attempts, ...(backend.adapter ? { adapter: backend.adapter } : {}), ...(backend.calibration ? { calibration: backend.calibration } : {}) });
   if (inputs.existing) journal.event('info', 'resumed', `resumed at step ${trainer.position.step} of ${trainer.totalSteps}`);
   else journal.event('info', 'run-started', `${dataset.describe}; ${trainer.totalSteps} steps (${config.training.epochs} epochs × ${sampler.stepsPerEpoch})`);
+  const init = inputs.pretrained;
+  if (init) journal.event('info', 'pretrained-loaded', `model.init: the trunk starts from ${init.file} (${init.loaded.length} tensors loaded, ${init.ignored.length} ignored)`, { file: init.file, loaded: init.loaded, ignored: init.ignored });
 
   const finish = (patch: Partial<RunInfo>): RunResult => {
     writer.flush();
