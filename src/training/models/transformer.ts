@@ -3,7 +3,9 @@
  *
  * Trunk: token + learned position embeddings, `layers` encoder blocks (transformerLayers.ts) with the LayerNorms
  * placed by `norm`: "pre" (before attention and feed-forward, and a final LayerNorm after the last block) or
- * "post" (after each residual sum, and one after the embeddings: BERT's arrangement, no final one). How the tasks read the token states (`sharing`):
+ * "post" (after each residual sum, and one after the embeddings: BERT's arrangement, no final one). `init`
+ * starts the trunk from a pretrained BERT checkpoint instead of random values (bertCheckpoint.ts: which names map
+ * where; docs/pretrained.md). How the tasks read the token states (`sharing`):
  * - "hard": one pooled vector feeds every head — the first token's state ("cls": the tokenizer puts
  *   [CLS] there) or the mean over the non-padding tokens ("mean");
  * - "task-attention": task k pools with its own learned query q_k, a_k = softmax(H q_k / √d + padding bias),
@@ -14,10 +16,10 @@
  *   attention projections of every block, so each task runs the trunk with its own adapters and pools as
  *   "hard" does (`pooling`). `freezeTrunk` trains only the updates and the heads.
  *
- * Shared: the trunk (embeddings, blocks, final norm) — every task's loss reads all of it; with a frozen
+ * Shared: the trunk (embeddings, blocks, the outer norm) — every task's loss reads all of it; with a frozen
  * trunk nothing is shared (and not trained: `parameters()` is what the optimiser updates). Each task's query,
  * low-rank updates and head are its own. GradNorm's last shared layer: the last block's second feed-forward
- * kernel (with `layers: 0`, the final norm's gain: the tasks then pool the embeddings themselves).
+ * kernel (with `layers: 0`, the outer norm's gain: the tasks then pool the embeddings themselves).
  */
 import { Type } from '@sinclair/typebox';
 import { defaultOf } from '../config/method';

@@ -78,7 +78,7 @@ export class TransformerModel implements MultiTaskModel {
     for (const { name, variable } of this.trunkParameters()) {
       const value = values.get(name);
       if (value === undefined || value.length !== variable.size) throw new Error(`the pretrained trunk has no ${variable.size} values for ${name}`);
-      variable.assign(tf.tensor(value, variable.shape));
+      tf.tidy(() => variable.assign(tf.tensor(value, variable.shape)));
     }
   }
 
