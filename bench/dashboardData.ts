@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import type { MetricRecord } from '../src/training/run/records';
-import { RunSeriesStore, newRunCursor, runView } from '../src/extension/dashboard/runSeries';
+import { RunSeriesStore, newRunCursor, pointsPerSeries, runView } from '../src/extension/dashboard/runSeries';
 import type { AppendMessage, InitMessage } from '../src/webview/protocol';
 import { fixtureRun } from '../test/dashboard/fixtures';
 
@@ -63,13 +63,41 @@ export function comparisonScenario(count = 20, steps = 100_000): { runIds: strin
   runIds.forEach((id, i) => {
     const fixture = fixtureRun({ id, steps: 10, seed: i, learningRate: [0.01, 0.001][i % 2] });
     const t0 = performance.now();
-    const store = new RunSeriesStore(id, 2000, TASKS);
+    const store = new RunSeriesStore(id, pointsPerSeries(2000, count), TASKS);
     ingestSteps(store, i, 1, steps);
     const series = store.deltas(newRunCursor()).series;
     buildMs += performance.now() - t0;
     init.runs.push(runView({ ...fixture.info, step: steps, totalSteps: steps }, fixture.config));
     init.series.push(...series);
   });
+  return { runIds, init, buildMs };
+}
+
+/**
+ * The study scenario: `groups` seed groups × `seeds` finished runs of `steps` steps, each run marked as a member
+ * of its group (as the host marks a study's runs), so the dashboard can draw each group as a mean ± std band.
+ */
+export function studyScenario(groups = 25, seeds = 4, steps = 10_000): { runIds: string[]; init: InitMessage; buildMs: number } {
+  const runIds: string[] = [];
+  const init = { ...initMessage([], []), maxPointsPerSeries: pointsPerSeries(2000, groups * seeds) };
+  let buildMs = 0;
+  for (let g = 0; g < groups; g++) {
+    for (let s = 1; s <= seeds; s++) {
+      const id = `g${g}-s${s}`;
+      const fixture = fixtureRun({ id, steps: 10, seed: s, learningRate: 0.001 * (g + 1) });
+      const t0 = performance.now();
+      // What the host keeps per series for a dashboard of this many runs (the setting at its default, 2000).
+      const store = new RunSeriesStore(id, pointsPerSeries(2000, groups * seeds), TASKS);
+      ingestSteps(store, g * 10 + s, 1, steps);
+      const series = store.deltas(newRunCursor()).series;
+      buildMs += performance.now() - t0;
+      const view = runView({ ...fixture.info, step: steps, totalSteps: steps }, fixture.config);
+      view.study = { group: `group-${g}`, groupLabel: `lr ${(0.001 * (g + 1)).toFixed(3)}`, seed: s, baselineOf: null, deltaM: null, deltaMReason: null };
+      runIds.push(id);
+      init.runs.push(view);
+      init.series.push(...series);
+    }
+  }
   return { runIds, init, buildMs };
 }
 

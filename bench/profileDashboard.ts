@@ -1,5 +1,5 @@
 /**
- * Where the dashboard's time goes (`node --import tsx bench/profileDashboard.ts [first|append]`): the same
+ * Where the dashboard's time goes (`node --import tsx bench/profileDashboard.ts [first|study|append]`): the same
  * scenarios as bench/dashboard.ts, under Chromium's sampling CPU profiler, printed as self time per
  * function. A development aid for the benchmark's numbers; it writes nothing.
  */
@@ -7,7 +7,7 @@ import type { Page, CDPSession } from 'playwright-core';
 import type { AppendMessage } from '../src/webview/protocol';
 import { defaultDashboardState } from '../src/webview/protocol';
 import { startHarness } from '../test/dashboard/harness';
-import { comparisonScenario, liveScenario, loadMessage, timedDispatch } from './dashboardData';
+import { comparisonScenario, liveScenario, loadMessage, studyScenario, timedDispatch } from './dashboardData';
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[] }
@@ -147,9 +147,10 @@ async function main() {
   const which = process.argv[2] ?? 'first';
   const harness = await startHarness();
   try {
-    if (which === 'first') {
-      const { runIds, init } = comparisonScenario();
-      const page = await harness.open({ width: 1600, height: 1200, state: { ...defaultDashboardState(runIds), collapsedCards: ['header'] } });
+    if (which === 'first' || which === 'study') {
+      const { runIds, init } = which === 'study' ? studyScenario() : comparisonScenario();
+      const groupView = which === 'study' ? 'std' : 'runs';
+      const page = await harness.open({ width: 1600, height: 1200, state: { ...defaultDashboardState(runIds), collapsedCards: ['header'], groupView } });
       await loadMessage(page, init);
       await new Promise((r) => setTimeout(r, 300));
       let wall = 0;

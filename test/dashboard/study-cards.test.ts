@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
-import { startHarness, send, pageErrors, screenshotDir, type Harness } from './harness';
+import { startHarness, send, pageErrors, posted, screenshotDir, type Harness } from './harness';
 import { fixtureRun, FixtureHost, type FixtureRun } from './fixtures';
 import { defaultDashboardState } from '../../src/webview/protocol';
 
@@ -131,6 +131,52 @@ test('Pareto card: groups with error bars, runs, the front, baselines, the pair 
     assert.equal(p.n, 20, 'every logged step (20 ≤ 200 points)');
   }
 
+  assert.deepEqual(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations), []);
+  assert.deepEqual(pageErrors(page), []);
+  await page.close();
+});
+
+test('Pareto card: Export as PNG posts the drawn view, its points in their colours on the theme background', async () => {
+  const { host, ids } = fixture();
+  const page = await harness.open({ theme: 'vscode-dark', state: { ...defaultDashboardState(ids), groupView: 'std' }, runIds: ids });
+  await send(page, host.init());
+  await page.locator('.card-pareto [data-action="export-pareto-png"]').click();
+  const message = await (async () => {
+    for (let i = 0; i < 50; i++) {
+      const m = (await posted(page)).find((x) => x.type === 'exportPng');
+      if (m) return m as { type: string; suggestedName: string; dataUrl: string };
+      await page.waitForTimeout(100);
+    }
+    throw new Error('no exportPng message');
+  })();
+  assert.equal(message.suggestedName, 'Pareto-income-marital.png');
+  const png = Buffer.from(message.dataUrl.slice('data:image/png;base64,'.length), 'base64');
+  assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'a PNG');
+  const svgSize = await page.$eval('.card-pareto svg', (svg) => [Number(svg.getAttribute('width')), Number(svg.getAttribute('height'))]);
+  assert.deepEqual([png.readUInt32BE(16), png.readUInt32BE(20)], svgSize.map((v) => v * 2), 'IHDR: twice the drawn size');
+  // Read the image back: the background pixel is the theme's, and the centre of each filled (front) point has
+  // the point's colour (the stylesheet's look was carried into the image). tsx names the helpers with __name.
+  await page.evaluate('window.__name = (f) => f');
+  const check = await page.evaluate(async (url) => {
+    const image = new Image();
+    await new Promise((r) => ((image.onload = r), (image.src = url)));
+    const canvas = document.createElement('canvas');
+    canvas.width = image.width;
+    canvas.height = image.height;
+    const ctx = canvas.getContext('2d')!;
+    ctx.drawImage(image, 0, 0);
+    const rgb = (x: number, y: number) => [...ctx.getImageData(x, y, 1, 1).data.slice(0, 3)];
+    const parse = (css: string) => (css.match(/\d+/g) ?? []).slice(0, 3).map(Number);
+    const background = parse(getComputedStyle(document.body).getPropertyValue('--vscode-editor-background').trim().replace(/^#(..)(..)(..)$/, (_, r, g, b) => `${parseInt(r, 16)},${parseInt(g, 16)},${parseInt(b, 16)}`));
+    const filled = [...document.querySelectorAll('.pareto-point[data-front="true"] circle')].map((c) => ({ at: rgb(2 * Number(c.getAttribute('cx')), 2 * Number(c.getAttribute('cy'))), fill: parse(getComputedStyle(c).fill) }));
+    const frame = document.querySelector('.card-pareto .pareto-frame')!;
+    const inside = rgb(2 * (Number(frame.getAttribute('x')) + 3), 2 * (Number(frame.getAttribute('y')) + 3));
+    return { corner: rgb(1, 1), inside, background, filled };
+  }, message.dataUrl);
+  assert.deepEqual(check.corner, check.background, 'the theme background');
+  assert.deepEqual(check.inside, check.background, 'the plot frame is unfilled, as on screen (an SVG rect without its stylesheet fills black)');
+  assert.ok(check.filled.length >= 2, 'front points');
+  for (const f of check.filled) assert.ok(f.at.every((v, k) => Math.abs(v - f.fill[k]) <= 2), `point colour ${f.at} ≈ ${f.fill}`);
   assert.deepEqual(await page.evaluate(() => (window as unknown as { __cspViolations: string[] }).__cspViolations), []);
   assert.deepEqual(pageErrors(page), []);
   await page.close();

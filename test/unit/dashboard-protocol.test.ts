@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDashboardState, parseHostMessage, parseWebviewMessage, defaultDashboardState, describeInvalidMessage } from '../../src/webview/protocol';
-import { RunSeriesStore, newRunCursor, runView } from '../../src/extension/dashboard/runSeries';
+import { RunSeriesStore, newRunCursor, pointsPerSeries, runView } from '../../src/extension/dashboard/runSeries';
 import type { MetricRecord, RunInfo } from '../../src/training/run/records';
 import { applySeriesDelta, emptyHeldSeries, heldPoints } from '../../src/webview/data/seriesStore';
 
@@ -80,4 +80,22 @@ test('runView flattens config and carries the summary', () => {
   assert.equal(v.bestStep, 8);
   assert.equal(v.stepsPerSecond, 5);
   assert.deepEqual(v.config, {});
+});
+
+test('a dashboard of many runs holds fewer points per series: 40 000 per series key across runs, at least 250, never more than the setting', () => {
+  assert.equal(pointsPerSeries(2000, 1), 2000);
+  assert.equal(pointsPerSeries(2000, 20), 2000);
+  assert.equal(pointsPerSeries(2000, 100), 400);
+  assert.equal(pointsPerSeries(2000, 1000), 250);
+  assert.equal(pointsPerSeries(100, 3), 100, 'the setting is an upper bound');
+  assert.equal(pointsPerSeries(2000, 0), 2000);
+  // The store honours it: a 10 000-step run in a 100-run dashboard keeps at most 400 points of its loss series.
+  const store = new RunSeriesStore('r', pointsPerSeries(2000, 100), ['a']);
+  const records: MetricRecord[] = [];
+  for (let step = 1; step <= 10_000; step++) records.push({ kind: 'train', step, epoch: 0, time: step, losses: { a: 1 / step }, totalLoss: 1 / step, weights: { a: 1 }, samplesPerSecond: 100 });
+  store.add(records);
+  const series = store.deltas(newRunCursor()).series.find((s) => s.key === 'loss/a');
+  assert.ok(series, 'a loss series');
+  const points = series.points.steps.length + series.tail.steps.length;
+  assert.ok(points <= 400 && points >= 200, `${points} points held`);
 });

@@ -6,7 +6,7 @@
  */
 import * as vscode from 'vscode';
 import type { DashboardDataSource, RecordsAppended, RunSnapshot } from './dataSource';
-import { RunSeriesStore, newRunCursor, runView, studyViews, type RunCursor } from './runSeries';
+import { RunSeriesStore, newRunCursor, pointsPerSeries, runView, studyViews, type RunCursor } from './runSeries';
 import { RunFeed } from './runFeed';
 import { dashboardHtml, makeNonce } from './html';
 import { FLUSH_INTERVAL_MS, Throttle } from './throttle';
@@ -112,7 +112,7 @@ export class DashboardPanel implements vscode.Disposable {
    * run's feed and are handed over at the offset the read reached (RunFeed).
    */
   private load(ids: string[]): void {
-    const max = this.ctx.maxPointsPerSeries();
+    const max = pointsPerSeries(this.ctx.maxPointsPerSeries(), this.runIds.length);
     const pending = ids.map(async (id) => {
       const snapshot = this.ctx.source.getRun(id);
       const feed = new RunFeed(new RunSeriesStore(id, max, snapshot?.config?.tasks.map((t) => t.name) ?? []));
@@ -154,7 +154,7 @@ export class DashboardPanel implements vscode.Disposable {
       matrices: [],
       events: [],
       colors: this.ctx.workspaceState.get<Record<string, string>>(COLORS_KEY, {}),
-      maxPointsPerSeries: this.ctx.maxPointsPerSeries(),
+      maxPointsPerSeries: pointsPerSeries(this.ctx.maxPointsPerSeries(), this.runIds.length),
       readOnly: this.ctx.source.isReadOnly(),
     };
     for (const id of this.runIds) {

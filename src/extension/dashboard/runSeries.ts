@@ -14,6 +14,20 @@ import { BoundedMatrices, type MatrixCursor } from '../../webview/data/matrixSto
 import { flattenConfig } from '../../webview/data/exports';
 
 export const MAX_SNAPSHOTS = 256;
+
+/**
+ * Points of one series key that a dashboard holds across all its runs, at most: a comparison of many runs
+ * (a study of 25 groups × 4 seeds) gets fewer points per series than `mtlLab.dashboard.maxPointsPerSeries`, so
+ * the message, the page's memory and the first render stay about what 20 runs cost, while a chart a few
+ * hundred pixels wide still gets more points than pixels.
+ */
+export const DASHBOARD_POINTS_PER_KEY = 40_000;
+export const MIN_POINTS_PER_SERIES = 250;
+
+/** Points per series for a dashboard of `runCount` runs, given the setting (never more than the setting). */
+export function pointsPerSeries(setting: number, runCount: number): number {
+  return Math.min(setting, Math.max(MIN_POINTS_PER_SERIES, Math.floor(DASHBOARD_POINTS_PER_KEY / Math.max(1, runCount))));
+}
 export const MAX_EVENTS = 500;
 
 export interface RunDeltas {

@@ -5,6 +5,7 @@
  * point under the pointer or keyboard focus with its config difference. Points are focusable (Tab).
  */
 import { el, singleSelect } from '../dom';
+import { svgToPng } from '../chart/svgPng';
 import { runColor } from '../colors';
 import { formatValue } from '../data/transforms';
 import { paretoPlot, paretoTasks, type ParetoAxis, type ParetoPlot, type ParetoPlotPoint } from '../data/paretoView';
@@ -44,12 +45,28 @@ export function renderPareto(context: DashboardContext, card: Card | undefined):
   if (tasks.length > 2) parts.push(pairPicker(context, card, tasks, xTask, yTask));
   if (paretoPair.trajectories) {
     const paths = trajectories(runs, (id, task) => context.model.points(id, `loss/${task}`), xTask, yTask);
-    parts.push(el('div', { class: 'pareto-plot' }, drawTrajectories(context, paths, xTask, yTask)), el('p', { class: 'note' }, `Each run's train losses of ${xTask} and ${yTask} over training: from the hollow point (first logged step) to the filled one (latest); lower-left is better for both.`));
+    const drawn = drawTrajectories(context, paths, xTask, yTask);
+    parts.push(exportButton(context, drawn, `Loss-trajectories-${xTask}-${yTask}`), el('div', { class: 'pareto-plot' }, drawn), el('p', { class: 'note' }, `Each run's train losses of ${xTask} and ${yTask} over training: from the hollow point (first logged step) to the filled one (latest); lower-left is better for both.`));
     return void card.body.replaceChildren(...parts);
   }
   const detail = el('p', { class: 'pareto-detail', 'aria-live': 'polite' }, 'Hover or focus a point to see its run and config difference.');
-  if (plot) parts.push(el('div', { class: 'pareto-plot' }, drawPlot(context, plot, detail)), detail, el('p', { class: 'note' }, conventionOf(plot)));
+  if (plot) {
+    const drawn = drawPlot(context, plot, detail);
+    parts.push(exportButton(context, drawn, `Pareto-${xTask}-${yTask}`), el('div', { class: 'pareto-plot' }, drawn), detail, el('p', { class: 'note' }, conventionOf(plot)));
+  }
   card.body.replaceChildren(...parts);
+}
+
+/** "Export as PNG", as on the line charts: the drawn SVG on the theme background, saved by the host. */
+function exportButton(context: DashboardContext, drawn: SVGSVGElement, name: string): HTMLElement {
+  const save = el('vscode-button', { icon: 'device-camera', secondary: '', class: 'png', title: 'Export as PNG', 'aria-label': `Export the ${name.replace(/-/g, ' ')} view as PNG`, 'data-action': 'export-pareto-png' });
+  save.addEventListener('click', () => {
+    svgToPng(drawn, context.theme().background).then(
+      (dataUrl) => context.post({ type: 'exportPng', suggestedName: `${name.replace(/[^A-Za-z0-9-]+/g, '-')}.png`, dataUrl }),
+      (error: Error) => context.post({ type: 'log', level: 'warning', message: `Pareto PNG export failed: ${error.message}` }),
+    );
+  });
+  return save;
 }
 
 function conventionOf(plot: ParetoPlot): string {
