@@ -95,6 +95,11 @@ export function configReference(catalog: MethodCatalog = METHODS): string {
   ];
   const es = props.training.properties!.earlyStopping.anyOf?.find((a) => a.type === 'object');
   if (es) lines.push(...section('training.earlyStopping', 'training.earlyStopping.', es));
+  // Nested objects of fixed keys: a table each.
+  for (const [holder, key] of [['data', 'tokenizer'], ['model', 'init']] as const) {
+    const nested = props[holder].properties?.[key];
+    if (nested?.properties) lines.push(...section(`${holder}.${key}`, `${holder}.${key}.`, nested));
+  }
   if (props.program) lines.push(...section('program', 'program.', props.program));
   lines.push(
     '## Methods',

@@ -22,7 +22,7 @@ import { planStudy } from './study/plan';
 import { studyCommand } from './study/command';
 import { tabularColumns } from './data/tabular';
 import { runExperiment } from './run/runExperiment';
-import { InputError } from './run/runInputs';
+import { InputError, loadPretrained } from './run/runInputs';
 import { invalidSweepPoint } from './config/parse';
 import { sweepPoints } from './config/sweep';
 import { LocalRunner } from './runner/localRunner';
@@ -251,9 +251,12 @@ async function validate(args: Args): Promise<number> {
     return 0;
   }
   try {
-    const dataset = await loadDataset(config, path.dirname(path.resolve(configPath)));
+    const configDir = path.dirname(path.resolve(configPath));
+    const dataset = await loadDataset(config, configDir);
+    const pretrained = loadPretrained({ config, configDir, source: { file, text } }, dataset);
     const tasks = dataset.tasks.map((t) => `${t.name} (${t.type}${t.classes ? `, ${t.classes} classes` : ''})`).join(', ');
-    process.stdout.write(`${file}: ok — ${dataset.describe}; ${dataset.train.size} train / ${dataset.validation.size} validation rows, ${dataset.inputDim} inputs; tasks ${tasks}\n`);
+    const init = pretrained ? `; model.init ${pretrained.file}: ${pretrained.loaded.length} tensors fit the trunk, ${pretrained.ignored.length} ignored` : '';
+    process.stdout.write(`${file}: ok — ${dataset.describe}; ${dataset.train.size} train / ${dataset.validation.size} validation rows, ${dataset.inputDim} inputs; tasks ${tasks}${init}\n`);
     return 0;
   } catch (error) {
     if (error instanceof DataError) {

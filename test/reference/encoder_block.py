@@ -1,6 +1,6 @@
-"""PyTorch reference for test/unit/transformer.test.ts: one pre-LN encoder block, forward and gradients.
+"""PyTorch reference for test/unit/transformer.test.ts: one encoder block, forward and gradients.
 
-Reads JSON on stdin: d, heads, ff, x (batch x tokens x d), pad (batch x tokens, true = padding), r (the
+Reads JSON on stdin: d, heads, ff, norm ("pre" or "post", the LayerNorm placement; "pre" if absent), x (batch x tokens x d), pad (batch x tokens, true = padding), r (the
 upstream gradient, like x) and the weights in PyTorch's own layout. Writes the output and the gradients of
 sum(out * r) with respect to x and every weight, as JSON.
 """
@@ -11,7 +11,7 @@ import torch
 
 torch.set_num_threads(1)
 spec = json.load(sys.stdin)
-layer = torch.nn.TransformerEncoderLayer(spec["d"], spec["heads"], spec["ff"], dropout=0.0, activation="gelu", batch_first=True, norm_first=True)
+layer = torch.nn.TransformerEncoderLayer(spec["d"], spec["heads"], spec["ff"], dropout=0.0, activation="gelu", batch_first=True, norm_first=spec.get("norm", "pre") == "pre")
 state = {name: torch.tensor(value, dtype=torch.float32) for name, value in spec["weights"].items()}
 layer.load_state_dict(state)
 x = torch.tensor(spec["x"], dtype=torch.float32, requires_grad=True)

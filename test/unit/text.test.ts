@@ -152,5 +152,7 @@ describe('text data', () => {
       'data.tokenizer.vocabSize: must be ≥ 6, got 4',
       'model.heads: 10 units do not split into 4 heads (model.dModel must be a multiple of model.heads)',
     ]);
+    // The defaults, as a run's resolved config.json holds them (resuming a text run reads it back).
+    assert.deepEqual(problems({ ...base, data: { source: 'csv', path: 'd.csv', text: 't', features: 'auto', impute: 'none' }, model: { architecture: 'transformer' } }), []);
   });
 });

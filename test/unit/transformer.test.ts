@@ -1,6 +1,7 @@
 /**
  * The Transformer trunk against an independent implementation and against its own promises:
- * - one pre-LN encoder block equals PyTorch's `nn.TransformerEncoderLayer(norm_first=True, activation="gelu")`
+ * - one encoder block, pre-LN and post-LN, equals PyTorch's `nn.TransformerEncoderLayer(norm_first=True|False,
+ *   activation="gelu")`
  *   (Debian's python3-torch, test/reference/encoder_block.py) with the same weights: output, dL/dx and every
  *   weight's gradient within 1e-4, padding mask included;
  * - padding appended to a sequence changes no output (hard mean / CLS pooling and task attention), and task
@@ -34,9 +35,13 @@ for (const backend of ['cpu', 'wasm'] as const) {
       await selectBackend(backend);
     });
 
-    it("an encoder block equals PyTorch's TransformerEncoderLayer, forward and gradients", () => {
+    const blockTests = [
+      ['pre', "an encoder block equals PyTorch's TransformerEncoderLayer, forward and gradients"],
+      ['post', "an encoder block equals PyTorch's TransformerEncoderLayer, forward and gradients (post-LN)"],
+    ] as const;
+    for (const [norm, name] of blockTests) it(name, () => {
       const [d, heads, ff, batch, tokens] = [8, 2, 12, 2, 5];
-      const block = new EncoderBlock('b', d, heads, ff, rngFor(5, 'block'));
+      const block = new EncoderBlock('b', d, heads, ff, rngFor(5, 'block'), norm);
       // Non-trivial norms and biases, so every parameter's mapping is exercised.
       const noise = normals(4 * d + 4 * d + ff + d, 9);
       let at = 0;
@@ -75,7 +80,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
         'norm2.bias': [...block.norm2.beta.dataSync()],
       };
       const to3d = (v: number[]) => Array.from({ length: batch }, (_, b) => Array.from({ length: tokens }, (__, t) => v.slice((b * tokens + t) * d, (b * tokens + t + 1) * d)));
-      const spec = { d, heads, ff, x: to3d(xValues), r: to3d(rValues), pad, weights };
+      const spec = { d, heads, ff, norm, x: to3d(xValues), r: to3d(rValues), pad, weights };
       const torch = JSON.parse(execFileSync(PYTHON, [REFERENCE], { input: JSON.stringify(spec), encoding: 'utf8' })) as { out: number[][][]; dx: number[][][]; grads: Record<string, number[][] | number[]> };
 
       assertClose([...out.dataSync()], flat(torch.out), 1e-4);
@@ -111,6 +116,7 @@ for (const backend of ['cpu', 'wasm'] as const) {
     const variants = [
       { sharing: 'hard', pooling: 'mean' },
       { sharing: 'hard', pooling: 'cls' },
+      { sharing: 'hard', pooling: 'cls', norm: 'post' },
       { sharing: 'task-attention' },
       { sharing: 'lora', loraRank: 2 },
     ];

@@ -211,8 +211,10 @@ function textIssues({ given, resolved }: ConfigView, catalog: MethodCatalog): Co
   const readsTokens = architecture.inputs === 'tokens';
   const issues: ConfigIssue[] = [];
   if (hasText && !readsTokens) issues.push({ path: ['data', 'text'], message: `text is read by model.architecture ${catalog.architectures.filter((m) => m.inputs === 'tokens').map((m) => quote(m.id)).join(' or ')}, not ${quote(architecture.id)}` });
-  if (hasText && valueAt(given, ['data', 'features']) !== undefined) issues.push({ path: ['data', 'features'], message: 'not used with data.text (the text is the only input)' });
-  if (hasText && valueAt(given, ['data', 'impute']) !== undefined) issues.push({ path: ['data', 'impute'], message: 'not used with data.text (the text is the only input)' });
+  // Their defaults pass: a run's resolved config.json has them, and resuming a text run reads it back.
+  const set = (key: string, dflt: string) => ![undefined, dflt].includes(valueAt(given, ['data', key]) as string | undefined);
+  if (hasText && set('features', 'auto')) issues.push({ path: ['data', 'features'], message: 'not used with data.text (the text is the only input)' });
+  if (hasText && set('impute', 'none')) issues.push({ path: ['data', 'impute'], message: 'not used with data.text (the text is the only input)' });
   for (const key of ['tokenizer', 'dropEmptyText']) if (!hasText && valueAt(given, ['data', key]) !== undefined) issues.push({ path: ['data', key], message: 'only used with data.text' });
   return issues;
 }

@@ -106,9 +106,11 @@ export class Trainer {
     readonly config: ExperimentConfig,
     readonly dataset: Dataset,
     readonly order: BatchOrder,
+    /** `model.init`'s trunk values (a new run with a pretrained encoder; a resumed run reads its checkpoint instead). */
+    pretrained?: ReadonlyMap<string, Float32Array>,
   ) {
     const rng = rngFor(config.seed, 'init');
-    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, vocabSize: dataset.vocabSize, samples: dataset.samples, tasks: dataset.tasks, rng });
+    this.model = createModel({ config: config.model, inputDim: dataset.inputDim, vocabSize: dataset.vocabSize, samples: dataset.samples, tasks: dataset.tasks, rng, ...(pretrained ? { pretrained } : {}) });
     // The data set holds the trained tasks (`training.tasks`), in config order.
     const trained = new Set(dataset.tasks.map((t) => t.name));
     this.weighting = createWeighting({ loss: config.loss, tasks: config.tasks.filter((t) => trained.has(t.name)), seed: config.seed });

@@ -100,6 +100,8 @@ export interface ModelContext {
   samples?: TextSample[];
   tasks: ResolvedTask[];
   rng: Rng;
+  /** `model.init`: the trunk's initial values by parameter name (models/pretrained.ts), replacing the random ones. */
+  pretrained?: ReadonlyMap<string, Float32Array>;
 }
 
 /** A task head: optional hidden layers (`taskUnits`), then a linear output layer. */

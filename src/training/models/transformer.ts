@@ -1,8 +1,11 @@
 /**
  * A Transformer encoder shared by every task (text data: each example is a row of token ids, 0 = padding).
  *
- * Trunk: token + learned position embeddings, `layers` pre-LN encoder blocks (transformerLayers.ts), a final
- * LayerNorm. How the tasks read the token states (`sharing`):
+ * Trunk: token + learned position embeddings, `layers` encoder blocks (transformerLayers.ts) with the LayerNorms
+ * placed by `norm`: "pre" (before attention and feed-forward, and a final LayerNorm after the last block) or
+ * "post" (after each residual sum, and one after the embeddings: BERT's arrangement, no final one). `init`
+ * starts the trunk from a pretrained BERT checkpoint instead of random values (bertCheckpoint.ts: which names map
+ * where; docs/pretrained.md). How the tasks read the token states (`sharing`):
  * - "hard": one pooled vector feeds every head — the first token's state ("cls": the tokenizer puts
  *   [CLS] there) or the mean over the non-padding tokens ("mean");
  * - "task-attention": task k pools with its own learned query q_k, a_k = softmax(H q_k / √d + padding bias),
@@ -13,10 +16,10 @@
  *   attention projections of every block, so each task runs the trunk with its own adapters and pools as
  *   "hard" does (`pooling`). `freezeTrunk` trains only the updates and the heads.
  *
- * Shared: the trunk (embeddings, blocks, final norm) — every task's loss reads all of it; with a frozen
+ * Shared: the trunk (embeddings, blocks, the outer norm) — every task's loss reads all of it; with a frozen
  * trunk nothing is shared (and not trained: `parameters()` is what the optimiser updates). Each task's query,
  * low-rank updates and head are its own. GradNorm's last shared layer: the last block's second feed-forward
- * kernel (with `layers: 0`, the final norm's gain: the tasks then pool the embeddings themselves).
+ * kernel (with `layers: 0`, the outer norm's gain: the tasks then pool the embeddings themselves).
  */
 import { Type } from '@sinclair/typebox';
 import { defaultOf } from '../config/method';
@@ -35,10 +38,26 @@ const options = {
   loraAlpha: Type.Number({ exclusiveMinimum: 0, description: 'sharing "lora": the scale α (an update adds (α/r)·x·A·B).', default: 8 }),
   freezeTrunk: Type.Boolean({ description: 'sharing "lora": train only the low-rank updates and the heads, not the trunk.', default: false }),
   pooling: oneOf(['cls', 'mean'] as const, { description: 'sharing "hard": the [CLS] state or the mean over the tokens.', default: 'mean' }),
+  norm: oneOf(['pre', 'post'] as const, {
+    description:
+      'Where the LayerNorms sit: "pre" before attention and feed-forward, plus one after the last block (Xiong et al. 2020); "post" after each residual sum, plus one after the embeddings (the original Transformer and BERT).',
+    default: 'pre',
+  }),
   layers: Type.Integer({ minimum: 0, maximum: 48, description: 'number of encoder blocks (0: the tasks pool the embeddings).', default: 2 }),
   dModel: Type.Integer({ minimum: 2, maximum: 4096, description: 'width of the token states, a multiple of heads.', default: 64 }),
   heads: Type.Integer({ minimum: 1, maximum: 64, description: 'attention heads per block.', default: 4 }),
   feedForwardUnits: Type.Integer({ minimum: 1, maximum: 16384, description: 'hidden units of each GELU feed-forward layer.', default: 256 }),
+  init: Type.Object(
+    {
+      path: Type.String({ minLength: 1, description: 'The checkpoint, a .safetensors file (relative to this file).' }),
+      format: oneOf(['bert'] as const, { description: '"bert": Hugging Face BERT parameter names (docs/pretrained.md says which are mapped).', default: 'bert' }),
+    },
+    {
+      additionalProperties: false,
+      description:
+        'Start the trunk from a pretrained encoder: a BERT checkpoint in safetensors format, with model.norm "post" and data.tokenizer.path its tokenizer.json; model.dModel, heads, feedForwardUnits and layers (at most the checkpoint\'s) as in its config.json. Read when a run starts (not on resume: the run\'s checkpoint has the weights).',
+    },
+  ),
 };
 
 /** The model's setting or its default. */
@@ -52,6 +71,7 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
   options,
   tests: [
     { file: 'test/unit/transformer.test.ts', test: 'an encoder block equals PyTorch\'s TransformerEncoderLayer, forward and gradients' },
+    { file: 'test/unit/transformer.test.ts', test: 'an encoder block equals PyTorch\'s TransformerEncoderLayer, forward and gradients (post-LN)' },
     { file: 'test/unit/transformer.test.ts', test: 'padding appended to a sequence changes no output' },
     { file: 'test/unit/lora.test.ts', test: 'a low-rank update adds (α/r)·B·A·x to the projection' },
     { file: 'test/unit/lora.test.ts', test: 'freezeTrunk: the trunk stays put while the low-rank updates train' },
@@ -59,6 +79,10 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
   check: (view) => {
     if (valueAt(view.given, ['data', 'text']) === undefined) return [{ path: ['model', 'architecture'], message: '"transformer" reads text: name the text column(s) in data.text (CSV / JSON Lines data)' }];
     const model = valueAt(view.resolved, ['model']);
+    if (valueAt(model, ['init']) !== undefined) {
+      if (valueAt(view.given, ['data', 'tokenizer', 'path']) === undefined) return [{ path: ['model', 'init'], message: 'a pretrained encoder reads the token ids of its own tokenizer: set data.tokenizer.path to the checkpoint\'s tokenizer.json' }];
+      if ((valueAt(model, ['norm']) ?? defaultOf(options, 'norm')) !== 'post') return [{ path: ['model', 'init'], message: 'a BERT checkpoint is post-LayerNorm: set model.norm to "post"' }];
+    }
     if (valueAt(model, ['freezeTrunk']) === true && valueAt(model, ['sharing']) !== 'lora') {
       return [{ path: ['model', 'freezeTrunk'], message: 'a frozen trunk trains nothing shared: it needs model.sharing "lora" (the low-rank updates are what trains)' }];
     }
@@ -78,7 +102,7 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
 };
 
 /** Every option, resolved: what the model is built from. */
-function settingsOf(model: object): TransformerSettings {
-  const keys = ['sharing', 'pooling', 'layers', 'dModel', 'heads', 'feedForwardUnits', 'loraRank', 'loraAlpha', 'freezeTrunk'] as const;
+export function settingsOf(model: object): TransformerSettings {
+  const keys = ['sharing', 'pooling', 'norm', 'layers', 'dModel', 'heads', 'feedForwardUnits', 'loraRank', 'loraAlpha', 'freezeTrunk'] as const;
   return Object.fromEntries(keys.map((key) => [key, setting(model, key)])) as unknown as TransformerSettings;
 }

@@ -1,13 +1,13 @@
 /**
- * The pieces of a Transformer encoder (Vaswani et al. 2017) in the pre-LayerNorm arrangement (Xiong et al.
- * 2020): token and learned position embeddings, LayerNorm, multi-head self-attention with a padding mask,
- * and the GELU feed-forward block. Token states travel as `(batch·tokens) × d` matrices so the dense layers
+ * The pieces of a Transformer encoder (Vaswani et al. 2017): token and learned position embeddings, LayerNorm,
+ * multi-head self-attention with a padding mask, and the GELU feed-forward block, in the pre-LayerNorm
+ * arrangement (Xiong et al. 2020) or the original post-LayerNorm one (BERT's; `model.norm`). Token states travel as `(batch·tokens) × d` matrices so the dense layers
  * (dense.ts, with their wasm-friendly gradients) apply unchanged; only attention reshapes to batch × heads.
  *
  * Conventions shared with the tokenizer: token id 0 is padding, and a padding token is never attended to,
  * so appending padding to a sequence changes none of its outputs (test/unit/transformer.test.ts).
- * Checked against PyTorch's `nn.TransformerEncoderLayer(norm_first=True, activation="gelu")` with the same
- * weights, forward and gradients (same test).
+ * Checked against PyTorch's `nn.TransformerEncoderLayer(norm_first=True|False, activation="gelu")` with the
+ * same weights, forward and gradients (same test).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random/rng';
@@ -218,7 +218,13 @@ export class MultiHeadAttention {
   }
 }
 
-/** One pre-LN encoder block: x + Drop(MHA(LN₁ x)), then h + Drop(W₂ Drop(GELU(W₁ LN₂ h))). */
+/** Where the LayerNorms of a block sit (`model.norm`). */
+export type NormPlacement = 'pre' | 'post';
+
+/**
+ * One encoder block. Pre-LN: h = x + Drop(MHA(LN₁ x)), out = h + Drop(W₂ Drop(GELU(W₁ LN₂ h))).
+ * Post-LN (BERT): h = LN₁(x + Drop(MHA(x))), out = LN₂(h + Drop(W₂ Drop(GELU(W₁ h)))).
+ */
 export class EncoderBlock {
   readonly norm1: LayerNorm;
   readonly attention: MultiHeadAttention;
@@ -226,7 +232,14 @@ export class EncoderBlock {
   readonly feedForward1: DenseLayer;
   readonly feedForward2: DenseLayer;
 
-  constructor(name: string, units: number, heads: number, feedForward: number, rng: Rng) {
+  constructor(
+    name: string,
+    units: number,
+    heads: number,
+    feedForward: number,
+    rng: Rng,
+    readonly norm: NormPlacement = 'pre',
+  ) {
     this.norm1 = new LayerNorm(`${name}/norm1`, units);
     this.attention = new MultiHeadAttention(`${name}/attention`, units, heads, rng);
     this.norm2 = new LayerNorm(`${name}/norm2`, units);
@@ -235,10 +248,13 @@ export class EncoderBlock {
   }
 
   apply(x: tf.Tensor2D, bias: tf.Tensor4D, shape: Shape, drop: Drop, adapters?: AttentionAdapters): { states: tf.Tensor2D; probabilities: tf.Tensor4D } {
-    const { states, probabilities } = this.attention.apply(this.norm1.apply(x), bias, shape, drop, adapters);
-    const h = tf.add(x, maybeDropout(states, drop, 2)) as tf.Tensor2D;
-    const inner = maybeDropout(gelu(this.feedForward1.apply(this.norm2.apply(h))), drop, 3);
-    return { states: tf.add(h, maybeDropout(this.feedForward2.apply(inner), drop, 4)) as tf.Tensor2D, probabilities };
+    const pre = this.norm === 'pre';
+    const { states, probabilities } = this.attention.apply(pre ? this.norm1.apply(x) : x, bias, shape, drop, adapters);
+    const sum1 = tf.add(x, maybeDropout(states, drop, 2)) as tf.Tensor2D;
+    const h = pre ? sum1 : this.norm1.apply(sum1);
+    const inner = maybeDropout(gelu(this.feedForward1.apply(pre ? this.norm2.apply(h) : h)), drop, 3);
+    const sum2 = tf.add(h, maybeDropout(this.feedForward2.apply(inner), drop, 4)) as tf.Tensor2D;
+    return { states: pre ? sum2 : this.norm2.apply(sum2), probabilities };
   }
 
   parameters(): Parameter[] {

@@ -5,13 +5,14 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Parameter } from './dense';
 import { TaskHead, dropoutSeed, type ForwardOptions, type ForwardResult, type ModelContext, type MultiTaskModel, type ReportedMatrix } from './model';
-import { EncoderBlock, LayerNorm, LowRankUpdate, PAD_ID, embed, normalValues, paddingBias, type AttentionAdapters, type Drop, type Shape } from './transformerLayers';
+import { EncoderBlock, LayerNorm, LowRankUpdate, PAD_ID, embed, normalValues, paddingBias, type AttentionAdapters, type Drop, type NormPlacement, type Shape } from './transformerLayers';
 import { sampleAttentionMatrixInfo, selfAttentionMatrixInfo, selfAttentionName, tokenAttentionMatrixInfo, type MatrixInfo } from '../run/matrices';
 
 /** The transformer's options, resolved (defaults filled in by the descriptor). */
 export interface TransformerSettings {
   sharing: 'hard' | 'task-attention' | 'lora';
   pooling: 'cls' | 'mean';
+  norm: NormPlacement;
   layers: number;
   dModel: number;
   heads: number;
@@ -26,7 +27,9 @@ export class TransformerModel implements MultiTaskModel {
   private readonly tokens: tf.Variable;
   private readonly positions: tf.Variable;
   private readonly blocks: EncoderBlock[];
-  private readonly finalNorm: LayerNorm;
+  /** Pre-LN: the LayerNorm after the last block; post-LN: the one after the embeddings (BERT's). */
+  private readonly outerNorm: LayerNorm;
+  private readonly norm: NormPlacement;
   private readonly queries: tf.Variable[];
   private readonly heads: TaskHead[];
   private readonly taskAttention: boolean;
@@ -48,8 +51,9 @@ export class TransformerModel implements MultiTaskModel {
     this.pooling = settings.pooling;
     this.tokens = tf.variable(tf.tensor2d(normalValues(rng, vocabSize * d, 0.02), [vocabSize, d]), true);
     this.positions = tf.variable(tf.tensor2d(normalValues(rng, inputDim * d, 0.02), [inputDim, d]), true);
-    this.blocks = Array.from({ length: settings.layers }, (_, i) => new EncoderBlock(`block${i}`, d, settings.heads, settings.feedForwardUnits, rng));
-    this.finalNorm = new LayerNorm('final-norm', d);
+    this.norm = settings.norm;
+    this.blocks = Array.from({ length: settings.layers }, (_, i) => new EncoderBlock(`block${i}`, d, settings.heads, settings.feedForwardUnits, rng, settings.norm));
+    this.outerNorm = new LayerNorm(settings.norm === 'pre' ? 'final-norm' : 'embedding-norm', d);
     this.queries = this.taskAttention ? tasks.map(() => tf.variable(tf.tensor2d(normalValues(rng, d, 0.02), [d, 1]), true)) : [];
     this.heads = tasks.map((task) => new TaskHead(task, d, context.config, rng));
     this.attentionInfo = tokenAttentionMatrixInfo(tasks.map((t) => t.name), inputDim);
@@ -65,6 +69,17 @@ export class TransformerModel implements MultiTaskModel {
             return { query: update('query'), key: update('key'), value: update('value'), output: update('output') };
           }),
         );
+    // After every draw, so the heads (and LoRA updates) are those of a randomly initialised run with the same seed.
+    if (context.pretrained) this.assignTrunk(context.pretrained);
+  }
+
+  /** The trunk's values from a checkpoint (models/pretrained.ts, which checked every shape). */
+  private assignTrunk(values: ReadonlyMap<string, Float32Array>): void {
+    for (const { name, variable } of this.trunkParameters()) {
+      const value = values.get(name);
+      if (value === undefined || value.length !== variable.size) throw new Error(`the pretrained trunk has no ${variable.size} values for ${name}`);
+      tf.tidy(() => variable.assign(tf.tensor(value, variable.shape)));
+    }
   }
 
   /** The final token states, `(batch·tokens) × d`, and the padding bias; `probabilities` collects each block's attention. */
@@ -78,6 +93,7 @@ export class TransformerModel implements MultiTaskModel {
     // Broadcast over the batch, not tf.tile: wasm's Tile is an element-by-element loop (≈ 27 ms a step in bench/transformer.ts).
     const d = this.dModel;
     let h = tf.reshape(tf.add(tf.reshape(embed(this.tokens, flat), [batch, tokens, d]), positions), [batch * tokens, d]) as tf.Tensor2D;
+    if (this.norm === 'post') h = this.outerNorm.apply(h);
     const bias = paddingBias(ids);
     this.blocks.forEach((block, i) => {
       const drop: Drop = { rate: this.context.config.dropout, seed: dropoutSeed(options, 200 + i) };
@@ -85,7 +101,7 @@ export class TransformerModel implements MultiTaskModel {
       h = out.states;
       probabilities?.push(out.probabilities);
     });
-    return { states: this.finalNorm.apply(h), bias, shape };
+    return { states: this.norm === 'pre' ? this.outerNorm.apply(h) : h, bias, shape };
   }
 
   forward(x: tf.Tensor2D, options: ForwardOptions): ForwardResult {
@@ -163,20 +179,20 @@ export class TransformerModel implements MultiTaskModel {
     return this.frozen ? [] : this.trunkParameters();
   }
 
-  /** Embeddings, blocks and final norm (trained unless frozen). */
+  /** Embeddings, blocks and the outer norm (trained unless frozen). */
   trunkParameters(): Parameter[] {
     return [
       { name: 'embedding/tokens', variable: this.tokens, decay: true },
       { name: 'embedding/positions', variable: this.positions, decay: true },
       ...this.blocks.flatMap((b) => b.parameters()),
-      ...this.finalNorm.parameters(),
+      ...this.outerNorm.parameters(),
     ];
   }
 
   lastSharedParameters(): Parameter[] {
     if (this.frozen) return [];
     const last = this.blocks[this.blocks.length - 1];
-    return last ? [last.feedForward2.parameters()[0]] : [this.finalNorm.parameters()[0]];
+    return last ? [last.feedForward2.parameters()[0]] : [this.outerNorm.parameters()[0]];
   }
 }
 

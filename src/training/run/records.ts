@@ -104,6 +104,7 @@ export const EvalRecordSchema = Type.Object({
 export const EVENT_CODES = [
   'backend-selected',
   'run-started',
+  'pretrained-loaded',
   'weights-collapsed',
   'weights-recovered',
   'loss-not-finite',

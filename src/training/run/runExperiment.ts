@@ -45,7 +45,7 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   const inputs = await resolveRunInputs(request, source);
   const { config, dataset, backend } = inputs;
   const sampler = new BatchSampler(dataset.train, dataset.tasks, config.training, config.seed);
-  const trainer = new Trainer(config, dataset, sampler);
+  const trainer = new Trainer(config, dataset, sampler, inputs.pretrained?.values);
   const affinityEvery = config.training.affinityEvery ?? 0;
   if (affinityEvery > trainer.totalSteps) {
     throw new InputError(positioned(source.source, ['training', 'affinityEvery'], `training.affinityEvery: ${affinityEvery} is more steps than the run has (${trainer.totalSteps}: ${config.training.epochs} epochs × ${sampler.stepsPerEpoch}), so no affinity would ever be measured; lower it or set it to 0`));
@@ -57,6 +57,8 @@ export async function runExperiment(request: RunRequest, callbacks: RunCallbacks
   journal.event(backend.warning ? 'warning' : 'info', 'backend-selected', backend.message, { backend: backend.name, attempts: backend.attempts, ...(backend.adapter ? { adapter: backend.adapter } : {}), ...(backend.calibration ? { calibration: backend.calibration } : {}) });
   if (inputs.existing) journal.event('info', 'resumed', `resumed at step ${trainer.position.step} of ${trainer.totalSteps}`);
   else journal.event('info', 'run-started', `${dataset.describe}; ${trainer.totalSteps} steps (${config.training.epochs} epochs × ${sampler.stepsPerEpoch})`);
+  const init = inputs.pretrained;
+  if (init) journal.event('info', 'pretrained-loaded', `model.init: the trunk starts from ${init.file} (${init.loaded.length} tensors loaded, ${init.ignored.length} ignored)`, { file: init.file, loaded: init.loaded, ignored: init.ignored });
 
   const finish = (patch: Partial<RunInfo>): RunResult => {
     writer.flush();

@@ -14,6 +14,7 @@ import type { BackendName, ExperimentConfig } from '../config/schema';
 import { DataError, type Dataset } from '../data/dataset';
 import { loadDataset } from '../data/load';
 import { hasCheckpoint } from '../engine/checkpoint';
+import { CheckpointError, checkpointErrorPath, loadPretrainedTrunk, type PretrainedTrunk } from '../models/pretrained';
 import { RUN_FILES, type RunInfo, type RunMarks } from './records';
 import { readRunConfigSync, readRunInfoSync } from './runDirectory';
 import { InputError } from './inputError';
@@ -50,6 +51,8 @@ export interface RunInputs {
   existing?: { runDir: string; info: RunInfo };
   backend: BackendSelection;
   dataset: Dataset;
+  /** A new run's `model.init` trunk (a resumed run has its own checkpoint). */
+  pretrained?: PretrainedTrunk;
 }
 
 export interface ConfigSource {
@@ -78,8 +81,21 @@ export async function resolveRunInputs(request: RunRequest, source?: ConfigSourc
   const { config, experimentFile, existing } = configSource;
   // The data first: auto with a GPU times a few steps of this run on each candidate backend.
   const dataset = await loadData(configSource);
+  const pretrained = existing ? undefined : loadPretrained(configSource, dataset);
   const backend = await loadBackend(request.backend ?? config.backend, request, calibrationTimer(config, dataset));
-  return { config, experimentFile, existing, backend, dataset };
+  return { config, experimentFile, existing, backend, dataset, ...(pretrained ? { pretrained } : {}) };
+}
+
+/** `model.init`'s trunk, or an InputError at the setting at fault (where the config writes it) or at model.init.path. */
+export function loadPretrained(configSource: Pick<ConfigSource, 'config' | 'configDir' | 'source'>, dataset: Dataset): PretrainedTrunk | undefined {
+  try {
+    return loadPretrainedTrunk(configSource.config, configSource.configDir, dataset);
+  } catch (error) {
+    if (!(error instanceof CheckpointError)) throw error;
+    const source = configSource.source;
+    const pos = source && [checkpointErrorPath(error), ['model', 'init', 'path']].map((at) => locateJsonPath(source.text, at)).find((p) => p !== undefined);
+    throw new InputError(pos ? `${source.file}:${pos.line}:${pos.column}: ${error.message}` : error.message);
+  }
 }
 
 function readConfig(request: RunRequest): Promise<ConfigSource> | ConfigSource {
