@@ -10,6 +10,7 @@
 import { headlineMetric } from '../evaluation/deltaM';
 import type { TaskConfig } from '../config/schema';
 import { groupStats } from '../../webview/data/groupBands';
+import { linearScale } from '../../webview/data/scale';
 import type { Points } from '../../webview/protocol';
 import type { ComparedRun, HasInfo, RunGroup } from './compare';
 import { paretoFront } from './pareto';
@@ -23,17 +24,6 @@ const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const fmt = (v: number) => (Math.abs(v) >= 100 ? v.toFixed(0) : Math.abs(v) >= 1 ? v.toFixed(2) : v.toPrecision(3));
-
-/** A linear scale over the values, padded by 8 % (a flat range gets ± 5 %). */
-export function linearScale(values: readonly number[], from: number, to: number): { at: (v: number) => number; lo: number; hi: number } {
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  if (!(hi > lo)) [lo, hi] = [lo - (Math.abs(lo) || 1) * 0.05, hi + (Math.abs(hi) || 1) * 0.05];
-  const pad = (hi - lo) * 0.08;
-  lo -= pad;
-  hi += pad;
-  return { at: (v) => from + ((v - lo) / (hi - lo)) * (to - from), lo, hi };
-}
 
 function frame(title: string, xLabel: string, yLabel: string, xs: ReturnType<typeof linearScale>, ys: ReturnType<typeof linearScale>): string[] {
   const { width: W, height: H } = FIGURE;

@@ -7,6 +7,7 @@ import { el, singleSelect } from '../dom';
 import { Heatmap } from '../heatmap';
 import { LineChart } from '../chart/lineChart';
 import { snapshotAt } from '../data/matrixStore';
+import type { MatrixSnapshot } from '../protocol';
 import { columnTitle, runLabel, type ChartSpec } from '../chartSpecs';
 import type { DashboardContext } from '../context';
 import type { Card } from './cardStack';
@@ -66,13 +67,20 @@ export class MatrixCard {
   render(): void {
     const held = this.context.choices.heldMatrix(this.name);
     if (!held || held.snapshots.length === 0) return;
-    const { scrubStep } = this.context.state;
-    const snapshot = snapshotAt(held.snapshots, scrubStep)!;
-    const index = held.snapshots.indexOf(snapshot);
-    this.scrubber.max = String(held.snapshots.length - 1);
-    this.scrubber.value = String(index);
-    this.scrubber.setAttribute('aria-valuetext', `step ${snapshot.step}`);
-    this.label.textContent = `${snapshot.step}${scrubStep === null ? ' (latest)' : ''}`;
+    const snapshot = scrubTo(held.snapshots, this.context.state.scrubStep, this.scrubber, this.label);
     this.heatmap.render({ rowLabels: held.rowLabels, columnLabels: held.columnLabels.map((c) => columnTitle(held.about, c)), snapshot, scale: held.about.signed ? 'diverging' : 'sequential' }, this.context.theme());
   }
+}
+
+/**
+ * The snapshot at the scrubbed step (the newest while the scrubber is at its right end), with the scrubber's range,
+ * position, spoken value and step label set to it. Shared by every heatmap card with a step scrubber.
+ */
+export function scrubTo(snapshots: MatrixSnapshot[], scrubStep: number | null, scrubber: HTMLInputElement, label: HTMLElement): MatrixSnapshot {
+  const snapshot = snapshotAt(snapshots, scrubStep)!;
+  scrubber.max = String(snapshots.length - 1);
+  scrubber.value = String(snapshots.indexOf(snapshot));
+  scrubber.setAttribute('aria-valuetext', `step ${snapshot.step}`);
+  label.textContent = `${snapshot.step}${scrubStep === null ? ' (latest)' : ''}`;
+  return snapshot;
 }

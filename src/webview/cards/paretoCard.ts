@@ -6,6 +6,7 @@
  */
 import { el, singleSelect } from '../dom';
 import { svgToPng } from '../chart/svgPng';
+import { linearScale } from '../data/scale';
 import { runColor } from '../colors';
 import { formatValue } from '../data/transforms';
 import { paretoPlot, paretoTasks, type ParetoAxis, type ParetoPlot, type ParetoPlotPoint } from '../data/paretoView';
@@ -95,8 +96,8 @@ function drawTrajectories(context: DashboardContext, paths: Trajectory[], xTask:
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'group', 'aria-label': `Loss trajectories: ${xTask} against ${yTask}` });
   root.append(svg('rect', { x: M.left, y: M.top, width: W - M.left - M.right, height: H - M.top - M.bottom, class: 'pareto-frame' }));
   if (xs.length === 0) return root;
-  const sx = scaleOf(xs, M.left, W - M.right);
-  const sy = scaleOf(ys, H - M.bottom, M.top);
+  const sx = linearScale(xs, M.left, W - M.right).at;
+  const sy = linearScale(ys, H - M.bottom, M.top).at;
   root.append(...ticks(xs, (v) => svg('text', { x: sx(v), y: H - M.bottom + 16, 'text-anchor': 'middle' }, formatValue(v))));
   root.append(...ticks(ys, (v) => svg('text', { x: M.left - 6, y: sy(v) + 4, 'text-anchor': 'end' }, formatValue(v))));
   root.append(svg('text', { x: (M.left + W - M.right) / 2, y: H - 6, 'text-anchor': 'middle' }, `${xTask} train loss`));
@@ -133,22 +134,12 @@ function pairPicker(context: DashboardContext, card: Card, tasks: string[], xTas
   return el('div', { class: 'matrix-controls' }, pick('x', xTask), pick('y', yTask));
 }
 
-/** A linear scale over the values (error bars and baselines included), padded by 8 %. */
-function scaleOf(values: number[], from: number, to: number): (v: number) => number {
-  let lo = Math.min(...values);
-  let hi = Math.max(...values);
-  if (!(hi > lo)) [lo, hi] = [lo - (Math.abs(lo) || 1) * 0.05, hi + (Math.abs(hi) || 1) * 0.05];
-  const pad = (hi - lo) * 0.08;
-  lo -= pad;
-  hi += pad;
-  return (v) => from + ((v - lo) / (hi - lo)) * (to - from);
-}
 
 function drawPlot(context: DashboardContext, plot: ParetoPlot, detail: HTMLElement): SVGSVGElement {
   const xs = plot.points.flatMap((p) => [p.x, ...(p.xRange ?? [])]).concat(plot.baselines.x ?? []);
   const ys = plot.points.flatMap((p) => [p.y, ...(p.yRange ?? [])]).concat(plot.baselines.y ?? []);
-  const sx = scaleOf(xs, M.left, W - M.right);
-  const sy = scaleOf(ys, H - M.bottom, M.top);
+  const sx = linearScale(xs, M.left, W - M.right).at;
+  const sy = linearScale(ys, H - M.bottom, M.top).at;
   const root = svg('svg', { viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'group', 'aria-label': `Pareto view: ${plot.x.task} against ${plot.y.task}` });
   root.append(svg('rect', { x: M.left, y: M.top, width: W - M.left - M.right, height: H - M.top - M.bottom, class: 'pareto-frame' }));
   root.append(...ticks(xs, (v) => svg('text', { x: sx(v), y: H - M.bottom + 16, 'text-anchor': 'middle' }, formatValue(v))));

@@ -6,12 +6,12 @@
  */
 import { el, singleSelect, type SingleSelect } from '../dom';
 import { Heatmap } from '../heatmap';
-import { snapshotAt } from '../data/matrixStore';
 import { runLabel } from '../chartSpecs';
 import type { DashboardContext } from '../context';
 import type { HeldMatrices } from '../model';
 import { parseSelfAttentionName, selfAttentionName } from '../../training/run/matrices';
 import type { Card } from './cardStack';
+import { scrubTo } from './matrixCard';
 
 /** The card's id (one card for every layer and head). */
 export const SELF_ATTENTION_CARD = 'self-attention';
@@ -126,12 +126,7 @@ export class SelfAttentionCard {
     const held = this.held();
     if (!held || held.snapshots.length === 0) return;
     const { scrubStep } = this.context.state;
-    const snapshot = snapshotAt(held.snapshots, scrubStep)!;
-    const index = held.snapshots.indexOf(snapshot);
-    this.scrubber.max = String(held.snapshots.length - 1);
-    this.scrubber.value = String(index);
-    this.scrubber.setAttribute('aria-valuetext', `step ${snapshot.step}`);
-    this.label.textContent = `${snapshot.step}${scrubStep === null ? ' (latest)' : ''}`;
+    const snapshot = scrubTo(held.snapshots, scrubStep, this.scrubber, this.label);
     this.heatmap.canvas.setAttribute('aria-label', `${held.about.title}: query token × key token`);
     // A row of n weights sums to 1, so most are near 1/n: full colour at the matrix's largest weight.
     const full = Math.max(...snapshot.rows.flat().filter(Number.isFinite), 1e-6);
