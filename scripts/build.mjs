@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, copyFileSync, readdirSync, writeFileSync, chmodS
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { lazyCsv, lazyNewExperiment, lazySlurm, lazyStudy } from './lazyCsv.mjs';
+import { lazyCsv, lazyNewExperiment, lazySlurm, lazyStudy } from './lazyBundles.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');

@@ -69,7 +69,7 @@ it('keeps the CSV parser out of the host bundle and loads it from dist/csvHead.j
   const text = readFileSync(bundle, 'utf8');
   assert.ok(!text.includes('relax_quotes'), "csv-parse's code is not in dist/extension.js");
   assert.ok(text.includes('require("./csvHead.js")'), 'the host requires dist/csvHead.js (lazily, see scripts/build.mjs)');
-  const { LAZY_CSV_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyCsv.mjs')).href)) as { LAZY_CSV_EXPORTS: string[] };
+  const { LAZY_CSV_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyBundles.mjs')).href)) as { LAZY_CSV_EXPORTS: string[] };
   const used = [...hostCsvImports()].sort();
   assert.ok(used.length > 0, 'src/extension imports from training/data/csv');
   assert.deepEqual([...LAZY_CSV_EXPORTS].sort(), used, 'the lazy stub forwards exactly what src/extension imports');
@@ -92,7 +92,7 @@ it('keeps New Experiment out of the host bundle and loads it from dist/newExperi
   const text = readFileSync(bundle, 'utf8');
   assert.ok(text.includes('require("./newExperiment.js")'), 'the host requires dist/newExperiment.js (lazily)');
   assert.ok(!text.includes('Where should the experiment go?'), 'the New Experiment questions are not in the host bundle');
-  const { LAZY_NEW_EXPERIMENT_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyCsv.mjs')).href)) as { LAZY_NEW_EXPERIMENT_EXPORTS: string[] };
+  const { LAZY_NEW_EXPERIMENT_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyBundles.mjs')).href)) as { LAZY_NEW_EXPERIMENT_EXPORTS: string[] };
   const used = new Set<string>();
   for (const file of ['newExperiment/commands.ts', 'commands/commandContext.ts']) {
     const source = readFileSync(path.join(root, 'src/extension', file), 'utf8');
@@ -108,7 +108,7 @@ it('keeps New Experiment out of the host bundle and loads it from dist/newExperi
 it('keeps the study commands\' work out of the host bundle and loads it from dist/studyHost.js on first use', async () => {
   const text = readFileSync(bundle, 'utf8');
   assert.ok(text.includes('require("./studyHost.js")'), 'the host requires dist/studyHost.js (lazily)');
-  const { LAZY_STUDY_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyCsv.mjs')).href)) as { LAZY_STUDY_EXPORTS: string[] };
+  const { LAZY_STUDY_EXPORTS } = (await import(pathToFileURL(path.join(root, 'scripts/lazyBundles.mjs')).href)) as { LAZY_STUDY_EXPORTS: string[] };
   const used = new Set<string>();
   for (const [file, from] of [['study/studyCommands.ts', "'\\.\\/host'"], ['dashboard/panel.ts', "'\\.\\.\\/study\\/host'"]]) {
     for (const m of readFileSync(path.join(root, 'src/extension', file), 'utf8').matchAll(new RegExp(`import\\s*\\{([^}]*)\\}\\s*from\\s*${from}`, 'g'))) for (const name of m[1]!.split(',')) if (name.trim()) used.add(name.trim());

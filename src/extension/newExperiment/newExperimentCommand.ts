@@ -1,7 +1,7 @@
 /**
  * `MTL Lab: New Experiment`: shows the questions of flow.ts one by one (with a Back button), then writes
  * the commented `*.mtl.json` (template.ts) and opens it. Built as dist/newExperiment.js, which the host loads on
- * the command's first use (scripts/lazyCsv.mjs): activation never pays for the template and its formatting.
+ * the command's first use (scripts/lazyBundles.mjs): activation never pays for the template and its formatting.
  */
 import * as vscode from 'vscode';
 import { promises as fs, existsSync } from 'node:fs';

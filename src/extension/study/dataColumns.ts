@@ -1,6 +1,6 @@
 /**
  * A data file's column names for Start Study's plan, read the host's way: the first line of a CSV (the CSV parser
- * is loaded on first use, see scripts/lazyCsv.mjs), or a JSON Lines file's keys. The CLI reads the whole table
+ * is loaded on first use, see scripts/lazyBundles.mjs), or a JSON Lines file's keys. The CLI reads the whole table
  * (data/tabular.ts); both name columns as the loader does.
  */
 import { open, readFile } from 'node:fs/promises';
