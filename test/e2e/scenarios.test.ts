@@ -671,6 +671,8 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       (e as HTMLElement & { value: string }).value = 'std';
       e.dispatchEvent(new Event('change'));
     });
+    // Charts are drawn when on screen (a panel such as Problems may have shrunk the dashboard): show the first loss chart.
+    await frame.locator('figure[data-chart-id^="loss:"]').first().scrollIntoViewIfNeeded();
     const bands = await waitUntil('the loss charts to draw each group as a mean ± std band', async () => {
       const drawn = await frame.locator('body').evaluate(() => (window as unknown as { mtlLabDashboard: { charts(): { id: string; drawn: { label: string; band?: unknown }[] }[] } }).mtlLabDashboard.charts());
       const labels = drawn.filter((c) => c.id.startsWith('loss:')).flatMap((c) => c.drawn.filter((d) => d.band).map((d) => d.label));

@@ -73,12 +73,21 @@ export function listExperiments(workspace: string): ExampleExperiment[] {
     });
 }
 
-/** The example for an architecture, preferring synthetic data (no file to load) and the fewest epochs. */
+/**
+ * The example for an architecture: a plain one first (no sweep, study or affinity measurement: those examples
+ * show one feature and train differently, e.g. four tasks with extra lookahead passes), then synthetic data (no
+ * file to load); ties keep the file order.
+ */
 export function exampleFor(workspace: string, architecture: string): ExampleExperiment {
   const candidates = listExperiments(workspace).filter((experiment) => experiment.architecture === architecture);
   if (candidates.length === 0) throw new Error(`examples/ has no experiment with model.architecture "${architecture}"`);
   const isSynthetic = (experiment: ExampleExperiment) => ((experiment.config.data as { source?: string } | undefined)?.source ?? 'synthetic') === 'synthetic';
-  return candidates.sort((a, b) => Number(isSynthetic(b)) - Number(isSynthetic(a)))[0]!;
+  const isPlain = (experiment: ExampleExperiment) => {
+    const { sweep, study, training } = experiment.config as { sweep?: unknown; study?: unknown; training?: { affinityEvery?: unknown } };
+    return sweep === undefined && study === undefined && training?.affinityEvery === undefined;
+  };
+  const rank = (experiment: ExampleExperiment) => 2 * Number(isPlain(experiment)) + Number(isSynthetic(experiment));
+  return candidates.sort((a, b) => rank(b) - rank(a))[0]!;
 }
 
 /** Edits values in a JSONC file keeping its comments and formatting (as the extension's own edits do). */
