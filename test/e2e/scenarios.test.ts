@@ -123,6 +123,19 @@ async function questionOr(wb: Workbench, actedAlready: () => boolean, timeoutMs 
   return outcome === 'asked';
 }
 
+/** Opens `relative` and clicks its CodeLens titled `title` (the lens row renders some time after the editor). */
+async function clickCodeLens(wb: Workbench, relative: string, title: string, timeoutMs: number): Promise<void> {
+  await wb.openFile(relative);
+  const lens = wb.page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a').filter({ hasText: title }).first();
+  try {
+    await lens.waitFor({ state: 'visible', timeout: timeoutMs });
+  } catch {
+    const lenses = await wb.page.locator('.codelens-decoration').allInnerTexts();
+    throw new E2EError(`No "${title}" CodeLens on ${relative} (CodeLenses: ${lenses.join(' | ') || 'none'}).`);
+  }
+  await lens.click();
+}
+
 function runStatus(workspace: string, id: string): string | undefined {
   return listRuns(workspace).find((run) => run.id === id)?.info.status;
 }
@@ -539,7 +552,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await waitUntil(`run ${run.id} to stop`, () => runStatus(workspace, run.id) !== 'running', 30_000);
   });
 
-  scenario('10 Start Sweep from the CodeLens trains every combination and gathers them in one comparison dashboard', 150_000, async ({ workbench: wb, workspace, page }) => {
+  scenario('10 Start Sweep from the CodeLens trains every combination and gathers them in one comparison dashboard', 150_000, async ({ workbench: wb, workspace }) => {
     const hard = exampleFor(workspace, 'hard');
     // A copy of the example with a two-value sweep over the learning rate, short runs.
     const relative = path.join(path.dirname(hard.file), 'sweep-lr.mtl.json');
@@ -550,15 +563,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       [['sweep'], { 'optimizer.learningRate': [0.01, 0.001] }],
     ]);
     const known = new Set(listRuns(workspace).map((run) => run.id));
-    await wb.openFile(relative);
-    const lens = page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a').filter({ hasText: 'Start Sweep (2 runs)' }).first();
-    try {
-      await lens.waitFor({ state: 'visible', timeout: 20_000 });
-    } catch {
-      const lenses = await page.locator('.codelens-decoration').allInnerTexts();
-      throw new E2EError(`No "Start Sweep (2 runs)" CodeLens on ${relative} (CodeLenses: ${lenses.join(' | ') || 'none'}).`);
-    }
-    await lens.click();
+    await clickCodeLens(wb, relative, 'Start Sweep (2 runs)', 20_000);
     const sweepRuns = () => listRuns(workspace).filter((run) => !known.has(run.id) && run.info.name === 'sweep-lr');
     const runs = await waitUntil('both sweep runs to complete (they queue one at a time)', () => {
       const found = sweepRuns();
@@ -598,7 +603,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     assert.match(webgpu, /auto skips a software adapter/, 'and says auto does not pick it');
   });
 
-  scenario('12 Start Study from the CodeLens: baselines and seeds train, the study dashboard shows bands, Δm, the Pareto card and a remedy', 180_000, async ({ workbench: wb, workspace, page }) => {
+  scenario('12 Start Study from the CodeLens: baselines and seeds train, the study dashboard shows bands, Δm, the Pareto card and a remedy', 180_000, async ({ workbench: wb, workspace }) => {
     // Two regression targets on scales 100× apart (the loss-imbalance diagnostic fires on every seed, so the
     // remedy has a finding to come from), 2 weightings × 2 seeds + 2 baselines per seed: 8 short runs.
     const rows = ['x1,x2,x3,x4,small,large'];
@@ -633,15 +638,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     const comments = (text: string) => text.match(/\/\/.*$|\/\*[\s\S]*?\*\//gm) ?? [];
     const before = readFileSync(file, 'utf8');
     const known = new Set(listRuns(workspace).map((run) => run.id));
-    await wb.openFile(relative);
-    const lens = page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a').filter({ hasText: /Start Study \(4 runs \+ baselines\)/ }).first();
-    try {
-      await lens.waitFor({ state: 'visible', timeout: 45_000 });
-    } catch {
-      const lenses = await page.locator('.codelens-decoration').allInnerTexts();
-      throw new E2EError(`No "Start Study (4 runs + baselines)" CodeLens on ${relative} (CodeLenses: ${lenses.join(' | ') || 'none'}).`);
-    }
-    await lens.click();
+    await clickCodeLens(wb, relative, 'Start Study (4 runs + baselines)', 45_000);
     const studyRuns = () => listRuns(workspace).filter((run) => !known.has(run.id));
     const runs = await waitUntil('the 4 study runs and 4 baselines to complete (they queue one at a time)', () => {
       const found = studyRuns();
@@ -751,7 +748,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
     await wb.screenshot('13-pytorch', 'compared-with-built-in');
   });
 
-  scenario('14 with mtlLab.runner = "slurm", Start Sweep queues the points on the cluster: the tree shows their jobs, the comparison fills live, Stop All Runs cancels them', 240_000, async ({ workbench: wb, workspace, page }) => {
+  scenario('14 with mtlLab.runner = "slurm", Start Sweep queues the points on the cluster: the tree shows their jobs, the comparison fills live, Stop All Runs cancels them', 240_000, async ({ workbench: wb, workspace }) => {
     if (!cluster) throw new E2EError(`No sandbox Slurm cluster: ${clusterError}`);
     const hard = exampleFor(workspace, 'hard');
     const relative = path.join(path.dirname(hard.file), 'sweep-slurm.mtl.json');
@@ -769,12 +766,7 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       const previous = listRuns(workspace).find((r) => r.info.status === 'running');
       if (previous) await waitUntil(`run ${previous.id} to finish`, () => runStatus(workspace, previous.id) !== 'running', 90_000, 1000);
       const known = new Set(listRuns(workspace).map((run) => run.id));
-      await wb.openFile(relative);
-      const lens = page.locator('.contentWidgets .codelens-decoration a, .codelens-decoration a').filter({ hasText: 'Start Sweep (2 runs)' }).first();
-      await lens.waitFor({ state: 'visible', timeout: 45_000 }).catch(async () => {
-        throw new E2EError(`No "Start Sweep (2 runs)" CodeLens on ${relative} (CodeLenses: ${(await page.locator('.codelens-decoration').allInnerTexts()).join(' | ') || 'none'}).`);
-      });
-      await lens.click();
+      await clickCodeLens(wb, relative, 'Start Sweep (2 runs)', 45_000);
       const sweepRuns = () => listRuns(workspace).filter((run) => !known.has(run.id) && run.info.name === 'sweep-slurm');
       // Both points as tasks of one job array, training on the sandbox node (2 CPUs: both at once).
       const runs = await waitUntil('both sweep points to train as Slurm array tasks', () => {
