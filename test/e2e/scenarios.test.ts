@@ -96,9 +96,11 @@ async function startRunFromEditor(wb: Workbench, workspace: string, experiment: 
   await wb.runCommand('MTL Lab: Start Run');
   const run = await waitUntil(
     `a new run of ${experiment.file} to start (run.json with status "running" in a run directory)`,
-    () => listRuns(workspace).find((r) => !known.has(r.id) && r.info.status === 'running' && trainSteps(r.dir) > 0),
+    () => listRuns(workspace).find((r) => !known.has(r.id) && (r.info.status === 'failed' || (r.info.status === 'running' && trainSteps(r.dir) > 0))),
     60_000,
   );
+  // A run that failed at once will not start: say why now (its error names the cause) instead of timing out.
+  if (run.info.status === 'failed') throw new E2EError(`Start Run on ${experiment.file}: run ${run.id} failed at once.\n${describeRuns(workspace)}`);
   // Starting opens the run's dashboard; let it take the focus before the next step of the scenario.
   await wb.waitForWebview(`Start Run on ${experiment.file} (its dashboard)`);
   return run;

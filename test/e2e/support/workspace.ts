@@ -138,5 +138,8 @@ export function trainSteps(runDir: string): number {
 export function describeRuns(workspace: string): string {
   const runs = listRuns(workspace);
   if (runs.length === 0) return 'runs on disk: none';
-  return ['runs on disk (newest first):', ...runs.map((run) => `  ${run.id} ${run.info.status}, ${trainSteps(run.dir)} train records, pid ${run.info.pid ?? '-'}, ended ${run.info.endedAt ?? '-'}`)].join('\n');
+  const line = (run: RunOnDisk) => `  ${run.id} ${run.info.status}, ${trainSteps(run.dir)} train records, pid ${run.info.pid ?? '-'}, ended ${run.info.endedAt ?? '-'}`;
+  // A failed run says why (its run.json error, the program's output tail included): the cause of most failures.
+  const why = (run: RunOnDisk) => (run.info.status === 'failed' && run.info.error ? `\n      error: ${run.info.error.message.split('\n').join('\n      ')}` : '');
+  return ['runs on disk (newest first):', ...runs.map((run) => line(run) + why(run))].join('\n');
 }
