@@ -32,14 +32,26 @@ export const SANDBOX_CPUS = 2;
 
 const log = (message: string) => process.stderr.write(`[slurm-cluster] ${message}\n`);
 
+/**
+ * slurmctld's port (slurmd listens on the next one). Two sandboxes on one machine (a developer's test run beside
+ * CI's) need different ports: MTL_LAB_SLURM_PORT chooses them.
+ */
+export function sandboxPorts(env: NodeJS.ProcessEnv = process.env): { controller: number; node: number } {
+  const raw = env.MTL_LAB_SLURM_PORT;
+  const controller = raw === undefined || raw === '' ? 16817 : Number(raw);
+  if (!Number.isInteger(controller) || controller < 1024 || controller > 65534) throw new Error(`MTL_LAB_SLURM_PORT must be a port number from 1024 to 65534, not ${JSON.stringify(raw)}`);
+  return { controller, node: controller + 1 };
+}
+
 function slurmConf(dir: string, node: string, cpuCount: number, memoryMb: number): string {
+  const ports = sandboxPorts();
   return `# A sandbox cluster for MTL Lab's tests (scripts/slurm-cluster.ts).
 ClusterName=mtllab
 SlurmctldHost=${node}
 SlurmUser=root
 AuthType=auth/munge
-SlurmctldPort=16817
-SlurmdPort=16818
+SlurmctldPort=${ports.controller}
+SlurmdPort=${ports.node}
 StateSaveLocation=${dir}/state
 SlurmdSpoolDir=${dir}/spool
 SlurmctldPidFile=${dir}/slurmctld.pid
