@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runTooltipMarkdown } from '../../src/extension/tree/runText';
@@ -187,4 +187,38 @@ test('a study as a runner batch (what Slurm submits): its jobs in plan order, --
   }
   assert.deepEqual(Object.keys(batch.points[4].marks?.baselines ?? {}), ['a', 'b']);
   assert.equal(batch.points[1].marks?.baseline?.task, 'b');
+});
+
+test('text data on a Transformer: each task\'s baseline keeps the trunk, shares it "hard" and stands alone; hard, task-attention and LoRA runs share their baselines', async () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mtl-study-text-'));
+  writeFileSync(path.join(dir, 'd.jsonl'), '{"id":"p","text":"a tool","kind":"x","tags":["y"]}\n');
+  const file = path.join(dir, 't.mtl.json');
+  writeFileSync(
+    file,
+    JSON.stringify({
+      name: 't',
+      data: { source: 'jsonl', path: 'd.jsonl', text: 'text', tokenizer: { vocabSize: 50, maxLength: 8 } },
+      tasks: [{ name: 'kind', type: 'classification', target: 'kind' }, { name: 'tags', type: 'multilabel', target: 'tags' }],
+      model: { architecture: 'transformer', sharing: 'lora', loraRank: 2, norm: 'post', pooling: 'cls', layers: 1, dModel: 8, heads: 2, feedForwardUnits: 16 },
+      loss: { weighting: 'uncertainty' },
+      sweep: { 'model.sharing': ['hard', 'task-attention', 'lora'] },
+      study: { seeds: [1] },
+    }),
+  );
+  // The columns a file has (the extension host reads its first line): the text and the package id are no features.
+  const plan = await planStudy(file, [], path.join(dir, 'runs'), async () => ['id', 'text', 'kind', 'tags']);
+  const baselines = plan.jobs.filter((j) => j.kind === 'baseline');
+  assert.deepEqual(baselines.map((j) => j.label), ['baseline of kind, seed = 1', 'baseline of tags, seed = 1'], 'one baseline per task for the three runs');
+  const runs = plan.jobs.filter((j) => j.kind === 'run');
+  assert.equal(runs.length, 3);
+  for (const run of runs) assert.deepEqual(run.marks.baselines, runs[0].marks.baselines);
+  const text = readFileSync(file, 'utf8');
+  const baseline = parseExperimentText(text, file, baselines[1].overrides);
+  assert.deepEqual(baseline.tasks.map((t) => t.name), ['tags']);
+  assert.equal(baseline.data.features, 'auto', 'text data pins no feature columns (the default stays)');
+  const model = baseline.model as Record<string, unknown>;
+  assert.deepEqual(
+    { architecture: model.architecture, sharing: model.sharing, norm: model.norm, pooling: model.pooling, layers: model.layers, dModel: model.dModel, heads: model.heads, feedForwardUnits: model.feedForwardUnits },
+    { architecture: 'transformer', sharing: 'hard', norm: 'post', pooling: 'cls', layers: 1, dModel: 8, heads: 2, feedForwardUnits: 16 },
+  );
 });

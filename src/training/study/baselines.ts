@@ -1,7 +1,7 @@
 /**
  * Single-task baselines. A task's baseline is the same experiment with that task's loss alone: the same
  * data (every task stays declared, so generators and splits produce the same rows and labels), the same
- * optimiser, training budget and seed, on the hard-sharing trunk with the run's layer sizes, with static
+ * optimiser, training budget and seed, on the run's trunk with one head per task (`baselineModel`), with static
  * weights 1 for the task and 0 for the others (their heads get no gradient, the trunk learns the one task).
  *
  * A baseline is an ordinary run marked `baseline: { task, key }` in run.json. The key hashes everything
@@ -23,8 +23,7 @@ import type { RunInfo } from '../run/records';
  * as `featureColumns`), and a task whose labels cannot be trained fails its own baseline only.
  */
 export function baselineOverrides(config: ExperimentConfig, task: string, featureColumns?: readonly string[]): string[] {
-  const { sharedUnits, taskUnits, activation, dropout } = config.model;
-  const model = { architecture: 'hard', sharedUnits, taskUnits, activation, dropout };
+  const model = baselineModel(config.model);
   // Only what shapes the data stays on the tasks (weighting-specific task keys would be errors under "static").
   const tasks = config.tasks.map(({ name, type, classes, target }) => ({ name, type, ...(classes !== undefined && { classes }), ...(target !== undefined && { target }) }));
   const common = [
@@ -35,10 +34,27 @@ export function baselineOverrides(config: ExperimentConfig, task: string, featur
     `training=${JSON.stringify(baselineTraining(config.training))}`,
   ];
   if (featureColumns) {
-    return [...common, `tasks=${JSON.stringify(tasks.filter((t) => t.name === task))}`, `data.features=${JSON.stringify(featureColumns)}`, `loss=${JSON.stringify({ weighting: 'equal' })}`];
+    // Text data has no feature columns to pin: the text is the only input.
+    const features = config.data.text === undefined ? [`data.features=${JSON.stringify(featureColumns)}`] : [];
+    return [...common, `tasks=${JSON.stringify(tasks.filter((t) => t.name === task))}`, ...features, `loss=${JSON.stringify({ weighting: 'equal' })}`];
   }
   const weights = Object.fromEntries(config.tasks.map((t) => [t.name, t.name === task ? 1 : 0]));
   return [...common, `tasks=${JSON.stringify(tasks)}`, `loss=${JSON.stringify({ weighting: 'static', weights })}`];
+}
+
+/**
+ * The model a baseline trains: the run's trunk with one head per task and nothing per task beside the head. MLP
+ * families become the hard-sharing trunk with the run's layer sizes; a Transformer keeps its trunk (layers, widths,
+ * norm, pretrained init, pooling) and shares it "hard", so hard, task-attention and LoRA runs of one study are
+ * measured against the same baselines.
+ */
+function baselineModel(model: ExperimentConfig['model']): Record<string, unknown> {
+  if (model.architecture === 'transformer') {
+    const { sharing: _sharing, loraRank: _rank, loraAlpha: _alpha, freezeTrunk: _freeze, ...trunk } = model as Record<string, unknown>;
+    return { ...trunk, sharing: 'hard' };
+  }
+  const { sharedUnits, taskUnits, activation, dropout } = model;
+  return { architecture: 'hard', sharedUnits, taskUnits, activation, dropout };
 }
 
 function baselineTraining(training: ExperimentConfig['training']): ExperimentConfig['training'] {

@@ -57,6 +57,8 @@ export type ColumnReader = (config: ExperimentConfig, configDir: string) => Prom
  */
 async function featureNames(config: ExperimentConfig, configDir: string, columns: ColumnReader): Promise<string[] | undefined> {
   if (config.data.source === 'synthetic') return undefined;
+  // Text data: the tasks still stand alone, with no feature columns (the text is the input).
+  if (config.data.text !== undefined) return [];
   if (Array.isArray(config.data.features)) return config.data.features;
   try {
     const targets = new Set(config.tasks.map((t) => t.target));
