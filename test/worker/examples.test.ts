@@ -19,8 +19,8 @@ before(() => (runsDir = mkdtempSync(path.join(os.tmpdir(), 'mtl-examples-'))));
 after(() => rmSync(runsDir, { recursive: true, force: true }));
 
 describe('examples', () => {
-  it('ships the article\'s four listings on its random data and on synthetic data, a routing, a CSV, four text examples, a study and the affinity pairs', () => {
-    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch', 'debian-hard-sharing', 'debian-task-attention', 'debian-lora', 'debian-learned-softmax', 'sharing-study', 'affinity-pairs']) {
+  it('ships the article\'s four listings on its random data and on synthetic data, a routing, a CSV, four text examples, two studies and the affinity pairs', () => {
+    for (const name of ['article-hard-sharing', 'article-soft-attention', 'article-learned-softmax', 'article-static-weights', 'synthetic-hard-sharing', 'synthetic-soft-attention', 'synthetic-learned-softmax', 'synthetic-static-weights', 'routing-mmoe', 'orchard', 'weighting-sweep', 'synthetic-cross-stitch', 'debian-hard-sharing', 'debian-task-attention', 'debian-lora', 'debian-learned-softmax', 'sharing-study', 'affinity-pairs', 'debian-study']) {
       assert.ok(examples.includes(`${name}.mtl.json`), name);
     }
   });
@@ -68,7 +68,7 @@ describe('examples', () => {
       if (text.includes('"routing"')) assert.ok(train.matrices?.gates, 'routing logs gates');
       if (text.includes('"cross-stitch"')) assert.ok(train.matrices?.['cross-stitch/0'], 'cross-stitch logs its mixing matrices');
       if (text.includes('"affinityEvery"')) assert.ok(train.matrices?.affinity && train.matrices['affinity-mean'] && train.matrices['affinity-approx'] && info.summary.affinity, 'affinity logs its matrices and summary');
-      if (text.includes('"task-attention"')) assert.ok(train.matrices?.['token-attention'], 'task attention logs its attention over tokens');
+      if (text.includes('"sharing": "task-attention"')) assert.ok(train.matrices?.['token-attention'], 'task attention logs its attention over tokens');
       if (text.includes('"softmax"')) {
         // Learned softmax weights: one per task, a softmax (summing to 1), moved off their equal start.
         const trains = records.filter((x) => x.kind === 'train');
