@@ -239,8 +239,13 @@ export async function startCodeServer(options: StartCodeServerOptions): Promise<
   const userDataDir = path.join(runFolder, 'data');
   const extensionsDir = path.join(runFolder, 'exts');
   mkdirSync(path.join(userDataDir, 'User'), { recursive: true });
+  mkdirSync(path.join(userDataDir, 'Machine'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), JSON.stringify({ ...TEST_USER_SETTINGS, ...options.settings }, null, 2));
+  const settings = JSON.stringify({ ...TEST_USER_SETTINGS, ...options.settings }, null, 2);
+  writeFileSync(path.join(userDataDir, 'User', 'settings.json'), settings);
+  // code-server is a remote: settings of scope "machine" (mtlLab.pythonInterpreter, a path on that machine) are
+  // read from its Machine settings only, and ignored in the User settings. The same values go to both.
+  writeFileSync(path.join(userDataDir, 'Machine', 'settings.json'), settings);
   if (mode === 'installed') installLinked(extensionPath, extensionsDir);
 
   const port = options.port ?? (await freePort());
