@@ -300,7 +300,7 @@ export const StudySchema = Type.Object(
     }),
     baselines: oneOf(['auto', 'none'] as const, {
       description:
-        '"auto": for each task and seed, a single-task baseline (the same data, trunk, optimiser and budget; that task\'s loss alone) is trained, or reused when one with the same settings exists in the runs directory; Δm compares each run with them. "none": no baselines, no Δm.',
+        '"auto": for each task and seed, a single-task baseline (the same data, trunk, optimiser and budget; that task\'s loss alone) is trained, or reused when one with the same settings exists in the runs directory; Δm compares each run with them. "none": no baselines, no Δm. A "program" experiment takes "none" only (its seeds also go to program.params.seed).',
       default: 'auto',
     }),
   },
