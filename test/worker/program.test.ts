@@ -92,8 +92,9 @@ with mtl_lab.open_run(total_steps=3) as run:
     writeFileSync(file, JSON.stringify(config));
     const runsDir = path.join(tmp, 'runs-studied');
     const out = execFileSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'study', file, '--runs-dir', runsDir, '--python', PYTHON, '--jobs', '2', '--json'], { encoding: 'utf8' });
-    const summary = JSON.parse(out) as { groups: { runs: { id: string; seed: number; status: string }[] }[] };
+    const summary = JSON.parse(out) as { groups: { label: string; runs: { id: string; seed: number; status: string }[] }[] };
     assert.equal(summary.groups.length, 1, 'runs that differ only by seed are one group');
+    assert.equal(summary.groups[0].label, 'studied', 'the seed is no difference of the group');
     assert.deepEqual(summary.groups[0].runs.map((r) => [r.seed, r.status]).sort(), [[3, 'completed'], [5, 'completed']]);
     const losses = listRunsSync(runsDir).runs.map((r) => readRecordsSync(r.runDir).flatMap((rec) => (rec.kind === 'train' ? [rec.losses.a] : []))[0]).sort();
     assert.deepEqual(losses, [3, 5], 'each replicate trained with its own seed');
