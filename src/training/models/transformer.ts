@@ -75,6 +75,7 @@ export const transformer: ArchitectureMethod<'transformer', typeof options> = {
     { file: 'test/unit/transformer.test.ts', test: 'padding appended to a sequence changes no output' },
     { file: 'test/unit/lora.test.ts', test: 'a low-rank update adds (α/r)·B·A·x to the projection' },
     { file: 'test/unit/lora.test.ts', test: 'freezeTrunk: the trunk stays put while the low-rank updates train' },
+    { file: 'test/worker/transformer-weightings.test.ts', test: 'every loss weighting and gradient method on the Transformer trunk' },
   ],
   check: (view) => {
     if (valueAt(view.given, ['data', 'text']) === undefined) return [{ path: ['model', 'architecture'], message: '"transformer" reads text: name the text column(s) in data.text (CSV / JSON Lines data)' }];
