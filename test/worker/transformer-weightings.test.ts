@@ -6,7 +6,7 @@
  * the run completes, every logged loss and task weight is finite, the model's shared parameters are exactly its
  * trunk (embeddings, blocks, outer norm: transformer.ts) and every one of them moved from its initial values (read
  * from a run of the same config stopped before its first step). GradNorm's last shared layer is the last block's
- * second feed-forward kernel, and its weights leave 1 / 1. With a frozen LoRA trunk nothing is shared: the methods
+ * second feed-forward kernel (with no block, `layers: 0`, the outer norm's gain), and its weights leave 1 / 1. With a frozen LoRA trunk nothing is shared: the methods
  * that need shared parameters or a last shared layer (their descriptor's `needs`) are refused at loss.weighting
  * with file:line:col before a run directory exists, and the others train the low-rank updates while the checkpoint
  * holds no trunk tensor (it is not trained).
@@ -45,7 +45,7 @@ function jsonl(): string {
 
 const TASKS = ['kind', 'tags'];
 const SHARINGS = [{ sharing: 'hard' }, { sharing: 'task-attention' }, { sharing: 'lora', loraRank: 2 }, { sharing: 'lora', loraRank: 2, freezeTrunk: true }] as const;
-type Sharing = (typeof SHARINGS)[number];
+type Sharing = (typeof SHARINGS)[number] | { sharing: 'hard'; layers: 0 };
 const label = (model: Sharing) => model.sharing + ('freezeTrunk' in model ? ' (freezeTrunk)' : '');
 
 const BACKENDS = ['cpu', 'wasm'] as const;
@@ -59,7 +59,7 @@ function experiment(model: Sharing, weighting: Weighting, backend: Backend): str
       { name: 'kind', type: 'classification', target: 'kind' },
       { name: 'tags', type: 'multilabel', target: 'tags' },
     ],
-    model: { architecture: 'transformer', ...model, layers: 1, dModel: 8, heads: 2, feedForwardUnits: 16, taskUnits: [] },
+    model: { architecture: 'transformer', layers: 1, dModel: 8, heads: 2, feedForwardUnits: 16, taskUnits: [], dropout: 0.1, ...model },
     loss: { weighting: weighting.id, ...weighting.newExperiment?.values?.(TASKS) },
     optimizer: { learningRate: 0.01 },
     training: { epochs: 1, batchSize: 8, logEvery: 1, evalEvery: 1000 },
@@ -198,6 +198,23 @@ describe('every loss weighting and gradient method on the Transformer trunk', ()
             }
           });
         }
+      });
+    }
+
+    // With no encoder block the tasks pool the embeddings: the last layer they share is the outer norm (its gain).
+    for (const weighting of WEIGHTING_METHODS.filter((m) => m.needs === 'last-shared-layer')) {
+      it(`${backend}: ${weighting.id} with layers 0 balances on the outer norm's gain`, async () => {
+        const model = { sharing: 'hard', layers: 0 } as const;
+        const source = experiment(model, weighting, backend);
+        const { train, final } = await trained(write(source, `${backend}-no-blocks-${weighting.id}`), backend);
+        const { shared, last } = sharedNames(source);
+        assert.deepEqual(shared, ['param/embedding/tokens', 'param/embedding/positions', 'param/final-norm/gamma', 'param/final-norm/beta']);
+        assert.deepEqual(last, ['param/final-norm/gamma']);
+        assert.deepEqual([...final.keys()].filter((key) => TRUNK.test(key)), shared);
+        // Its initial value is known without a run: a LayerNorm gain starts at 1.
+        assert.ok([...final.get('param/final-norm/gamma')!].some((v) => Math.abs(v - 1) > 1e-7), 'the gain trained');
+        const weights = train[train.length - 1].weights;
+        assert.ok(TASKS.some((task) => Math.abs(weights[task] - 1) > 1e-6), `the weights moved: ${JSON.stringify(weights)}`);
       });
     }
   }
