@@ -2,14 +2,13 @@
  * Every loss weighting and gradient method (the registry's list, so a new one is covered without editing this file)
  * trains on the Transformer trunk with each `model.sharing`, in process through runExperiment on a tiny text set, on
  * the CPU backend (tfjs's reference kernels) and on WebAssembly (the fast-path kernels, and intermediates freed
- * before the backward pass):
- * the run completes, every logged loss and task weight is finite, the model's shared parameters are exactly its
- * trunk (embeddings, blocks, outer norm: transformer.ts) and every one of them moved from its initial values (read
- * from a run of the same config stopped before its first step). GradNorm's last shared layer is the last block's
- * second feed-forward kernel (with no block, `layers: 0`, the outer norm's gain), and its weights leave 1 / 1. With a frozen LoRA trunk nothing is shared: the methods
- * that need shared parameters or a last shared layer (their descriptor's `needs`) are refused at loss.weighting
- * with file:line:col before a run directory exists, and the others train the low-rank updates while the checkpoint
- * holds no trunk tensor (it is not trained).
+ * before the backward pass): the run completes, every logged loss and task weight is finite, the model's shared
+ * parameters are exactly its trunk (embeddings, blocks, outer norm: transformer.ts) and every one of them moved from
+ * its initial values (read from a run of the same config stopped before its first step). GradNorm's last shared
+ * layer is the last block's second feed-forward kernel (with no block, `layers: 0`, the outer norm's gain), and its
+ * weights leave 1 / 1. With a frozen LoRA trunk nothing is shared: the methods that need shared parameters or a last
+ * shared layer (their descriptor's `needs`) are refused at loss.weighting with file:line:col before a run directory
+ * exists, and the others train the low-rank updates while the checkpoint holds no trunk tensor (it is not trained).
  */
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
