@@ -15,7 +15,7 @@ import { formatDuration } from './run/duration';
 import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, RunMarks, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
-import { listRunsSync, readRunConfigSync, readRunInfoSync, type RunListing } from './run/runDirectory';
+import { listRunsSync, readRunConfigSync, readRunInfoSync, writeRunInfoSync, type RunListing } from './run/runDirectory';
 import { runnerOf, SubmitError, type RunnerState } from './runner/runner';
 import { compareRuns, formatMeanStd } from './study/compare';
 import { planStudy } from './study/plan';
@@ -128,11 +128,13 @@ async function train(args: Args): Promise<number> {
     progress.done();
   }
   const info = result.info;
+  // Only a run this job was submitted for is requeued (not the job of someone's own batch script around `train`).
+  const requeue = info.status === 'stopped' && signal === 'SIGUSR1' && job && info.cluster?.jobId === job.jobId && info.cluster.arrayTaskId === job.arrayTaskId ? job : undefined;
   if (args.json) process.stdout.write(JSON.stringify({ runDir: result.runDir, ...info }, null, 2) + '\n');
+  else if (requeue) process.stdout.write(`\n${info.id}: checkpointed at step ${info.step} of ${info.totalSteps} before the time limit\n`);
   else printOutcome(info, result.runDir);
   if (info.status === 'failed') return 1;
-  // Only a run this job was submitted for is requeued (not the job of someone's own batch script around `train`).
-  if (info.status === 'stopped' && signal === 'SIGUSR1' && job && info.cluster?.jobId === job.jobId && info.cluster.arrayTaskId === job.arrayTaskId) return requeueBeforeTimeLimit(job, result.runDir);
+  if (requeue) return requeueBeforeTimeLimit(requeue, result.runDir);
   if (info.status === 'stopped') return signal === 'SIGTERM' ? 143 : 130;
   return 0;
 }
@@ -171,6 +173,9 @@ async function requeueBeforeTimeLimit(job: SlurmJobOfProcess, runDir: string): P
     process.stderr.write(`checkpoint written before the time limit; Slurm did not requeue job ${id} (${refused}); resume with: mtl-lab resume ${path.relative(process.cwd(), runDir) || runDir}\n`);
     return 0;
   }
+  // Queued again, as Slurm now says: Resume and Delete refuse it, and the restarted task takes it over (claimJobRun).
+  const read = readRunInfoSync(runDir);
+  if (read.ok) writeRunInfoSync(runDir, { ...read.info, status: 'queued', pid: null, processStartTicks: null, endedAt: null });
   process.stderr.write(`checkpoint written before the time limit; Slurm job ${id} requeued: waiting to be ended for the requeue\n`);
   // Slurm ends the job with SIGTERM (then SIGKILL); the time limit itself is the backstop.
   return new Promise<number>(() => setInterval(() => undefined, 60_000));

@@ -31,14 +31,20 @@ test('a time limit shorter than the run: the worker checkpoints on the USR1 warn
   const config = writeConfig(dir, 'limited', { training: { epochs: 4200, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [7] }, cluster: { time: '1', signalSeconds: 55 } });
   const runsDir = path.join(dir, 'limited-runs');
   assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
-  // Checkpointed and back in the queue: Slurm holds a requeued job about two minutes (reason BeginTime).
-  const [requeued] = await waitForRuns(cluster, runsDir, 'the run checkpointed and requeued on the time-limit warning', (runs) => runs[0]?.status === 'stopped' && runs[0].clusterState?.schedulerState === 'PENDING', 120_000);
+  // Checkpointed and back in the queue (run.json says so too): Slurm holds a requeued job about two minutes (BeginTime).
+  const [requeued] = await waitForRuns(cluster, runsDir, 'the run checkpointed and requeued on the time-limit warning', (runs) => runs[0]?.status === 'queued' && runs[0].step > 0 && runs[0].clusterState?.schedulerState === 'PENDING', 120_000);
   assert.equal(stateOf(requeued), 'queued');
   assert.equal(requeued.clusterState?.reason, 'BeginTime');
+  const events = () => readRecordsSync(requeued.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
+  assert.deepEqual(events().filter((c) => c === 'stopped' || c === 'resumed'), ['stopped'], 'checkpointed on the warning');
   assert.ok(requeued.step > 0 && requeued.step < requeued.totalSteps, `checkpointed at ${requeued.step} of ${requeued.totalSteps}`);
   assert.ok(existsSync(path.join(requeued.runDir, 'checkpoint')), 'a checkpoint');
   const task = `${requeued.cluster?.jobId}_${requeued.cluster?.arrayTaskId}`;
   assert.match(cluster.run('scontrol', ['show', 'job', task]), /Requeue=1 Restarts=1 /, 'requeued once, by the worker (the job was submitted --no-requeue)');
+  // Queued: not a second job on the same run directory.
+  const again = cli(cluster, ['resume', requeued.runDir]);
+  assert.notEqual(again.code, 0, again.stdout);
+  assert.match(again.stderr, /queued on the cluster/);
   // The requeued task gets a longer limit (as its user would ask for), so it is not warned again.
   cluster.run('scontrol', ['update', `jobid=${task}`, 'timelimit=30']);
   // ≈ 2 min held + 40 s training on a quiet machine; generous, since a loaded one (load 13 on 2 cores, once) trains several times slower.
@@ -49,12 +55,12 @@ test('a time limit shorter than the run: the worker checkpoints on the USR1 warn
   assert.deepEqual(run.cluster, requeued.cluster, 'the same job and array task');
   // The second attempt made the job --no-requeue again: a node failure from then on fails the run with its reason.
   assert.match(cluster.run('scontrol', ['show', 'job', task]), /Requeue=0 Restarts=1 /);
-  const events = readRecordsSync(run.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
-  assert.equal(events.filter((c) => c === 'stopped').length, 1, 'one checkpoint, on the warning');
-  assert.equal(events.filter((c) => c === 'resumed').length, 1, 'one resume, by the requeued task');
-  assert.equal(events.at(-1), 'completed');
+  assert.deepEqual(events().filter((c) => c === 'stopped' || c === 'resumed'), ['stopped', 'resumed'], 'one checkpoint, on the warning; one resume, by the requeued task');
+  assert.equal(events().at(-1), 'completed');
   assertEveryStepOnce(run, 10);
-  assert.match(readFileSync(run.cluster!.output, 'utf8'), new RegExp(`Slurm job ${task} requeued`));
+  // Both attempts in the task's output file (appended, not emptied by the requeue).
+  const output = readFileSync(run.cluster!.output, 'utf8');
+  assert.match(output, new RegExp(`Slurm job ${task} requeued[^]*completed 126000 steps`));
 });
 
 test('a node that goes down mid-run: the run is marked failed with the reason (NODE_FAIL); after the node returns, Resume completes it', async () => {

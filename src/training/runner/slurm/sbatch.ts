@@ -25,11 +25,12 @@ export interface SbatchRequest {
  * then releases it, so no task starts before its run directory knows its job. `--no-requeue`: a run whose node
  * fails is marked failed with the reason and Resume continues it (Slurm would requeue it on its own, two minutes
  * later; `cluster.extraArgs: ["--requeue"]` asks for that, and the requeued task resumes from its checkpoint). The
- * time-limit warning requeues the task all the same (requeue.ts allows it for that one requeue).
+ * time-limit warning requeues the task all the same (requeue.ts allows it for that one requeue). `--open-mode=append`:
+ * a requeued task adds to its output file instead of emptying it (Slurm's default), so each attempt's words stay.
  */
 export function sbatchArgs(request: SbatchRequest): string[] {
   const c = request.cluster ?? {};
-  const args = ['--parsable', '--hold', `--job-name=${request.jobName}`, `--output=${request.output}`, '--no-requeue', `--signal=B:USR1@${c.signalSeconds ?? 60}`];
+  const args = ['--parsable', '--hold', `--job-name=${request.jobName}`, `--output=${request.output}`, '--open-mode=append', '--no-requeue', `--signal=B:USR1@${c.signalSeconds ?? 60}`];
   if (request.arrayCount !== undefined) args.push(`--array=0-${request.arrayCount - 1}${c.maxParallel ? `%${c.maxParallel}` : ''}`);
   if (c.partition) args.push(`--partition=${c.partition}`);
   if (c.time) args.push(`--time=${c.time}`);
