@@ -300,8 +300,10 @@ async function clusterStates(list: RunListing[]): Promise<Map<string, RunnerStat
 
 async function runs(args: Args): Promise<number> {
   if (args.affinity !== undefined) return runAffinity(args.affinity, args.json);
+  const states = await clusterStates(listRunsSync(path.resolve(args.runsDir)).runs);
+  // Listed after Slurm was asked (and run.json re-read by the poll): each run.json is at least as new as its state,
+  // so a run that completed meanwhile does not show `completed` beside a step count from before.
   const list = listRunsSync(path.resolve(args.runsDir)).runs;
-  const states = await clusterStates(list);
   const { runs: compared, groups } = compareRuns(list, (r) => readRunConfigSync(r.runDir));
   if (args.json) {
     process.stdout.write(JSON.stringify(compared.map(({ listing: { runDir, info }, group, deltaM }) => ({ runDir, ...info, group, deltaM, ...(states.has(runDir) ? { clusterState: states.get(runDir) } : {}) })), null, 2) + '\n');
