@@ -95,6 +95,8 @@ export function configReference(catalog: MethodCatalog = METHODS): string {
   ];
   const es = props.training.properties!.earlyStopping.anyOf?.find((a) => a.type === 'object');
   if (es) lines.push(...section('training.earlyStopping', 'training.earlyStopping.', es));
+  const blocks = props.data.properties!.correlation.anyOf?.find((a) => a.type === 'object');
+  if (blocks) lines.push(...section('data.correlation as blocks', 'data.correlation.', blocks));
   // Nested objects of fixed keys: a table each.
   for (const [holder, key] of [['data', 'tokenizer'], ['model', 'init']] as const) {
     const nested = props[holder].properties?.[key];

@@ -14,7 +14,7 @@ Usage:
   mtl-lab train --resume <runDir> [--backend B] [--json]
   mtl-lab train <config.mtl.json> --point N [--study] [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab sweep <config.mtl.json> [--runner local|slurm] [--node PATH] [--runs-dir DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
-  mtl-lab study <config.mtl.json> [--runner local|slurm [--wait]] [--node PATH] [--runs-dir DIR] [--jobs N] [--report DIR] [--backend B] [--set path=value]... [--json]
+  mtl-lab study <config.mtl.json> [--runner local|slurm [--wait]] [--node PATH] [--runs-dir DIR] [--jobs N] [--report DIR] [--backend B] [--python PATH] [--set path=value]... [--json]
   mtl-lab validate <config.mtl.json> [--set path=value]...
   mtl-lab runs [--runs-dir DIR] [--json]
   mtl-lab runs --affinity <runDir> [--json]

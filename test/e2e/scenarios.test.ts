@@ -799,4 +799,63 @@ describe('MTL Lab in a real VS Code (code-server + Chromium)', { timeout: SUITE_
       rmSync(settingsFile, { force: true });
     }
   });
+
+  scenario('15 which tasks belong together: a run of the affinity pairs suggests the pairs at B = 2; Study this grouping writes a study that Start Study trains (all together, each pair, single-task baselines) and compares by Δm', 240_000, async ({ workbench: wb, workspace }) => {
+    const experiment = listExperiments(workspace).find((e) => e.name === 'affinity-pairs');
+    if (!experiment) throw new E2EError('examples/affinity-pairs.mtl.json is not in the workspace');
+    // The example's own size (this session made every synthetic example long): 100 steps, affinity every 5.
+    editJsonc(path.join(workspace, experiment.file), [
+      [['data', 'samples'], 1000],
+      [['training', 'epochs'], 4],
+    ]);
+    const previous = listRuns(workspace).find((r) => r.info.status === 'running');
+    if (previous) await waitUntil(`run ${previous.id} to finish`, () => runStatus(workspace, previous.id) !== 'running', 90_000, 1000);
+    const run = await startRunFromEditor(wb, workspace, experiment);
+    await waitUntil(`the affinity run ${run.id} to complete`, () => runStatus(workspace, run.id) === 'completed', 90_000, 1000);
+    const frame = await wb.waitForWebview('Start Run on the affinity pairs (its dashboard)');
+    const card = frame.locator('vscode-collapsible[data-card="affinity-groups"]');
+    await card.scrollIntoViewIfNeeded();
+    // B = 2 is the card's pick: the two related pairs (a and b correlate 0.9, c and d too; the pairs are unrelated).
+    const row = await waitUntil('the Suggested groupings card to pick B = 2', async () => {
+      const current = card.locator('tr[aria-current="true"]');
+      return (await current.count()) > 0 && (await current.getAttribute('data-budget')) === '2' ? ((await current.textContent()) ?? '') : undefined;
+    }, 30_000);
+    assert.match(row, /\{a, b\}\s+\{c, d\}/, `B = 2 groups the pairs: ${row}`);
+    await wb.screenshot('15-affinity', 'suggested-groupings');
+    const study = path.join(path.dirname(experiment.file), 'affinity-pairs-grouping.mtl.json');
+    await card.locator('vscode-button[data-action="study-grouping"]').click();
+    const written = await waitUntil(`${study} to be written`, () => (existsSync(path.join(workspace, study)) ? readFileSync(path.join(workspace, study), 'utf8') : undefined), 20_000);
+    const config = await loadExperimentConfig(path.join(workspace, study), []);
+    assert.deepEqual(config.config.sweep, { 'training.tasks': [['a', 'b', 'c', 'd'], ['a', 'b'], ['c', 'd']] }, written);
+    assert.deepEqual(config.config.study?.seeds, [1, 2, 3]);
+    // Start Study on it: 3 arms × 3 seeds, and a baseline per task and seed (12).
+    const known = new Set(listRuns(workspace).map((r) => r.id));
+    await clickCodeLens(wb, study, 'Start Study (9 runs + baselines)', 45_000);
+    // More than 12 runs: Start Study asks first (a modal dialog).
+    await wb.acceptDialog('Start 21 runs', 'starting the grouping study');
+    const studyRuns = () => listRuns(workspace).filter((r) => !known.has(r.id));
+    await waitUntil('the 9 study runs and 12 baselines to complete (one at a time)', () => {
+      const found = studyRuns();
+      return found.length === 21 && found.every((r) => r.info.status === 'completed') ? found : undefined;
+    }, 180_000, 1000).catch((error: Error) => {
+      throw new E2EError(`${error.message} Runs so far: ${studyRuns().map((r) => `${r.id} ${r.info.status}${r.info.baseline ? ' (baseline)' : ''}`).join(', ') || 'none'}.`);
+    });
+    assert.equal(studyRuns().filter((r) => r.info.baseline).length, 12);
+    const dashboard = await wb.waitForWebview('Start Study on the grouping (its comparison dashboard)');
+    // Each arm a seed group with Δm (mean ± std over its 3 seeds) against the same single-task baselines.
+    const armRows = async () =>
+      dashboard.locator('table.compare').evaluate((table) => {
+        const headers = [...table.querySelectorAll('thead th')].map((th) => th.textContent ?? '');
+        const column = headers.findIndex((h) => h.includes('Δm'));
+        return [...table.querySelectorAll('tr.group')].map((tr) => ({ text: tr.textContent ?? '', deltaM: column < 0 ? '' : (tr.children[column]?.textContent ?? '') })).filter((r) => /training\.tasks/.test(r.text));
+      });
+    const arms = await waitUntil('the comparison table to show the three arms, each with a Δm (mean ± std)', async () => {
+      const rows = await armRows().catch(() => []);
+      return rows.length === 3 && rows.every((r) => /\d ± \d/.test(r.deltaM)) ? rows : undefined;
+    }, 30_000).catch(async (error: Error) => {
+      throw new E2EError(`${error.message} Table: ${JSON.stringify((await dashboard.locator('table.compare').innerText().catch(() => '')).slice(0, 800))}`);
+    });
+    assert.equal(arms.length, 3);
+    await wb.screenshot('15-affinity', 'grouping-study');
+  });
 });

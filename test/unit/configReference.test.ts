@@ -29,5 +29,5 @@ it('the emitted JSON Schema requires only keys without defaults (editors must no
     for (const alt of n.anyOf ?? []) walk(alt, path);
   };
   walk(experimentJsonSchema(), '');
-  assert.deepEqual(required.sort(), ['model.init.path', 'name', 'program.command', 'study.seeds', 'tasks', 'tasks.[].name', 'tasks.[].type', 'training.earlyStopping.patience']);
+  assert.deepEqual(required.sort(), ['data.correlation.blocks', 'model.init.path', 'name', 'program.command', 'study.seeds', 'tasks', 'tasks.[].name', 'tasks.[].type', 'training.earlyStopping.patience']);
 });

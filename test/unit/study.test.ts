@@ -16,7 +16,7 @@ import { studyPoints } from '../../src/training/config/study';
 import { deltaMParts } from '../../src/training/evaluation/deltaM';
 import type { RunInfo } from '../../src/training/run/records';
 import type { RunListing } from '../../src/training/run/runDirectory';
-import { baselineKey, baselineOverrides, dataFingerprint } from '../../src/training/study/baselines';
+import { baselineKey, baselineOverrides, dataFingerprint, groupKey } from '../../src/training/study/baselines';
 import { compareRuns, meanStd } from '../../src/training/study/compare';
 import { planStudy, studyBatch } from '../../src/training/study/plan';
 
@@ -221,4 +221,19 @@ test('text data on a Transformer: each task\'s baseline keeps the trunk, shares 
     { architecture: model.architecture, sharing: model.sharing, norm: model.norm, pooling: model.pooling, layers: model.layers, dModel: model.dModel, heads: model.heads, feedForwardUnits: model.feedForwardUnits },
     { architecture: 'transformer', sharing: 'hard', norm: 'post', pooling: 'cls', layers: 1, dModel: 8, heads: 2, feedForwardUnits: 16 },
   );
+});
+
+test('a program study: each seed also sets program.params.seed, the replicates share a group key, and sweeping that seed or automatic baselines are positioned errors', () => {
+  assert.deepEqual(studyPoints(undefined, [1, 2], true).map((p) => p.overrides), [['seed=1', 'program.params.seed=1'], ['seed=2', 'program.params.seed=2']]);
+  assert.deepEqual(studyPoints(undefined, [1], false)[0].overrides, ['seed=1']);
+  const text = JSON.stringify({ name: 'p', tasks: [{ name: 'a', type: 'regression' }], program: { command: ['python', 't.py'], params: { seed: 42, lr: 0.1 } }, study: { seeds: [1, 2], baselines: 'none' } }, null, 2);
+  const replicate = (seed: number) => parseExperimentText(text, 'p.mtl.json', [`seed=${seed}`, `program.params.seed=${seed}`]);
+  assert.equal(groupKey(replicate(1)), groupKey(replicate(2)));
+  assert.notEqual(groupKey(replicate(1)), groupKey(parseExperimentText(text, 'p.mtl.json', ['seed=1', 'program.params.seed=1', 'program.params.lr=0.2'])));
+  const swept = text.replace('"study"', '"sweep": { "program.params.seed": [1, 2] },\n  "study"');
+  assert.ok(diagnoseExperimentText(swept, 'p.mtl.json').some((d) => /remove "program\.params\.seed" from the sweep/.test(d.message)));
+  const auto = diagnoseExperimentText(text.replace('"baselines": "none"', '"baselines": "auto"'), 'p.mtl.json');
+  const issue = auto.find((d) => /no automatic single-task baselines/.test(d.message));
+  assert.ok(issue, JSON.stringify(auto));
+  assert.equal(issue.path, 'study.baselines');
 });

@@ -85,6 +85,30 @@ with mtl_lab.open_run(total_steps=3) as run:
     assert.deepEqual(logged, [[{ a: 0.1, b: 1 }], [{ a: 0.2, b: 1 }]]);
   });
 
+  it('mtl-lab study on a program: each seed reaches it as program.params.seed (workers of --jobs 2 get --python too); the replicates form one group', () => {
+    const file = path.join(tmp, 'studied.mtl.json');
+    writeFileSync(path.join(tmp, 'studied.py'), `import sys\nsys.path.insert(0, ${JSON.stringify(PYTHON_DIR)})\nimport mtl_lab\nwith mtl_lab.open_run() as run:\n    p = mtl_lab.params({"seed": 0})\n    run.train(1, {"a": float(p["seed"]), "b": 1.0})\n`);
+    const config = { name: 'studied', tasks: [{ name: 'a', type: 'regression' }, { name: 'b', type: 'regression' }], program: { command: ['python3', 'studied.py'], params: { seed: 42 } }, study: { seeds: [3, 5], baselines: 'none' } };
+    writeFileSync(file, JSON.stringify(config));
+    const runsDir = path.join(tmp, 'runs-studied');
+    const out = execFileSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'study', file, '--runs-dir', runsDir, '--python', PYTHON, '--jobs', '2', '--json'], { encoding: 'utf8' });
+    const summary = JSON.parse(out) as { groups: { label: string; runs: { id: string; seed: number; status: string }[] }[] };
+    assert.equal(summary.groups.length, 1, 'runs that differ only by seed are one group');
+    assert.equal(summary.groups[0].label, 'studied', 'the seed is no difference of the group');
+    assert.deepEqual(summary.groups[0].runs.map((r) => [r.seed, r.status]).sort(), [[3, 'completed'], [5, 'completed']]);
+    const losses = listRunsSync(runsDir).runs.map((r) => readRecordsSync(r.runDir).flatMap((rec) => (rec.kind === 'train' ? [rec.losses.a] : []))[0]).sort();
+    assert.deepEqual(losses, [3, 5], 'each replicate trained with its own seed');
+    // Automatic baselines would be multi-task runs under another name: refused, positioned.
+    writeFileSync(file, JSON.stringify({ ...config, study: { seeds: [3, 5] } }, null, 2));
+    let stderr = '';
+    try {
+      execFileSync(process.execPath, [path.resolve(__dirname, '../../dist/cli.js'), 'study', file, '--runs-dir', runsDir, '--python', PYTHON], { encoding: 'utf8', stdio: 'pipe' });
+    } catch (error) {
+      stderr = String((error as { stderr?: string }).stderr);
+    }
+    assert.match(stderr, /studied\.mtl\.json:\d+:\d+: study: a "program" experiment has no automatic single-task baselines/);
+  });
+
   it('program.setArguments: the --set values also come as `--set path=value` arguments that mtl_lab.overrides() reads; off, none', async () => {
     const script = `import json, sys, mtl_lab
 with mtl_lab.open_run() as run:

@@ -12,6 +12,7 @@
  * come from the methods' descriptors (config/method.ts, config/catalog.ts): `experimentSchema(catalog)`.
  */
 import { Type, type Static, type TOptional, type TProperties, type TSchema } from '@sinclair/typebox';
+import { CORRELATION_BLOCK_DEFAULTS } from '../data/correlation';
 import { METHODS } from './catalog';
 import { quote } from './issues';
 import { citation, type MethodCatalog, type MethodDescriptor, type MethodOptions } from './method';
@@ -72,6 +73,20 @@ export const TokenizerSchema = Type.Object(
   },
 );
 
+/** `data.correlation` as blocks of related tasks (src/training/data/correlation.ts expands them to the matrix). */
+const correlationBlocks = Type.Object(
+  {
+    blocks: Type.Array(Type.Array(Type.String({ minLength: 1 }), { minItems: 2, maxItems: 64 }), {
+      minItems: 1,
+      maxItems: 64,
+      description: 'Groups of related tasks, by name; a task is in at most one block, a task in no block is related to no other.',
+    }),
+    within: Type.Number({ minimum: -1, maximum: 1, description: 'The correlation of two tasks in the same block.', default: CORRELATION_BLOCK_DEFAULTS.within }),
+    between: Type.Number({ minimum: -1, maximum: 1, description: 'The correlation of every other pair of tasks: in different blocks, or either in no block.', default: CORRELATION_BLOCK_DEFAULTS.between }),
+  },
+  { additionalProperties: false },
+);
+
 export const DataSchema = Type.Object(
   {
     source: oneOf(['synthetic', 'csv', 'jsonl'] as const, {
@@ -88,9 +103,9 @@ export const DataSchema = Type.Object(
     samples: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Synthetic data only: number of examples (train + validation).', default: 12000 })),
     inputDim: Type.Optional(Type.Integer({ minimum: 2, maximum: 100_000, description: 'Synthetic data only: number of input features.', default: 100 })),
     correlation: Type.Optional(
-      Type.Union([Type.Number({ minimum: -1, maximum: 1 }), Type.Array(Type.Array(Type.Number({ minimum: -1, maximum: 1 }), { minItems: 1, maxItems: 64 }), { minItems: 1, maxItems: 64 })], {
+      Type.Union([Type.Number({ minimum: -1, maximum: 1 }), Type.Array(Type.Array(Type.Number({ minimum: -1, maximum: 1 }), { minItems: 1, maxItems: 64 }), { minItems: 1, maxItems: 64 }), correlationBlocks], {
         description:
-          'Generator "mmoe" only: how related the tasks are. A number ρ: every task correlates ρ with the first (1 = identical tasks, 0 = unrelated). A matrix (a row per task, in task order; symmetric, 1 on the diagonal, positive semidefinite): the correlation of every pair of tasks\' linear parts, e.g. blocks of related tasks.',
+          'Generator "mmoe" only: how related the tasks are. A number ρ: every task correlates ρ with the first (1 = identical tasks, 0 = unrelated). A matrix (a row per task, in task order; symmetric, 1 on the diagonal, positive semidefinite): the correlation of every pair of tasks\' linear parts. Blocks of related tasks, `{ "blocks": [["a", "b"], ["c", "d"]], "within": 0.9, "between": 0 }`: shorthand for the matrix in which tasks of the same block correlate `within` and all other pairs (other blocks, tasks in no block) `between`.',
         default: 0.8,
       }),
     ),
@@ -285,7 +300,7 @@ export const StudySchema = Type.Object(
     }),
     baselines: oneOf(['auto', 'none'] as const, {
       description:
-        '"auto": for each task and seed, a single-task baseline (the same data, trunk, optimiser and budget; that task\'s loss alone) is trained, or reused when one with the same settings exists in the runs directory; Δm compares each run with them. "none": no baselines, no Δm.',
+        '"auto": for each task and seed, a single-task baseline (the same data, trunk, optimiser and budget; that task\'s loss alone) is trained, or reused when one with the same settings exists in the runs directory; Δm compares each run with them. "none": no baselines, no Δm. A "program" experiment takes "none" only (its seeds also go to program.params.seed).',
       default: 'auto',
     }),
   },

@@ -24,7 +24,7 @@ import { isPlainObject, quote, valueAt, type ConfigIssue } from './issues';
 import type { ConfigView, MethodCatalog, MethodDescriptor, MethodOptions, TaskView } from './method';
 import { schemaFor, type ModelConfig } from './schema';
 import { closestMatch } from './suggest';
-import { correlationMatrixProblem } from '../data/correlation';
+import { correlationIssues } from './correlationIssues';
 
 /** A key that only means something when another setting (its governor) has one of `values`. */
 interface KeyRule {
@@ -286,14 +286,6 @@ function trainedTaskIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
     issues.push({ path: ['training', 'affinityEvery'], message: `must be a multiple of training.logEvery (${logEvery}): affinity is written with the train record of the step it is measured at` });
   }
   return issues;
-}
-
-/** A correlation matrix has a row and column per declared task and could be a correlation matrix. */
-function correlationIssues({ resolved, tasks }: ConfigView): ConfigIssue[] {
-  const R = valueAt(resolved, ['data', 'correlation']);
-  if (!Array.isArray(R) || !R.every((row) => Array.isArray(row) && row.every((v) => typeof v === 'number'))) return [];
-  const problem = correlationMatrixProblem(R as number[][], tasks.length);
-  return problem ? [{ path: ['data', 'correlation'], message: `a task correlation matrix ${problem}` }] : [];
 }
 
 /** Early stopping watches the validation loss; without a validation split it could never trigger. */

@@ -14,15 +14,22 @@ export interface StudyPoint extends SweepPoint {
   pointLabel: string;
 }
 
+/**
+ * A `"program"` experiment's seed also goes to `program.params.seed`: a program reads its settings from
+ * `mtl_lab.params()` (MTL_LAB_PARAMS), not from the experiment's top-level seed, so without it every replicate would
+ * train with the same seed.
+ */
+export const PROGRAM_SEED_PATH = 'program.params.seed';
+
 /** Every run of a study: each sweep point (or the config as written) × each seed, seeds varying fastest. */
-export function studyPoints(sweep: SweepSection | undefined, seeds: readonly number[]): StudyPoint[] {
+export function studyPoints(sweep: SweepSection | undefined, seeds: readonly number[], program = false): StudyPoint[] {
   const points = sweep && Object.keys(sweep).length > 0 ? sweepPoints(sweep) : [{ overrides: [], label: '', indices: [] }];
   return points.flatMap((point) =>
     seeds.map((seed) => ({
       seed,
       pointLabel: point.label,
       indices: point.indices,
-      overrides: [...point.overrides, `seed=${seed}`],
+      overrides: [...point.overrides, `seed=${seed}`, ...(program ? [`${PROGRAM_SEED_PATH}=${seed}`] : [])],
       label: point.label ? `${point.label}, seed = ${seed}` : `seed = ${seed}`,
     })),
   );
@@ -37,8 +44,13 @@ export function studyIssues(given: unknown): ConfigIssue[] {
   const seeds = given.study.seeds;
   const sweep = isPlainObject(given.sweep) ? given.sweep : {};
   const issues: ConfigIssue[] = [];
-  if (Object.hasOwn(sweep, 'seed')) {
-    issues.push({ path: ['sweep', 'seed'], message: 'a study sets the seeds (study.seeds); remove "seed" from the sweep', atKey: true });
+  for (const key of ['seed', ...(given.program === undefined ? [] : [PROGRAM_SEED_PATH])]) {
+    if (Object.hasOwn(sweep, key)) issues.push({ path: ['sweep', key], message: `a study sets the seeds (study.seeds); remove "${key}" from the sweep`, atKey: true });
+  }
+  // MTL Lab cannot make a program train one task alone: its "baselines" would be multi-task runs under another name.
+  if (given.program !== undefined && given.study.baselines !== 'none') {
+    const message = 'a "program" experiment has no automatic single-task baselines (MTL Lab cannot make your program train one task alone): set "baselines": "none"; groups and mean ± std over seeds still work, Δm needs baselines';
+    issues.push(given.study.baselines === undefined ? { path: ['study'], message } : { path: ['study', 'baselines'], message });
   }
   if (Array.isArray(seeds)) {
     const arrays = Object.fromEntries(Object.entries(sweep).filter((entry): entry is [string, unknown[]] => Array.isArray(entry[1]) && entry[1].length > 0));

@@ -1,5 +1,5 @@
 /**
- * Task correlation matrices for the synthetic generator: checks and the Cholesky factor R = L·Lᵀ that turns
+ * Task correlation matrices for the synthetic generator: checks, the blocks shorthand, and the Cholesky factor R = L·Lᵀ that turns
  * orthonormal directions u_1 … u_K into task directions w_k = c · Σ_j L_kj u_j with cos∠(w_i, w_j) = R_ij.
  * Pure (no tfjs): config checks in the extension host use it.
  */
@@ -35,4 +35,47 @@ export function choleskyFactor(R: readonly (readonly number[])[]): number[][] | 
     }
   }
   return L;
+}
+
+/**
+ * Blocks of related tasks, the shorthand for a block-structured correlation matrix: tasks (named) in the same
+ * block correlate `within`, every other pair (different blocks, or a task in no block) `between`.
+ */
+export interface CorrelationBlocks {
+  blocks: readonly (readonly string[])[];
+  within?: number;
+  between?: number;
+}
+
+/** The defaults of `within` and `between`: related pairs as in the issue's example, everything else unrelated. */
+export const CORRELATION_BLOCK_DEFAULTS = { within: 0.9, between: 0 } as const;
+
+/** Where each named task sits in `blocks`: the problems (unknown or repeated names, by their JSON path below `blocks`). */
+export function correlationBlockProblems(blocks: readonly (readonly string[])[], taskNames: readonly string[]): { path: (string | number)[]; name: string; problem: 'unknown' | 'repeated'; first?: [number, number] }[] {
+  const seen = new Map<string, [number, number]>();
+  const problems: ReturnType<typeof correlationBlockProblems> = [];
+  blocks.forEach((block, b) =>
+    block.forEach((name, i) => {
+      const path = ['blocks', b, i];
+      if (!taskNames.includes(name)) problems.push({ path, name, problem: 'unknown' });
+      else if (seen.has(name)) problems.push({ path, name, problem: 'repeated', first: seen.get(name) });
+      else seen.set(name, [b, i]);
+    }),
+  );
+  return problems;
+}
+
+/** The K × K matrix the blocks stand for, rows and columns in the order of `taskNames` (names assumed valid). */
+export function blockCorrelationMatrix(spec: CorrelationBlocks, taskNames: readonly string[]): number[][] {
+  const within = spec.within ?? CORRELATION_BLOCK_DEFAULTS.within;
+  const between = spec.between ?? CORRELATION_BLOCK_DEFAULTS.between;
+  const blockOf = new Map<string, number>();
+  spec.blocks.forEach((block, b) => block.forEach((name) => blockOf.set(name, b)));
+  return taskNames.map((a, i) =>
+    taskNames.map((c, j) => {
+      if (i === j) return 1;
+      const ba = blockOf.get(a);
+      return ba !== undefined && ba === blockOf.get(c) ? within : between;
+    }),
+  );
 }

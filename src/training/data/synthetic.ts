@@ -29,7 +29,7 @@ import type { ExperimentConfig } from '../config/schema';
 import { rngFor } from '../random/rng';
 import { DataError, type Dataset, type ResolvedTask, type Split, type TaskLabels } from './dataset';
 import { splitIndices } from './split';
-import { choleskyFactor } from './correlation';
+import { blockCorrelationMatrix, choleskyFactor } from './correlation';
 
 /** The recipe's scale c of the task weight vectors. */
 export const MMOE_SCALE = 0.3;
@@ -226,7 +226,7 @@ export function loadMmoeDataset(config: ExperimentConfig): Dataset {
   const data = config.data;
   const samples = data.samples ?? SYNTHETIC_DEFAULTS.samples;
   const inputDim = data.inputDim ?? SYNTHETIC_DEFAULTS.inputDim;
-  const correlation = data.correlation ?? SYNTHETIC_DEFAULTS.correlation;
+  const written = data.correlation ?? SYNTHETIC_DEFAULTS.correlation;
   const noise = data.noise ?? SYNTHETIC_DEFAULTS.noise;
   const validationSplit = data.validationSplit ?? SYNTHETIC_DEFAULTS.validationSplit;
   const tasks = resolveSyntheticTasks(config);
@@ -236,6 +236,8 @@ export function loadMmoeDataset(config: ExperimentConfig): Dataset {
     });
   }
 
+  // Blocks are a shorthand: the generator sees the matrix they stand for, so the same matrix gives the same data.
+  const correlation = typeof written === 'number' || Array.isArray(written) ? written : blockCorrelationMatrix(written, tasks.map((t) => t.name));
   const generated = generateMmoe({ samples, inputDim, tasks: tasks.length, correlation, noise, seed: config.seed });
   const rows = splitIndices(samples, validationSplit, config.seed);
 
@@ -261,6 +263,6 @@ export function loadMmoeDataset(config: ExperimentConfig): Dataset {
     train,
     validation,
     trainForEpoch: () => train,
-    describe: `synthetic mmoe ρ=${typeof correlation === 'number' ? correlation : JSON.stringify(correlation)}, noise ${noise}, ${samples} samples × ${inputDim} inputs (${train.size} train, ${validation.size} validation)`,
+    describe: `synthetic mmoe ρ=${typeof written === 'number' ? written : JSON.stringify(written)}, noise ${noise}, ${samples} samples × ${inputDim} inputs (${train.size} train, ${validation.size} validation)`,
   };
 }

@@ -101,5 +101,10 @@ export function findBaseline<R extends { info: RunInfo }>(runs: readonly R[], ke
  */
 export function groupKey(config: ExperimentConfig): string {
   const { seed: _seed, ...rest } = determining(config) as Record<string, unknown>;
+  // A program's study seed is also its program.params.seed (config/study.ts).
+  if (config.program?.params && 'seed' in config.program.params) {
+    const { seed: _programSeed, ...params } = config.program.params;
+    rest.program = { ...config.program, params };
+  }
   return createHash('sha256').update(canonical(rest)).digest('hex').slice(0, 12);
 }

@@ -37,6 +37,7 @@ export async function studyCommand(configPath: string, args: Args): Promise<numb
   const results = await runStudy(plan, {
     runsDir: args.runsDir,
     backend: args.backend,
+    python: args.python,
     jobs,
     shouldStop: () => signal !== undefined,
     onJobStarted: (job, _runDir, info) => {

@@ -75,7 +75,7 @@ async function featureNames(config: ExperimentConfig, configDir: string, columns
 export async function planStudy(configPath: string, sets: readonly string[], runsDir: string, columns: ColumnReader, reusable: (listing: RunListing) => boolean = () => true): Promise<StudyPlan> {
   const { config, text, file } = await loadExperimentConfig(configPath, sets);
   if (!config.study) throw new InputError(`${file}: no "study" section to run (e.g. "study": { "seeds": [1, 2, 3], "baselines": "auto" })`);
-  const points = studyPoints(config.sweep, config.study.seeds);
+  const points = studyPoints(config.sweep, config.study.seeds, config.program !== undefined);
   const invalid = invalidSweepPoint(text, file, points, sets);
   if (invalid) throw new InputError(`study run ${invalid.index + 1} of ${points.length} (${invalid.point.label}) is not a valid config:\n${invalid.diagnostics.map(formatDiagnostic).join('\n')}`);
   const existing = listRunsSync(path.resolve(runsDir)).runs.filter(reusable);

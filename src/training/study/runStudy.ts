@@ -25,6 +25,8 @@ export interface JobResult {
 export interface StudyOptions {
   runsDir: string;
   backend?: BackendName;
+  /** The interpreter of a `"program"` experiment whose command starts with python (`--python`). */
+  python?: string;
   jobs: number;
   shouldStop(): boolean;
   onJobStarted?(job: StudyJob, runDir: string, info: RunInfo): void;
@@ -55,7 +57,7 @@ export async function runStudy(plan: StudyPlan, options: StudyOptions): Promise<
 async function runInProcess(plan: StudyPlan, job: StudyJob, options: StudyOptions): Promise<JobResult> {
   try {
     const result = await runExperiment(
-      { configPath: plan.configPath, runsDir: options.runsDir, overrides: job.overrides, backend: options.backend, marks: job.marks },
+      { configPath: plan.configPath, runsDir: options.runsDir, overrides: job.overrides, backend: options.backend, python: options.python, marks: job.marks },
       {
         onStarted: (runDir, info) => options.onJobStarted?.(job, runDir, info),
         onStep: (step, total) => options.onProgress?.(job, step, total),
@@ -107,7 +109,7 @@ class Lane {
       const start: HostMessage = {
         type: 'start',
         protocol: PROTOCOL_VERSION,
-        request: { configPath: path.resolve(this.plan.configPath), runsDir: path.resolve(this.options.runsDir), overrides: job.overrides, marks: job.marks, ...(this.options.backend && { backend: this.options.backend }) },
+        request: { configPath: path.resolve(this.plan.configPath), runsDir: path.resolve(this.options.runsDir), overrides: job.overrides, marks: job.marks, ...(this.options.backend && { backend: this.options.backend }), ...(this.options.python && { python: this.options.python }) },
       };
       this.worker().send(start);
     });

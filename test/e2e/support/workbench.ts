@@ -299,6 +299,23 @@ export class Workbench {
     return (await this.page.locator('.notification-list-item-message').allInnerTexts()).map((text) => text.trim());
   }
 
+  /** The message of the open modal dialog (showWarningMessage with modal: true), if one is open. */
+  async dialogMessage(): Promise<string | undefined> {
+    const dialog = this.page.locator('.monaco-dialog-box');
+    if (!(await dialog.isVisible().catch(() => false))) return undefined;
+    return (await dialog.locator('.dialog-message').innerText({ timeout: 1000 }).catch(() => '')).trim();
+  }
+
+  /** Waits for a modal dialog and clicks its button `label`. */
+  async acceptDialog(label: string, what: string, timeout = 15_000): Promise<void> {
+    const button = this.page.locator('.monaco-dialog-box .dialog-buttons a.monaco-button, .monaco-dialog-box .dialog-buttons .monaco-button').filter({ hasText: label }).first();
+    await button.waitFor({ state: 'visible', timeout }).catch(async () => {
+      throw new E2EError(`No dialog with a "${label}" button for ${what} within ${timeout / 1000} s (dialog: ${(await this.dialogMessage()) ?? 'none'}).`);
+    });
+    await button.click();
+    await waitUntil(`the dialog for ${what} to close`, async () => !(await this.page.locator('.monaco-dialog-box').isVisible().catch(() => false)), 10_000, 200);
+  }
+
   async showProblems(): Promise<Locator> {
     await this.runCommand('Problems: Focus on Problems View');
     const panel = this.page.locator('.markers-panel');
@@ -344,6 +361,7 @@ export class Workbench {
     const active = await this.page.locator('.editor-group-container.active .tabs-container .tab.active').first().innerText({ timeout: 1000 }).catch(() => 'none');
     lines.push(`active editor tab: ${active.replace(/\s+/g, ' ').trim()}; tabs: ${(await this.editorTabTitles().catch(() => [])).join(' | ')}`);
     lines.push(`notifications: ${(await this.notificationTexts().catch(() => [])).join(' | ') || 'none'}`);
+    lines.push(`dialog: ${(await this.dialogMessage().catch(() => undefined)) ?? 'none'}`);
     const statusBar = await this.page.locator('.statusbar-item').allInnerTexts().catch(() => []);
     lines.push(`status bar: ${statusBar.map((t) => t.replace(/\s+/g, ' ').trim()).filter((t) => /mtl|run|queued/i.test(t)).join(' | ') || 'nothing of MTL Lab'}`);
     return lines.join('\n');
