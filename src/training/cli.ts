@@ -15,7 +15,7 @@ import { formatDuration } from './run/duration';
 import { recordsToCsv } from './run/exportCsv';
 import type { RunInfo, RunMarks, TaskMetrics } from './run/records';
 import { readRecordsSync } from './run/metricsTail';
-import { listRunsSync, readRunConfigSync, readRunInfoSync, type RunListing } from './run/runDirectory';
+import { listRunsSync, readRunConfigSync, readRunInfoSync, writeRunInfoSync, type RunListing } from './run/runDirectory';
 import { runnerOf, SubmitError, type RunnerState } from './runner/runner';
 import { compareRuns, formatMeanStd } from './study/compare';
 import { planStudy } from './study/plan';
@@ -27,7 +27,8 @@ import { invalidSweepPoint } from './config/parse';
 import { sweepPoints } from './config/sweep';
 import { LocalRunner } from './runner/localRunner';
 import { clusterCells, jobRunRequest, slurmRunnerFor, submitToSlurm } from './runner/slurm/cli';
-import { slurmJobOfProcess } from './runner/slurm/inJob';
+import { slurmJobOfProcess, type SlurmJobOfProcess } from './runner/slurm/inJob';
+import { requeueThisTask, restoreNoRequeue, scontrolJobId } from './runner/slurm/requeue';
 import { parseArgs, USAGE, UsageError, type Args } from './cliArgs';
 import { table } from './textTable';
 import { DELTA_M_CONVENTION } from './evaluation/deltaM';
@@ -86,6 +87,9 @@ async function train(args: Args): Promise<number> {
   if (args.study && args.point === undefined) throw new UsageError('train: --study goes with --point N (the study\'s N-th run): mtl-lab train <config.mtl.json> --point N --study');
   const point = args.point !== undefined ? await pointRun(configPath, args, args.point) : { overrides: args.sets };
   const request = jobRunRequest({ configPath, runsDir: args.runsDir, ...point, backend: args.backend, resumeDir: args.resume, python: args.python });
+  const job = slurmJobOfProcess();
+  const notRestored = job && restoreNoRequeue(job);
+  if (notRestored) process.stderr.write(`warning: could not mark Slurm job ${scontrolJobId(job)} --no-requeue again after its requeue: ${notRestored}\n`);
   let signal: NodeJS.Signals | undefined;
   const onSignal = (s: NodeJS.Signals) => {
     if (signal) process.exit(s === 'SIGINT' ? 130 : 143); // a second Ctrl+C does not wait
@@ -94,7 +98,7 @@ async function train(args: Args): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // Slurm's warning before the time limit (sbatch --signal=B:USR1@N): checkpoint now, then queue this job again.
+  // Slurm's warning before the time limit (sbatch --signal=B:USR1@N): checkpoint now, then requeue this task.
   process.on('SIGUSR1', onSignal);
   const progress = new Progress(Boolean(process.stderr.isTTY) && !args.json);
   let result;
@@ -124,10 +128,13 @@ async function train(args: Args): Promise<number> {
     progress.done();
   }
   const info = result.info;
+  // Only a run this job was submitted for is requeued (not the job of someone's own batch script around `train`).
+  const requeue = info.status === 'stopped' && signal === 'SIGUSR1' && job && info.cluster?.jobId === job.jobId && info.cluster.arrayTaskId === job.arrayTaskId ? job : undefined;
   if (args.json) process.stdout.write(JSON.stringify({ runDir: result.runDir, ...info }, null, 2) + '\n');
+  else if (requeue) process.stdout.write(`\n${info.id}: checkpointed at step ${info.step} of ${info.totalSteps} before the time limit\n`);
   else printOutcome(info, result.runDir);
   if (info.status === 'failed') return 1;
-  if (info.status === 'stopped' && signal === 'SIGUSR1') return stoppedBeforeTimeLimit(result.runDir);
+  if (requeue) return requeueBeforeTimeLimit(requeue, result.runDir);
   if (info.status === 'stopped') return signal === 'SIGTERM' ? 143 : 130;
   return 0;
 }
@@ -152,14 +159,26 @@ async function pointRun(configPath: string, args: Args, index: number): Promise<
 }
 
 /**
- * Checkpointed on Slurm's time-limit warning: the job ends cleanly with the run stopped, and `mtl-lab resume` (or
- * Resume Run) continues it as a new job. (Requeueing the job from inside it with `scontrol requeue` ended the job
- * FAILED instead of requeued in about half the runs on Slurm 22.05, so the run is not requeued by itself.)
+ * Checkpointed on Slurm's time-limit warning: requeue this task and wait, without exiting, for Slurm to kill this
+ * job for the requeue (its SIGTERM: a clean exit); the task starts again and resumes from the checkpoint
+ * (requeue.ts). Should Slurm refuse, the run stays stopped and Resume Run continues it as a new job.
  */
-function stoppedBeforeTimeLimit(runDir: string): number {
-  if (!slurmJobOfProcess()) return 130;
-  process.stderr.write(`checkpoint written before the time limit; resume with: mtl-lab resume ${path.relative(process.cwd(), runDir) || runDir}\n`);
-  return 0;
+async function requeueBeforeTimeLimit(job: SlurmJobOfProcess, runDir: string): Promise<number> {
+  const id = scontrolJobId(job);
+  // The requeue's SIGTERM may come while scontrol still runs: from now on it is the expected end, not a stop.
+  process.removeAllListeners('SIGTERM');
+  process.on('SIGTERM', () => process.exit(0));
+  const refused = requeueThisTask(job);
+  if (refused) {
+    process.stderr.write(`checkpoint written before the time limit; Slurm did not requeue job ${id} (${refused}); resume with: mtl-lab resume ${path.relative(process.cwd(), runDir) || runDir}\n`);
+    return 0;
+  }
+  // Queued again, as Slurm now says: Resume and Delete refuse it, and the restarted task takes it over (claimJobRun).
+  const read = readRunInfoSync(runDir);
+  if (read.ok) writeRunInfoSync(runDir, { ...read.info, status: 'queued', pid: null, processStartTicks: null, endedAt: null });
+  process.stderr.write(`checkpoint written before the time limit; Slurm job ${id} requeued: waiting to be ended for the requeue\n`);
+  // Slurm ends the job with SIGTERM (then SIGKILL); the time limit itself is the backstop.
+  return new Promise<number>(() => setInterval(() => undefined, 60_000));
 }
 
 function printOutcome(info: RunInfo, runDir: string): void {
@@ -281,8 +300,10 @@ async function clusterStates(list: RunListing[]): Promise<Map<string, RunnerStat
 
 async function runs(args: Args): Promise<number> {
   if (args.affinity !== undefined) return runAffinity(args.affinity, args.json);
+  const states = await clusterStates(listRunsSync(path.resolve(args.runsDir)).runs);
+  // Listed after Slurm was asked (and run.json re-read by the poll): each run.json is at least as new as its state,
+  // so a run that completed meanwhile does not show `completed` beside a step count from before.
   const list = listRunsSync(path.resolve(args.runsDir)).runs;
-  const states = await clusterStates(list);
   const { runs: compared, groups } = compareRuns(list, (r) => readRunConfigSync(r.runDir));
   if (args.json) {
     process.stdout.write(JSON.stringify(compared.map(({ listing: { runDir, info }, group, deltaM }) => ({ runDir, ...info, group, deltaM, ...(states.has(runDir) ? { clusterState: states.get(runDir) } : {}) })), null, 2) + '\n');

@@ -1,14 +1,15 @@
 /**
  * Runs that Slurm interrupts, on a real cluster: a time limit shorter than the run (checkpoint on the USR1 warning,
- * stop, resume as a new job) and a node that goes down mid-run (failed with the reason, resumed as a new job).
+ * requeue of the same array task, resume from the checkpoint) and a node that goes down mid-run (failed with the
+ * reason, resumed as a new job).
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { SlurmCluster } from '../../scripts/slurm-cluster';
 import { readRecordsSync } from '../../src/training/run/metricsTail';
-import { cli, stateOf, waitForRuns, writeConfig, type ListedRun, useCluster } from './helpers';
+import { cli, listRuns, stateOf, waitForRuns, writeConfig, type ListedRun, useCluster } from './helpers';
 
 let cluster: SlurmCluster;
 let dir: string;
@@ -23,29 +24,43 @@ function assertEveryStepOnce(run: ListedRun, every: number): void {
   assert.deepEqual(steps, expected);
 }
 
-test('a time limit shorter than the run: the worker checkpoints on the USR1 warning and stops; resume continues it as a new job to completion', async () => {
+test('a time limit shorter than the run: the worker checkpoints on the USR1 warning, Slurm requeues the task, and it resumes in the same run directory to completion', async () => {
   // A one-minute limit with the warning 55 s before it: Slurm checks limits every 30 s, so the warning comes within
   // the first 35 s of the job; the run trains longer than that even on a fast machine (126000 steps, ≈ 60 s on a
   // quiet 2-core machine).
   const config = writeConfig(dir, 'limited', { training: { epochs: 4200, batchSize: 16, evalEvery: 5000, logEvery: 10 }, sweep: { seed: [7] }, cluster: { time: '1', signalSeconds: 55 } });
   const runsDir = path.join(dir, 'limited-runs');
   assert.equal(cli(cluster, ['sweep', config, '--runner', 'slurm', '--runs-dir', runsDir]).code, 0);
-  const [stopped] = await waitForRuns(cluster, runsDir, 'the run stopped on the time-limit warning', (runs) => runs[0]?.status === 'stopped' && stateOf(runs[0]) === 'stopped', 120_000);
-  assert.ok(stopped.step > 0 && stopped.step < stopped.totalSteps, `stopped at ${stopped.step} of ${stopped.totalSteps}`);
-  assert.ok(existsSync(path.join(stopped.runDir, 'checkpoint')), 'a checkpoint');
-  const resumed = cli(cluster, ['resume', stopped.runDir]);
-  assert.equal(resumed.code, 0, resumed.stderr);
-  const job = /resumed as Slurm job (\d+)/.exec(resumed.stdout)?.[1];
-  assert.ok(job, resumed.stdout);
-  // The resumed job gets a longer limit (as its user would ask for), so it is not warned again.
-  cluster.run('scontrol', ['update', `jobid=${job}`, 'timelimit=30']);
-  // ≈ 40 s on a quiet machine; generous, since a loaded one (load 13 on 2 cores, once) trains several times slower.
-  const [run] = await waitForRuns(cluster, runsDir, 'the resumed run completed', (runs) => stateOf(runs[0]) === 'completed', 360_000);
-  const events = readRecordsSync(run.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
-  assert.equal(events.filter((c) => c === 'stopped').length, 1, 'one checkpoint, on the warning');
-  assert.equal(events.filter((c) => c === 'resumed').length, 1, 'one resume');
-  assert.equal(events.at(-1), 'completed');
+  // Checkpointed and back in the queue (run.json says so too): Slurm holds a requeued job about two minutes (BeginTime).
+  const [requeued] = await waitForRuns(cluster, runsDir, 'the run checkpointed and requeued on the time-limit warning', (runs) => runs[0]?.status === 'queued' && runs[0].step > 0 && runs[0].clusterState?.schedulerState === 'PENDING', 120_000);
+  assert.equal(stateOf(requeued), 'queued');
+  assert.equal(requeued.clusterState?.reason, 'BeginTime');
+  const events = () => readRecordsSync(requeued.runDir).filter((r) => r.kind === 'event').map((r) => (r.kind === 'event' ? r.code : ''));
+  assert.deepEqual(events().filter((c) => c === 'stopped' || c === 'resumed'), ['stopped'], 'checkpointed on the warning');
+  assert.ok(requeued.step > 0 && requeued.step < requeued.totalSteps, `checkpointed at ${requeued.step} of ${requeued.totalSteps}`);
+  assert.ok(existsSync(path.join(requeued.runDir, 'checkpoint')), 'a checkpoint');
+  const task = `${requeued.cluster?.jobId}_${requeued.cluster?.arrayTaskId}`;
+  assert.match(cluster.run('scontrol', ['show', 'job', task]), /Requeue=1 Restarts=1 /, 'requeued once, by the worker (the job was submitted --no-requeue)');
+  // Queued: not a second job on the same run directory.
+  const again = cli(cluster, ['resume', requeued.runDir]);
+  assert.notEqual(again.code, 0, again.stdout);
+  assert.match(again.stderr, /queued on the cluster/);
+  // The requeued task gets a longer limit (as its user would ask for), so it is not warned again.
+  cluster.run('scontrol', ['update', `jobid=${task}`, 'timelimit=30']);
+  // ≈ 2 min held + 40 s training on a quiet machine; generous, since a loaded one (load 13 on 2 cores, once) trains several times slower.
+  const [run] = await waitForRuns(cluster, runsDir, 'the requeued run completed', (runs) => stateOf(runs[0]) === 'completed', 480_000);
+  assert.equal(listRuns(cluster, runsDir).length, 1, 'one run directory');
+  assert.equal(run.runDir, requeued.runDir);
+  assert.equal(run.id, requeued.id);
+  assert.deepEqual(run.cluster, requeued.cluster, 'the same job and array task');
+  // The second attempt made the job --no-requeue again: a node failure from then on fails the run with its reason.
+  assert.match(cluster.run('scontrol', ['show', 'job', task]), /Requeue=0 Restarts=1 /);
+  assert.deepEqual(events().filter((c) => c === 'stopped' || c === 'resumed'), ['stopped', 'resumed'], 'one checkpoint, on the warning; one resume, by the requeued task');
+  assert.equal(events().at(-1), 'completed');
   assertEveryStepOnce(run, 10);
+  // Both attempts in the task's output file (appended, not emptied by the requeue).
+  const output = readFileSync(run.cluster!.output, 'utf8');
+  assert.match(output, new RegExp(`Slurm job ${task} requeued[^]*completed 126000 steps`));
 });
 
 test('a node that goes down mid-run: the run is marked failed with the reason (NODE_FAIL); after the node returns, Resume completes it', async () => {

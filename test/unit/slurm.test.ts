@@ -23,9 +23,9 @@ test('sbatch: one held, not requeued job array throttled by maxParallel, with th
     output: '/runs/.slurm/grid-%A_%a.out',
     script: '/runs/.slurm/grid.sh',
   });
-  assert.deepEqual(args, ['--parsable', '--hold', '--job-name=mtl-grid', '--output=/runs/.slurm/grid-%A_%a.out', '--no-requeue', '--signal=B:USR1@120', '--array=0-5%2', '--partition=gpu', '--time=1-00:00:00', '--cpus-per-task=4', '--gpus=1', '--mem=8G', '--account=lab', '--qos=normal', '--constraint=a100', '/runs/.slurm/grid.sh']);
+  assert.deepEqual(args, ['--parsable', '--hold', '--job-name=mtl-grid', '--output=/runs/.slurm/grid-%A_%a.out', '--open-mode=append', '--no-requeue', '--signal=B:USR1@120', '--array=0-5%2', '--partition=gpu', '--time=1-00:00:00', '--cpus-per-task=4', '--gpus=1', '--mem=8G', '--account=lab', '--qos=normal', '--constraint=a100', '/runs/.slurm/grid.sh']);
   // No section: the cluster's defaults, one CPU, the signal a minute before the limit; no --array for a single job.
-  assert.deepEqual(sbatchArgs({ cluster: undefined, jobName: 'j', output: 'o', script: 's' }), ['--parsable', '--hold', '--job-name=j', '--output=o', '--no-requeue', '--signal=B:USR1@60', '--cpus-per-task=1', 's']);
+  assert.deepEqual(sbatchArgs({ cluster: undefined, jobName: 'j', output: 'o', script: 's' }), ['--parsable', '--hold', '--job-name=j', '--output=o', '--open-mode=append', '--no-requeue', '--signal=B:USR1@60', '--cpus-per-task=1', 's']);
 });
 
 test('the batch script execs Node on the CLI with the array task index expanded by the shell, everything else quoted', () => {

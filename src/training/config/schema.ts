@@ -285,7 +285,7 @@ export const ClusterSchema = Type.Object(
     qos: Type.Optional(Type.String({ minLength: 1, description: 'Quality of service (sbatch --qos).' })),
     extraArgs: Type.Optional(Type.Array(Type.String({ pattern: '^-', patternErrorMessage: 'must be one sbatch option starting with "-" (e.g. "--constraint=a100")', description: 'One sbatch option, e.g. "--constraint=a100".' }), { maxItems: 64, description: 'Further sbatch options, each one argument starting with "-", passed as given (e.g. "--requeue": Slurm requeues a run whose node failed, and it resumes from its checkpoint).' })),
     maxParallel: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'At most this many runs of a sweep or study at the same time (the %N of sbatch --array); default: as many as the cluster allows.' })),
-    signalSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 65_535, description: 'Seconds before the time limit at which a run is told to checkpoint (sbatch --signal=B:USR1@N).', default: 60 })),
+    signalSeconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 65_535, description: 'Seconds before the time limit at which a run is told to checkpoint (sbatch --signal=B:USR1@N); it then requeues its array task, which resumes from the checkpoint.', default: 60 })),
   },
   { additionalProperties: false, description: 'Slurm options for runs sent to a cluster. Ignored by runs on this machine.' },
 );

@@ -1,7 +1,7 @@
 /**
  * The worker's side of a Slurm run, inside the job: which run directory this job trains (the one the submitter
- * made for its job and array task), and whether it starts or resumes it (a task Slurm requeued after a node failure
- * finds its checkpoint).
+ * made for its job and array task), and whether it starts or resumes it (a task requeued before its time limit, or by
+ * Slurm after a node failure, finds its checkpoint).
  */
 import path from 'node:path';
 import { hasCheckpoint } from '../../engine/checkpoint';
@@ -33,12 +33,13 @@ export function findJobRun(runsDir: string, job: SlurmJobOfProcess): RunRef | un
 /**
  * How this job takes over its run: `resume` from its checkpoint (a requeued task, or a resume job), or `start`
  * from step 0 (the first attempt, or one after an attempt that died before its first checkpoint). A run.json still
- * saying `running` is the previous attempt of this same job, killed without writing its end (a failed node).
+ * saying `running` is the previous attempt of this same job, killed without writing its end (a failed node); one
+ * saying `queued` with a checkpoint is this task, requeued by its previous attempt before the time limit.
  */
 export function claimJobRun(run: RunRef, job: SlurmJobOfProcess): 'resume' | 'start' {
   const read = readRunInfoSync(run.runDir);
   const info = read.ok ? read.info : run.info;
   if (!hasCheckpoint(path.join(run.runDir, RUN_FILES.checkpoint))) return 'start';
-  if (info.status === 'running' && isJob(info, job)) writeRunInfoSync(run.runDir, { ...info, status: 'stopped', pid: null, processStartTicks: null });
+  if ((info.status === 'running' || info.status === 'queued') && isJob(info, job)) writeRunInfoSync(run.runDir, { ...info, status: 'stopped', pid: null, processStartTicks: null });
   return 'resume';
 }

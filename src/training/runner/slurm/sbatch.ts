@@ -3,6 +3,7 @@
  * array task runs. Pure functions, so the exact command line is unit-tested; slurmRunner.ts runs it.
  */
 import type { ClusterConfig } from '../../config/schema';
+import { NO_REQUEUE_ENV } from './requeue';
 
 /** A word for a POSIX shell: single-quoted, with embedded single quotes closed and escaped. */
 export function shellQuote(word: string): string {
@@ -23,11 +24,13 @@ export interface SbatchRequest {
  * sbatch's arguments. Submitted held (`--hold`): the submitter records the job id in each run directory and
  * then releases it, so no task starts before its run directory knows its job. `--no-requeue`: a run whose node
  * fails is marked failed with the reason and Resume continues it (Slurm would requeue it on its own, two minutes
- * later; `cluster.extraArgs: ["--requeue"]` asks for that, and the requeued task resumes from its checkpoint).
+ * later; `cluster.extraArgs: ["--requeue"]` asks for that, and the requeued task resumes from its checkpoint). The
+ * time-limit warning requeues the task all the same (requeue.ts allows it for that one requeue). `--open-mode=append`:
+ * a requeued task adds to its output file instead of emptying it (Slurm's default), so each attempt's words stay.
  */
 export function sbatchArgs(request: SbatchRequest): string[] {
   const c = request.cluster ?? {};
-  const args = ['--parsable', '--hold', `--job-name=${request.jobName}`, `--output=${request.output}`, '--no-requeue', `--signal=B:USR1@${c.signalSeconds ?? 60}`];
+  const args = ['--parsable', '--hold', `--job-name=${request.jobName}`, `--output=${request.output}`, '--open-mode=append', '--no-requeue', `--signal=B:USR1@${c.signalSeconds ?? 60}`];
   if (request.arrayCount !== undefined) args.push(`--array=0-${request.arrayCount - 1}${c.maxParallel ? `%${c.maxParallel}` : ''}`);
   if (c.partition) args.push(`--partition=${c.partition}`);
   if (c.time) args.push(`--time=${c.time}`);
@@ -40,13 +43,19 @@ export function sbatchArgs(request: SbatchRequest): string[] {
   return args;
 }
 
+/** Whether the job is submitted requeueable: only when its user asked for it (`cluster.extraArgs`). */
+export function submittedRequeueable(cluster: ClusterConfig | undefined): boolean {
+  return (cluster?.extraArgs ?? []).includes('--requeue');
+}
+
 /**
  * The batch script: `exec` makes Node the batch shell's process, so `--signal=B:USR1` and scancel's SIGTERM reach
- * the worker itself (it checkpoints on both).
+ * the worker itself (it checkpoints on both; after the USR1 one it requeues its task and waits to be killed for it,
+ * requeue.ts). It tells the worker whether the job was submitted `--no-requeue`.
  */
-export function batchScript(node: string, cli: string, trainArgs: readonly string[]): string {
+export function batchScript(node: string, cli: string, trainArgs: readonly string[], requeueable = false): string {
   const words = [node, cli, ...trainArgs].map((w) => (w === ARRAY_TASK_ID ? w : shellQuote(w)));
-  return ['#!/bin/sh', '# Written by mtl-lab: one run of MTL Lab (in a job array, the task index is the sweep point).', `exec ${words.join(' ')}`, ''].join('\n');
+  return ['#!/bin/sh', '# Written by mtl-lab: one run of MTL Lab (in a job array, the task index is the sweep point).', ...(requeueable ? [] : [`export ${NO_REQUEUE_ENV}=1`]), `exec ${words.join(' ')}`, ''].join('\n');
 }
 
 /** The array task's index, expanded by the batch shell. */

@@ -12,7 +12,7 @@ import type { ClusterConfig } from '../../config/schema';
 import { RUN_FILES, type ClusterJob, type RunInfo, type RunMarks } from '../../run/records';
 import { makeRunId, readRunInfoSync, RunDirectoryWriter, writeRunInfoSync } from '../../run/runDirectory';
 import { SubmitError, type Runner, type RunBatch, type RunnerState, type RunRef, type SubmittedRun } from '../runner';
-import { batchScript, outputFile, parseJobId, pointTrainArgs, sbatchArgs } from './sbatch';
+import { batchScript, outputFile, parseJobId, pointTrainArgs, sbatchArgs, submittedRequeueable } from './sbatch';
 import { jobKey, parseSqueueJson, parseSqueueText, SQUEUE_JSON_ARGS, SQUEUE_TEXT_ARGS, type SlurmJobState } from './squeue';
 import { slurmRunState } from './states';
 
@@ -56,7 +56,7 @@ export class SlurmRunner implements Runner {
       for (const [index, point] of batch.points.entries()) created.push({ index, ...(await queuedRun(configPath, runsDir, [...batch.sets, ...point.overrides], point.marks)) });
       const name = created[0]?.info.name ?? 'mtl';
       const trainArgs = pointTrainArgs(configPath, runsDir, batch.sets, { backend: batch.backend, python: batch.python, study: batch.of === 'study' });
-      const script = this.writeScript(runsDir, `${name}-${Date.now()}`, trainArgs);
+      const script = this.writeScript(runsDir, `${name}-${Date.now()}`, trainArgs, submittedRequeueable(batch.cluster));
       const output = path.join(runsDir, SLURM_DIR, `${name}-%A_%a.out`);
       jobId = await this.sbatch({ cluster: batch.cluster, jobName: `mtl-${name}`, arrayCount: batch.points.length, output, script });
       for (const run of created) run.info = recordJob(run.runDir, run.info, { runner: 'slurm', jobId, arrayTaskId: run.index, output: outputFile(output, jobId, run.index), submittedAt: new Date().toISOString() });
@@ -68,10 +68,10 @@ export class SlurmRunner implements Runner {
     }
   }
 
-  private writeScript(runsDir: string, base: string, trainArgs: string[]): string {
+  private writeScript(runsDir: string, base: string, trainArgs: string[], requeueable: boolean): string {
     mkdirSync(path.join(runsDir, SLURM_DIR), { recursive: true });
     const script = path.join(runsDir, SLURM_DIR, `${base}.sh`);
-    writeFileSync(script, batchScript(this.options.node, this.options.cli, trainArgs));
+    writeFileSync(script, batchScript(this.options.node, this.options.cli, trainArgs, requeueable));
     chmodSync(script, 0o755);
     return script;
   }
@@ -133,7 +133,7 @@ export class SlurmRunner implements Runner {
     if (run.info.status === 'queued' || run.info.status === 'running') throw new SubmitError(`${run.runDir}: the run is ${run.info.status} on the cluster; stop it first`);
     if (run.info.status === 'completed') throw new SubmitError(`${run.runDir}: the run already completed`);
     const runsDir = path.dirname(path.resolve(run.runDir));
-    const script = this.writeScript(runsDir, `${run.info.id}-resume-${Date.now()}`, ['train', '--resume', path.resolve(run.runDir)]);
+    const script = this.writeScript(runsDir, `${run.info.id}-resume-${Date.now()}`, ['train', '--resume', path.resolve(run.runDir)], submittedRequeueable(cluster));
     const output = path.join(runsDir, SLURM_DIR, `${run.info.id}-%j.out`);
     const jobId = await this.sbatch({ cluster, jobName: `mtl-${run.info.name}`, output, script });
     const info = recordJob(run.runDir, { ...run.info, status: 'queued' }, { runner: 'slurm', jobId, arrayTaskId: null, output: outputFile(output, jobId, null), submittedAt: new Date().toISOString() });

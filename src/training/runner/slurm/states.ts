@@ -33,7 +33,8 @@ export function slurmRunState(info: RunInfo, job: SlurmJobState | undefined): Ru
     return { status: 'failed', reason: `the Slurm job ${info.cluster?.jobId ?? '?'} is no longer known to Slurm and the run did not finish` };
   }
   const schedulerState = job.state;
-  // Waiting, first or again (requeued by Slurm, for a job submitted with cluster.extraArgs ["--requeue"]).
+  // Waiting, first or again (requeued before its time limit, requeue.ts, or by Slurm after a node failure for a job
+  // submitted with cluster.extraArgs ["--requeue"]).
   if (WAITING.has(job.state)) return { status: 'queued', reason: job.reason ?? job.state.toLowerCase(), schedulerState };
   if (ACTIVE.has(job.state)) return { status: info.status === 'queued' ? 'running' : info.status, schedulerState };
   const ended = ENDED[job.state] ?? { status: 'failed', reason: `Slurm job state ${job.state}` };
