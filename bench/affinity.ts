@@ -1,8 +1,9 @@
 /**
  * The cost of measuring inter-task affinity (training.affinityEvery, docs/methods.md): the affinity-pairs example
- * (K = 4 tasks) trained with affinity off, every 25 and every 5 steps (the example logs every 5th step; affinity is measured on logged steps), in this process on the WebAssembly
- * backend, in alternating rounds so that a change in the machine's load hits every setting alike. The reference is
- * the same run with affinity off, measured in the same rounds.
+ * (K = 4 tasks) trained with affinity off, every 25 and every 5 steps (the example logs every 5th step; affinity is
+ * measured on logged steps), in this process on the WebAssembly backend, in alternating rounds so that a change in
+ * the machine's load hits every setting alike. The reference is the same run with affinity off, measured in the same
+ * rounds.
  *
  *   node --import tsx bench/affinity.ts [rounds=3] [epochs=20]
  */

@@ -21,6 +21,11 @@ export interface StudyPoint extends SweepPoint {
  */
 export const PROGRAM_SEED_PATH = 'program.params.seed';
 
+/** Whether a run's override is one of the seeds a study sets (its group differs from its siblings' by nothing else). */
+export function isSeedOverride(override: string): boolean {
+  return override.startsWith('seed=') || override.startsWith(`${PROGRAM_SEED_PATH}=`);
+}
+
 /** Every run of a study: each sweep point (or the config as written) × each seed, seeds varying fastest. */
 export function studyPoints(sweep: SweepSection | undefined, seeds: readonly number[], program = false): StudyPoint[] {
   const points = sweep && Object.keys(sweep).length > 0 ? sweepPoints(sweep) : [{ overrides: [], label: '', indices: [] }];

@@ -9,7 +9,7 @@ import { trainedTasks } from '../config/trainedTasks';
 import type { RunInfo } from '../run/records';
 import { findBaseline, groupKey } from './baselines';
 import { meanStd, type MeanStd } from './stats';
-import { PROGRAM_SEED_PATH } from '../config/study';
+import { isSeedOverride } from '../config/study';
 
 export { formatMeanStd, meanStd, type MeanStd } from './stats';
 
@@ -65,7 +65,7 @@ export function runDeltaM(run: HasInfo, config: ExperimentConfig | undefined, al
 
 function groupLabel(run: HasInfo): string {
   if (run.info.baseline) return `${run.info.name} (single-task baseline of "${run.info.baseline.task}")`;
-  const rest = run.info.overrides.filter((o) => !o.startsWith('seed=') && !o.startsWith(`${PROGRAM_SEED_PATH}=`));
+  const rest = run.info.overrides.filter((o) => !isSeedOverride(o));
   return rest.length ? `${run.info.name} ${rest.join(' ')}` : run.info.name;
 }
 

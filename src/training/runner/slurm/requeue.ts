@@ -43,8 +43,7 @@ export function requeueThisTask(job: SlurmJobOfProcess, env: NodeJS.ProcessEnv =
     for (const args of requeueCommands(job, env)) run(args);
     return undefined;
   } catch (error) {
-    const stderr = (error as { stderr?: Buffer | string }).stderr?.toString().trim();
-    return stderr || (error as Error).message;
+    return scontrolError(error);
   }
 }
 
@@ -58,6 +57,11 @@ export function restoreNoRequeue(job: SlurmJobOfProcess, env: NodeJS.ProcessEnv 
     run(['update', `jobid=${scontrolJobId(job)}`, 'requeue=0']);
     return undefined;
   } catch (error) {
-    return (error as { stderr?: Buffer | string }).stderr?.toString().trim() || (error as Error).message;
+    return scontrolError(error);
   }
+}
+
+/** Why scontrol failed: its own words on stderr, else the error's message (not found, timed out). */
+function scontrolError(error: unknown): string {
+  return (error as { stderr?: Buffer | string }).stderr?.toString().trim() || (error as Error).message;
 }
