@@ -1,0 +1,239 @@
+;; WebAssembly SIMD kernels that tfjs-backend-wasm runs slowly (engine/simd/simdKernels.ts says which and why).
+;; They run on tfjs's own heap: the memory is imported from the backend's module, and every address is a byte
+;; offset of a float32 tensor in it. Assembled by scripts/wasm-kernels.ts into kernelsBinary.ts.
+;;
+;; Conventions: matrices are row-major float32; strides are in elements.
+(module
+  (import "env" "memory" (memory 1))
+
+  ;; C[b] = A[b] · B[b] for b < batch: A[b] is m × k with element (i, p) at a + 4·(b·sAb + i·sAi + p·sAp), so a
+  ;; transposed A costs nothing (swap sAi and sAp); B[b] is k × n row-major at bm + 4·b·sBb; C[b] is m × n row-major
+  ;; at c + 4·b·m·n. A stride of 0 broadcasts an operand over the batch.
+  ;; Blocks of 4 rows × 8 columns keep 8 accumulators in registers, so each pair of B vectors loaded serves 4 rows;
+  ;; rows left over take 1 × 8 blocks, columns left over (n mod 8) a scalar dot product.
+  (func (export "matmul")
+    (param $a i32) (param $sAb i32) (param $sAi i32) (param $sAp i32)
+    (param $bm i32) (param $sBb i32) (param $c i32)
+    (param $batch i32) (param $m i32) (param $k i32) (param $n i32)
+    (local $b i32) (local $i i32) (local $j i32) (local $n8 i32) (local $m4 i32)
+    (local $pa i32) (local $pb i32) (local $pc i32) (local $ldb i32)
+    (local.set $sAb (i32.shl (local.get $sAb) (i32.const 2)))
+    (local.set $sAi (i32.shl (local.get $sAi) (i32.const 2)))
+    (local.set $sAp (i32.shl (local.get $sAp) (i32.const 2)))
+    (local.set $sBb (i32.shl (local.get $sBb) (i32.const 2)))
+    (local.set $ldb (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $n8 (i32.and (local.get $n) (i32.const -8)))
+    (local.set $m4 (i32.and (local.get $m) (i32.const -4)))
+    (block $batches_done
+      (loop $batches
+        (br_if $batches_done (i32.ge_u (local.get $b) (local.get $batch)))
+        ;; Column blocks of 8.
+        (local.set $j (i32.const 0))
+        (block $cols_done
+          (loop $cols
+            (br_if $cols_done (i32.ge_u (local.get $j) (local.get $n8)))
+            (local.set $pb (i32.add (local.get $bm) (i32.shl (local.get $j) (i32.const 2))))
+            (local.set $i (i32.const 0))
+            (block $rows4_done
+              (loop $rows4
+                (br_if $rows4_done (i32.ge_u (local.get $i) (local.get $m4)))
+                (call $tile4x8
+                  (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sAi)))
+                  (local.get $sAi) (local.get $sAp) (local.get $pb) (local.get $ldb)
+                  (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))
+                  (local.get $ldb) (local.get $k))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $rows4)))
+            (block $rows1_done
+              (loop $rows1
+                (br_if $rows1_done (i32.ge_u (local.get $i) (local.get $m)))
+                (call $tile1x8
+                  (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sAi)))
+                  (local.get $sAp) (local.get $pb) (local.get $ldb)
+                  (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))
+                  (local.get $k))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $rows1)))
+            (local.set $j (i32.add (local.get $j) (i32.const 8)))
+            (br $cols)))
+        ;; Columns left over: one dot product per element.
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $n)))
+            (local.set $i (i32.const 0))
+            (block $trows_done
+              (loop $trows
+                (br_if $trows_done (i32.ge_u (local.get $i) (local.get $m)))
+                (f32.store
+                  (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $n)) (local.get $j)) (i32.const 2)))
+                  (call $dot
+                    (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sAi)))
+                    (local.get $sAp)
+                    (i32.add (local.get $bm) (i32.shl (local.get $j) (i32.const 2)))
+                    (local.get $ldb) (local.get $k)))
+                (local.set $i (i32.add (local.get $i) (i32.const 1)))
+                (br $trows)))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $a (i32.add (local.get $a) (local.get $sAb)))
+        (local.set $bm (i32.add (local.get $bm) (local.get $sBb)))
+        (local.set $c (i32.add (local.get $c) (i32.shl (i32.mul (local.get $m) (local.get $n)) (i32.const 2))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batches))))
+
+  ;; Rows r..r+3 × columns j..j+7 of C: pa points at A(r, 0), pb at B(0, j), pc at C(r, j); byte strides sAi, sAp
+  ;; (A), ldb (B's rows), ldc (C's rows).
+  (func $tile4x8
+    (param $pa i32) (param $sAi i32) (param $sAp i32) (param $pb i32) (param $ldb i32) (param $pc i32) (param $ldc i32) (param $k i32)
+    (local $p1 i32) (local $p2 i32) (local $p3 i32) (local $x v128) (local $b0 v128) (local $b1 v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $p1 (i32.add (local.get $pa) (local.get $sAi)))
+    (local.set $p2 (i32.add (local.get $p1) (local.get $sAi)))
+    (local.set $p3 (i32.add (local.get $p2) (local.get $sAi)))
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (local.set $b0 (v128.load (local.get $pb)))
+        (local.set $b1 (v128.load offset=16 (local.get $pb)))
+        (local.set $x (v128.load32_splat (local.get $pa)))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
+        (local.set $x (v128.load32_splat (local.get $p1)))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
+        (local.set $x (v128.load32_splat (local.get $p2)))
+        (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
+        (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
+        (local.set $x (v128.load32_splat (local.get $p3)))
+        (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
+        (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $sAp)))
+        (local.set $p1 (i32.add (local.get $p1) (local.get $sAp)))
+        (local.set $p2 (i32.add (local.get $p2) (local.get $sAp)))
+        (local.set $p3 (i32.add (local.get $p3) (local.get $sAp)))
+        (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $next (local.get $k))))
+    (v128.store (local.get $pc) (local.get $c00))
+    (v128.store offset=16 (local.get $pc) (local.get $c01))
+    (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+    (v128.store (local.get $pc) (local.get $c10))
+    (v128.store offset=16 (local.get $pc) (local.get $c11))
+    (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+    (v128.store (local.get $pc) (local.get $c20))
+    (v128.store offset=16 (local.get $pc) (local.get $c21))
+    (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+    (v128.store (local.get $pc) (local.get $c30))
+    (v128.store offset=16 (local.get $pc) (local.get $c31)))
+
+  ;; One row × columns j..j+7 of C (the rows left over by tile4x8).
+  (func $tile1x8
+    (param $pa i32) (param $sAp i32) (param $pb i32) (param $ldb i32) (param $pc i32) (param $k i32)
+    (local $x v128) (local $c0 v128) (local $c1 v128)
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (local.set $x (v128.load32_splat (local.get $pa)))
+        (local.set $c0 (f32x4.add (local.get $c0) (f32x4.mul (local.get $x) (v128.load (local.get $pb)))))
+        (local.set $c1 (f32x4.add (local.get $c1) (f32x4.mul (local.get $x) (v128.load offset=16 (local.get $pb)))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $sAp)))
+        (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $next (local.get $k))))
+    (v128.store (local.get $pc) (local.get $c0))
+    (v128.store offset=16 (local.get $pc) (local.get $c1)))
+
+  ;; Σ_p A(r, p)·B(p, j): pa at A(r, 0), pb at B(0, j).
+  (func $dot (param $pa i32) (param $sAp i32) (param $pb i32) (param $ldb i32) (param $k i32) (result f32)
+    (local $sum f32)
+    (block $done
+      (br_if $done (i32.eqz (local.get $k)))
+      (loop $next
+        (local.set $sum (f32.add (local.get $sum) (f32.mul (f32.load (local.get $pa)) (f32.load (local.get $pb)))))
+        (local.set $pa (i32.add (local.get $pa) (local.get $sAp)))
+        (local.set $pb (i32.add (local.get $pb) (local.get $ldb)))
+        (local.set $k (i32.sub (local.get $k) (i32.const 1)))
+        (br_if $next (local.get $k))))
+    (local.get $sum))
+
+  ;; dst[b] = src[b]ᵀ for b < batch: src[b] is rows × cols at src + 4·b·rows·cols, dst[b] is cols × rows.
+  ;; 4 × 4 blocks are transposed in registers (two rounds of shuffles); the ragged edges element by element.
+  (func (export "transpose") (param $src i32) (param $dst i32) (param $batch i32) (param $rows i32) (param $cols i32)
+    (local $b i32) (local $i i32) (local $j i32) (local $rows4 i32) (local $cols4 i32)
+    (local $srow i32) (local $drow i32) (local $s i32) (local $d i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $srow (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $drow (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
+    (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
+    (block $batches_done
+      (loop $batches
+        (br_if $batches_done (i32.ge_u (local.get $b) (local.get $batch)))
+        (local.set $i (i32.const 0))
+        (block $rows_done
+          (loop $rows_loop
+            (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows4)))
+            (local.set $j (i32.const 0))
+            (block $cols_done
+              (loop $cols_loop
+                (br_if $cols_done (i32.ge_u (local.get $j) (local.get $cols4)))
+                ;; s at src(i, j), d at dst(j, i)
+                (local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
+                (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2))))
+                (local.set $r0 (v128.load (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (local.get $srow)))
+                (local.set $r1 (v128.load (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (local.get $srow)))
+                (local.set $r2 (v128.load (local.get $s)))
+                (local.set $s (i32.add (local.get $s) (local.get $srow)))
+                (local.set $r3 (v128.load (local.get $s)))
+                ;; t0 = r0[0] r1[0] r0[1] r1[1], t1 = r0[2] r1[2] r0[3] r1[3], t2/t3 the same of r2, r3
+                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+                ;; column q of the block = lanes (0, 1) or (2, 3) of t0/t1 followed by the same lanes of t2/t3
+                (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+                (local.set $d (i32.add (local.get $d) (local.get $drow)))
+                (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+                (local.set $d (i32.add (local.get $d) (local.get $drow)))
+                (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+                (local.set $d (i32.add (local.get $d) (local.get $drow)))
+                (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+                (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                (br $cols_loop)))
+            ;; columns left over in these 4 rows
+            (call $transposeScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+              (local.get $i) (i32.add (local.get $i) (i32.const 4)) (local.get $cols4))
+            (local.set $i (i32.add (local.get $i) (i32.const 4)))
+            (br $rows_loop)))
+        ;; rows left over, every column
+        (call $transposeScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+          (local.get $rows4) (local.get $rows) (i32.const 0))
+        (local.set $src (i32.add (local.get $src) (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 2))))
+        (local.set $dst (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 2))))
+        (local.set $b (i32.add (local.get $b) (i32.const 1)))
+        (br $batches))))
+
+  ;; dst(j, i) = src(i, j) for rows [i0, i1) and columns [j0, cols).
+  (func $transposeScalar (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
+    (param $i0 i32) (param $i1 i32) (param $j0 i32)
+    (local $i i32) (local $j i32)
+    (local.set $i (local.get $i0))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $i) (local.get $i1)))
+        (local.set $j (local.get $j0))
+        (block $cols_done
+          (loop $cols_loop
+            (br_if $cols_done (i32.ge_u (local.get $j) (local.get $cols)))
+            (f32.store
+              (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2)))
+              (f32.load (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $cols_loop)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $rows_loop))))
+)
