@@ -15,7 +15,7 @@ export const KERNELS_BINARY_TS = path.join(SIMD_DIR, 'kernelsBinary.ts');
 /** The module's bytes, assembled from the text with the SIMD feature. */
 export async function assembleKernels(): Promise<Uint8Array> {
   const tools = await wabt();
-  const parsed = tools.parseWat('kernels.wat', readFileSync(KERNELS_WAT, 'utf8'), { simd: true });
+  const parsed = tools.parseWat('kernels.wat', readFileSync(KERNELS_WAT, 'utf8'), { simd: true, multi_value: true });
   try {
     parsed.validate();
     return parsed.toBinary({}).buffer;

@@ -2,7 +2,8 @@
  * The WebAssembly SIMD kernels (src/training/engine/simd): batched products and transposes against plain
  * float64 loops written here, every transpose combination, ragged sizes (rows not a multiple of 4, columns not a
  * multiple of 8, the scalar tails), broadcast batches; the fallback on the JavaScript backend; the gradient of
- * the attention product against finite differences; and the committed binary against its source.
+ * the attention product against finite differences; GELU and its derivative against a float64 integration of the
+ * normal density; and the committed binary against its source.
  */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -10,8 +11,8 @@ import { test } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { assembleKernels, KERNELS_BINARY_TS, kernelsBinarySource } from '../../scripts/wasm-kernels';
 import { selectBackend } from '../../src/training/backend/select';
-import { batchMatMulSimd, SIMD_BATCH_MAT_MUL, SIMD_TRANSPOSE, simdKernelsActive, transposeLastTwo } from '../../src/training/engine/simd/simdKernels';
-import { batchMatMul } from '../../src/training/models/transformerLayers';
+import { batchMatMulSimd, SIMD_BATCH_MAT_MUL, SIMD_GELU, SIMD_TRANSPOSE, simdKernelsActive, transposeLastTwo } from '../../src/training/engine/simd/simdKernels';
+import { batchMatMul, gelu } from '../../src/training/models/transformerLayers';
 import { Rng } from '../../src/training/random/rng';
 
 function values(rng: Rng, n: number): Float32Array {
@@ -135,3 +136,49 @@ for (const backend of ['wasm', 'cpu'] as const) {
     }
   });
 }
+
+/** Φ(x) in float64 by Simpson's rule on the normal density (independent of any erf approximation). */
+function normalCdf(x: number): number {
+  const density = (t: number) => Math.exp(-t * t / 2) / Math.sqrt(2 * Math.PI);
+  const intervals = 2000;
+  const h = x / intervals;
+  let sum = density(0) + density(x);
+  for (let i = 1; i < intervals; i++) sum += density(i * h) * (i % 2 === 1 ? 4 : 2);
+  return 0.5 + (sum * h) / 3;
+}
+
+test('wasm: the GELU kernels equal x·Φ(x) and Φ(x) + x·φ(x) from a float64 integration, tails and NaN included', async () => {
+  await selectBackend('wasm');
+  // 1603 values: not a multiple of 4, so the scalar tail runs too.
+  const xs = Float32Array.from({ length: 1603 }, (_, i) => -8 + (16 * i) / 1602);
+  const rng = new Rng(5);
+  const dys = values(rng, xs.length);
+  const x = tf.tensor1d(xs);
+  const profile = await tf.profile(() => gelu(x as unknown as tf.Tensor2D));
+  assert.ok(profile.kernels.some((kernel) => kernel.name === SIMD_GELU), 'ran the SIMD kernel');
+  const [y, dx] = tf.tidy(() => {
+    const [yv, grads] = [gelu(x as unknown as tf.Tensor2D), tf.grad((v: tf.Tensor) => tf.sum(tf.mul(gelu(v as tf.Tensor2D), tf.tensor1d(dys))))(x)];
+    return [yv.dataSync(), grads.dataSync()];
+  });
+  for (let i = 0; i < xs.length; i++) {
+    const [v, cdf] = [xs[i], normalCdf(xs[i])];
+    const density = Math.exp(-v * v / 2) / Math.sqrt(2 * Math.PI);
+    assert.ok(Math.abs(y[i] - v * cdf) < 1e-6 * (1 + Math.abs(v)), `gelu(${v}) = ${y[i]}, expected ${v * cdf}`);
+    const want = dys[i] * (cdf + v * density);
+    assert.ok(Math.abs(dx[i] - want) < 2e-6 * (1 + Math.abs(dys[i])), `gelu'(${v})·dy = ${dx[i]}, expected ${want}`);
+  }
+  const special = gelu(tf.tensor1d([NaN, Infinity, -Infinity, 0, -100]) as unknown as tf.Tensor2D).dataSync();
+  assert.ok(Number.isNaN(special[0]), 'NaN stays NaN (the non-finite guard must see it)');
+  assert.equal(special[1], Infinity);
+  assert.ok(Object.is(special[3], 0) || special[3] === 0);
+  assert.ok(Math.abs(special[4]) < 1e-30, `gelu(−100) ≈ 0, got ${special[4]}`);
+});
+
+test('cpu: gelu is the composite of tfjs ops (no SIMD kernel there), within float rounding of the kernel', async () => {
+  const xs = Float32Array.from({ length: 401 }, (_, i) => -6 + (12 * i) / 400);
+  await selectBackend('cpu');
+  const onCpu = gelu(tf.tensor1d(xs) as unknown as tf.Tensor2D).dataSync();
+  await selectBackend('wasm');
+  const onWasm = gelu(tf.tensor1d(xs) as unknown as tf.Tensor2D).dataSync();
+  for (let i = 0; i < xs.length; i++) assert.ok(Math.abs(onCpu[i] - onWasm[i]) < 1e-6, `x = ${xs[i]}: ${onCpu[i]} vs ${onWasm[i]}`);
+});

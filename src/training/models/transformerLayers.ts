@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random/rng';
 import { hasFusedKernels } from '../engine/fusedKernels';
 import { fusedLayerNorm } from '../engine/transformerKernels';
-import { batchMatMulSimd } from '../engine/simd/simdKernels';
+import { batchMatMulSimd, geluSimd, simdKernelsActive } from '../engine/simd/simdKernels';
 import { DenseLayer, dropout, type Parameter } from './dense';
 
 /** Token id of padding: the tokenizer's `[PAD]`. */
@@ -113,10 +113,16 @@ export class LayerNorm {
 }
 
 /**
- * The exact GELU, x·Φ(x) (PyTorch's default, and BERT's), from tfjs ops. Not fused: a JavaScript kernel pays
- * Math.exp per element and measured slower than these wasm kernels (BENCHMARKS.md).
+ * The exact GELU, x·Φ(x) (PyTorch's default, and BERT's): one SIMD kernel each way on wasm (the tfjs ops cost
+ * ≈ 20 ms a step of bench/transformer.ts there, mostly Erf and the Exp of its gradient), tfjs ops elsewhere.
  */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  if (x.dtype === 'float32' && simdKernelsActive()) return geluSimd(x);
+  return geluComposite(x);
+}
+
+/** GELU from tfjs ops (native backends, and the reference the kernel is tested against). */
+export function geluComposite(x: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as tf.Tensor2D;
 }
 

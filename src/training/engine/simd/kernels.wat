@@ -236,4 +236,102 @@
             (br $cols_loop)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $rows_loop))))
+
+  ;; GELU, exact form x·Φ(x) (PyTorch's default and BERT's), forward and backward over count floats:
+  ;;   gelu(x, y, count):        y = x·Φ(x)
+  ;;   geluGrad(x, dy, dx, count): dx = dy·(Φ(x) + x·φ(x))
+  ;; Φ(−|x|) = ½·erfc(|x|/√2) by Abramowitz & Stegun 7.1.26 (|error of erf| ≤ 1.5e-7), whose e^(−x²/2) factor is
+  ;; also √(2π)·φ(x), so one exponential serves both. Φ(x) for x ≥ 0 is 1 − Φ(−x), never a difference of two near
+  ;; values for x < 0. NaN stays NaN.
+  (func $expNonPositive (param $z v128) (result v128)
+    ;; e^z for z ≤ 0: z = n·ln2 + r with |r| ≤ ln2/2 (ln2 split in two for an exact n·ln2_hi), e^r by its Taylor
+    ;; polynomial to r⁶ (relative error < 2e-7), 2^n from the exponent bits. Clamped at −87 (e^−87 ≈ 1.6e-38).
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $z (f32x4.max (local.get $z) (f32x4.splat (f32.const -87))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $z) (f32x4.splat (f32.const 1.44269504)))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $z) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693145751953125))))
+      (f32x4.mul (local.get $n) (f32x4.splat (f32.const 1.428606765330187e-6)))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.0083333333)) (f32x4.mul (local.get $r) (f32x4.splat (f32.const 0.0013888889)))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.041666667)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.16666667)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23))))
+
+  ;; Φ(x) and e^(−x²/2).
+  (func $gaussian (param $x v128) (result v128 v128)
+    (local $t v128) (local $poly v128) (local $e v128) (local $q v128)
+    ;; t = 1 / (1 + p·|x|/√2)
+    (local.set $t (f32x4.div (f32x4.splat (f32.const 1))
+      (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (f32x4.abs (local.get $x)) (f32x4.splat (f32.const 0.23164189))))))
+    (local.set $poly (f32x4.add (f32x4.splat (f32.const -1.453152027)) (f32x4.mul (local.get $t) (f32x4.splat (f32.const 1.061405429)))))
+    (local.set $poly (f32x4.add (f32x4.splat (f32.const 1.421413741)) (f32x4.mul (local.get $t) (local.get $poly))))
+    (local.set $poly (f32x4.add (f32x4.splat (f32.const -0.284496736)) (f32x4.mul (local.get $t) (local.get $poly))))
+    (local.set $poly (f32x4.add (f32x4.splat (f32.const 0.254829592)) (f32x4.mul (local.get $t) (local.get $poly))))
+    (local.set $poly (f32x4.mul (local.get $t) (local.get $poly)))
+    (local.set $e (call $expNonPositive (f32x4.mul (f32x4.mul (local.get $x) (local.get $x)) (f32x4.splat (f32.const -0.5)))))
+    ;; q = Φ(−|x|) = ½·poly·e
+    (local.set $q (f32x4.mul (f32x4.mul (local.get $poly) (local.get $e)) (f32x4.splat (f32.const 0.5))))
+    (v128.bitselect (local.get $q) (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $q)) (f32x4.lt (local.get $x) (f32x4.splat (f32.const 0))))
+    (local.get $e))
+
+  (func $geluVector (param $x v128) (result v128)
+    (local $cdf v128) (local $e v128)
+    (call $gaussian (local.get $x))
+    (local.set $e)
+    (local.set $cdf)
+    (f32x4.mul (local.get $x) (local.get $cdf)))
+
+  (func $geluGradVector (param $x v128) (param $dy v128) (result v128)
+    (local $cdf v128) (local $e v128)
+    (call $gaussian (local.get $x))
+    (local.set $e)
+    (local.set $cdf)
+    ;; dy·(Φ + x·e/√(2π))
+    (f32x4.mul (local.get $dy) (f32x4.add (local.get $cdf)
+      (f32x4.mul (local.get $x) (f32x4.mul (local.get $e) (f32x4.splat (f32.const 0.39894228)))))))
+
+  (func (export "gelu") (param $x i32) (param $y i32) (param $count i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end4)))
+        (v128.store (local.get $y) (call $geluVector (v128.load (local.get $x))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $y (i32.add (local.get $y) (i32.const 16)))
+        (br $next)))
+    ;; the last count mod 4 values one at a time, through the same vector code
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $x) (local.get $end)))
+        (f32.store (local.get $y) (f32x4.extract_lane 0 (call $geluVector (f32x4.splat (f32.load (local.get $x))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $y (i32.add (local.get $y) (i32.const 4)))
+        (br $tail))))
+
+  (func (export "geluGrad") (param $x i32) (param $dy i32) (param $dx i32) (param $count i32)
+    (local $end i32) (local $end4 i32)
+    (local.set $end (i32.add (local.get $x) (i32.shl (local.get $count) (i32.const 2))))
+    (local.set $end4 (i32.add (local.get $x) (i32.shl (i32.and (local.get $count) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $x) (local.get $end4)))
+        (v128.store (local.get $dx) (call $geluGradVector (v128.load (local.get $x)) (v128.load (local.get $dy))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 16)))
+        (br $next)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $x) (local.get $end)))
+        (f32.store (local.get $dx) (f32x4.extract_lane 0
+          (call $geluGradVector (f32x4.splat (f32.load (local.get $x))) (f32x4.splat (f32.load (local.get $dy))))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+        (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
+        (br $tail))))
 )

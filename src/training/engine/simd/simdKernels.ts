@@ -18,10 +18,14 @@ import { KERNELS_WASM_BASE64 } from './kernelsBinary';
 
 export const SIMD_BATCH_MAT_MUL = 'MtlSimdBatchMatMul';
 export const SIMD_TRANSPOSE = 'MtlSimdTranspose';
+export const SIMD_GELU = 'MtlSimdGelu';
+export const SIMD_GELU_GRAD = 'MtlSimdGeluGrad';
 
 interface KernelExports {
   matmul(a: number, sAb: number, sAi: number, sAp: number, b: number, sBb: number, c: number, batch: number, m: number, k: number, n: number): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
+  gelu(x: number, y: number, count: number): void;
+  geluGrad(x: number, dy: number, dx: number, count: number): void;
 }
 
 /** The instantiated module per backend instance (a new backend after tf.removeBackend gets a new heap). */
@@ -83,11 +87,29 @@ function batchMatMulKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorI
   return out;
 }
 
+function geluKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const wasm = backend as BackendWasm;
+  const { x } = inputs as { x: tf.TensorInfo };
+  const out = wasm.makeOutput(x.shape, 'float32');
+  kernelsOf(wasm).gelu(offsetOf(wasm, x), offsetOf(wasm, out), tf.util.sizeFromShape(x.shape));
+  return out;
+}
+
+function geluGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo {
+  const wasm = backend as BackendWasm;
+  const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
+  const out = wasm.makeOutput(x.shape, 'float32');
+  kernelsOf(wasm).geluGrad(offsetOf(wasm, x), offsetOf(wasm, dy), offsetOf(wasm, out), tf.util.sizeFromShape(x.shape));
+  return out;
+}
+
 function register(): boolean {
   if (unavailable) return false;
   if (tf.getKernel(SIMD_TRANSPOSE, 'wasm')) return true;
   tf.registerKernel({ kernelName: SIMD_TRANSPOSE, backendName: 'wasm', kernelFunc: transposeKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: SIMD_BATCH_MAT_MUL, backendName: 'wasm', kernelFunc: batchMatMulKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: SIMD_GELU, backendName: 'wasm', kernelFunc: geluKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: SIMD_GELU_GRAD, backendName: 'wasm', kernelFunc: geluGradKernel as unknown as tf.KernelFunc });
   tf.registerGradient({ kernelName: SIMD_TRANSPOSE, gradFunc: (dy) => ({ x: () => transposeLastTwo(dy as tf.Tensor) }) });
   return true;
 }
@@ -123,3 +145,17 @@ export function batchMatMulSimd(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = fal
   }
   return tf.matMul(a, b, transposeA, transposeB);
 }
+
+/**
+ * The exact GELU x·Φ(x) in one pass each way (kernels.wat: Φ by Abramowitz & Stegun 7.1.26, the precision of
+ * tfjs's own erf). Call only where `simdKernelsActive()`: elsewhere transformerLayers.ts composes tfjs ops.
+ */
+export const geluSimd = tf.customGrad((...args: unknown[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  if (!simdKernelsActive()) throw new Error('geluSimd needs the WebAssembly backend');
+  save([x]);
+  return {
+    value: tf.engine().runKernel(SIMD_GELU, { x }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel(SIMD_GELU_GRAD, { x: saved[0], dy: dy as tf.Tensor }) as tf.Tensor,
+  };
+}) as unknown as <T extends tf.Tensor>(x: T) => T;
