@@ -159,63 +159,75 @@
 
   ;; dst[b] = src[b]ᵀ for b < batch: src[b] is rows × cols at src + 4·b·rows·cols, dst[b] is cols × rows.
   ;; 4 × 4 blocks are transposed in registers (two rounds of shuffles); the ragged edges element by element.
+  ;; Columns are walked in bands of 16 down all rows, so the stores of a band go to 16 destination rows only
+  ;; (row by row across the whole width they would touch every destination row, a page each, for every 4 rows).
   (func (export "transpose") (param $src i32) (param $dst i32) (param $batch i32) (param $rows i32) (param $cols i32)
-    (local $b i32) (local $i i32) (local $j i32) (local $rows4 i32) (local $cols4 i32)
-    (local $srow i32) (local $drow i32) (local $s i32) (local $d i32)
-    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
-    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
-    (local.set $srow (i32.shl (local.get $cols) (i32.const 2)))
-    (local.set $drow (i32.shl (local.get $rows) (i32.const 2)))
+    (local $b i32) (local $i i32) (local $j i32) (local $band i32) (local $bandEnd i32) (local $rows4 i32) (local $cols4 i32)
     (local.set $rows4 (i32.and (local.get $rows) (i32.const -4)))
     (local.set $cols4 (i32.and (local.get $cols) (i32.const -4)))
     (block $batches_done
       (loop $batches
         (br_if $batches_done (i32.ge_u (local.get $b) (local.get $batch)))
-        (local.set $i (i32.const 0))
-        (block $rows_done
-          (loop $rows_loop
-            (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows4)))
-            (local.set $j (i32.const 0))
-            (block $cols_done
-              (loop $cols_loop
-                (br_if $cols_done (i32.ge_u (local.get $j) (local.get $cols4)))
-                ;; s at src(i, j), d at dst(j, i)
-                (local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
-                (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2))))
-                (local.set $r0 (v128.load (local.get $s)))
-                (local.set $s (i32.add (local.get $s) (local.get $srow)))
-                (local.set $r1 (v128.load (local.get $s)))
-                (local.set $s (i32.add (local.get $s) (local.get $srow)))
-                (local.set $r2 (v128.load (local.get $s)))
-                (local.set $s (i32.add (local.get $s) (local.get $srow)))
-                (local.set $r3 (v128.load (local.get $s)))
-                ;; t0 = r0[0] r1[0] r0[1] r1[1], t1 = r0[2] r1[2] r0[3] r1[3], t2/t3 the same of r2, r3
-                (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
-                (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
-                (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
-                (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
-                ;; column q of the block = lanes (0, 1) or (2, 3) of t0/t1 followed by the same lanes of t2/t3
-                (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
-                (local.set $d (i32.add (local.get $d) (local.get $drow)))
-                (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
-                (local.set $d (i32.add (local.get $d) (local.get $drow)))
-                (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
-                (local.set $d (i32.add (local.get $d) (local.get $drow)))
-                (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
-                (local.set $j (i32.add (local.get $j) (i32.const 4)))
-                (br $cols_loop)))
-            ;; columns left over in these 4 rows
-            (call $transposeScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
-              (local.get $i) (i32.add (local.get $i) (i32.const 4)) (local.get $cols4))
-            (local.set $i (i32.add (local.get $i) (i32.const 4)))
-            (br $rows_loop)))
-        ;; rows left over, every column
+        (local.set $band (i32.const 0))
+        (block $bands_done
+          (loop $bands
+            (br_if $bands_done (i32.ge_u (local.get $band) (local.get $cols4)))
+            (local.set $bandEnd (select (i32.add (local.get $band) (i32.const 16)) (local.get $cols4)
+              (i32.lt_u (i32.add (local.get $band) (i32.const 16)) (local.get $cols4))))
+            (local.set $i (i32.const 0))
+            (block $rows_done
+              (loop $rows_loop
+                (br_if $rows_done (i32.ge_u (local.get $i) (local.get $rows4)))
+                (local.set $j (local.get $band))
+                (block $cols_done
+                  (loop $cols_loop
+                    (br_if $cols_done (i32.ge_u (local.get $j) (local.get $bandEnd)))
+                    (call $transposeBlock (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols) (local.get $i) (local.get $j))
+                    (local.set $j (i32.add (local.get $j) (i32.const 4)))
+                    (br $cols_loop)))
+                (local.set $i (i32.add (local.get $i) (i32.const 4)))
+                (br $rows_loop)))
+            (local.set $band (local.get $bandEnd))
+            (br $bands)))
+        ;; the ragged edges: columns past the last whole block in the whole rows, then the rows left over
+        (call $transposeScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
+          (i32.const 0) (local.get $rows4) (local.get $cols4))
         (call $transposeScalar (local.get $src) (local.get $dst) (local.get $rows) (local.get $cols)
           (local.get $rows4) (local.get $rows) (i32.const 0))
         (local.set $src (i32.add (local.get $src) (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 2))))
         (local.set $dst (i32.add (local.get $dst) (i32.shl (i32.mul (local.get $rows) (local.get $cols)) (i32.const 2))))
         (local.set $b (i32.add (local.get $b) (i32.const 1)))
         (br $batches))))
+
+  ;; The 4 × 4 block at src(i, j) to dst(j, i).
+  (func $transposeBlock (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32) (param $i i32) (param $j i32)
+    (local $s i32) (local $d i32) (local $srow i32) (local $drow i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (local.set $srow (i32.shl (local.get $cols) (i32.const 2)))
+    (local.set $drow (i32.shl (local.get $rows) (i32.const 2)))
+    (local.set $s (i32.add (local.get $src) (i32.shl (i32.add (i32.mul (local.get $i) (local.get $cols)) (local.get $j)) (i32.const 2))))
+    (local.set $d (i32.add (local.get $dst) (i32.shl (i32.add (i32.mul (local.get $j) (local.get $rows)) (local.get $i)) (i32.const 2))))
+    (local.set $r0 (v128.load (local.get $s)))
+    (local.set $s (i32.add (local.get $s) (local.get $srow)))
+    (local.set $r1 (v128.load (local.get $s)))
+    (local.set $s (i32.add (local.get $s) (local.get $srow)))
+    (local.set $r2 (v128.load (local.get $s)))
+    (local.set $s (i32.add (local.get $s) (local.get $srow)))
+    (local.set $r3 (v128.load (local.get $s)))
+    ;; t0 = r0[0] r1[0] r0[1] r1[1], t1 = r0[2] r1[2] r0[3] r1[3], t2/t3 the same of r2, r3
+    (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+    (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+    (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+    (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+    ;; column q of the block = lanes (0, 1) or (2, 3) of t0/t1 followed by the same lanes of t2/t3
+    (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+    (local.set $d (i32.add (local.get $d) (local.get $drow)))
+    (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+    (local.set $d (i32.add (local.get $d) (local.get $drow)))
+    (v128.store (local.get $d) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+    (local.set $d (i32.add (local.get $d) (local.get $drow)))
+    (v128.store (local.get $d) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3))))
 
   ;; dst(j, i) = src(i, j) for rows [i0, i1) and columns [j0, cols).
   (func $transposeScalar (param $src i32) (param $dst i32) (param $rows i32) (param $cols i32)
@@ -334,4 +346,121 @@
         (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
         (local.set $dx (i32.add (local.get $dx) (i32.const 4)))
         (br $tail))))
+
+  ;; LayerNorm over rows of d values (d a multiple of 4), forward and backward; the same formulas as the JavaScript
+  ;; kernels in engine/transformerKernels.ts, summed in float32 lanes.
+  ;;   layerNorm(x, gamma, beta, y, mean, rstd, rows, d, epsilon):
+  ;;     y = (x − μ)·r·γ + β per row, r = 1/√(var + ε) (biased variance); μ and r kept for the gradient.
+  ;;   layerNormGrad(dy, x, gamma, mean, rstd, dx, dgamma, dbeta, rows, d):
+  ;;     with x̂ = (x − μ)·r and g = dy·γ: dx = r·(g − mean(g) − x̂·mean(g·x̂)), dγ = Σ_rows dy·x̂, dβ = Σ_rows dy.
+  (func $sumLanes (param $v v128) (result f32)
+    (f32.add (f32.add (f32x4.extract_lane 0 (local.get $v)) (f32x4.extract_lane 1 (local.get $v)))
+      (f32.add (f32x4.extract_lane 2 (local.get $v)) (f32x4.extract_lane 3 (local.get $v)))))
+
+  (func (export "layerNorm") (param $x i32) (param $gamma i32) (param $beta i32) (param $y i32) (param $mean i32) (param $rstd i32)
+    (param $rows i32) (param $d i32) (param $epsilon f32)
+    (local $row i32) (local $j i32) (local $bytes i32) (local $acc v128) (local $mu v128) (local $r v128) (local $v v128)
+    (local $m f32) (local $rs f32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
+        ;; μ
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (block $a_done (loop $a
+          (br_if $a_done (i32.ge_u (local.get $j) (local.get $bytes)))
+          (local.set $acc (f32x4.add (local.get $acc) (v128.load (i32.add (local.get $x) (local.get $j)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $a)))
+        (local.set $m (f32.div (call $sumLanes (local.get $acc)) (f32.convert_i32_u (local.get $d))))
+        (local.set $mu (f32x4.splat (local.get $m)))
+        ;; variance
+        (local.set $acc (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (block $b_done (loop $b
+          (br_if $b_done (i32.ge_u (local.get $j) (local.get $bytes)))
+          (local.set $v (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j))) (local.get $mu)))
+          (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul (local.get $v) (local.get $v))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $b)))
+        (local.set $rs (f32.div (f32.const 1)
+          (f32.sqrt (f32.add (f32.div (call $sumLanes (local.get $acc)) (f32.convert_i32_u (local.get $d))) (local.get $epsilon)))))
+        (local.set $r (f32x4.splat (local.get $rs)))
+        ;; y
+        (local.set $j (i32.const 0))
+        (block $c_done (loop $c
+          (br_if $c_done (i32.ge_u (local.get $j) (local.get $bytes)))
+          (v128.store (i32.add (local.get $y) (local.get $j))
+            (f32x4.add
+              (f32x4.mul (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j))) (local.get $mu)) (local.get $r))
+                (v128.load (i32.add (local.get $gamma) (local.get $j))))
+              (v128.load (i32.add (local.get $beta) (local.get $j)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $c)))
+        (f32.store (local.get $mean) (local.get $m))
+        (f32.store (local.get $rstd) (local.get $rs))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $y (i32.add (local.get $y) (local.get $bytes)))
+        (local.set $mean (i32.add (local.get $mean) (i32.const 4)))
+        (local.set $rstd (i32.add (local.get $rstd) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rows_loop))))
+
+  (func (export "layerNormGrad") (param $dy i32) (param $x i32) (param $gamma i32) (param $mean i32) (param $rstd i32)
+    (param $dx i32) (param $dgamma i32) (param $dbeta i32) (param $rows i32) (param $d i32)
+    (local $row i32) (local $j i32) (local $bytes i32) (local $mu v128) (local $r v128) (local $xhat v128) (local $dyv v128)
+    (local $g v128) (local $gs v128) (local $gxs v128) (local $gmean v128) (local $gxmean v128) (local $dinv f32)
+    (local.set $bytes (i32.shl (local.get $d) (i32.const 2)))
+    (local.set $dinv (f32.div (f32.const 1) (f32.convert_i32_u (local.get $d))))
+    ;; dγ, dβ start at 0 (fresh outputs are not cleared)
+    (local.set $j (i32.const 0))
+    (block $z_done (loop $z
+      (br_if $z_done (i32.ge_u (local.get $j) (local.get $bytes)))
+      (v128.store (i32.add (local.get $dgamma) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (v128.store (i32.add (local.get $dbeta) (local.get $j)) (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.add (local.get $j) (i32.const 16)))
+      (br $z)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $mu (v128.load32_splat (local.get $mean)))
+        (local.set $r (v128.load32_splat (local.get $rstd)))
+        (local.set $gs (v128.const i32x4 0 0 0 0))
+        (local.set $gxs (v128.const i32x4 0 0 0 0))
+        (local.set $j (i32.const 0))
+        (block $a_done (loop $a
+          (br_if $a_done (i32.ge_u (local.get $j) (local.get $bytes)))
+          (local.set $xhat (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j))) (local.get $mu)) (local.get $r)))
+          (local.set $dyv (v128.load (i32.add (local.get $dy) (local.get $j))))
+          (local.set $g (f32x4.mul (local.get $dyv) (v128.load (i32.add (local.get $gamma) (local.get $j)))))
+          (local.set $gs (f32x4.add (local.get $gs) (local.get $g)))
+          (local.set $gxs (f32x4.add (local.get $gxs) (f32x4.mul (local.get $g) (local.get $xhat))))
+          (v128.store (i32.add (local.get $dgamma) (local.get $j))
+            (f32x4.add (v128.load (i32.add (local.get $dgamma) (local.get $j))) (f32x4.mul (local.get $dyv) (local.get $xhat))))
+          (v128.store (i32.add (local.get $dbeta) (local.get $j))
+            (f32x4.add (v128.load (i32.add (local.get $dbeta) (local.get $j))) (local.get $dyv)))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $a)))
+        (local.set $gmean (f32x4.splat (f32.mul (call $sumLanes (local.get $gs)) (local.get $dinv))))
+        (local.set $gxmean (f32x4.splat (f32.mul (call $sumLanes (local.get $gxs)) (local.get $dinv))))
+        (local.set $j (i32.const 0))
+        (block $b_done (loop $b
+          (br_if $b_done (i32.ge_u (local.get $j) (local.get $bytes)))
+          (local.set $xhat (f32x4.mul (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $j))) (local.get $mu)) (local.get $r)))
+          (v128.store (i32.add (local.get $dx) (local.get $j))
+            (f32x4.mul (local.get $r)
+              (f32x4.sub
+                (f32x4.sub (f32x4.mul (v128.load (i32.add (local.get $dy) (local.get $j))) (v128.load (i32.add (local.get $gamma) (local.get $j))))
+                  (local.get $gmean))
+                (f32x4.mul (local.get $xhat) (local.get $gxmean)))))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $b)))
+        (local.set $x (i32.add (local.get $x) (local.get $bytes)))
+        (local.set $dy (i32.add (local.get $dy) (local.get $bytes)))
+        (local.set $dx (i32.add (local.get $dx) (local.get $bytes)))
+        (local.set $mean (i32.add (local.get $mean) (i32.const 4)))
+        (local.set $rstd (i32.add (local.get $rstd) (i32.const 4)))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rows_loop))))
 )

@@ -20,12 +20,16 @@ export const SIMD_BATCH_MAT_MUL = 'MtlSimdBatchMatMul';
 export const SIMD_TRANSPOSE = 'MtlSimdTranspose';
 export const SIMD_GELU = 'MtlSimdGelu';
 export const SIMD_GELU_GRAD = 'MtlSimdGeluGrad';
+export const SIMD_LAYER_NORM = 'MtlSimdLayerNorm';
+export const SIMD_LAYER_NORM_GRAD = 'MtlSimdLayerNormGrad';
 
 interface KernelExports {
   matmul(a: number, sAb: number, sAi: number, sAp: number, b: number, sBb: number, c: number, batch: number, m: number, k: number, n: number): void;
   transpose(src: number, dst: number, batch: number, rows: number, cols: number): void;
   gelu(x: number, y: number, count: number): void;
   geluGrad(x: number, dy: number, dx: number, count: number): void;
+  layerNorm(x: number, gamma: number, beta: number, y: number, mean: number, rstd: number, rows: number, d: number, epsilon: number): void;
+  layerNormGrad(dy: number, x: number, gamma: number, mean: number, rstd: number, dx: number, dgamma: number, dbeta: number, rows: number, d: number): void;
 }
 
 /** The instantiated module per backend instance (a new backend after tf.removeBackend gets a new heap). */
@@ -103,6 +107,27 @@ function geluGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; ba
   return out;
 }
 
+/** Inputs and outputs as engine/transformerKernels.ts's LayerNorm kernels (which serve widths not a multiple of 4). */
+function layerNormKernel({ inputs, backend, attrs }: { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap }): tf.TensorInfo[] {
+  const wasm = backend as BackendWasm;
+  const { x, gamma, beta } = inputs as { x: tf.TensorInfo; gamma: tf.TensorInfo; beta: tf.TensorInfo };
+  const [rows, d] = x.shape;
+  const outputs = [wasm.makeOutput([rows, d], 'float32'), wasm.makeOutput([rows], 'float32'), wasm.makeOutput([rows], 'float32')];
+  const [y, mean, rstd] = outputs.map((t) => offsetOf(wasm, t));
+  kernelsOf(wasm).layerNorm(offsetOf(wasm, x), offsetOf(wasm, gamma), offsetOf(wasm, beta), y, mean, rstd, rows, d, attrs!.epsilon as number);
+  return outputs;
+}
+
+function layerNormGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMap; backend: unknown }): tf.TensorInfo[] {
+  const wasm = backend as BackendWasm;
+  const { dy, x, gamma, mean, rstd } = inputs as Record<'dy' | 'x' | 'gamma' | 'mean' | 'rstd', tf.TensorInfo>;
+  const [rows, d] = x.shape;
+  const outputs = [wasm.makeOutput([rows, d], 'float32'), wasm.makeOutput([d], 'float32'), wasm.makeOutput([d], 'float32')];
+  const [dx, dgamma, dbeta] = outputs.map((t) => offsetOf(wasm, t));
+  kernelsOf(wasm).layerNormGrad(offsetOf(wasm, dy), offsetOf(wasm, x), offsetOf(wasm, gamma), offsetOf(wasm, mean), offsetOf(wasm, rstd), dx, dgamma, dbeta, rows, d);
+  return outputs;
+}
+
 function register(): boolean {
   if (unavailable) return false;
   if (tf.getKernel(SIMD_TRANSPOSE, 'wasm')) return true;
@@ -110,6 +135,8 @@ function register(): boolean {
   tf.registerKernel({ kernelName: SIMD_BATCH_MAT_MUL, backendName: 'wasm', kernelFunc: batchMatMulKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: SIMD_GELU, backendName: 'wasm', kernelFunc: geluKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: SIMD_GELU_GRAD, backendName: 'wasm', kernelFunc: geluGradKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: SIMD_LAYER_NORM, backendName: 'wasm', kernelFunc: layerNormKernel as unknown as tf.KernelFunc });
+  tf.registerKernel({ kernelName: SIMD_LAYER_NORM_GRAD, backendName: 'wasm', kernelFunc: layerNormGradKernel as unknown as tf.KernelFunc });
   tf.registerGradient({ kernelName: SIMD_TRANSPOSE, gradFunc: (dy) => ({ x: () => transposeLastTwo(dy as tf.Tensor) }) });
   return true;
 }
@@ -125,6 +152,11 @@ export function simdKernelsActive(): boolean {
   if (!register()) return false;
   kernelsOf(tf.backend() as BackendWasm);
   return true;
+}
+
+/** Whether LayerNorm over `units` values runs in the SIMD kernels (their rows are whole vectors of 4). */
+export function simdLayerNormServes(units: number): boolean {
+  return units % 4 === 0 && simdKernelsActive();
 }
 
 /** xᵀ over the last two axes (any leading axes are a batch). */
