@@ -39,7 +39,8 @@ const builds = [
  * The extension host never runs tensor code, but it reads the method descriptors (the config schema, New
  * Experiment), which sit beside their implementations in src/training/: there TensorFlow.js resolves to an
  * empty module, so the host bundle never contains or loads it (a tensor call there would fail loudly); so do
- * modules that hold tensor code only (models/transformerLayers.ts, models/transformerModel.ts, engine/fusedKernels.ts),
+ * modules that hold tensor code only (models/transformerLayers.ts, models/transformerModel.ts, engine/fusedKernels.ts,
+ * engine/simd/simdKernels.ts with its WebAssembly bytes),
  * which the host never reaches.
  */
 const withoutTensorFlow = {
@@ -48,7 +49,7 @@ const withoutTensorFlow = {
     build.onResolve({ filter: /^@tensorflow\// }, (args) => ({ path: args.path, namespace: 'without-tensorflow' }));
     // Modules that are nothing but tensor code (the Transformer's layers and model, the fused WebAssembly/CPU
     // kernels) go the same way: they are reached only through the implementations beside the descriptors.
-    build.onResolve({ filter: /\/(transformerLayers|transformerModel|fusedKernels)$/ }, (args) => ({ path: args.path, namespace: 'without-tensorflow' }));
+    build.onResolve({ filter: /\/(transformerLayers|transformerModel|fusedKernels|simdKernels)$/ }, (args) => ({ path: args.path, namespace: 'without-tensorflow' }));
     build.onLoad({ filter: /.*/, namespace: 'without-tensorflow' }, () => ({ contents: 'module.exports = {};', loader: 'js' }));
   },
 };

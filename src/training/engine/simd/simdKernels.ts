@@ -182,12 +182,18 @@ export function batchMatMulSimd(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = fal
  * The exact GELU x·Φ(x) in one pass each way (kernels.wat: Φ by Abramowitz & Stegun 7.1.26, the precision of
  * tfjs's own erf). Call only where `simdKernelsActive()`: elsewhere transformerLayers.ts composes tfjs ops.
  */
-export const geluSimd = tf.customGrad((...args: unknown[]) => {
-  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
-  if (!simdKernelsActive()) throw new Error('geluSimd needs the WebAssembly backend');
-  save([x]);
-  return {
-    value: tf.engine().runKernel(SIMD_GELU, { x }) as tf.Tensor,
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel(SIMD_GELU_GRAD, { x: saved[0], dy: dy as tf.Tensor }) as tf.Tensor,
-  };
-}) as unknown as <T extends tf.Tensor>(x: T) => T;
+export function geluSimd<T extends tf.Tensor>(x: T): T {
+  // Built on first use: the extension host loads this module (through dense.ts) with TensorFlow.js stubbed out.
+  geluFunction ??= tf.customGrad((...args: unknown[]) => {
+    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
+    if (!simdKernelsActive()) throw new Error('geluSimd needs the WebAssembly backend');
+    save([input]);
+    return {
+      value: tf.engine().runKernel(SIMD_GELU, { x: input }) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel(SIMD_GELU_GRAD, { x: saved[0], dy: dy as tf.Tensor }) as tf.Tensor,
+    };
+  }) as unknown as (x: tf.Tensor) => tf.Tensor;
+  return geluFunction(x) as T;
+}
+
+let geluFunction: ((x: tf.Tensor) => tf.Tensor) | undefined;
