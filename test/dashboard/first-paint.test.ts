@@ -1,11 +1,13 @@
 /**
- * The first render's order (src/webview/afterPaint.ts): the charts are drawn without waiting for the text cards
- * below them (comparison table, Pareto view) or the run picker's full list, which are filled once the charts
- * are painted — and then hold every run, as before. Needs `npm run build` first.
+ * What the first render of a large comparison leaves out or makes lighter. Its order (src/webview/afterPaint.ts):
+ * the charts are drawn without waiting for the text cards below them (comparison table, Pareto view) or the run
+ * picker's full list, which are filled once the charts are painted — and then hold every run, as before. The
+ * run rows' Remove buttons are native buttons (no shadow root each): named, reachable and pressed with the
+ * keyboard, posting the run's removal. Needs `npm run build` first.
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startHarness, send, pageErrors, type Harness } from './harness';
+import { startHarness, send, pageErrors, posted, type Harness } from './harness';
 import { fixtureRun, FixtureHost } from './fixtures';
 import { defaultDashboardState } from '../../src/webview/protocol';
 
@@ -103,5 +105,23 @@ test('a message arriving before the deferred fill: the cards are filled once, wi
   }, JSON.stringify(init));
   assert.deepEqual(rows, { tables: 1, runs: ids.length, options: ids.length });
   assert.deepEqual(pageErrors(page), []);
+  await page.close();
+});
+
+test('run list: each row has a Remove button, named, focusable and pressed with the mouse or the keyboard', async () => {
+  const { host, ids } = study();
+  const page = await harness.open({ state: defaultDashboardState(ids), runIds: ids });
+  await send(page, host.init());
+  const buttons = page.locator('.run-list li button[data-action="remove-run"]');
+  assert.equal(await buttons.count(), ids.length);
+  assert.deepEqual(await buttons.evaluateAll((bs) => bs.map((b) => b.getAttribute('aria-label'))), ids.map((id) => `Remove ${id} from this comparison`));
+  await buttons.nth(2).click();
+  await buttons.nth(5).focus();
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Shift+Tab');
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Space');
+  const removals = (await posted(page)).filter((m) => m.type === 'removeRun').map((m) => m.runId);
+  assert.deepEqual(removals, [ids[2], ids[5], ids[5]], 'click, Enter, and Space after Tab reaching it again');
   await page.close();
 });
