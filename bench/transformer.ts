@@ -50,7 +50,10 @@ function ours(trainer: Trainer, data: Dataset): number {
 
 function torch(blasDir?: string): number {
   const script = path.join(__dirname, 'transformer_reference.py');
-  const env = blasDir ? { ...process.env, LD_LIBRARY_PATH: blasDir } : process.env;
+  // One thread on both sides: torch.set_num_threads(1) does not reach OpenBLAS's own pthread pool, whose idle
+  // threads spin and would be charged to PyTorch's CPU time.
+  const oneThread = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1' };
+  const env = blasDir ? { ...oneThread, LD_LIBRARY_PATH: blasDir } : oneThread;
   const out = JSON.parse(execFileSync(PYTHON, [script, ...[D, LAYERS, HEADS, TOKENS, BATCH, VOCAB, STEPS].map(String)], { encoding: 'utf8', env })) as { steps: number; cpu: number };
   return (out.steps * BATCH * TOKENS) / out.cpu;
 }

@@ -18,6 +18,8 @@ import { selectBackend } from '../../src/training/backend/select';
 import type { ResolvedTask } from '../../src/training/data/dataset';
 import { createModel } from '../../src/training/models/registry';
 import { hasFusedKernels } from '../../src/training/engine/fusedKernels';
+import { LAYER_NORM } from '../../src/training/engine/transformerKernels';
+import { SIMD_LAYER_NORM } from '../../src/training/engine/simd/simdKernels';
 import { EncoderBlock, LayerNorm, embed, paddingBias } from '../../src/training/models/transformerLayers';
 import { rngFor } from '../../src/training/random/rng';
 import { assertClose, normals, transformerConfig } from '../helpers/engine';
@@ -141,9 +143,10 @@ for (const backend of ['cpu', 'wasm'] as const) {
       }
     });
 
-    it('LayerNorm (one fused kernel each way on this backend) equals the composite of tfjs ops, forward and gradients', () => {
+    // Width 10 takes the JavaScript kernels, 12 (whole vectors of 4) the SIMD ones on wasm (engine/simd).
+    for (const d of [10, 12]) it(`LayerNorm of width ${d} (one fused kernel each way on this backend) equals the composite of tfjs ops, forward and gradients`, async () => {
       assert.ok(hasFusedKernels(), 'the fused path is the one under test');
-      const [rowsN, d] = [12, 10];
+      const rowsN = 12;
       const norm = new LayerNorm('n', d);
       norm.gamma.assign(tf.tensor1d(normals(d, 31).map((g) => 1 + 0.5 * g)));
       norm.beta.assign(tf.tensor1d(normals(d, 32)));
@@ -156,6 +159,8 @@ for (const backend of ['cpu', 'wasm'] as const) {
       };
       const fused = run((t) => norm.apply(t));
       const composite = run((t) => norm.composite(t));
+      const kernels = (await tf.profile(() => norm.apply(x))).kernels.map((k) => k.name);
+      assert.ok(kernels.includes(backend === 'wasm' && d % 4 === 0 ? SIMD_LAYER_NORM : LAYER_NORM), `kernels run: ${kernels.join(', ')}`);
       assertClose(fused.out, composite.out, 1e-4);
       // Relative to the gradient's size (up to ≈ 30 here: r ≈ 10 on the narrow row), both sides float32.
       fused.grads.forEach((g, i) => assertClose(g, composite.grads[i], 1e-5 * Math.max(1, ...composite.grads[i].map(Math.abs))));

@@ -11,6 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { FUSED_BACKENDS, register, type HostMemory } from './fusedKernels';
+import { SIMD_LAYER_NORM, SIMD_LAYER_NORM_GRAD, simdLayerNormServes } from './simd/simdKernels';
 
 export const LAYER_NORM = 'MtlLayerNorm';
 export const LAYER_NORM_GRAD = 'MtlLayerNormGrad';
@@ -78,13 +79,15 @@ export function fusedLayerNorm(x: tf.Tensor2D, gamma: tf.Variable, beta: tf.Vari
   registerTransformerKernels();
   const fn = tf.customGrad((...args: unknown[]) => {
     const [xs, g, b, save] = args as [tf.Tensor2D, tf.Tensor1D, tf.Tensor1D, tf.GradSaveFunc];
-    const [y, mean, rstd] = tf.engine().runKernel(LAYER_NORM, { x: xs, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
+    // The SIMD kernels where they serve (wasm, width a multiple of 4: ≈ 6× faster), the JavaScript ones elsewhere.
+    const [forward, backward] = simdLayerNormServes(xs.shape[1]) ? [SIMD_LAYER_NORM, SIMD_LAYER_NORM_GRAD] : [LAYER_NORM, LAYER_NORM_GRAD];
+    const [y, mean, rstd] = tf.engine().runKernel(forward, { x: xs, gamma: g, beta: b }, { epsilon }) as tf.Tensor[];
     // Saved: x is an intermediate (the residual stream), gone by the backward pass otherwise; γ is a variable, read then.
     save([xs, mean, rstd]);
     return {
       value: y as tf.Tensor2D,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) =>
-        tf.engine().runKernel(LAYER_NORM_GRAD, { dy: dy as tf.Tensor, x: saved[0], gamma, mean: saved[1], rstd: saved[2] }) as tf.Tensor[],
+        tf.engine().runKernel(backward, { dy: dy as tf.Tensor, x: saved[0], gamma, mean: saved[1], rstd: saved[2] }) as tf.Tensor[],
     };
   }) as unknown as (x: tf.Tensor2D, gamma: tf.Variable, beta: tf.Variable) => tf.Tensor2D;
   return fn(x, gamma, beta);

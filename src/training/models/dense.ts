@@ -4,7 +4,8 @@
  * The trap: tfjs-wasm multiplies untransposed matrices at ~28 GFLOP/s on one core here, but at only
  * 0.6–2.3 GFLOP/s when `transposeA` or `transposeB` is set — and the stock gradient of `matMul` (and
  * so of every `tf.layers.dense`) uses exactly those flags. These layers define their own gradient that
- * transposes explicitly (a cheap copy) and then multiplies untransposed (docs/DEVELOPERS.md, "The
+ * transposes explicitly (a copy, in our SIMD kernel on wasm: tfjs-wasm's own Transpose takes 9 ms for a 2048 × 512
+ * matrix, engine/simd/simdKernels.ts) and then multiplies untransposed (docs/DEVELOPERS.md, "The
  * transposed-matmul trap"), save as little as possible for the backward pass (each saved tensor is a
  * copy), and on wasm / cpu compute the activation's derivative and the bias gradient in one fused
  * kernel (engine/fusedKernels.ts). On the native backends the same code is simply correct and fast.
@@ -12,6 +13,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { ACTIVATION_BIAS_GRAD, hasFusedKernels, runFused } from '../engine/fusedKernels';
 import type { Rng } from '../random/rng';
+import { transposeLastTwo } from '../engine/simd/simdKernels';
 
 export type Activation = 'relu' | 'tanh' | 'sigmoid' | 'elu' | 'linear';
 
@@ -97,8 +99,8 @@ export function denseFunction(activation: Activation, inputGrad: boolean): Dense
         gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
           const [xs, ys] = saved as [tf.Tensor2D, tf.Tensor2D | undefined];
           const [dz, db] = activationAndBiasGrad(activation, dy as tf.Tensor2D, ys);
-          const dw = tf.matMul(tf.transpose(xs), dz);
-          const dx = tf.matMul(dz, tf.transpose(w));
+          const dw = tf.matMul(transposeLastTwo(xs), dz);
+          const dx = tf.matMul(dz, transposeLastTwo(w as tf.Tensor2D));
           return [dx, dw, db];
         },
       };
@@ -115,7 +117,7 @@ export function denseFunction(activation: Activation, inputGrad: boolean): Dense
           value: y,
           gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
             const [dz, db] = activationAndBiasGrad(activation, dy as tf.Tensor2D, saved[0] as tf.Tensor2D | undefined);
-            return [tf.matMul(tf.transpose(x), dz), db];
+            return [tf.matMul(transposeLastTwo(x), dz), db];
           },
         };
       }) as unknown as (w: tf.Variable, b: tf.Variable) => tf.Tensor2D;

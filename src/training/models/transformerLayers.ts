@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../random/rng';
 import { hasFusedKernels } from '../engine/fusedKernels';
 import { fusedLayerNorm } from '../engine/transformerKernels';
+import { batchMatMulSimd, geluSimd, simdKernelsActive } from '../engine/simd/simdKernels';
 import { DenseLayer, dropout, type Parameter } from './dense';
 
 /** Token id of padding: the tokenizer's `[PAD]`. */
@@ -47,17 +48,33 @@ export function embed(table: tf.Variable, ids: tf.Tensor1D): tf.Tensor2D {
 }
 
 /**
- * A·B of two batches of matrices (`n × r × k` · `n × k × c`) with a gradient that transposes explicitly
- * and multiplies untransposed: tfjs's own gradient sets the transpose flags, the slow path on wasm (dense.ts).
+ * A·B (or A·Bᵀ) of two batches of matrices (`n × r × k` · `n × k × c`), on the SIMD kernels where they serve
+ * (engine/simd/simdKernels.ts: tfjs-wasm's own batched product is a scalar loop, ~14× slower here), with a
+ * gradient made of the same products: for C = A·B, dA = dC·Bᵀ and dB = Aᵀ·dC; for C = A·Bᵀ, dA = dC·B and
+ * dB = dCᵀ·A.
  */
-export const batchMatMul = tf.customGrad((...args: unknown[]) => {
+export const batchMatMul = (a: tf.Tensor3D, b: tf.Tensor3D, transposeB = false): tf.Tensor3D => (transposeB ? productTransposed(a, b) : product(a, b));
+
+const product = tf.customGrad((...args: unknown[]) => {
   const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
   save([a, b]);
   return {
-    value: tf.matMul(a, b),
+    value: batchMatMulSimd(a, b),
     gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
       const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-      return [tf.matMul(dy as tf.Tensor3D, tf.transpose(sb, [0, 2, 1])), tf.matMul(tf.transpose(sa, [0, 2, 1]), dy as tf.Tensor3D)];
+      return [batchMatMulSimd(dy as tf.Tensor3D, sb, false, true), batchMatMulSimd(sa, dy as tf.Tensor3D, true, false)];
+    },
+  };
+}) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+
+const productTransposed = tf.customGrad((...args: unknown[]) => {
+  const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
+  save([a, b]);
+  return {
+    value: batchMatMulSimd(a, b, false, true),
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
+      return [batchMatMulSimd(dy as tf.Tensor3D, sb), batchMatMulSimd(dy as tf.Tensor3D, sa, true, false)];
     },
   };
 }) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
@@ -96,10 +113,16 @@ export class LayerNorm {
 }
 
 /**
- * The exact GELU, x·Φ(x) (PyTorch's default, and BERT's), from tfjs ops. Not fused: a JavaScript kernel pays
- * Math.exp per element and measured slower than these wasm kernels (BENCHMARKS.md).
+ * The exact GELU, x·Φ(x) (PyTorch's default, and BERT's): one SIMD kernel each way on wasm (the tfjs ops cost
+ * ≈ 20 ms a step of bench/transformer.ts there, mostly Erf and the Exp of its gradient), tfjs ops elsewhere.
  */
 export function gelu(x: tf.Tensor2D): tf.Tensor2D {
+  if (x.dtype === 'float32' && simdKernelsActive()) return geluSimd(x);
+  return geluComposite(x);
+}
+
+/** GELU from tfjs ops (native backends, and the reference the kernel is tested against). */
+export function geluComposite(x: tf.Tensor2D): tf.Tensor2D {
   return tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))) as tf.Tensor2D;
 }
 
@@ -204,8 +227,7 @@ export class MultiHeadAttention {
     const q = this.split(project(this.query, x, adapters?.query), shape);
     const k = this.split(project(this.key, x, adapters?.key), shape);
     const v = this.split(project(this.value, x, adapters?.value), shape);
-    // An explicit transpose, then an untransposed product: the fast path on wasm (dense.ts).
-    const logits = tf.mul(batchMatMul(q, tf.transpose(k, [0, 2, 1])), 1 / Math.sqrt(perHead));
+    const logits = tf.mul(batchMatMul(q, k, true), 1 / Math.sqrt(perHead));
     const probabilities = tf.softmax(tf.add(tf.reshape(logits, [batch, this.heads, tokens, tokens]), bias)) as tf.Tensor4D;
     const dropped = maybeDropout(probabilities, drop, 1);
     const attended = batchMatMul(tf.reshape(dropped, [batch * this.heads, tokens, tokens]), v);
