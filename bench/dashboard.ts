@@ -139,6 +139,7 @@ async function main() {
     const { runIds, init, buildMs } = comparisonScenario();
     const points = init.series.reduce((s, d) => s + d.points.steps.length + d.tail.steps.length, 0);
     const firstRender: number[] = [];
+    const firstSettled: number[] = [];
     const firstRenderCpu: number[] = [];
     const firstRenderBusy: number[] = [];
     const firstRenderLongest: number[] = [];
@@ -155,16 +156,18 @@ async function main() {
       firstRenderBusy.push(w.busy);
       firstRenderLongest.push(w.longest);
       firstRender.push(r.total);
+      firstSettled.push(r.settled);
       firstInfo = r;
       if (i === 0) await page.screenshot({ path: path.join('test-results/dashboard', 'bench-20-runs.png') });
       await page.close();
     }
-    console.log(`20 runs × 100k steps × 3 tasks: ${init.series.length} series, ${points} points sent; first render ${firstRender.map((t) => t.toFixed(0)).join(' / ')} ms wall (message to painted), main thread ${firstRenderBusy.map((t) => t.toFixed(0)).join(' / ')} ms, longest task ${firstRenderLongest.map((t) => t.toFixed(0)).join(' / ')} ms, ${firstRenderCpu.join(' / ')} ms browser CPU (${firstInfo.charts} charts drawn, ${firstInfo.drawMs.toFixed(0)} ms of it in Chart.js); host store build ${(buildMs / 1000).toFixed(1)} s`);
+    console.log(`20 runs × 100k steps × 3 tasks: ${init.series.length} series, ${points} points sent; first render ${firstRender.map((t) => t.toFixed(0)).join(' / ')} ms wall (message to painted), text cards filled at ${firstSettled.map((t) => t.toFixed(0)).join(' / ')} ms, main thread ${firstRenderBusy.map((t) => t.toFixed(0)).join(' / ')} ms, longest task ${firstRenderLongest.map((t) => t.toFixed(0)).join(' / ')} ms, ${firstRenderCpu.join(' / ')} ms browser CPU (${firstInfo.charts} charts drawn, ${firstInfo.drawMs.toFixed(0)} ms of it in Chart.js); host store build ${(buildMs / 1000).toFixed(1)} s`);
 
     // ------------------------------------------------------------ 2b. first render of a study: 25 groups × 4 seeds, bands
     const study = studyScenario();
     const studyPoints = study.init.series.reduce((s, d) => s + d.points.steps.length + d.tail.steps.length, 0);
     const studyRender: number[] = [];
+    const studySettled: number[] = [];
     const studyHeap: number[] = [];
     let studyBands = 0;
     for (let i = 0; i < 3; i++) {
@@ -173,6 +176,7 @@ async function main() {
       await new Promise((r) => setTimeout(r, 300));
       const r = await timedDispatch(page, 'study');
       studyRender.push(r.total);
+      studySettled.push(r.settled);
       studyBands = await page.evaluate(() => (window as unknown as { mtlLabDashboard: { charts(): { drawn: { band?: unknown }[] }[] } }).mtlLabDashboard.charts().reduce((n, c) => n + c.drawn.filter((d) => d.band).length, 0));
       // The page's JavaScript heap after a full collection: what the webview holds for the whole study (its
       // Chart.js datasets, the runs' series and the bands computed from them).
@@ -183,7 +187,7 @@ async function main() {
       if (i === 0) await page.screenshot({ path: path.join('test-results/dashboard', 'bench-study-100-runs.png') });
       await page.close();
     }
-    console.log(`study 25 groups × 4 seeds × 10k steps × 3 tasks: ${study.init.series.length} series, ${studyPoints} points sent; ${studyBands} bands drawn; first render ${studyRender.map((t) => t.toFixed(0)).join(' / ')} ms (message to painted); page heap ${studyHeap.map((m) => m.toFixed(1)).join(' / ')} MB`);
+    console.log(`study 25 groups × 4 seeds × 10k steps × 3 tasks: ${study.init.series.length} series, ${studyPoints} points sent; ${studyBands} bands drawn; first render ${studyRender.map((t) => t.toFixed(0)).join(' / ')} ms (message to painted), text cards filled at ${studySettled.map((t) => t.toFixed(0)).join(' / ')} ms; page heap ${studyHeap.map((m) => m.toFixed(1)).join(' / ')} MB`);
 
     // ------------------------------------------------------------ 3. live append, single run, 5 charts on screen
     const live = liveScenario();
@@ -232,12 +236,12 @@ async function main() {
     const section = `<!-- dashboard:begin -->
 ## Dashboard (\`npm run bench:dashboard\`)
 
-Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu} (${os.cpus().length} cores, load average ${load} while measuring; the host-side build of the 20 runs' stores, plain Node work that gauges how fast this shared machine was at the time, took ${(buildMs / 1000).toFixed(1)} s — 4.9 s on a quiet moment), Node ${process.version}, headless Chromium ${version} (software rendering, \`--disable-gpu\`), Chart.js 4.6, with a Chromium trace recording. The message is parsed in the page beforehand (a webview receives it deserialised; its structured clone into the page is included). **Message to painted**: \`performance.now()\` from posting the message until every visible chart is drawn and a task queued after the last drawing pass has run (that frame painted). **Main thread**: the page's main-thread tasks in that window, summed, from the trace (script, style, layout, paint, and the commit of the canvases, which software rendering rasterises there); **longest task**: the longest of them — no frame can be shown while one runs, so it bounds the frame the work delays most. Charts are drawn in passes of at most ${budgetMs} ms (a pass starts no chart whose previous drawing time would carry it past the budget, the first excepted; the rest follow in a task of their own. Text summaries are written after the pass). **Browser CPU**: all Chromium processes, from /proc (10 ms resolution), which includes rasterisation and compositing on other threads.
+Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC on ${cpu} (${os.cpus().length} cores, load average ${load} while measuring; the host-side build of the 20 runs' stores, plain Node work that gauges how fast this shared machine was at the time, took ${(buildMs / 1000).toFixed(1)} s — 4.9 s on a quiet moment), Node ${process.version}, headless Chromium ${version} (software rendering, \`--disable-gpu\`), Chart.js 4.6, with a Chromium trace recording. The message is parsed in the page beforehand (a webview receives it deserialised; its structured clone into the page is included). **Message to painted**: \`performance.now()\` from posting the message until every visible chart is drawn and a task queued after the last drawing pass has run (that frame painted). **Text cards filled**: until the work the first paint does not wait for has run too — the comparison table, Pareto view and diagnostics below the charts, the weights run picker's full list (src/webview/afterPaint.ts: a task after the frame that follows the last drawing pass). **Main thread**: the page's main-thread tasks from the message until the text cards are filled, summed, from the trace (script, style, layout, paint, and the commit of the canvases, which software rendering rasterises there); **longest task**: the longest of them — no frame can be shown while one runs, so it bounds the frame the work delays most. Charts are drawn in passes of at most ${budgetMs} ms (a pass starts no chart whose previous drawing time would carry it past the budget, the first excepted; the rest follow in a task of their own. Text summaries are written after the pass). **Browser CPU**: all Chromium processes, from /proc (10 ms resolution), which includes rasterisation and compositing on other threads.
 
 | What | Target | Measured |
 | --- | --- | --- |
-| First render, 20 runs × 100 000 steps × 3 tasks (${init.series.length} series, ${points.toLocaleString('en')} points after host downsampling; ${firstInfo.charts} charts on screen) | < 1 s after the data arrives | message to painted ${firstRender.map((t) => `${t.toFixed(0)} ms`).join(', ')} (3 page loads); main thread ${firstRenderBusy.map((t) => `${t.toFixed(0)} ms`).join(', ')}, longest task ${firstRenderLongest.map((t) => `${t.toFixed(0)} ms`).join(', ')}; browser CPU ${firstRenderCpu.map((t) => `${t} ms`).join(', ')} |
-| First render of a study, 100 runs (25 seed groups × 4 seeds) × 10 000 steps × 3 tasks, each group drawn as its mean ± std band (${study.init.series.length} series, ${studyPoints.toLocaleString('en')} points; ${studyBands} bands drawn) | < 1 s; webview memory stated | message to painted ${studyRender.map((t) => `${t.toFixed(0)} ms`).join(', ')} (3 page loads); the page's JavaScript heap after a collection ${studyHeap.map((m) => `${m.toFixed(1)} MB`).join(', ')} |
+| First render, 20 runs × 100 000 steps × 3 tasks (${init.series.length} series, ${points.toLocaleString('en')} points after host downsampling; ${firstInfo.charts} charts on screen) | < 1 s after the data arrives | message to painted ${firstRender.map((t) => `${t.toFixed(0)} ms`).join(', ')} (3 page loads), text cards below filled at ${firstSettled.map((t) => `${t.toFixed(0)} ms`).join(', ')}; main thread ${firstRenderBusy.map((t) => `${t.toFixed(0)} ms`).join(', ')}, longest task ${firstRenderLongest.map((t) => `${t.toFixed(0)} ms`).join(', ')}; browser CPU ${firstRenderCpu.map((t) => `${t} ms`).join(', ')} |
+| First render of a study, 100 runs (25 seed groups × 4 seeds) × 10 000 steps × 3 tasks, each group drawn as its mean ± std band (${study.init.series.length} series, ${studyPoints.toLocaleString('en')} points; ${studyBands} bands drawn) | < 1 s; webview memory stated | message to painted ${studyRender.map((t) => `${t.toFixed(0)} ms`).join(', ')} (3 page loads), text cards below and the run picker's list filled at ${studySettled.map((t) => `${t.toFixed(0)} ms`).join(', ')}; the page's JavaScript heap after a collection ${studyHeap.map((m) => `${m.toFixed(1)} MB`).join(', ')} |
 | Live append of 100 records, one run, ${visible.length} charts on screen (${(appendPoints / APPENDS).toFixed(0)} points crossed per append; ${median(appendRedrawn)} charts redrawn, ${Math.max(...appendRedrawn)} when validation points arrive) | < 16 ms per frame | longest main-thread task ${median(appendLongest).toFixed(1)} ms median, ${percentile(appendLongest, 0.95).toFixed(1)} ms p95, ${Math.max(...appendLongest).toFixed(1)} ms max (${measured} appends); main thread per append ${median(appendBusy).toFixed(1)} ms median, ${percentile(appendBusy, 0.95).toFixed(1)} ms p95; chart drawing ${median(appendDraw).toFixed(1)} ms median; message to painted ${median(appendTotals).toFixed(1)} ms median; browser CPU ${(appendCpu / measured).toFixed(1)} ms per append |
 | Host memory of a 1 000 000-step run (3 tasks, eval every 1000 steps) | bounded | ${memory.series} series, ${memory.points.toLocaleString('en')} points held (≤ ${memory.series} × 2 000 by construction, ≈ ${((memory.points * 3 * 8) / 1e6).toFixed(1)} MB of numbers); heap Δ ${memory.gcAvailable ? `${memory.heapDeltaMB.toFixed(1)} MB` : 'n/a (run with --expose-gc)'}; ingest ${(memory.ingestMs / 1000).toFixed(1)} s; its \`init\` is ${(memory.initBytes / 1e6).toFixed(2)} MB of JSON |
 

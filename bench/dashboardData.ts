@@ -131,11 +131,13 @@ export async function loadMessage(page: Page, message: unknown): Promise<void> {
 /**
  * Post the message already parsed in the page; time until it is handled, every visible chart is drawn
  * (drawing is spread over frames within a budget) and that frame has been painted (a task queued from the
- * last drawing frame runs after its paint). `mark` names User Timing marks around it for the trace.
+ * last drawing frame runs after its paint): `total`. `settled`: until the work left for after that paint
+ * (text cards, long pickers: src/webview/afterPaint.ts) has run too. `mark` names User Timing marks around
+ * both for the trace.
  */
-export async function timedDispatch(page: Page, mark = ''): Promise<{ total: number; drawMs: number; charts: number }> {
+export async function timedDispatch(page: Page, mark = ''): Promise<{ total: number; settled: number; drawMs: number; charts: number }> {
   return page.evaluate(async (mark) => {
-    const w = window as unknown as { __pending: unknown; mtlLabDashboard: { charts(): { renders: number; lastRenderMs: number; visible: boolean }[]; idle(): Promise<void> } };
+    const w = window as unknown as { __pending: unknown; mtlLabDashboard: { charts(): { renders: number; lastRenderMs: number; visible: boolean }[]; idle(): Promise<void>; settled(): Promise<void> } };
     const rendersBefore = w.mtlLabDashboard.charts().map((c) => c.renders);
     if (mark) performance.mark(`${mark}:start`);
     const t0 = performance.now();
@@ -144,11 +146,14 @@ export async function timedDispatch(page: Page, mark = ''): Promise<{ total: num
     await w.mtlLabDashboard.idle();
     await new Promise((r) => setTimeout(r, 0));
     const total = performance.now() - t0;
+    await w.mtlLabDashboard.settled();
+    await new Promise((r) => setTimeout(r, 0));
+    const settled = performance.now() - t0;
     // Let the compositor finish the frame before the window closes.
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
     if (mark) performance.mark(`${mark}:end`);
     const after = w.mtlLabDashboard.charts();
     const redrawn = after.filter((c, i) => c.renders > (rendersBefore[i] ?? 0));
-    return { total, drawMs: redrawn.reduce((s, c) => s + c.lastRenderMs, 0), charts: redrawn.length };
+    return { total, settled, drawMs: redrawn.reduce((s, c) => s + c.lastRenderMs, 0), charts: redrawn.length };
   }, mark);
 }

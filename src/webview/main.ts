@@ -4,7 +4,8 @@
  *
  * The pieces: host.ts (VS Code API, persisted state), messages.ts (host messages → model.ts), view.ts (the
  * page: toolbar.ts, cards/, chart specifications in chartSpecs.ts), chart/ (line charts and their drawing
- * scheduler), heatmap.ts, data/ (pure stores and transforms).
+ * scheduler), afterPaint.ts (work the charts' first paint need not wait for), heatmap.ts, data/ (pure stores
+ * and transforms).
  */
 import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-checkbox/index.js';
@@ -18,6 +19,7 @@ import { HostLink } from './host';
 import { DashboardView } from './view';
 import { listenToHost } from './messages';
 import { chartsIdle, FRAME_BUDGET_MS, recentPasses } from './chart/scheduler';
+import { afterPaintSettled } from './afterPaint';
 
 const host = new HostLink();
 const model = new DashboardModel();
@@ -31,7 +33,7 @@ listenToHost({
   initialised: () => {
     app.setAttribute('aria-busy', 'false');
     app.replaceChildren(...view.elements);
-    view.buildToolbar();
+    // The toolbar is built by the rebuild that follows every `init` (its changes are a reset).
     view.saveState();
   },
   applyChanges: (changes) => view.applyChanges(changes),
@@ -53,6 +55,8 @@ themeObserver.observe(document.documentElement, { attributes: true, attributeFil
   state: () => JSON.parse(JSON.stringify(host.state)) as DashboardState,
   /** Resolves when every visible chart is drawn (drawing is spread over frames, see chart/scheduler.ts). */
   idle: () => chartsIdle(),
+  /** Resolves when the work left for after the charts' paint (text cards, long pickers: afterPaint.ts) has run too. */
+  settled: () => chartsIdle().then(() => afterPaintSettled()),
   /** The latest drawing passes and their budget (a pass starts no chart expected to carry it past the budget, the first excepted). */
   passes: () => ({ budgetMs: FRAME_BUDGET_MS, passes: recentPasses.map((p) => ({ ...p })) }),
 };

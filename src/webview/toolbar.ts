@@ -3,7 +3,7 @@
  * runs) and the run list (a colour and a visibility checkbox per run, remove from a comparison). Every
  * setting is saved with the panel and redraws the charts.
  */
-import { button, checkbox, el, singleSelect, statusBadge } from './dom';
+import { button, checkbox, el, iconButton, singleSelect, statusBadge } from './dom';
 import { runColor } from './colors';
 import type { DashboardContext } from './context';
 import type { XAxisMode } from './protocol';
@@ -100,8 +100,8 @@ export function buildRunList(context: DashboardContext, runList: HTMLElement): v
     const badge = statusBadge(r.status);
     const item = el('li', {}, swatch, visible, badge);
     if (model.runs.size > 1) {
-      const remove = button('', 'close', () => context.post({ type: 'removeRun', runId: r.id }), { secondary: true, title: `Remove ${r.id} from this comparison` });
-      remove.setAttribute('aria-label', `Remove ${r.id} from this comparison`);
+      const remove = iconButton('close', `Remove ${r.id} from this comparison`, () => context.post({ type: 'removeRun', runId: r.id }));
+      remove.dataset.action = 'remove-run';
       item.append(remove);
     }
     list.append(item);

@@ -22,6 +22,7 @@ import { AFFINITY_CARD, AffinityCard } from './cards/affinityCard';
 import { SELF_ATTENTION_CARD, SelfAttentionCard } from './cards/selfAttentionCard';
 import { AFFINITY_MATRICES, parseSelfAttentionName } from '../training/run/matrices';
 import { buildRunList, buildToolbar } from './toolbar';
+import { afterPaint } from './afterPaint';
 import type { DashboardContext } from './context';
 import type { Changes, DashboardModel } from './model';
 import type { HostLink } from './host';
@@ -121,20 +122,25 @@ export class DashboardView implements DashboardContext {
     return groupedSeries(series, groupOf, mode);
   }
 
-  /** The first `init`: the toolbar is built once, with the saved settings. */
-  buildToolbar(): void {
+  /** The toolbar, with the saved settings (at each rebuild: the seed-group control depends on the runs). */
+  private buildToolbar(): void {
     buildToolbar(this, this.toolbar, { resetZoom: () => this.allCharts().forEach((c) => c.resetZoom()), exportCsv: () => this.exportCsv() });
   }
 
   redrawAll(): void {
     this.currentTheme = readTheme();
+    this.redrawCharts();
+    this.header.render(this.cards.get('header'));
+    renderAlerts(this, this.cards.get('weights'));
+    renderPareto(this, this.cards.get('pareto'));
+  }
+
+  /** Every chart and matrix card, with the theme as last read. */
+  private redrawCharts(): void {
     const runs = this.visibleRuns();
     const options = this.viewOptions();
     for (const s of this.specs) this.chartOf(s)?.update(this.chartSeries(s, runs), options);
     this.renderMatrices();
-    this.header.render(this.cards.get('header'));
-    renderAlerts(this, this.cards.get('weights'));
-    renderPareto(this, this.cards.get('pareto'));
   }
 
   /** Brings the page up to date with what an applied message changed. */
@@ -189,6 +195,8 @@ export class DashboardView implements DashboardContext {
 
   /** Rebuild the card and chart structure (new runs, new series kinds); keeps nothing but the state. */
   private rebuild(): void {
+    // Read before the new cards are built: the computed style is cheaper to bring up to date now.
+    this.currentTheme = readTheme();
     for (const c of this.allCharts()) c.destroy();
     this.charts = new Map();
     this.matrixCards = new Map();
@@ -231,11 +239,13 @@ export class DashboardView implements DashboardContext {
     buildRunList(this, this.runList);
     // The seed-group control appears once the comparison holds a group of two runs.
     this.buildToolbar();
+    this.redrawCharts();
     this.header.render(this.cards.get('header'));
     renderAlerts(this, this.cards.get('weights'));
-    renderCompare(this, this.cards.get('compare'));
-    renderDiagnostics(this, this.cards.get('diagnostics'));
-    this.redrawAll();
+    // The cards of text below the charts are filled once the charts are painted (see afterPaint.ts).
+    afterPaint('compare', () => renderCompare(this, this.cards.get('compare')));
+    afterPaint('pareto', () => renderPareto(this, this.cards.get('pareto')));
+    afterPaint('diagnostics', () => renderDiagnostics(this, this.cards.get('diagnostics')));
   }
 
   private renderMatrices(): void {

@@ -103,13 +103,16 @@ export function pageErrors(page: Page): string[] {
   return errorsOf.get(page) ?? [];
 }
 
-/** Post a host message into the page and wait until the dashboard has drawn it (every visible chart, then two animation frames). */
+/**
+ * Post a host message into the page and wait until the dashboard has drawn it (every visible chart, the
+ * text cards and pickers filled after their paint, then two animation frames).
+ */
 export async function send(page: Page, message: unknown): Promise<void> {
   // As JSON text: Playwright's own serialisation of a large object argument takes seconds.
   await page.evaluate(async (text) => {
     window.postMessage(JSON.parse(text), '*');
     await new Promise((r) => setTimeout(r, 0));
-    await (window as unknown as { mtlLabDashboard: { idle(): Promise<void> } }).mtlLabDashboard.idle();
+    await (window as unknown as { mtlLabDashboard: { settled(): Promise<void> } }).mtlLabDashboard.settled();
     await new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)));
   }, JSON.stringify(message));
 }

@@ -1,23 +1,31 @@
 /**
  * The Task weights card's own parts (its charts are ordinary line charts): the alert that stands while a
- * run's weights are collapsed, and the run picker of the single weights chart past MAX_WEIGHT_CHARTS runs.
+ * run's weights are collapsed, and the run picker of the single weights chart past MAX_WEIGHT_CHARTS runs
+ * (its list filled after the first paint).
  */
 import { el, singleSelect } from '../dom';
 import { runLabel } from '../chartSpecs';
 import type { DashboardContext } from '../context';
 import type { Card } from './cardStack';
+import type { RunView } from '../protocol';
+import { afterPaint } from '../afterPaint';
 
 /** The picker of the run the single weights chart shows; `onChange` after the choice is recorded. */
 export function weightsPicker(context: DashboardContext, onChange: () => void): HTMLElement {
   const { model, choices } = context;
   const select = singleSelect('Run shown in the task weights chart', 'weights-run');
   const selected = choices.weightsRun();
-  for (const r of model.runs.values()) {
-    if (model.runKeys(r.id, 'weight/').length === 0) continue;
+  const runs = [...model.runs.values()].filter((r) => model.runKeys(r.id, 'weight/').length > 0);
+  const option = (r: RunView) => {
     const o = el('vscode-option', { value: r.id }, `${runLabel(model, r)}${r.weighting ? ` (${r.weighting})` : ''}`);
     if (r.id === selected) o.setAttribute('selected', '');
-    select.append(o);
-  }
+    return o;
+  };
+  // The chosen run at once (the picker's face); the whole list, one option per run (100 in a large study),
+  // once the charts are painted (see afterPaint.ts).
+  const chosen = runs.find((r) => r.id === selected);
+  if (chosen) select.append(option(chosen));
+  afterPaint('weights-picker', () => select.replaceChildren(...runs.map(option)));
   select.addEventListener('change', () => {
     choices.weights = select.value;
     onChange();

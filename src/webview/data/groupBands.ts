@@ -19,7 +19,9 @@ export type GroupOf = (runId: string) => { key: string; label: string } | undefi
 export function groupStats(members: readonly Points[], mode: 'std' | 'minmax'): { points: Points; lo: number[]; hi: number[]; counts: number[] } {
   const longest = members.reduce((a, b) => (b.steps.length > a.steps.length ? b : a));
   const steps = longest.steps;
-  const columns = members.map((m) => resampleAt(steps, m.steps, m.values));
+  // A member logged at exactly these steps (a study's seeds usually are) is read as it is: resampling it would
+  // give back its own values, in a new array per member and chart (a 100-run study's first render made 400).
+  const columns = members.map((m) => (atSteps(m.steps, steps) ? m.values : resampleAt(steps, m.steps, m.values)));
   // One pass per step over the members, without a per-step array: a study of 100 runs draws about a million
   // points, and short-lived arrays here made the page spend more time collecting garbage than drawing.
   const n = steps.length;
@@ -58,6 +60,13 @@ export function groupStats(members: readonly Points[], mode: 'std' | 'minmax'): 
     }
   }
   return { points: { steps: [...steps], times: [...longest.times], values }, lo, hi, counts };
+}
+
+/** Whether `own` are exactly `steps`, strictly increasing (where resampling at `steps` returns the values as they are). */
+function atSteps(own: readonly number[], steps: readonly number[]): boolean {
+  if (own.length !== steps.length) return false;
+  for (let i = 0; i < own.length; i++) if (own[i] !== steps[i] || (i > 0 && !(own[i] > own[i - 1]))) return false;
+  return true;
 }
 
 /** The chart's series with each seed group (of two or more shown runs) drawn as its mean and band. */
