@@ -13,37 +13,18 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { selectBackend } from '../src/training/backend/select';
-import { parseExperimentText } from '../src/training/config/parse';
-import type { Dataset, ResolvedTask, Split } from '../src/training/data/dataset';
-import { BatchSampler } from '../src/training/data/sampler';
-import { makeBatch } from '../src/training/engine/losses';
-import { Trainer } from '../src/training/engine/trainer';
+import { BATCH, benchEncoder, D, HEADS, LAYERS, TOKENS, VOCAB } from './transformerEncoder';
 
-const [D, LAYERS, HEADS, TOKENS, BATCH, VOCAB] = [128, 2, 4, 64, 32, 8000];
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const STEPS = Number(process.env.BENCH_STEPS ?? 5);
 const PYTHON = process.env.BENCH_TORCH_PYTHON ?? '/usr/bin/python3';
 const BLAS_DIR = process.env.BENCH_TORCH_BLAS_DIR;
 
-function dataset(): Dataset {
-  const tasks: ResolvedTask[] = [{ name: 'a', type: 'classification', outputs: 10, classes: 10 }];
-  const x = Int32Array.from({ length: BATCH * TOKENS }, (_, i) => 1 + ((i * 7919) % (VOCAB - 1)));
-  const split: Split = { size: BATCH, x, labels: { a: { values: Float32Array.from({ length: BATCH }, (_, i) => i % 10), mask: new Uint8Array(BATCH).fill(1) } } };
-  return { inputDim: TOKENS, featureNames: [], vocabSize: VOCAB, tasks, train: split, validation: { ...split, size: 0 }, trainForEpoch: () => split, describe: 'random ids' };
-}
-
-/** Tokens per CPU-second of `steps` training steps of our Trainer (after one warm-up step). */
-function ours(trainer: Trainer, data: Dataset): number {
-  const rows = Int32Array.from({ length: BATCH }, (_, i) => i);
-  const step = (s: number) => {
-    const batch = makeBatch(data.train, TOKENS, data.tasks, rows);
-    trainer.trainStep(batch, { step: s, epoch: 0, stepInEpoch: s, stepsPerEpoch: 1 }, s, false);
-    batch.x.dispose();
-    batch.tasks.forEach((t) => t.target.dispose());
-  };
-  step(0);
+/** Tokens per CPU-second of STEPS training steps of our Trainer (after one warm-up step). */
+function ours(encoder: ReturnType<typeof benchEncoder>): number {
+  encoder.step(0);
   const start = process.cpuUsage();
-  for (let s = 1; s <= STEPS; s++) step(s);
+  for (let s = 1; s <= STEPS; s++) encoder.step(s);
   const used = process.cpuUsage(start);
   return (STEPS * BATCH * TOKENS) / ((used.user + used.system) / 1e6);
 }
@@ -62,13 +43,10 @@ const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length
 
 (async () => {
   const backend = await selectBackend('wasm');
-  const text = { name: 'bench', data: { source: 'csv', path: 'x.csv', text: 't', tokenizer: { maxLength: TOKENS } }, tasks: [{ name: 'a', type: 'classification', target: 'a' }], model: { architecture: 'transformer', dModel: D, layers: LAYERS, heads: HEADS, feedForwardUnits: 4 * D, taskUnits: [] } };
-  const config = parseExperimentText(JSON.stringify(text), 'bench.mtl.json');
-  const data = dataset();
-  const trainer = new Trainer(config, data, new BatchSampler(data.train, data.tasks, config.training, config.seed));
+  const encoder = benchEncoder();
   const [ourRates, torchRates, blasRates] = [[] as number[], [] as number[], [] as number[]];
   for (let r = 0; r < ROUNDS; r++) {
-    ourRates.push(ours(trainer, data));
+    ourRates.push(ours(encoder));
     torchRates.push(torch());
     if (BLAS_DIR) blasRates.push(torch(BLAS_DIR));
     console.log(`round ${r + 1}: ours ${ourRates[r].toFixed(0)} tokens/CPU-s, PyTorch ${torchRates[r].toFixed(0)}${BLAS_DIR ? `, PyTorch+BLAS ${blasRates[r].toFixed(0)}` : ''}`);
