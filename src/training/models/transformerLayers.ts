@@ -55,29 +55,23 @@ export function embed(table: tf.Variable, ids: tf.Tensor1D): tf.Tensor2D {
  */
 export const batchMatMul = (a: tf.Tensor3D, b: tf.Tensor3D, transposeB = false): tf.Tensor3D => (transposeB ? productTransposed(a, b) : product(a, b));
 
-const product = tf.customGrad((...args: unknown[]) => {
-  const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: batchMatMulSimd(a, b),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-      return [batchMatMulSimd(dy as tf.Tensor3D, sb, false, true), batchMatMulSimd(sa, dy as tf.Tensor3D, true, false)];
-    },
-  };
-}) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+/** One product, A·B or A·Bᵀ, with its gradient; dB of A·Bᵀ is (dCᵀ·A), of A·B it is (Aᵀ·dC). */
+function productWithGradient(transposeB: boolean): (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D {
+  return tf.customGrad((...args: unknown[]) => {
+    const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
+    save([a, b]);
+    return {
+      value: batchMatMulSimd(a, b, false, transposeB),
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [sa, sb, dc] = [...(saved as [tf.Tensor3D, tf.Tensor3D]), dy as tf.Tensor3D];
+        return [batchMatMulSimd(dc, sb, false, !transposeB), transposeB ? batchMatMulSimd(dc, sa, true, false) : batchMatMulSimd(sa, dc, true, false)];
+      },
+    };
+  }) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+}
 
-const productTransposed = tf.customGrad((...args: unknown[]) => {
-  const [a, b, save] = args as [tf.Tensor3D, tf.Tensor3D, tf.GradSaveFunc];
-  save([a, b]);
-  return {
-    value: batchMatMulSimd(a, b, false, true),
-    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
-      const [sa, sb] = saved as [tf.Tensor3D, tf.Tensor3D];
-      return [batchMatMulSimd(dy as tf.Tensor3D, sb), batchMatMulSimd(dy as tf.Tensor3D, sa, true, false)];
-    },
-  };
-}) as unknown as (a: tf.Tensor3D, b: tf.Tensor3D) => tf.Tensor3D;
+const product = productWithGradient(false);
+const productTransposed = productWithGradient(true);
 
 /** y = (x − mean) / sqrt(var + ε) · γ + β over the last axis (biased variance, as PyTorch and BERT). */
 export class LayerNorm {

@@ -1,16 +1,18 @@
 /**
- * Batched matrix products and matrix transposes on the WebAssembly backend, in our own SIMD kernels
- * (kernels.wat), because tfjs-backend-wasm runs both slowly at the shapes a Transformer uses:
+ * Batched matrix products, matrix transposes, GELU and LayerNorm on the WebAssembly backend, in our own SIMD kernels
+ * (kernels.wat), because tfjs-backend-wasm runs them slowly at the shapes a Transformer uses:
  *
  * - a batched product (batch > 1, e.g. attention's `batch·heads × tokens × d_head` products) leaves XNNPACK for a
  *   scalar loop: 12.9 ms for 128 × (64×32 · 32×64) against 1.1 ms for the same arithmetic as one 2-D product;
  * - Transpose copies element by element through generic index arithmetic: 9.3 ms for a 2048 × 512 matrix, and
- *   the dense layers' gradients transpose their inputs on every step (dense.ts says why they must).
+ *   the dense layers' gradients transpose their inputs on every step (dense.ts says why they must);
+ * - GELU's Erf and its gradient's Exp are scalar, and LayerNorm is a JavaScript kernel (transformerKernels.ts).
  *
  * The kernels run on tfjs's own heap (the backend's WebAssembly.Memory is the module's imported memory), so no
  * data is copied in or out. Elsewhere (the plain-JavaScript backend, native tfjs-node, WebGPU) the functions
  * here are tfjs's own ops. Numbers: products sum in float32 in a fixed order (4 lanes per accumulator), so they
  * differ from tfjs's only by rounding; transposes are exact (test/unit/simd-kernels.test.ts).
+ * Tensor code only: the extension host's bundle replaces this module with an empty one (scripts/build.mjs).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -128,9 +130,8 @@ function layerNormGradKernel({ inputs, backend }: { inputs: tf.NamedTensorInfoMa
   return outputs;
 }
 
-function register(): boolean {
-  if (unavailable) return false;
-  if (tf.getKernel(SIMD_TRANSPOSE, 'wasm')) return true;
+function register(): void {
+  if (tf.getKernel(SIMD_TRANSPOSE, 'wasm')) return;
   tf.registerKernel({ kernelName: SIMD_TRANSPOSE, backendName: 'wasm', kernelFunc: transposeKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: SIMD_BATCH_MAT_MUL, backendName: 'wasm', kernelFunc: batchMatMulKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: SIMD_GELU, backendName: 'wasm', kernelFunc: geluKernel as unknown as tf.KernelFunc });
@@ -138,7 +139,6 @@ function register(): boolean {
   tf.registerKernel({ kernelName: SIMD_LAYER_NORM, backendName: 'wasm', kernelFunc: layerNormKernel as unknown as tf.KernelFunc });
   tf.registerKernel({ kernelName: SIMD_LAYER_NORM_GRAD, backendName: 'wasm', kernelFunc: layerNormGradKernel as unknown as tf.KernelFunc });
   tf.registerGradient({ kernelName: SIMD_TRANSPOSE, gradFunc: (dy) => ({ x: () => transposeLastTwo(dy as tf.Tensor) }) });
-  return true;
 }
 
 /** Whether the SIMD kernels serve the current backend (the WebAssembly one, with a linkable memory). */
@@ -149,7 +149,7 @@ export function simdKernelsActive(): boolean {
     unavailable = true;
     return false;
   }
-  if (!register()) return false;
+  register();
   kernelsOf(tf.backend() as BackendWasm);
   return true;
 }
@@ -182,18 +182,12 @@ export function batchMatMulSimd(a: tf.Tensor3D, b: tf.Tensor3D, transposeA = fal
  * The exact GELU x·Φ(x) in one pass each way (kernels.wat: Φ by Abramowitz & Stegun 7.1.26, the precision of
  * tfjs's own erf). Call only where `simdKernelsActive()`: elsewhere transformerLayers.ts composes tfjs ops.
  */
-export function geluSimd<T extends tf.Tensor>(x: T): T {
-  // Built on first use: the extension host loads this module (through dense.ts) with TensorFlow.js stubbed out.
-  geluFunction ??= tf.customGrad((...args: unknown[]) => {
-    const [input, save] = args as [tf.Tensor, tf.GradSaveFunc];
-    if (!simdKernelsActive()) throw new Error('geluSimd needs the WebAssembly backend');
-    save([input]);
-    return {
-      value: tf.engine().runKernel(SIMD_GELU, { x: input }) as tf.Tensor,
-      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel(SIMD_GELU_GRAD, { x: saved[0], dy: dy as tf.Tensor }) as tf.Tensor,
-    };
-  }) as unknown as (x: tf.Tensor) => tf.Tensor;
-  return geluFunction(x) as T;
-}
-
-let geluFunction: ((x: tf.Tensor) => tf.Tensor) | undefined;
+export const geluSimd = tf.customGrad((...args: unknown[]) => {
+  const [x, save] = args as [tf.Tensor, tf.GradSaveFunc];
+  if (!simdKernelsActive()) throw new Error('geluSimd needs the WebAssembly backend');
+  save([x]);
+  return {
+    value: tf.engine().runKernel(SIMD_GELU, { x }) as tf.Tensor,
+    gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => tf.engine().runKernel(SIMD_GELU_GRAD, { x: saved[0], dy: dy as tf.Tensor }) as tf.Tensor,
+  };
+}) as unknown as <T extends tf.Tensor>(x: T) => T;
